@@ -1,0 +1,30 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from fund import api as fund_api
+from fund.forms import EmailAuthenticationForm
+
+router = DefaultRouter()
+router.register("funds", fund_api.FundViewSet, basename="api-fund")
+router.register("organisations", fund_api.OrganisationViewSet, basename="api-organisation")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path(
+        "account/login/",
+        auth_views.LoginView.as_view(
+            authentication_form=EmailAuthenticationForm, redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
+    path("account/", include("django.contrib.auth.urls")),
+    path("api/me/", fund_api.MeView.as_view(), name="api-me"),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("fund.urls")),
+]

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FundConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "fund"
+    verbose_name = _("Fondsen en organisaties")

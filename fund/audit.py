@@ -1,0 +1,65 @@
+"""The one way to write the audit trail. Services call it inside the transaction of the change."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from djmoney.money import Money
+
+from .models import AuditEvent, User
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, Money):
+        return f"{value.amount} {value.currency}"
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, models.Model):
+        return str(value)
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if hasattr(value, "name") and hasattr(value, "url"):  # FieldFile
+        return value.name or ""
+    return value
+
+
+def audit_record(
+    *,
+    actor: User | None,
+    obj: models.Model,
+    action: str,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    return AuditEvent.objects.create(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        content_type=ContentType.objects.get_for_model(obj),
+        object_id=str(obj.pk),
+        object_repr=str(obj)[:255],
+        action=action,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=_jsonable(data or {}),
+    )
+
+
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """{field: {"from": old, "to": new}} for the fields whose value changed."""
+    return {
+        name: {"from": _jsonable(before.get(name)), "to": _jsonable(value)}
+        for name, value in after.items()
+        if _jsonable(before.get(name)) != _jsonable(value)
+    }

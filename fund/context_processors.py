@@ -1,0 +1,22 @@
+from .models import Role
+from .selectors import user_roles
+
+DASHBOARD_SLUGS = {
+    Role.ADMINISTRATOR: "administrator",
+    Role.FUND_MANAGER: "fund-manager",
+    Role.COMMITTEE_MEMBER: "committee",
+    Role.MUNICIPAL_OFFICIAL: "municipality",
+    Role.INVESTEE: "investee",
+    Role.INVESTOR: "investor",
+}
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"nav_roles": []}
+    return {
+        "nav_roles": [
+            {"role": role, "label": role.label, "slug": DASHBOARD_SLUGS[role]} for role in user_roles(user)
+        ]
+    }

@@ -1,0 +1,215 @@
+"""Who may see what: the one place that scopes every queryset by role and organisation.
+
+Every view, form choice list, API endpoint, export and download starts from one of the `*_for(user)`
+functions below; an object outside that queryset answers 404. Later apps add their own `*_for` functions
+built on `fund_ids_for` / `enterprise_ids_for` so the rule stays in one place.
+
+Scope per role (a user may hold several memberships; their scopes add up):
+- administrator: everything;
+- fund manager / committee member of fund F: fund F, the enterprises related to F, F's investors
+  (committed capital), F's manager organisation and the governments of F's region;
+- investee of enterprise E: E itself and the funds E can apply to (E's municipality in the region) or is
+  related to;
+- municipal official of municipality M: M's government organisation, the funds whose region includes M and
+  the enterprises located in M;
+- investor I: I itself and the funds I has committed capital to.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Count, Q, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import (
+    AuditEvent,
+    Commitment,
+    Enterprise,
+    EnterpriseRelation,
+    Fund,
+    FundStatus,
+    Investor,
+    Membership,
+    Organisation,
+    Role,
+    SocialLabel,
+    User,
+)
+
+ROLE_ORDER = [
+    Role.ADMINISTRATOR,
+    Role.FUND_MANAGER,
+    Role.COMMITTEE_MEMBER,
+    Role.MUNICIPAL_OFFICIAL,
+    Role.INVESTEE,
+    Role.INVESTOR,
+]
+
+
+def active_memberships(user: User) -> list[Membership]:
+    """The user's active memberships, cached on the user object for the request."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cached = getattr(user, "_active_memberships", None)
+    if cached is None:
+        cached = list(
+            Membership.objects.filter(user=user, is_active=True).select_related(
+                "fund", "organisation", "organisation__municipality_government"
+            )
+        )
+        user._active_memberships = cached
+    return cached
+
+
+def user_roles(user: User) -> list[Role]:
+    """The user's roles, most powerful first."""
+    roles = {Role(m.role) for m in active_memberships(user)}
+    if user.is_authenticated and user.is_superuser:
+        roles.add(Role.ADMINISTRATOR)
+    return [role for role in ROLE_ORDER if role in roles]
+
+
+def is_administrator(user: User) -> bool:
+    return Role.ADMINISTRATOR in user_roles(user)
+
+
+def _fund_ids(user: User, *roles: Role) -> set[int]:
+    return {m.fund_id for m in active_memberships(user) if m.role in roles and m.fund_id}
+
+
+def _organisation_ids(user: User, role: Role) -> set[int]:
+    return {m.organisation_id for m in active_memberships(user) if m.role == role}
+
+
+def managed_fund_ids(user: User) -> set[int]:
+    """Funds where the user is a fund manager (may change them)."""
+    return _fund_ids(user, Role.FUND_MANAGER)
+
+
+def staff_fund_ids(user: User) -> set[int]:
+    """Funds where the user works inside the fund: fund manager or committee member."""
+    return _fund_ids(user, Role.FUND_MANAGER, Role.COMMITTEE_MEMBER)
+
+
+def own_enterprise_organisation_ids(user: User) -> set[int]:
+    return _organisation_ids(user, Role.INVESTEE)
+
+
+def own_investor_organisation_ids(user: User) -> set[int]:
+    return _organisation_ids(user, Role.INVESTOR)
+
+
+def own_municipality_ids(user: User) -> set[int]:
+    return {
+        m.organisation.municipality_government_id
+        for m in active_memberships(user)
+        if m.role == Role.MUNICIPAL_OFFICIAL and m.organisation.municipality_government_id
+    }
+
+
+def official_organisation_ids(user: User) -> set[int]:
+    return _organisation_ids(user, Role.MUNICIPAL_OFFICIAL)
+
+
+# --------------------------------------------------------------------------------------------------
+# Scoped querysets
+# --------------------------------------------------------------------------------------------------
+
+
+def funds_for(user: User) -> QuerySet[Fund]:
+    qs = Fund.objects.all()
+    if is_administrator(user):
+        return qs
+    q = Q(pk__in=staff_fund_ids(user))
+    enterprise_orgs = own_enterprise_organisation_ids(user)
+    if enterprise_orgs:
+        q |= Q(enterprise_relations__enterprise__organisation_id__in=enterprise_orgs)
+        q |= Q(
+            region__in=Organisation.objects.filter(pk__in=enterprise_orgs).values("municipality_id"),
+            status=FundStatus.INVESTING,
+        )
+    municipalities = own_municipality_ids(user)
+    if municipalities:
+        q |= Q(region__in=municipalities)
+    investor_orgs = own_investor_organisation_ids(user)
+    if investor_orgs:
+        q |= Q(commitments__investor__organisation_id__in=investor_orgs)
+    return qs.filter(pk__in=Fund.objects.filter(q).values("pk"))
+
+
+def fund_ids_for(user: User) -> QuerySet:
+    return funds_for(user).values("pk")
+
+
+def enterprises_for(user: User) -> QuerySet[Enterprise]:
+    qs = Enterprise.objects.select_related("organisation", "organisation__municipality")
+    if is_administrator(user):
+        return qs
+    q = Q(organisation_id__in=own_enterprise_organisation_ids(user))
+    staff_funds = staff_fund_ids(user)
+    if staff_funds:
+        q |= Q(pk__in=EnterpriseRelation.objects.filter(fund_id__in=staff_funds).values("enterprise_id"))
+    municipalities = own_municipality_ids(user)
+    if municipalities:
+        q |= Q(organisation__municipality_id__in=municipalities)
+    return qs.filter(q)
+
+
+def organisations_for(user: User) -> QuerySet[Organisation]:
+    qs = Organisation.objects.select_related("municipality")
+    if is_administrator(user):
+        return qs
+    q = Q(pk__in=own_enterprise_organisation_ids(user) | own_investor_organisation_ids(user))
+    q |= Q(pk__in=official_organisation_ids(user))
+    q |= Q(pk__in=enterprises_for(user).values("organisation_id"))
+    staff_funds = staff_fund_ids(user)
+    if staff_funds:
+        q |= Q(pk__in=Commitment.objects.filter(fund_id__in=staff_funds).values("investor__organisation_id"))
+        q |= Q(pk__in=Fund.objects.filter(pk__in=staff_funds).values("manager__organisation_id"))
+        q |= Q(municipality_government__funds__in=staff_funds)
+        q |= Q(referral_partner__isnull=False)
+    return qs.filter(pk__in=Organisation.objects.filter(q).values("pk"))
+
+
+def investors_for(user: User) -> QuerySet[Investor]:
+    return Investor.objects.filter(organisation__in=organisations_for(user)).select_related("organisation")
+
+
+def commitments_for(user: User) -> QuerySet[Commitment]:
+    qs = Commitment.objects.select_related("fund", "investor__organisation")
+    if is_administrator(user):
+        return qs
+    return qs.filter(
+        Q(fund_id__in=staff_fund_ids(user))
+        | Q(investor__organisation_id__in=own_investor_organisation_ids(user))
+    )
+
+
+def social_labels_for(user: User) -> QuerySet[SocialLabel]:
+    return SocialLabel.objects.filter(enterprise__in=enterprises_for(user))
+
+
+def audit_events_for(*, user: User, obj) -> QuerySet[AuditEvent]:
+    """An object's history; callers have already fetched `obj` through a scoped queryset."""
+    return AuditEvent.objects.for_object(obj).select_related("actor")
+
+
+def get_scoped_or_404(queryset: QuerySet, **lookup):
+    return get_object_or_404(queryset, **lookup)
+
+
+# --------------------------------------------------------------------------------------------------
+# Dashboards
+# --------------------------------------------------------------------------------------------------
+
+
+def fund_overview(*, user: User) -> QuerySet[Fund]:
+    return (
+        funds_for(user)
+        .select_related("manager__organisation")
+        .annotate(
+            region_count=Count("region", distinct=True),
+            enterprise_count=Count("enterprise_relations", distinct=True),
+            investor_count=Count("commitments", distinct=True),
+        )
+        .order_by("name")
+    )

@@ -1,0 +1,85 @@
+"""Shared fixtures. `world` is two of everything, for the isolation matrix that later issues extend."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+import pytest
+from django.core.files.base import ContentFile
+from djmoney.money import Money
+
+from fund import services
+from fund.models import Enterprise, Fund, Investor, Organisation, Role, SocialLabel, User
+from tests.factories import make_enterprise, make_fund, make_fund_manager, make_member, municipality, next_kvk
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@dataclass
+class Side:
+    """One half of the world: a fund with its own enterprise, municipality, investor and users."""
+
+    fund: Fund
+    enterprise: Enterprise
+    label: SocialLabel
+    government: Organisation
+    investor: Investor
+    users: dict[Role, User]
+
+
+@dataclass
+class World:
+    a: Side
+    b: Side
+    admin: User
+
+    def other(self, side: Side) -> Side:
+        return self.b if side is self.a else self.a
+
+
+def _side(*, manager, cbs_code: str, tag: str) -> Side:
+    fund = make_fund(manager=manager, region_codes=(cbs_code,), name=f"Fonds {tag}", code=f"F-{tag}")
+    fund = services.fund_change_status(actor=None, fund=fund, to_status="investing", reason="start")
+    enterprise = make_enterprise(fund=fund, municipality_code=cbs_code, name=f"Onderneming {tag} B.V.")
+    label = services.social_label_add(
+        actor=None,
+        enterprise=enterprise,
+        label_type="pso",
+        pso_level="trede_1",
+        valid_from=datetime.date(2025, 1, 1),
+        certificate=ContentFile(PDF_BYTES, name=f"pso-{tag}.pdf"),
+    )
+    government = services.municipality_government_create(actor=None, municipality=municipality(cbs_code))
+    investor = services.investor_create(
+        actor=None, name=f"Investeerder {tag}", investor_type="foundation", kvk_number=next_kvk()
+    )
+    services.commitment_create(
+        actor=None,
+        fund=fund,
+        investor=investor,
+        amount=Money("100000", "EUR"),
+        committed_on=datetime.date(2025, 1, 1),
+    )
+    users = {
+        Role.FUND_MANAGER: make_member(Role.FUND_MANAGER, fund=fund),
+        Role.COMMITTEE_MEMBER: make_member(Role.COMMITTEE_MEMBER, fund=fund),
+        Role.INVESTEE: make_member(Role.INVESTEE, organisation=enterprise.organisation),
+        Role.MUNICIPAL_OFFICIAL: make_member(Role.MUNICIPAL_OFFICIAL, organisation=government),
+        Role.INVESTOR: make_member(Role.INVESTOR, organisation=investor.organisation),
+    }
+    return Side(fund, enterprise, label, government, investor, users)
+
+
+@pytest.fixture
+def world(db) -> World:
+    manager = make_fund_manager("Gedeelde Beheerder B.V.")  # one manager runs both funds
+    a = _side(manager=manager, cbs_code="GM0392", tag="A")
+    b = _side(manager=manager, cbs_code="GM0599", tag="B")
+    admin = make_member(Role.ADMINISTRATOR)
+    return World(a=a, b=b, admin=admin)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

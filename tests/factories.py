@@ -1,0 +1,90 @@
+"""Factories for tests. Objects with rules (funds, enterprises) are built through the services."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from decimal import Decimal
+
+import factory
+from djmoney.money import Money
+
+from fund import services
+from fund.models import FundManager, Municipality, Role, Theme, User
+
+_kvk = itertools.count(70000001)
+_code = itertools.count(1)
+
+
+def next_kvk() -> str:
+    return f"{next(_kvk):08d}"
+
+
+class UserFactory(factory.django.DjangoModelFactory[User]):
+    class Meta:
+        model = User
+        django_get_or_create = ("email",)
+
+    email = factory.Sequence(lambda n: f"user{n}@test.example")
+    first_name = "Test"
+    last_name = factory.Sequence(lambda n: f"Gebruiker {n}")
+    password = factory.django.Password("test-password-123")
+
+
+def municipality(code: str) -> Municipality:
+    return Municipality.objects.get(cbs_code=code)
+
+
+def themes(*codes: str) -> list[Theme]:
+    return [Theme.objects.get(code=c) for c in codes]
+
+
+def make_fund_manager(name: str | None = None) -> FundManager:
+    return services.fund_manager_create(
+        actor=None, name=name or f"Beheerder {next(_code)} B.V.", kvk_number=next_kvk()
+    )
+
+
+def make_fund(*, manager: FundManager | None = None, region_codes=("GM0392",), **overrides):
+    n = next(_code)
+    kwargs = {
+        "name": f"Testfonds {n}",
+        "code": f"TF-{n}",
+        "manager": manager or make_fund_manager(),
+        "vintage_year": 2025,
+        "target_size": Money("2000000.00", "EUR"),
+        "region": [municipality(c) for c in region_codes],
+        "themes": themes("werk-en-participatie"),
+        "min_ticket": Money("25000.00", "EUR"),
+        "max_ticket": Money("250000.00", "EUR"),
+        "allowed_instruments": ["loan"],
+        "max_exposure_pct": Decimal("10"),
+        "interest_rate_min": Decimal("2"),
+        "interest_rate_max": Decimal("6"),
+    }
+    kwargs.update(overrides)
+    return services.fund_create(actor=None, **kwargs)
+
+
+def make_enterprise(*, fund=None, municipality_code: str = "GM0392", **overrides):
+    n = next(_code)
+    kwargs = {
+        "name": f"Onderneming {n} B.V.",
+        "kvk_number": next_kvk(),
+        "legal_form": "bv",
+        "municipality": municipality(municipality_code),
+        "city": "Haarlem",
+        "postcode": "2011 AB",
+    }
+    kwargs.update(overrides)
+    return services.enterprise_create(actor=None, fund=fund, **kwargs)
+
+
+def make_member(role: Role, **scope) -> User:
+    user = UserFactory()
+    services.membership_grant(actor=None, user=user, role=role, **scope)
+    return user
+
+
+def today() -> datetime.date:
+    return datetime.date(2026, 11, 23)
