@@ -17,7 +17,8 @@ Scope per role (a user may hold several memberships; their scopes add up):
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from .models import (
@@ -202,14 +203,20 @@ def get_scoped_or_404(queryset: QuerySet, **lookup):
 # --------------------------------------------------------------------------------------------------
 
 
+def _count_per_fund(queryset: QuerySet) -> Coalesce:
+    """A correlated COUNT subquery per fund, instead of joins that multiply each other's rows."""
+    counted = queryset.filter(fund_id=OuterRef("pk")).order_by().values("fund_id").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")[:1]), 0)
+
+
 def fund_overview(*, user: User) -> QuerySet[Fund]:
     return (
         funds_for(user)
         .select_related("manager__organisation")
         .annotate(
-            region_count=Count("region", distinct=True),
-            enterprise_count=Count("enterprise_relations", distinct=True),
-            investor_count=Count("commitments", distinct=True),
+            region_count=_count_per_fund(Fund.region.through.objects.all()),
+            enterprise_count=_count_per_fund(EnterpriseRelation.objects.all()),
+            investor_count=_count_per_fund(Commitment.objects.all()),
         )
         .order_by("name")
     )

@@ -10,6 +10,7 @@ from stdnum.nl import postcode as stdnum_postcode
 
 CBS_CODE_RE = re.compile(r"^GM[0-9]{4}$")
 KVK_RE = re.compile(r"^[0-9]{8}$")
+NL_IBAN_LENGTH = 18
 
 
 def validate_cbs_code(value: str) -> None:
@@ -33,6 +34,13 @@ def validate_kvk_number(value: str) -> None:
 def validate_iban(value: str) -> None:
     if not value:
         return
+    compact = stdnum_iban.compact(value)
+    if compact.startswith("NL") and len(compact) != NL_IBAN_LENGTH:
+        raise ValidationError(
+            _("'%(value)s' is geen geldig IBAN (de lengte klopt niet: een Nederlands IBAN heeft 18 tekens)."),
+            code="invalid_iban",
+            params={"value": value},
+        )
     try:
         stdnum_iban.validate(value)
     except StdnumError as exc:

@@ -394,17 +394,26 @@ def _safe_next(request) -> str:
     return "/"
 
 
+def _check_token(form: TokenForm, device: TOTPDevice) -> bool:
+    allowed, _details = device.verify_is_allowed()
+    if not allowed:
+        form.add_error("token", _("Te veel onjuiste pogingen. Wacht even en probeer het opnieuw."))
+        return False
+    if device.verify_token(form.cleaned_data["token"]):
+        return True
+    form.add_error("token", _("Deze code klopt niet of is verlopen."))
+    return False
+
+
 @login_required
 def two_factor_verify(request):
     device = TOTPDevice.objects.filter(user=request.user, confirmed=True).first()
     if device is None:
         return redirect(f"/account/2fa/setup/?next={_safe_next(request)}")
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            otp_login(request, device)
-            return redirect(_safe_next(request))
-        form.add_error("token", _("Deze code klopt niet of is verlopen."))
+    if request.method == "POST" and form.is_valid() and _check_token(form, device):
+        otp_login(request, device)
+        return redirect(_safe_next(request))
     return render(request, "registration/two_factor_verify.html", {"form": form, "next": _safe_next(request)})
 
 
@@ -416,14 +425,12 @@ def two_factor_setup(request):
         user=request.user, confirmed=False, defaults={"name": "authenticator"}
     )
     form = TokenForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        if device.verify_token(form.cleaned_data["token"]):
-            device.confirmed = True
-            device.save(update_fields=["confirmed"])
-            otp_login(request, device)
-            messages.success(request, _("Twee-factorauthenticatie is ingesteld."))
-            return redirect(_safe_next(request))
-        form.add_error("token", _("Deze code klopt niet of is verlopen."))
+    if request.method == "POST" and form.is_valid() and _check_token(form, device):
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        otp_login(request, device)
+        messages.success(request, _("Twee-factorauthenticatie is ingesteld."))
+        return redirect(_safe_next(request))
     image = qrcode.make(device.config_url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8)
     buffer = BytesIO()
     image.save(buffer)
