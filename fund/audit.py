@@ -63,3 +63,39 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, di
         for name, value in after.items()
         if _jsonable(before.get(name)) != _jsonable(value)
     }
+
+
+def action_label(action: str) -> str:
+    """The Dutch (translatable) name of an audit action, for history tables."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "fund_created": _("Fonds aangemaakt"),
+        "fund_updated": _("Fonds gewijzigd"),
+        "fund_status_changed": _("Status gewijzigd"),
+        "commitment_created": _("Toezegging vastgelegd"),
+        "enterprise_created": _("Onderneming geregistreerd"),
+        "enterprise_updated": _("Onderneming gewijzigd"),
+        "enterprise_relation_added": _("Onderneming aan fonds gekoppeld"),
+        "social_label_added": _("Keurmerk toegevoegd"),
+        "investor_created": _("Investeerder geregistreerd"),
+        "municipality_government_created": _("Gemeente geregistreerd"),
+        "fund_manager_created": _("Fondsbeheerder geregistreerd"),
+        "referral_partner_created": _("Verwijzende partner geregistreerd"),
+        "membership_granted": _("Rol toegekend"),
+        "membership_revoked": _("Rol ingetrokken"),
+        "admin_created": _("Aangemaakt via beheer"),
+        "admin_changed": _("Gewijzigd via beheer"),
+        "admin_deleted": _("Verwijderd via beheer"),
+    }
+    return labels.get(action, action)
+
+
+def state_label(state: str) -> str:
+    """Known state codes (fund status, roles) shown by their label; anything else as it is."""
+    from .models import FundStatus, Role
+
+    for choices in (FundStatus, Role):
+        if state in choices.values:
+            return str(choices(state).label)
+    return state

@@ -43,3 +43,18 @@ def _resolve(path: str):
         return resolve(path)
     except Resolver404:
         return None
+
+
+class DutchFirstMiddleware:
+    """Dutch unless the user chose otherwise: the browser's Accept-Language is ignored.
+
+    Many Dutch officials run an English-language browser; the interface must still open in Dutch.
+    English stays one click away (the header switch sets the language cookie, which LocaleMiddleware reads).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.META.pop("HTTP_ACCEPT_LANGUAGE", None)
+        return self.get_response(request)

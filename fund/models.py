@@ -493,6 +493,10 @@ class Fund(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def allowed_instrument_labels(self) -> list[str]:
+        return [str(Instrument(code).label) for code in self.allowed_instruments if code in Instrument.values]
+
 
 class FundTheme(models.Model):
     """A fund's theme in position 1–3: the database itself refuses a fourth theme."""

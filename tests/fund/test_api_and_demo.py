@@ -159,3 +159,9 @@ def test_english_is_available_via_the_language_switch(client, world):
     assert 'lang="en"' in body
     with translation.override("en"):
         assert translation.gettext("Fondsen") == "Funds"
+
+
+def test_interface_is_dutch_even_for_an_english_browser(client, db):
+    response = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert 'lang="nl"' in response.content.decode()
+    assert "Inloggen" in response.content.decode()

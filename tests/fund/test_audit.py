@@ -155,3 +155,14 @@ def test_a_failed_change_leaves_no_audit_record():
         services.fund_update(actor=None, fund=fund, data={"name": "Nieuw", "themes": []})
     assert AuditEvent.objects.count() == before
     assert Fund.objects.get(pk=fund.pk).name == fund.name
+
+
+def test_history_shows_readable_actions_and_states(client):
+    fund = make_fund()
+    manager = make_member(Role.FUND_MANAGER, fund=fund)
+    services.fund_change_status(actor=manager, fund=fund, to_status="investing", reason="Eerste sluiting")
+    client.force_login(manager)
+    body = client.get(reverse("fund_detail", args=[fund.pk])).content.decode()
+    assert "Status gewijzigd" in body
+    assert "In oprichting → Investeert" in body
+    assert "Lening" in body  # instruments by their label, not their code
