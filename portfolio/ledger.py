@@ -1,0 +1,255 @@
+"""Posting to the ledger: the only way money enters the books.
+
+`entry_post` books one balanced journal entry (refusing anything that does not balance, is not in whole
+cents, is dated in a closed period or mixes funds); `entry_reverse` corrects one by booking its mirror
+image. An idempotency key makes a repeated outside event (a bank line, a payment approval) book nothing
+the second time, also when two requests race (the unique constraint decides).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from djmoney.money import Money
+
+from fund.audit import audit_record
+from fund.exceptions import ServiceError
+from fund.models import Fund, User
+
+from .models import Account, AccountType, Contract, JournalEntry, PeriodClose, Posting
+
+CENT = Decimal("0.01")
+
+# The default chart of accounts every fund gets (code, name, type). Extensible per fund.
+DEFAULT_CHART: list[tuple[str, str, str]] = [
+    ("1000", "Bank", AccountType.ASSET),
+    ("1100", "Uitstaande leningen (hoofdsom)", AccountType.ASSET),
+    ("1110", "Te ontvangen rente", AccountType.ASSET),
+    ("1120", "Te ontvangen vergoedingen", AccountType.ASSET),
+    ("1130", "Te ontvangen resultaatbetalingen", AccountType.ASSET),
+    ("1200", "Deelnemingen (aandelen)", AccountType.ASSET),
+    ("1190", "Voorziening oninbaarheid", AccountType.CONTRA_ASSET),
+    ("2000", "Te betalen uitkeringen aan investeerders", AccountType.LIABILITY),
+    ("2100", "Te betalen resultaatbetalingen", AccountType.LIABILITY),
+    ("2200", "Vooruitontvangen aflossingen", AccountType.LIABILITY),
+    ("3000", "Gestort kapitaal investeerders", AccountType.EQUITY),
+    ("4000", "Rentebaten", AccountType.INCOME),
+    ("4100", "Vergoedingen", AccountType.INCOME),
+    ("4200", "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
+    ("5000", "Dotatie voorziening", AccountType.EXPENSE),
+    ("5100", "Afschrijving leningen", AccountType.EXPENSE),
+]
+
+MSG_UNBALANCED = gettext_noop("De journaalpost is niet in balans: debet %(debit)s, credit %(credit)s.")
+MSG_EMPTY = gettext_noop("Een journaalpost heeft ten minste twee boekingen nodig.")
+MSG_ONE_SIDE = gettext_noop("Regel %(line)d: boek óf debet óf credit, een positief bedrag.")
+MSG_CENTS = gettext_noop("Regel %(line)d: bedragen zijn in hele centen (%(amount)s).")
+MSG_NOT_EUR = gettext_noop("Regel %(line)d: alleen euro's kunnen worden geboekt (%(currency)s).")
+MSG_OTHER_FUND = gettext_noop("Regel %(line)d: rekening %(account)s hoort niet bij fonds %(fund)s.")
+MSG_CLOSED_PERIOD = gettext_noop(
+    "De periode tot en met %(date)s is afgesloten; boek de correctie na die datum."
+)
+MSG_ALREADY_REVERSED = gettext_noop("Deze journaalpost is al teruggeboekt.")
+MSG_REASON_REQUIRED = gettext_noop("Geef een reden voor de terugboeking.")
+
+
+@dataclass(frozen=True)
+class Line:
+    """One intended posting: an account code, and a debit or a credit (Decimal or Money EUR)."""
+
+    account: str
+    debit: Decimal | Money = Decimal("0")
+    credit: Decimal | Money = Decimal("0")
+    contract: Contract | None = None
+
+
+class LedgerError(ServiceError):
+    pass
+
+
+def ensure_chart_of_accounts(*, fund: Fund) -> dict[str, Account]:
+    existing = {a.code: a for a in Account.objects.filter(fund=fund)}
+    missing = [
+        Account(fund=fund, code=code, name=name, account_type=kind)
+        for code, name, kind in DEFAULT_CHART
+        if code not in existing
+    ]
+    if missing:
+        Account.objects.bulk_create(missing, ignore_conflicts=True)
+        existing = {a.code: a for a in Account.objects.filter(fund=fund)}
+    return existing
+
+
+def closed_through(*, fund: Fund) -> datetime.date | None:
+    return PeriodClose.objects.filter(fund=fund).aggregate(last=Max("closed_through"))["last"]
+
+
+def _amount(value, *, line: int) -> Decimal:
+    if isinstance(value, Money):
+        if str(value.currency) != "EUR":
+            raise LedgerError(_(MSG_NOT_EUR) % {"line": line, "currency": value.currency})
+        value = value.amount
+    if isinstance(value, float):
+        raise LedgerError(_(MSG_CENTS) % {"line": line, "amount": value})
+    amount = Decimal(value)
+    if amount != amount.quantize(CENT):
+        raise LedgerError(_(MSG_CENTS) % {"line": line, "amount": amount})
+    return amount.quantize(CENT)
+
+
+def _check_lines(*, fund: Fund, lines: list[Line], accounts: dict[str, Account]) -> list[tuple]:
+    if len(lines) < 2:
+        raise LedgerError(_(MSG_EMPTY))
+    checked = []
+    for number, line in enumerate(lines, start=1):
+        debit, credit = _amount(line.debit, line=number), _amount(line.credit, line=number)
+        if (debit > 0) == (credit > 0) or debit < 0 or credit < 0:
+            raise LedgerError(_(MSG_ONE_SIDE) % {"line": number})
+        account = accounts.get(line.account)
+        if account is None:
+            raise LedgerError(
+                _(MSG_OTHER_FUND) % {"line": number, "account": line.account, "fund": fund.code}
+            )
+        if line.contract is not None and line.contract.fund_id != fund.pk:
+            raise LedgerError(
+                _(MSG_OTHER_FUND) % {"line": number, "account": line.contract, "fund": fund.code}
+            )
+        checked.append((account, debit, credit, line.contract))
+    total_debit = sum((d for _, d, _, _ in checked), Decimal("0.00"))
+    total_credit = sum((c for _, _, c, _ in checked), Decimal("0.00"))
+    if total_debit != total_credit:
+        raise LedgerError(_(MSG_UNBALANCED) % {"debit": total_debit, "credit": total_credit})
+    return checked
+
+
+def entry_post(
+    *,
+    fund: Fund,
+    value_date: datetime.date,
+    description: str,
+    lines: list[Line],
+    actor: User | None,
+    contract: Contract | None = None,
+    source_document: str = "",
+    idempotency_key: str | None = None,
+    reverses: JournalEntry | None = None,
+) -> JournalEntry:
+    """Book one balanced entry. With an idempotency key already used in this fund, return that entry."""
+    if idempotency_key:
+        existing = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    try:
+        with transaction.atomic():
+            return _entry_post(
+                fund=fund,
+                value_date=value_date,
+                description=description,
+                lines=lines,
+                actor=actor,
+                contract=contract,
+                source_document=source_document,
+                idempotency_key=idempotency_key,
+                reverses=reverses,
+            )
+    except IntegrityError:
+        if idempotency_key:  # a concurrent request booked the same event first
+            existing = JournalEntry.objects.filter(fund=fund, idempotency_key=idempotency_key).first()
+            if existing is not None:
+                return existing
+        raise
+
+
+def _entry_post(
+    *, fund, value_date, description, lines, actor, contract, source_document, idempotency_key, reverses
+):
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()  # serialise against period close
+    last_closed = closed_through(fund=fund)
+    if last_closed is not None and value_date <= last_closed:
+        raise LedgerError(_(MSG_CLOSED_PERIOD) % {"date": last_closed.strftime("%d-%m-%Y")})
+    accounts = ensure_chart_of_accounts(fund=fund)
+    checked = _check_lines(fund=fund, lines=lines, accounts=accounts)
+    entry = JournalEntry.objects.create(
+        fund=fund,
+        value_date=value_date,
+        booking_date=timezone.localdate(),
+        description=description[:255],
+        source_document=source_document,
+        contract=contract,
+        reverses=reverses,
+        idempotency_key=idempotency_key or None,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    Posting.objects.bulk_create(
+        [
+            Posting(
+                entry=entry,
+                account=account,
+                contract=line_contract or contract,
+                value_date=value_date,
+                debit=debit,
+                credit=credit,
+            )
+            for account, debit, credit, line_contract in checked
+        ]
+    )
+    audit_record(
+        actor=actor,
+        obj=entry,
+        action="journal_entry_reversed" if reverses else "journal_entry_posted",
+        data={
+            "fund": fund.code,
+            "value_date": value_date,
+            "total": sum(d for _, d, _, _ in checked),
+            "reverses": reverses.pk if reverses else None,
+        },
+    )
+    return entry
+
+
+@transaction.atomic
+def entry_reverse(
+    *, entry: JournalEntry, actor: User | None, reason: str, value_date: datetime.date | None = None
+) -> JournalEntry:
+    """Correct an entry by booking its mirror image (dated today, or after the closed period)."""
+    if not (reason or "").strip():
+        raise LedgerError(_(MSG_REASON_REQUIRED))
+    entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+    if JournalEntry.objects.filter(reverses=entry).exists():
+        raise LedgerError(_(MSG_ALREADY_REVERSED))
+    lines = [
+        Line(account=p.account.code, debit=p.credit, credit=p.debit, contract=p.contract)
+        for p in entry.postings.select_related("account", "contract")
+    ]
+    try:
+        return entry_post(
+            fund=entry.fund,
+            value_date=value_date or timezone.localdate(),
+            description=_("Terugboeking van %(id)s: %(reason)s") % {"id": entry.pk, "reason": reason.strip()},
+            lines=lines,
+            actor=actor,
+            contract=entry.contract,
+            reverses=entry,
+        )
+    except IntegrityError as exc:  # a concurrent reversal won
+        raise LedgerError(_(MSG_ALREADY_REVERSED)) from exc
+
+
+@transaction.atomic
+def period_close(*, fund: Fund, through: datetime.date, actor: User | None) -> PeriodClose:
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()
+    last = closed_through(fund=fund)
+    if last is not None and through <= last:
+        raise LedgerError(
+            _("De periode tot en met %(date)s is al afgesloten.") % {"date": last.strftime("%d-%m-%Y")}
+        )
+    close = PeriodClose.objects.create(fund=fund, closed_through=through, closed_by=actor)
+    audit_record(actor=actor, obj=fund, action="period_closed", to_state=through.isoformat())
+    return close

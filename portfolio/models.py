@@ -1,0 +1,283 @@
+"""The fund's money: contracts, their schedules, and a double-entry ledger that is never edited.
+
+Postings carry debit and credit as two non-negative columns (exactly one of them set), in EUR, rounded to
+the cent. A journal entry balances (debits = credits) — checked by the service on every database and by a
+deferred constraint trigger on PostgreSQL. Entries and postings are never updated or deleted: a correction is
+a reversing entry that points at the original.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+
+from fund.models import Enterprise, Fund, Instrument
+
+ZERO = Decimal("0.00")
+
+
+class AccountType(models.TextChoices):
+    ASSET = "asset", _("Activa")
+    CONTRA_ASSET = "contra_asset", _("Correctie op activa")
+    LIABILITY = "liability", _("Passiva (schulden)")
+    EQUITY = "equity", _("Eigen vermogen")
+    INCOME = "income", _("Opbrengsten")
+    EXPENSE = "expense", _("Kosten")
+
+
+DEBIT_NORMAL = {AccountType.ASSET, AccountType.EXPENSE}
+
+
+class Account(models.Model):
+    """An account in a fund's chart of accounts."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="accounts")
+    code = models.CharField(_("code"), max_length=20)
+    name = models.CharField(_("naam"), max_length=120)
+    account_type = models.CharField(_("soort"), max_length=20, choices=AccountType.choices)
+
+    class Meta:
+        verbose_name = _("grootboekrekening")
+        verbose_name_plural = _("grootboekrekeningen")
+        ordering = ["fund", "code"]
+        constraints = [models.UniqueConstraint(fields=["fund", "code"], name="account_code_unique_per_fund")]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    @property
+    def is_debit_normal(self) -> bool:
+        return self.account_type in DEBIT_NORMAL
+
+
+class ContractStatus(models.TextChoices):
+    DRAFT = "draft", _("Concept")
+    ACTIVE = "active", _("Lopend")
+    REPAID = "repaid", _("Afgelost")
+    WRITTEN_OFF = "written_off", _("Afgeschreven")
+    CANCELLED = "cancelled", _("Geannuleerd")
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Per maand")
+    QUARTERLY = "quarterly", _("Per kwartaal")
+    SEMIANNUAL = "semiannual", _("Per halfjaar")
+    ANNUAL = "annual", _("Per jaar")
+
+
+class RepaymentMethod(models.TextChoices):
+    ANNUITY = "annuity", _("Annuïteit")
+    LINEAR = "linear", _("Lineair")
+    BULLET = "bullet", _("Aflossingsvrij (bullet)")
+
+
+class DayCount(models.TextChoices):
+    E30_360 = "30E/360", "30E/360"
+    ACT_365 = "ACT/365", "ACT/365"
+    ACT_ACT = "ACT/ACT", "ACT/ACT"
+
+
+class Contract(models.Model):
+    """One investment of a fund in an enterprise."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="contracts")
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="contracts")
+    reference = models.CharField(
+        _("betalingskenmerk"), max_length=35, help_text=_("Kenmerk waarmee de onderneming betaalt.")
+    )
+    instrument = models.CharField(_("instrument"), max_length=30, choices=Instrument.choices)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    principal = MoneyField(_("hoofdsom"), max_digits=14, decimal_places=2, default_currency="EUR")
+    annual_rate = models.DecimalField(
+        _("rente per jaar (fractie)"), max_digits=7, decimal_places=6, help_text=_("0,045 = 4,5 %")
+    )
+    term_months = models.PositiveSmallIntegerField(_("looptijd (maanden)"))
+    grace_months = models.PositiveSmallIntegerField(_("aflossingsvrije maanden"), default=0)
+    frequency = models.CharField(
+        _("termijn"), max_length=12, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    method = models.CharField(
+        _("aflossingsmethode"),
+        max_length=12,
+        choices=RepaymentMethod.choices,
+        default=RepaymentMethod.ANNUITY,
+    )
+    day_count = models.CharField(
+        _("dagtelling"), max_length=8, choices=DayCount.choices, default=DayCount.E30_360
+    )
+    signed_on = models.DateField(_("getekend op"), null=True, blank=True)
+    security = models.TextField(_("zekerheden"), blank=True)
+    covenants = models.TextField(_("convenanten"), blank=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracten")
+        ordering = ["fund", "reference"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "reference"], name="contract_reference_unique_per_fund"),
+            models.CheckConstraint(condition=Q(principal__gt=0), name="contract_principal_positive"),
+            models.CheckConstraint(
+                condition=Q(annual_rate__gte=0, annual_rate__lt=1), name="contract_rate_range"
+            ),
+            models.CheckConstraint(condition=Q(term_months__gt=0), name="contract_term_positive"),
+            models.CheckConstraint(
+                condition=Q(grace_months__lt=F("term_months")), name="contract_grace_lt_term"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} — {self.enterprise}"
+
+
+class ScheduleVersion(models.Model):
+    """A repayment schedule as agreed at one moment; a restructuring or prepayment adds a version."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="schedule_versions")
+    number = models.PositiveSmallIntegerField(_("versie"))
+    reason = models.CharField(_("reden"), max_length=255)
+    principal = models.DecimalField(_("hoofdsom"), max_digits=14, decimal_places=2)
+    annual_rate = models.DecimalField(_("rente per jaar"), max_digits=7, decimal_places=6)
+    start_date = models.DateField(_("ingangsdatum"))
+    term_months = models.PositiveSmallIntegerField(_("looptijd (maanden)"))
+    grace_months = models.PositiveSmallIntegerField(_("aflossingsvrije maanden"))
+    frequency = models.CharField(_("termijn"), max_length=12, choices=Frequency.choices)
+    method = models.CharField(_("aflossingsmethode"), max_length=12, choices=RepaymentMethod.choices)
+    day_count = models.CharField(_("dagtelling"), max_length=8, choices=DayCount.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aflosschema-versie")
+        verbose_name_plural = _("aflosschema-versies")
+        ordering = ["contract", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "number"], name="schedule_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} v{self.number}"
+
+
+class ScheduleLine(models.Model):
+    version = models.ForeignKey(ScheduleVersion, on_delete=models.PROTECT, related_name="lines")
+    number = models.PositiveSmallIntegerField()
+    due_date = models.DateField()
+    principal = models.DecimalField(max_digits=14, decimal_places=2)
+    interest = models.DecimalField(max_digits=14, decimal_places=2)
+    payment = models.DecimalField(max_digits=14, decimal_places=2)
+    balance = models.DecimalField(max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["version", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["version", "number"], name="schedule_line_unique"),
+            models.CheckConstraint(
+                condition=Q(payment=F("principal") + F("interest")), name="schedule_line_payment_sum"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} #{self.number} {self.due_date}"
+
+
+class JournalEntry(models.Model):
+    """A balanced set of postings; never edited, corrected only by a reversing entry."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="journal_entries")
+    value_date = models.DateField(_("valutadatum"), db_index=True)
+    booking_date = models.DateField(_("boekdatum"))
+    description = models.CharField(_("omschrijving"), max_length=255)
+    source_document = models.CharField(_("brondocument"), max_length=255, blank=True)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="journal_entries"
+    )
+    reverses = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reversed_by",
+        verbose_name=_("keert terug"),
+    )
+    idempotency_key = models.CharField(_("idempotentiesleutel"), max_length=120, null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("journaalpost")
+        verbose_name_plural = _("journaalposten")
+        ordering = ["fund", "value_date", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund", "idempotency_key"],
+                condition=Q(idempotency_key__isnull=False),
+                name="journal_entry_idempotency_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.value_date} {self.description}"
+
+
+class Posting(models.Model):
+    entry = models.ForeignKey(JournalEntry, on_delete=models.PROTECT, related_name="postings")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+    )
+    value_date = models.DateField(db_index=True)
+    debit = models.DecimalField(_("debet (EUR)"), max_digits=16, decimal_places=2, default=ZERO)
+    credit = models.DecimalField(_("credit (EUR)"), max_digits=16, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("boeking")
+        verbose_name_plural = _("boekingen")
+        ordering = ["entry", "id"]
+        indexes = [
+            models.Index(fields=["account", "value_date"], name="posting_account_date_idx"),
+            models.Index(fields=["contract", "value_date"], name="posting_contract_date_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(debit__gt=0) & Q(credit=0)) | (Q(credit__gt=0) & Q(debit=0)),
+                name="posting_exactly_one_side",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        side = f"D {self.debit}" if self.debit else f"C {self.credit}"
+        return f"{self.account.code} {side}"
+
+
+class PeriodClose(models.Model):
+    """A closed period: no entry may be dated on or before `closed_through` (corrections go after it)."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="period_closes")
+    closed_through = models.DateField(_("afgesloten tot en met"))
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("afgesloten op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("periodeafsluiting")
+        verbose_name_plural = _("periodeafsluitingen")
+        ordering = ["fund", "-closed_through"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "closed_through"], name="period_close_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund} t/m {self.closed_through}"
