@@ -19,6 +19,7 @@ from djmoney.models.fields import MoneyField
 from fund.models import Enterprise, Fund, Instrument
 
 ZERO = Decimal("0.00")
+HALF_CENT = Decimal("0.005")
 
 
 class AccountType(models.TextChoices):
@@ -181,8 +182,11 @@ class ScheduleLine(models.Model):
         ordering = ["version", "number"]
         constraints = [
             models.UniqueConstraint(fields=["version", "number"], name="schedule_line_unique"),
+            # Half a cent of tolerance: SQLite (the demo database) compares decimals as floats.
             models.CheckConstraint(
-                condition=Q(payment=F("principal") + F("interest")), name="schedule_line_payment_sum"
+                condition=Q(payment__gte=F("principal") + F("interest") - HALF_CENT)
+                & Q(payment__lte=F("principal") + F("interest") + HALF_CENT),
+                name="schedule_line_payment_sum",
             ),
         ]
 
@@ -281,3 +285,70 @@ class PeriodClose(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fund} t/m {self.closed_through}"
+
+
+class ConditionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    MET = "met", _("Voldaan")
+    WAIVED = "waived", _("Vervallen (met reden)")
+
+
+class ConditionPrecedent(models.Model):
+    """A condition that must be met, or waived with a reason, before the first disbursement."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.CASCADE, related_name="conditions")
+    description = models.CharField(_("voorwaarde"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ConditionStatus.choices, default=ConditionStatus.OPEN
+    )
+    reason = models.TextField(_("toelichting"), blank=True)
+
+    class Meta:
+        verbose_name = _("opschortende voorwaarde")
+        verbose_name_plural = _("opschortende voorwaarden")
+        ordering = ["contract", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="waived") | ~Q(reason=""), name="condition_waiver_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class Disbursement(models.Model):
+    """A tranche paid out to the enterprise (its ledger entry carries the money)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="disbursements")
+    value_date = models.DateField(_("valutadatum"))
+    amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="disbursement")
+
+    class Meta:
+        verbose_name = _("uitbetaling")
+        verbose_name_plural = _("uitbetalingen")
+        ordering = ["contract", "value_date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="disbursement_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.value_date} {self.amount}"
+
+
+class Repayment(models.Model):
+    """Money received from the enterprise and how it was allocated (fees → … → current principal)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="repayments")
+    value_date = models.DateField(_("valutadatum"))
+    amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
+    allocation = models.JSONField(_("verdeling"), default=dict)
+    entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="repayment")
+
+    class Meta:
+        verbose_name = _("ontvangen betaling")
+        verbose_name_plural = _("ontvangen betalingen")
+        ordering = ["contract", "value_date", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.value_date} {self.amount}"

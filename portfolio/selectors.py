@@ -13,6 +13,14 @@ from fund.selectors import is_administrator, own_enterprise_organisation_ids, st
 
 from .models import DEBIT_NORMAL, Account, Contract, JournalEntry, Posting
 
+CENT = Decimal("0.01")
+
+
+def cents(value) -> Decimal:
+    """Exact cents (SQLite sums decimals as floats; on PostgreSQL this changes nothing)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
 
@@ -52,7 +60,7 @@ def account_balances(*, fund: Fund, as_of: datetime.date | None = None) -> dict[
         .values_list("code", "account_type", "total_debit", "total_credit")
     )
     return {
-        code: (debit - credit) if kind in DEBIT_NORMAL else (credit - debit)
+        code: cents(debit - credit) if kind in DEBIT_NORMAL else cents(credit - debit)
         for code, kind, debit, credit in rows
     }
 
@@ -66,7 +74,7 @@ def trial_balance(*, fund: Fund, as_of: datetime.date | None = None) -> dict[str
     totals = _postings(fund=fund, as_of=as_of).aggregate(
         debit=Coalesce(Sum("debit"), ZERO), credit=Coalesce(Sum("credit"), ZERO)
     )
-    return {"debit": totals["debit"], "credit": totals["credit"]}
+    return {"debit": cents(totals["debit"]), "credit": cents(totals["credit"])}
 
 
 def contract_account_balance(
@@ -77,7 +85,7 @@ def contract_account_balance(
     if as_of is not None:
         qs = qs.filter(value_date__lte=as_of)
     totals = qs.aggregate(debit=Coalesce(Sum("debit"), ZERO), credit=Coalesce(Sum("credit"), ZERO))
-    return totals["debit"] - totals["credit"]
+    return cents(totals["debit"]) - cents(totals["credit"])
 
 
 def outstanding_principal_by_contract(
@@ -88,7 +96,7 @@ def outstanding_principal_by_contract(
     if as_of is not None:
         qs = qs.filter(value_date__lte=as_of)
     rows = qs.values("contract_id").annotate(debit=Sum("debit"), credit=Sum("credit"))
-    return {row["contract_id"]: row["debit"] - row["credit"] for row in rows}
+    return {row["contract_id"]: cents(row["debit"]) - cents(row["credit"]) for row in rows}
 
 
 __all__ = [
