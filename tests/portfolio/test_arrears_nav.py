@@ -1,0 +1,105 @@
+"""Arrears per contract, PAR30/PAR90 per fund and NAV, as of any date."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from djmoney.money import Money
+
+from portfolio import services
+from portfolio.ledger import Line, entry_post
+from portfolio.selectors import arrears, arrears_bucket, fund_nav, portfolio_at_risk
+from tests.factories import make_enterprise, make_fund
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def fund(db):
+    fund = make_fund()
+    entry_post(
+        fund=fund,
+        value_date=datetime.date(2026, 1, 1),
+        description="Storting",
+        lines=[Line("1000", debit=D("500000.00")), Line("3000", credit=D("500000.00"))],
+        actor=None,
+    )
+    return fund
+
+
+def _loan(fund, reference, principal="100000.00"):
+    enterprise = make_enterprise(fund=fund)
+    contract = services.contract_create(
+        actor=None,
+        fund=fund,
+        enterprise=enterprise,
+        reference=reference,
+        instrument="loan",
+        principal=Money(principal, "EUR"),
+        annual_rate=D("0.06"),
+        term_months=36,
+    )
+    services.contract_disburse(
+        actor=None, contract=contract, amount=D(principal), value_date=datetime.date(2026, 1, 15)
+    )
+    return contract
+
+
+@pytest.mark.parametrize(
+    ("days", "bucket"), [(0, "current"), (1, "1-30"), (30, "1-30"), (31, "31-60"), (61, "61-90"), (91, ">90")]
+)
+def test_buckets(days, bucket):
+    assert arrears_bucket(days) == bucket
+
+
+def test_days_past_due_count_from_the_oldest_unpaid_instalment(fund):
+    paying = _loan(fund, "A-1")
+    late = _loan(fund, "A-2")
+    for month in (2, 3, 4):
+        services.repayment_receive(
+            actor=None, contract=paying, amount=D("3042.19"), value_date=datetime.date(2026, month, 15)
+        )
+    services.repayment_receive(
+        actor=None, contract=late, amount=D("3042.19"), value_date=datetime.date(2026, 2, 15)
+    )
+    result = arrears(fund=fund, as_of=datetime.date(2026, 4, 30))
+    assert result[paying.pk]["days_past_due"] == 0
+    assert result[paying.pk]["bucket"] == "current"
+    # the late loan paid February only: March 15 is its oldest unpaid instalment, 46 days before April 30
+    assert result[late.pk]["oldest_unpaid"] == datetime.date(2026, 3, 15)
+    assert result[late.pk]["days_past_due"] == 46
+    assert result[late.pk]["bucket"] == "31-60"
+
+
+def test_par30_and_par90(fund):
+    _loan(fund, "B-1", "100000.00")  # never pays
+    good = _loan(fund, "B-2", "200000.00")
+    for month in range(2, 8):
+        services.repayment_receive(
+            actor=None, contract=good, amount=D("6084.39"), value_date=datetime.date(2026, month, 15)
+        )
+    as_of = datetime.date(2026, 7, 31)
+    rows = arrears(fund=fund, as_of=as_of)
+    bad_outstanding = D("100000.00")
+    good_outstanding = rows[good.pk]["outstanding"]
+    expected = (bad_outstanding / (bad_outstanding + good_outstanding)).quantize(D("0.0001"))
+    assert portfolio_at_risk(fund=fund, as_of=as_of, days=30) == expected
+    assert (
+        portfolio_at_risk(fund=fund, as_of=as_of, days=90) == expected
+    )  # first instalment due 15 Feb: 166 days
+    assert portfolio_at_risk(fund=fund, as_of=datetime.date(2026, 3, 1), days=30) == D("0.0000")
+
+
+def test_nav_is_cash_plus_loans_plus_accrued_interest_minus_liabilities(fund):
+    contract = _loan(fund, "C-1")
+    assert fund_nav(fund=fund, as_of=datetime.date(2026, 1, 31)) == D("500000.00")
+    services.repayment_receive(
+        actor=None, contract=contract, amount=D("4000.00"), value_date=datetime.date(2026, 2, 15)
+    )
+    # 500.00 interest earned; the 957.81 overpayment is a liability (prepayment): NAV rises by the interest
+    assert fund_nav(fund=fund, as_of=datetime.date(2026, 2, 28)) == D("500500.00")
+    services.interest_accrue(actor=None, contract=contract, through=datetime.date(2026, 3, 15))
+    assert fund_nav(fund=fund, as_of=datetime.date(2026, 3, 31)) == D("500500.00") + D("487.29")
