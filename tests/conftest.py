@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
@@ -11,6 +12,8 @@ from djmoney.money import Money
 
 from fund import services
 from fund.models import Enterprise, Fund, Investor, Organisation, Role, SocialLabel, User
+from portfolio import services as portfolio_services
+from portfolio.models import Contract
 from tests.factories import make_enterprise, make_fund, make_fund_manager, make_member, municipality, next_kvk
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -26,6 +29,7 @@ class Side:
     government: Organisation
     investor: Investor
     users: dict[Role, User]
+    contract: Contract
 
 
 @dataclass
@@ -68,7 +72,20 @@ def _side(*, manager, cbs_code: str, tag: str) -> Side:
         Role.MUNICIPAL_OFFICIAL: make_member(Role.MUNICIPAL_OFFICIAL, organisation=government),
         Role.INVESTOR: make_member(Role.INVESTOR, organisation=investor.organisation),
     }
-    return Side(fund, enterprise, label, government, investor, users)
+    contract = portfolio_services.contract_create(
+        actor=None,
+        fund=fund,
+        enterprise=enterprise,
+        reference=f"C-{tag}",
+        instrument="loan",
+        principal=Money("50000.00", "EUR"),
+        annual_rate=Decimal("0.05"),
+        term_months=24,
+    )
+    portfolio_services.contract_disburse(
+        actor=None, contract=contract, amount=Decimal("50000.00"), value_date=datetime.date(2026, 1, 15)
+    )
+    return Side(fund, enterprise, label, government, investor, users, contract)
 
 
 @pytest.fixture

@@ -41,3 +41,11 @@ def pct(value) -> str:
     if (get_language() or "nl").startswith("nl"):
         text = text.replace(".", ",")
     return f"{text} %"
+
+
+@register.filter(name="rate_pct")
+def rate_pct(value) -> str:
+    """A rate stored as a fraction (0.045) shown as a percentage (4,5 %)."""
+    if value is None:
+        return ""
+    return pct((Decimal(value) * 100).quantize(Decimal("0.001")))

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from fund.models import Role
+from portfolio.models import Contract
 
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
@@ -30,6 +31,8 @@ DETAIL_URLS: dict[str, Callable] = {
     "investor": lambda s: reverse("organisation_detail", args=[s.investor.organisation_id]),
     "municipality": lambda s: reverse("organisation_detail", args=[s.government.pk]),
     "label_certificate": lambda s: reverse("social_label_certificate", args=[s.label.pk]),
+    "portfolio_overview": lambda s: reverse("portfolio_overview", args=[s.fund.pk]),
+    "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -41,6 +44,18 @@ CHANGE_URLS: dict[str, Callable] = {
     "enterprise_edit": lambda s: (
         reverse("enterprise_update", args=[s.enterprise.organisation_id]),
         {"name": "Gekaapt"},
+    ),
+    "contract_create": lambda s: (
+        reverse("contract_create", args=[s.fund.pk]),
+        {"reference": "GEKAAPT", "principal": "30000", "annual_rate_pct": "5", "term_months": "12"},
+    ),
+    "contract_disburse": lambda s: (
+        reverse("contract_disburse", args=[s.contract.pk]),
+        {"amount": "1.00", "value_date": "2026-02-01"},
+    ),
+    "contract_repayment": lambda s: (
+        reverse("contract_repayment", args=[s.contract.pk]),
+        {"amount": "100.00", "value_date": "2026-02-15"},
     ),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
@@ -64,9 +79,25 @@ API_DETAIL_URLS: dict[str, Callable] = {
 
 # What each role legitimately sees of its own side (proves the URLs work when in scope).
 OWN_VISIBLE: dict[Role, set[str]] = {
-    Role.FUND_MANAGER: {"fund", "enterprise", "investor", "municipality", "label_certificate"},
-    Role.COMMITTEE_MEMBER: {"fund", "enterprise", "investor", "municipality", "label_certificate"},
-    Role.INVESTEE: {"fund", "enterprise", "label_certificate"},
+    Role.FUND_MANAGER: {
+        "fund",
+        "enterprise",
+        "investor",
+        "municipality",
+        "label_certificate",
+        "portfolio_overview",
+        "contract",
+    },
+    Role.COMMITTEE_MEMBER: {
+        "fund",
+        "enterprise",
+        "investor",
+        "municipality",
+        "label_certificate",
+        "portfolio_overview",
+        "contract",
+    },
+    Role.INVESTEE: {"fund", "enterprise", "label_certificate", "contract"},
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
     Role.INVESTOR: {"fund", "investor"},
 }
@@ -74,6 +105,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
 
 def _other_names(side) -> list[str]:
     return [
+        side.contract.reference,
         side.fund.name,
         side.enterprise.organisation.name,
         side.investor.organisation.name,
@@ -121,6 +153,9 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.fund.status == "investing"
     assert other.enterprise.organisation.name != "Gekaapt"
     assert other.enterprise.labels.count() == 1
+    assert other.contract.repayments.count() == 0
+    assert other.contract.disbursements.count() == 1
+    assert Contract.objects.filter(reference="GEKAAPT").count() == 0
 
 
 @pytest.mark.parametrize("role", SCOPED_ROLES, ids=lambda r: r.value)

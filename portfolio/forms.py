@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from fund.models import Enterprise, Instrument
+
+from .models import DayCount, Frequency, RepaymentMethod
+
+AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class ContractForm(forms.Form):
+    enterprise = forms.ModelChoiceField(label=_("Onderneming"), queryset=Enterprise.objects.none())
+    reference = forms.RegexField(
+        label=_("Betalingskenmerk"),
+        regex=r"^[A-Za-z0-9-]{3,35}$",
+        error_messages={"invalid": _("Gebruik 3 tot 35 letters, cijfers of koppeltekens.")},
+    )
+    instrument = forms.ChoiceField(label=_("Instrument"), choices=Instrument.choices)
+    principal = forms.DecimalField(label=_("Hoofdsom (€)"), **AMOUNT)
+    annual_rate_pct = forms.DecimalField(
+        label=_("Rente per jaar (%)"),
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=Decimal("30"),
+    )
+    term_months = forms.IntegerField(label=_("Looptijd (maanden)"), min_value=1, max_value=360)
+    grace_months = forms.IntegerField(label=_("Aflossingsvrije maanden"), min_value=0, initial=0)
+    frequency = forms.ChoiceField(label=_("Termijn"), choices=Frequency.choices)
+    method = forms.ChoiceField(label=_("Aflossingsmethode"), choices=RepaymentMethod.choices)
+    day_count = forms.ChoiceField(label=_("Dagtelling"), choices=DayCount.choices)
+    signed_on = forms.DateField(label=_("Getekend op"), required=False, widget=DATE)
+    security = forms.CharField(
+        label=_("Zekerheden"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    covenants = forms.CharField(
+        label=_("Convenanten"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    conditions = forms.CharField(
+        label=_("Opschortende voorwaarden (één per regel)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, enterprises=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if enterprises is not None:
+            self.fields["enterprise"].queryset = enterprises
+
+    def service_kwargs(self) -> dict:
+        from djmoney.money import Money
+
+        data = dict(self.cleaned_data)
+        data["principal"] = Money(data["principal"], "EUR")
+        data["annual_rate"] = (data.pop("annual_rate_pct") / 100).quantize(Decimal("0.000001"))
+        data["conditions"] = [line.strip() for line in data["conditions"].splitlines() if line.strip()]
+        return data
+
+
+class AmountDateForm(forms.Form):
+    amount = forms.DecimalField(label=_("Bedrag (€)"), **AMOUNT)
+    value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)

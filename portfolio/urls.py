@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("funds/<int:fund_pk>/portfolio/", views.portfolio_overview, name="portfolio_overview"),
+    path("funds/<int:fund_pk>/contracts/new/", views.contract_create, name="contract_create"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/disburse/", views.contract_disburse, name="contract_disburse"),
+    path("contracts/<int:pk>/repayment/", views.contract_repayment, name="contract_repayment"),
+]

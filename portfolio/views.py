@@ -1,0 +1,139 @@
+"""Portfolio pages: thin views over the scoped selectors and the services."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fund import selectors as fund_selectors
+from fund.exceptions import ServiceError
+from fund.views import _apply_errors
+
+from . import selectors, services
+from .forms import AmountDateForm, ContractForm
+from .models import Contract, ScheduleVersion
+
+
+@login_required
+def portfolio_overview(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.view_portfolio", fund):
+        raise Http404  # the portfolio is outside this user's scope, even if the fund is visible
+    as_of = timezone.localdate()
+    rows = selectors.arrears(fund=fund, as_of=as_of)
+    contracts = list(selectors.contracts_for(request.user).filter(fund=fund).order_by("reference"))
+    for contract in contracts:
+        info = rows.get(contract.pk, {})
+        contract.outstanding = info.get("outstanding")
+        contract.days_past_due = info.get("days_past_due")
+        contract.bucket = info.get("bucket")
+    context = {
+        "fund": fund,
+        "as_of": as_of,
+        "contracts": contracts,
+        "par30": selectors.portfolio_at_risk(fund=fund, as_of=as_of, days=30) * 100,
+        "par90": selectors.portfolio_at_risk(fund=fund, as_of=as_of, days=90) * 100,
+        "nav": selectors.fund_nav(fund=fund, as_of=as_of),
+        "outstanding": sum((r["outstanding"] for r in rows.values()), start=0),
+        "can_create": request.user.has_perm("portfolio.add_contract", fund),
+    }
+    return render(request, "portfolio/overview.html", context)
+
+
+@login_required
+def contract_detail(request, pk: int):
+    contract = fund_selectors.get_scoped_or_404(
+        selectors.contracts_for(request.user).prefetch_related(
+            Prefetch("schedule_versions", ScheduleVersion.objects.order_by("-number")),
+            "conditions",
+            "disbursements",
+            "repayments",
+        ),
+        pk=pk,
+    )
+    user = request.user
+    as_of = timezone.localdate()
+    version = services.current_schedule(contract)
+    lines = list(version.lines.all()) if version else []
+    next_line = next((line for line in lines if line.due_date >= as_of), None)
+    context = {
+        "contract": contract,
+        "version": version,
+        "lines": lines,
+        "next_line": next_line,
+        "dues": services.dues(contract=contract, as_of=as_of),
+        "arrears": selectors.arrears(fund=contract.fund, as_of=as_of).get(contract.pk),
+        "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
+        "form": AmountDateForm(initial={"value_date": as_of}),
+    }
+    if context["is_fund_staff"]:
+        context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
+            "value_date", "id"
+        )
+        context["history"] = fund_selectors.audit_events_for(user=user, obj=contract)
+    return render(request, "portfolio/contract_detail.html", context)
+
+
+@login_required
+def contract_create(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise PermissionDenied
+    enterprises = fund_selectors.enterprises_for(request.user).filter(fund_relations__fund=fund)
+    form = ContractForm(request.POST or None, enterprises=enterprises)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = services.contract_create(actor=request.user, fund=fund, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Contract %(ref)s is vastgelegd.") % {"ref": contract.reference})
+            return redirect("contract_detail", pk=contract.pk)
+    return render(request, "portfolio/contract_form.html", {"form": form, "fund": fund})
+
+
+def _event(request, pk: int, action):
+    contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
+    if not request.user.has_perm("portfolio.change_contract", contract):
+        raise PermissionDenied
+    form = AmountDateForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+        return redirect("contract_detail", pk=contract.pk)
+    try:
+        action(contract=contract, **form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Geboekt."))
+    return redirect("contract_detail", pk=contract.pk)
+
+
+@login_required
+@require_POST
+def contract_disburse(request, pk: int):
+    return _event(request, pk, lambda **kw: services.contract_disburse(actor=request.user, **kw))
+
+
+@login_required
+@require_POST
+def contract_repayment(request, pk: int):
+    return _event(request, pk, lambda **kw: services.repayment_receive(actor=request.user, **kw))
+
+
+def my_contracts(user) -> list[Contract]:
+    return list(
+        selectors.contracts_for(user).filter(
+            enterprise__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user)
+        )
+    )
