@@ -65,3 +65,21 @@ class ContractForm(forms.Form):
 class AmountDateForm(forms.Form):
     amount = forms.DecimalField(label=_("Bedrag (€)"), **AMOUNT)
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
+
+
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(label=_("Bankafschrift (CAMT.053-XML of CSV)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("Het bestand is groter dan 20 MB."))
+        return upload
+
+
+class AssignForm(forms.Form):
+    contract = forms.ModelChoiceField(label=_("Contract"), queryset=None)
+
+    def __init__(self, *args, contracts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["contract"].queryset = contracts

@@ -352,3 +352,68 @@ class Repayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.reference} {self.value_date} {self.amount}"
+
+
+class BankStatement(models.Model):
+    """An imported bank statement file; the same file (by SHA-256) is never imported twice into a fund."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="bank_statements")
+    sha256 = models.CharField(max_length=64)
+    statement_id = models.CharField(_("afschrift"), max_length=100)
+    account_iban = models.CharField(_("rekening"), max_length=34)
+    filename = models.CharField(_("bestand"), max_length=255)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    imported_at = models.DateTimeField(_("geïmporteerd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bankafschrift")
+        verbose_name_plural = _("bankafschriften")
+        ordering = ["fund", "-imported_at"]
+        constraints = [models.UniqueConstraint(fields=["fund", "sha256"], name="bank_statement_unique_file")]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.statement_id})"
+
+
+class BankLineStatus(models.TextChoices):
+    BOOKED = "booked", _("Geboekt")
+    UNMATCHED = "unmatched", _("Niet herkend")
+
+
+class BankLine(models.Model):
+    """One line of a statement; matched lines are booked, the rest wait in the queue for a fund manager."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="bank_lines")
+    statement = models.ForeignKey(BankStatement, on_delete=models.PROTECT, related_name="lines")
+    line_key = models.CharField(max_length=120)
+    booking_date = models.DateField(_("boekdatum"))
+    value_date = models.DateField(_("valutadatum"))
+    amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
+    direction = models.CharField(
+        _("richting"), max_length=6, choices=[("credit", _("bij")), ("debit", _("af"))]
+    )
+    counterparty_name = models.CharField(_("tegenpartij"), max_length=140, blank=True)
+    counterparty_iban = models.CharField(_("tegenrekening"), max_length=34, blank=True)
+    remittance = models.CharField(_("omschrijving"), max_length=500, blank=True)
+    reference = models.CharField(_("kenmerk"), max_length=500, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=BankLineStatus.choices)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_lines"
+    )
+    repayment = models.OneToOneField(
+        Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line"
+    )
+
+    class Meta:
+        verbose_name = _("bankregel")
+        verbose_name_plural = _("bankregels")
+        ordering = ["fund", "booking_date", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "line_key"], name="bank_line_unique_per_fund"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="bank_line_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.booking_date} {self.direction} {self.amount} {self.counterparty_name}"

@@ -9,3 +9,7 @@ urlpatterns = [
     path("contracts/<int:pk>/disburse/", views.contract_disburse, name="contract_disburse"),
     path("contracts/<int:pk>/repayment/", views.contract_repayment, name="contract_repayment"),
 ]
+urlpatterns += [
+    path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),
+    path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
+]

@@ -137,3 +137,76 @@ def my_contracts(user) -> list[Contract]:
             enterprise__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user)
         )
     )
+
+
+@login_required
+def bank_statements(request, fund_pk: int):
+    """Upload a statement and work the queue of lines that were not recognised."""
+    from .bankimport import BankImportError, statement_import
+    from .forms import AssignForm, StatementUploadForm
+    from .models import BankLine, BankLineStatus, BankStatement
+
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise Http404
+    form = StatementUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            result = statement_import(fund=fund, data=upload.read(), filename=upload.name, actor=request.user)
+        except (BankImportError, ServiceError) as exc:
+            form.add_error("file", str(exc))
+        else:
+            messages.success(
+                request,
+                _("%(booked)d regels geboekt, %(unmatched)d niet herkend, %(skipped)d al eerder ingelezen.")
+                % {
+                    "booked": len(result.booked),
+                    "unmatched": len(result.unmatched),
+                    "skipped": result.skipped,
+                },
+            )
+            return redirect("bank_statements", fund_pk=fund.pk)
+    contracts = selectors.contracts_for(request.user).filter(fund=fund, status="active")
+    unmatched = BankLine.objects.filter(fund=fund, status=BankLineStatus.UNMATCHED).select_related(
+        "statement"
+    )
+    return render(
+        request,
+        "portfolio/bank_statements.html",
+        {
+            "fund": fund,
+            "form": form,
+            "unmatched": unmatched,
+            "assign_form": AssignForm(contracts=contracts),
+            "statements": BankStatement.objects.filter(fund=fund)[:20],
+        },
+    )
+
+
+@login_required
+@require_POST
+def bank_line_assign(request, pk: int):
+    from .bankimport import BankImportError
+    from .bankimport import bank_line_assign as assign
+    from .forms import AssignForm
+    from .models import BankLine
+
+    line = fund_selectors.get_scoped_or_404(
+        BankLine.objects.filter(fund_id__in=fund_selectors.managed_fund_ids(request.user))
+        if not fund_selectors.is_administrator(request.user)
+        else BankLine.objects.all(),
+        pk=pk,
+    )
+    contracts = selectors.contracts_for(request.user).filter(fund_id=line.fund_id, status="active")
+    form = AssignForm(request.POST, contracts=contracts)
+    if not form.is_valid():
+        messages.error(request, _("Kies een lopend contract van dit fonds."))
+    else:
+        try:
+            assign(bank_line=line, contract=form.cleaned_data["contract"], actor=request.user)
+        except (BankImportError, ServiceError) as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("De betaling is geboekt."))
+    return redirect("bank_statements", fund_pk=line.fund_id)

@@ -33,6 +33,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "label_certificate": lambda s: reverse("social_label_certificate", args=[s.label.pk]),
     "portfolio_overview": lambda s: reverse("portfolio_overview", args=[s.fund.pk]),
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
+    "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -87,6 +88,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "label_certificate",
         "portfolio_overview",
         "contract",
+        "bank_statements",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",

@@ -1,0 +1,188 @@
+"""Import a bank statement into a fund's books: whole or not at all, and never twice.
+
+A credit line is matched to an active contract by its payment reference (the contract's `reference`
+appearing in the line's reference or description) or else by the payer's IBAN, when that IBAN belongs to an
+enterprise with exactly one active contract in the fund. A matched line books a repayment; everything else
+(debits, unknown payers) waits in the unmatched queue for a fund manager. The same file (SHA-256) or the same
+line (its key) imported again books nothing — the database's unique constraints decide when two imports race.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from fund.audit import audit_record
+from fund.exceptions import ServiceError
+from fund.models import Fund, User
+
+from . import services
+from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
+from .models import BankLine, BankLineStatus, BankStatement, Contract, ContractStatus
+
+MSG_DUPLICATE_FILE = gettext_noop("Dit bestand is al geïmporteerd op %(date)s; er is niets opnieuw geboekt.")
+MSG_NOT_UNMATCHED = gettext_noop("Deze bankregel is al verwerkt.")
+MSG_NOT_CREDIT = gettext_noop("Alleen ontvangen bedragen kunnen als betaling op een contract worden geboekt.")
+MSG_OTHER_FUND = gettext_noop("Dit contract hoort niet bij het fonds van deze bankregel.")
+
+TOKEN = re.compile(r"[A-Z0-9][A-Z0-9-]{2,34}")
+
+
+class BankImportError(ServiceError):
+    pass
+
+
+@dataclass
+class ImportResult:
+    statement: BankStatement
+    booked: list[BankLine] = field(default_factory=list)
+    unmatched: list[BankLine] = field(default_factory=list)
+    skipped: int = 0  # lines already imported with another file
+
+
+def parse_statement(*, data: bytes, filename: str) -> Statement:
+    """CAMT.053 (XML) or CSV, by content; raises BankImportError listing every problem."""
+    try:
+        if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+            return parse_camt053(data)
+        return parse_csv(data)
+    except StatementError as exc:
+        raise BankImportError(str(exc), code="invalid_statement") from exc
+
+
+class _Matcher:
+    """Finds the contract for a credit line with two dictionary look-ups per line."""
+
+    def __init__(self, fund: Fund):
+        active = list(
+            Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE).select_related(
+                "enterprise__organisation"
+            )
+        )
+        self.by_reference = {c.reference.upper(): c for c in active}
+        by_iban: dict[str, list[Contract]] = {}
+        for contract in active:
+            iban = contract.enterprise.organisation.iban
+            if iban:
+                by_iban.setdefault(iban.upper(), []).append(contract)
+        self.by_iban = {iban: contracts[0] for iban, contracts in by_iban.items() if len(contracts) == 1}
+
+    def match(self, line: StatementLine) -> Contract | None:
+        if line.direction != "credit":
+            return None
+        for text in (line.reference, line.remittance):
+            for token in TOKEN.findall((text or "").upper()):
+                if token in self.by_reference:
+                    return self.by_reference[token]
+        return self.by_iban.get((line.counterparty_iban or "").upper())
+
+
+def statement_import(*, fund: Fund, data: bytes, filename: str, actor: User | None) -> ImportResult:
+    statement = parse_statement(data=data, filename=filename)
+    previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
+    if previous is not None:
+        raise BankImportError(
+            _(MSG_DUPLICATE_FILE) % {"date": previous.imported_at.strftime("%d-%m-%Y %H:%M")},
+            code="duplicate_file",
+        )
+    try:
+        with transaction.atomic():
+            return _import(fund=fund, statement=statement, filename=filename, actor=actor)
+    except IntegrityError as exc:  # the same file or line imported at the same moment by someone else
+        previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
+        date = previous.imported_at.strftime("%d-%m-%Y %H:%M") if previous else "—"
+        raise BankImportError(_(MSG_DUPLICATE_FILE) % {"date": date}, code="duplicate_file") from exc
+
+
+def _import(*, fund: Fund, statement: Statement, filename: str, actor: User | None) -> ImportResult:
+    record = BankStatement.objects.create(
+        fund=fund,
+        sha256=statement.sha256,
+        statement_id=statement.statement_id[:100],
+        account_iban=statement.account_iban,
+        filename=filename[:255],
+        imported_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    result = ImportResult(statement=record)
+    known = set(
+        BankLine.objects.filter(
+            fund=fund, line_key__in=[line.line_key for line in statement.lines]
+        ).values_list("line_key", flat=True)
+    )
+    matcher = _Matcher(fund)
+    for line in statement.lines:
+        if line.line_key in known:
+            result.skipped += 1
+            continue
+        contract = matcher.match(line)
+        bank_line = BankLine.objects.create(
+            fund=fund,
+            statement=record,
+            line_key=line.line_key,
+            booking_date=line.booking_date,
+            value_date=line.value_date,
+            amount=line.amount,
+            direction=line.direction,
+            counterparty_name=line.counterparty_name[:140],
+            counterparty_iban=line.counterparty_iban,
+            remittance=line.remittance[:500],
+            reference=line.reference[:500],
+            status=BankLineStatus.UNMATCHED,
+        )
+        if contract is not None:
+            _book(bank_line=bank_line, contract=contract, actor=actor)
+            result.booked.append(bank_line)
+        else:
+            result.unmatched.append(bank_line)
+    audit_record(
+        actor=actor,
+        obj=record,
+        action="bank_statement_imported",
+        data={
+            "lines": len(statement.lines),
+            "booked": len(result.booked),
+            "unmatched": len(result.unmatched),
+            "skipped": result.skipped,
+            "sha256": statement.sha256,
+        },
+    )
+    return result
+
+
+def _book(*, bank_line: BankLine, contract: Contract, actor: User | None) -> None:
+    repayment = services.repayment_receive(
+        actor=actor,
+        contract=contract,
+        amount=bank_line.amount,
+        value_date=bank_line.value_date,
+        idempotency_key=f"bank:{bank_line.line_key}",
+        source_document=f"{bank_line.statement.filename} / {bank_line.line_key}"[:255],
+    )
+    bank_line.contract, bank_line.repayment, bank_line.status = contract, repayment, BankLineStatus.BOOKED
+    bank_line.save(update_fields=["contract", "repayment", "status"])
+
+
+@transaction.atomic
+def bank_line_assign(*, bank_line: BankLine, contract: Contract, actor: User | None) -> BankLine:
+    """A fund manager books an unmatched credit line as a payment on a contract."""
+    bank_line = BankLine.objects.select_for_update().get(pk=bank_line.pk)
+    if bank_line.status != BankLineStatus.UNMATCHED:
+        raise BankImportError(_(MSG_NOT_UNMATCHED))
+    if bank_line.direction != "credit":
+        raise BankImportError(_(MSG_NOT_CREDIT))
+    if contract.fund_id != bank_line.fund_id:
+        raise BankImportError(_(MSG_OTHER_FUND))
+    _book(bank_line=bank_line, contract=contract, actor=actor)
+    audit_record(
+        actor=actor,
+        obj=bank_line.statement,
+        action="bank_line_assigned",
+        from_state=BankLineStatus.UNMATCHED,
+        to_state=BankLineStatus.BOOKED,
+        data={"line": bank_line.line_key, "contract": contract.reference},
+    )
+    return bank_line
