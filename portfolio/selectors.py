@@ -102,10 +102,15 @@ def outstanding_principal_by_contract(
 
 __all__ = [
     "account_balances",
+    "arrears",
+    "arrears_bucket",
+    "cents",
     "contract_account_balance",
     "contracts_for",
+    "fund_nav",
     "journal_entries_for",
     "outstanding_principal_by_contract",
+    "portfolio_at_risk",
     "trial_balance",
 ]
 

@@ -7,8 +7,10 @@ the municipalities and their CBS codes are real.
 from __future__ import annotations
 
 import datetime
+import importlib
 from decimal import Decimal
 
+from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from djmoney.money import Money
@@ -192,6 +194,14 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         with transaction.atomic():
             logins = self._load()
+            # Later apps add demo data through an optional `<app>.demo.load()`; fund imports none of them.
+            for config in apps.get_app_configs():
+                if config.name in {"portfolio", "impactmeasurement", "resultaatfinanciering", "reports"}:
+                    try:
+                        module = importlib.import_module(f"{config.name}.demo")
+                    except ModuleNotFoundError:
+                        continue
+                    module.load()
         if not options["quiet_logins"]:
             self._print_logins(logins)
 
