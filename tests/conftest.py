@@ -100,3 +100,50 @@ def world(db) -> World:
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+
+
+# --- reference data around transactional tests -----------------------------------------------------
+# A transactional test (live server, threads, deferred triggers) empties every table afterwards, including
+# the reference data the data migration loaded (municipalities, SDGs, themes). It is loaded again before each
+# such test (an earlier one may have emptied it) and after it (so later tests find the database as migrated).
+
+_blocker_key = pytest.StashKey[object]()
+
+
+def load_reference_data() -> None:
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("fund.migrations.0002_reference_data").load(apps, None)
+
+
+def _is_transactional(item: pytest.Item) -> bool:
+    names = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    return bool(
+        names & {"transactional_db", "live_server"}
+        or (marker is not None and marker.kwargs.get("transaction"))
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_for_transactional_tests(request):
+    if not _is_transactional(request.node):
+        return
+    request.getfixturevalue("django_db_setup")
+    blocker = request.getfixturevalue("django_db_blocker")
+    with blocker.unblock():
+        load_reference_data()
+    request.node.stash[_blocker_key] = blocker
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    try:
+        return (yield)
+    finally:
+        blocker = item.stash.get(_blocker_key, None)
+        if blocker is not None:
+            with blocker.unblock():
+                load_reference_data()
