@@ -159,9 +159,20 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
         .values_list("version__contract_id", "due_date", "payment"),
         columns=["contract", "due_date", "payment"],
     )
+    version_start = (
+        ScheduleVersion.objects.filter(contract_id=models.OuterRef("contract_id"))
+        .order_by("-number")
+        .values("start_date")[:1]
+    )
+    # Payments count against the current schedule version only (a restructuring starts afresh).
     paid = (
         Posting.objects.filter(
-            contract__in=active, account__code__in=["1100", "1110"], value_date__lte=as_of, credit__gt=0
+            contract__in=active,
+            account__code__in=["1100", "1110"],
+            value_date__lte=as_of,
+            credit__gt=0,
+            entry__repayment__isnull=False,
+            value_date__gte=models.Subquery(version_start),
         )
         .values("contract_id")
         .annotate(total=Sum("credit"))
@@ -213,3 +224,15 @@ def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
     contra = sum((balances.get(code, Decimal("0.00")) for code in NAV_CONTRA), Decimal("0.00"))
     liabilities = sum((balances.get(code, Decimal("0.00")) for code in NAV_LIABILITIES), Decimal("0.00"))
     return assets - contra - liabilities
+
+
+def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Decimal]:
+    """{contract id: provision held} (the credit balance of account 1190 per contract), one grouped query."""
+    rows = (
+        Posting.objects.filter(
+            entry__fund=fund, account__code="1190", contract__isnull=False, value_date__lte=as_of
+        )
+        .values("contract_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+    )
+    return {row["contract_id"]: cents(row["credit"]) - cents(row["debit"]) for row in rows}

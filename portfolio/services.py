@@ -318,19 +318,21 @@ def _balance(contract: Contract, code: str, as_of: datetime.date) -> Decimal:
 
 
 def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
-    """What the enterprise owes on `as_of`: interest receivable and principal due by the schedule."""
+    """What the enterprise owes on `as_of`: fees and interest receivable, and principal behind schedule.
+
+    Principal due is the outstanding principal minus the balance the current schedule version planned for
+    this date, so it stays right after a restructuring or prepayment starts a new version.
+    """
     version = current_schedule(contract)
-    scheduled_principal = Decimal("0.00")
-    if version is not None:
-        scheduled_principal = cents(
-            version.lines.filter(due_date__lte=as_of).aggregate(total=Sum("principal"))["total"]
-        )
     outstanding = _balance(contract, "1100", as_of)
-    repaid = disbursed_total(contract) - outstanding
+    planned = outstanding
+    if version is not None:
+        last_due = version.lines.filter(due_date__lte=as_of).order_by("-number").first()
+        planned = last_due.balance if last_due is not None else version.principal
     return {
         "fees": max(_balance(contract, "1120", as_of), Decimal("0.00")),
         "interest": max(_balance(contract, "1110", as_of), Decimal("0.00")),
-        "principal_due": max(scheduled_principal - repaid, Decimal("0.00")),
+        "principal_due": max(outstanding - planned, Decimal("0.00")),
         "outstanding_principal": outstanding,
     }
 
@@ -400,3 +402,274 @@ def repayment_receive(
         data={"amount": amount, "value_date": value_date, "allocation": repayment.allocation},
     )
     return repayment
+
+
+# --------------------------------------------------------------------------------------------------
+# Restructuring, prepayment, write-off, recovery, provisions
+# --------------------------------------------------------------------------------------------------
+
+MSG_REASON = gettext_noop("Geef een reden.")
+MSG_NO_SCHEDULE = gettext_noop("Dit contract heeft nog geen aflosschema.")
+MSG_NO_PREPAYMENT = gettext_noop("Er staat geen vooruitbetaling op dit contract.")
+MSG_NOTHING_OUTSTANDING = gettext_noop("Er staat geen hoofdsom meer uit.")
+MSG_WRITE_OFF_TOO_MUCH = gettext_noop("Afschrijven kan hoogstens de uitstaande hoofdsom (%(outstanding)s).")
+PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
+
+
+def _remaining_months(version: ScheduleVersion, as_of: datetime.date) -> int:
+    remaining_lines = version.lines.filter(due_date__gt=as_of).count()
+    return remaining_lines * PERIOD_MONTHS[version.frequency]
+
+
+@transaction.atomic
+def contract_restructure(
+    *,
+    actor: User | None,
+    contract: Contract,
+    as_of: datetime.date,
+    reason: str,
+    annual_rate: Decimal | None = None,
+    term_months: int | None = None,
+    grace_months: int = 0,
+) -> ScheduleVersion:
+    """Payment holiday (grace), longer term or new rate: a new schedule version over what is outstanding."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_(MSG_REASON)]})
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    version = current_schedule(contract)
+    if version is None:
+        raise LedgerError(_(MSG_NO_SCHEDULE))
+    outstanding = _balance(contract, "1100", as_of)
+    if outstanding <= 0:
+        raise LedgerError(_(MSG_NOTHING_OUTSTANDING))
+    terms = {
+        "annual_rate": annual_rate if annual_rate is not None else version.annual_rate,
+        "term_months": term_months or _remaining_months(version, as_of),
+        "grace_months": grace_months,
+        "frequency": version.frequency,
+        "method": version.method,
+        "day_count": version.day_count,
+    }
+    try:
+        new = _schedule_version_create(
+            contract=contract,
+            actor=actor,
+            start_date=as_of,
+            principal=outstanding,
+            reason=reason.strip(),
+            **terms,
+        )
+    except ScheduleError as exc:
+        raise ValidationError({"term_months": [str(exc)]}) from exc
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="contract_restructured",
+        from_state=f"v{version.number}",
+        to_state=f"v{new.number}",
+        reason=reason.strip(),
+        data={key: str(value) for key, value in terms.items()} | {"principal": str(outstanding)},
+    )
+    return new
+
+
+@transaction.atomic
+def prepayment_apply(
+    *, actor: User | None, contract: Contract, value_date: datetime.date, option: str
+) -> ScheduleVersion:
+    """Apply money held as prepayment (account 2200) to principal; `option` is "shorter_term" or
+    "lower_instalment" — the fund manager's choice — and a new schedule version follows."""
+    if option not in ("shorter_term", "lower_instalment"):
+        raise ValidationError({"option": [_("Kies een kortere looptijd of een lager termijnbedrag.")]})
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    version = current_schedule(contract)
+    if version is None:
+        raise LedgerError(_(MSG_NO_SCHEDULE))
+    held = -_balance(contract, "2200", value_date)  # a liability: credit balance
+    if held <= 0:
+        raise LedgerError(_(MSG_NO_PREPAYMENT))
+    outstanding = _balance(contract, "1100", value_date)
+    applied = min(held, outstanding)
+    entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=_("Vooruitbetaling verrekend %(ref)s") % {"ref": contract.reference},
+        lines=[
+            Line("2200", debit=applied, contract=contract),
+            Line("1100", credit=applied, contract=contract),
+        ],
+        actor=actor,
+        contract=contract,
+    )
+    remaining_principal = outstanding - applied
+    remaining = _remaining_months(version, value_date)
+    period = PERIOD_MONTHS[version.frequency]
+    if remaining_principal <= 0 or remaining < period:
+        return version
+    term = remaining
+    if option == "shorter_term":
+        old_payment = version.lines.filter(due_date__gt=value_date).order_by("number").first().payment
+        while term - period >= period:  # the shortest term whose instalment stays within the old one
+            rows = build_schedule(
+                principal=remaining_principal,
+                annual_rate=version.annual_rate,
+                start_date=value_date,
+                term_months=term - period,
+                frequency=version.frequency,
+                method=version.method,
+                day_count=version.day_count,
+            )
+            if rows[0].payment > old_payment:
+                break
+            term -= period
+    label = _("kortere looptijd") if option == "shorter_term" else _("lager termijnbedrag")
+    return _schedule_version_create(
+        contract=contract,
+        actor=actor,
+        start_date=value_date,
+        principal=remaining_principal,
+        reason=_("Vervroegde aflossing %(amount)s (%(option)s)") % {"amount": applied, "option": label},
+        term_months=term,
+        grace_months=0,
+    )
+
+
+@transaction.atomic
+def contract_write_off(
+    *,
+    actor: User | None,
+    contract: Contract,
+    value_date: datetime.date,
+    reason: str,
+    amount: Decimal | None = None,
+) -> Contract:
+    """Write off principal (all of it when no amount is given), using the contract's provision first.
+
+    A full write-off also writes off the interest still receivable and closes the contract.
+    """
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_(MSG_REASON)]})
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    outstanding = _balance(contract, "1100", value_date)
+    amount = outstanding if amount is None else _cents(amount, field="amount")
+    if outstanding <= 0:
+        raise LedgerError(_(MSG_NOTHING_OUTSTANDING))
+    if amount > outstanding:
+        raise ValidationError({"amount": [_(MSG_WRITE_OFF_TOO_MUCH) % {"outstanding": outstanding}]})
+    full = amount == outstanding
+    interest = max(_balance(contract, "1110", value_date), Decimal("0.00")) if full else Decimal("0.00")
+    provision = max(-_balance(contract, "1190", value_date), Decimal("0.00"))  # contra-asset: credit balance
+    from_provision = min(provision, amount + interest)
+    lines = [Line("1100", credit=amount, contract=contract)]
+    if interest > 0:
+        lines.append(Line("1110", credit=interest, contract=contract))
+    if from_provision > 0:
+        lines.append(Line("1190", debit=from_provision, contract=contract))
+    if amount + interest - from_provision > 0:
+        lines.append(Line("5100", debit=amount + interest - from_provision, contract=contract))
+    entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=_("Afschrijving %(ref)s: %(reason)s")
+        % {"ref": contract.reference, "reason": reason.strip()},
+        lines=lines,
+        actor=actor,
+        contract=contract,
+    )
+    from_status = contract.status
+    if full:
+        contract.status = ContractStatus.WRITTEN_OFF
+        contract.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="contract_written_off",
+        from_state=from_status,
+        to_state=contract.status,
+        reason=reason.strip(),
+        data={"principal": amount, "interest": interest, "from_provision": from_provision},
+    )
+    return contract
+
+
+@transaction.atomic
+def contract_recovery(
+    *,
+    actor: User | None,
+    contract: Contract,
+    amount: Decimal | Money,
+    value_date: datetime.date,
+    reason: str = "",
+) -> Repayment:
+    """Money received after a write-off: income (recoveries), not a repayment of principal."""
+    amount = _cents(amount, field="amount")
+    entry = entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=_("Terugontvangen na afschrijving %(ref)s") % {"ref": contract.reference},
+        lines=[Line("1000", debit=amount, contract=contract), Line("4200", credit=amount, contract=contract)],
+        actor=actor,
+        contract=contract,
+    )
+    repayment = Repayment.objects.create(
+        contract=contract,
+        value_date=value_date,
+        amount=amount,
+        allocation={"recovery": str(amount)},
+        entry=entry,
+    )
+    audit_record(
+        actor=actor, obj=contract, action="contract_recovery", reason=reason, data={"amount": amount}
+    )
+    return repayment
+
+
+DEFAULT_PROVISION_RATES = {
+    "current": Decimal("0.01"),
+    "1-30": Decimal("0.10"),
+    "31-60": Decimal("0.25"),
+    "61-90": Decimal("0.50"),
+    ">90": Decimal("1.00"),
+}
+
+
+@transaction.atomic
+def provisions_book(
+    *, actor: User | None, fund: Fund, as_of: datetime.date, rates: dict[str, Decimal] | None = None
+) -> int | None:
+    """Bring each contract's provision to outstanding × the rate of its arrears bucket (one entry per date).
+
+    Returns the journal entry id, or None when nothing changes. Booking the same date twice books nothing.
+    """
+    from .selectors import arrears, provision_by_contract
+
+    rates = {**DEFAULT_PROVISION_RATES, **(rates or {})}
+    current = provision_by_contract(fund=fund, as_of=as_of)
+    lines: list[Line] = []
+    total_up = total_down = Decimal("0.00")
+    contracts = {c.pk: c for c in Contract.objects.filter(fund=fund)}
+    for pk, row in arrears(fund=fund, as_of=as_of).items():
+        target = (row["outstanding"] * rates[row["bucket"]]).quantize(CENT)
+        change = target - current.get(pk, Decimal("0.00"))
+        if change > 0:
+            lines.append(Line("1190", credit=change, contract=contracts[pk]))
+            total_up += change
+        elif change < 0:
+            lines.append(Line("1190", debit=-change, contract=contracts[pk]))
+            total_down += -change
+    if not lines:
+        return None
+    net = total_up - total_down
+    if net > 0:
+        lines.append(Line("5000", debit=net))
+    elif net < 0:
+        lines.append(Line("5000", credit=-net))
+    entry = entry_post(
+        fund=fund,
+        value_date=as_of,
+        description=_("Voorzieningen per %(date)s") % {"date": as_of.strftime("%d-%m-%Y")},
+        lines=lines,
+        actor=actor,
+        idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}",
+    )
+    return entry.pk
