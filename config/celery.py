@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -10,5 +11,12 @@ app = Celery("impactfonds")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# Periodic jobs of later issues register here (e.g. period-end interest accrual, report reminders).
-app.conf.beat_schedule = {}
+# Periodic jobs. Accrual is idempotent per instalment, so running it daily keeps interest receivable current;
+# provisions are booked at each month end (the first of the month, for the day before).
+app.conf.beat_schedule = {
+    "accrue-interest-daily": {"task": "portfolio.accrue_interest", "schedule": crontab(hour=2, minute=0)},
+    "book-provisions-month-end": {
+        "task": "portfolio.book_provisions",
+        "schedule": crontab(hour=3, minute=0, day_of_month=1),
+    },
+}

@@ -182,3 +182,21 @@ def test_provisions_follow_the_arrears_bucket_and_book_once_per_date(contract):
     assert account_balances(fund=fund)["5000"] == -contract_account_balance(
         contract=contract, account_code="1190"
     )
+
+
+def test_period_end_jobs_accrue_interest_and_book_provisions_idempotently(contract):
+    from config.celery import app
+    from portfolio import tasks
+
+    assert {"portfolio.accrue_interest", "portfolio.book_provisions"} <= {
+        entry["task"] for entry in app.conf.beat_schedule.values()
+    }
+    booked = tasks.accrue_interest.delay(fund_id=contract.fund_id, through="2026-04-30").get()
+    assert booked == 3
+    assert (
+        tasks.accrue_interest.delay(fund_id=contract.fund_id, through="2026-04-30").get() == 3
+    )  # same entries
+    interest = contract_account_balance(contract=contract, account_code="1110")
+    assert interest == sum(line.interest for line in services.current_schedule(contract).lines.all()[:3])
+    assert tasks.book_provisions.delay(fund_id=contract.fund_id, through="2026-04-30").get() == 1
+    assert -contract_account_balance(contract=contract, account_code="1190") > 0
