@@ -236,3 +236,63 @@ def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Deci
         .annotate(debit=Sum("debit"), credit=Sum("credit"))
     )
     return {row["contract_id"]: cents(row["credit"]) - cents(row["debit"]) for row in rows}
+
+
+def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> dict:
+    """Trial balance and balance sheet as of `end`, P&L over `start`–`end`, from one grouped query."""
+    closing = (
+        Account.objects.filter(fund=fund)
+        .annotate(
+            total_debit=Coalesce(Sum("postings__debit", filter=Q(postings__value_date__lte=end)), ZERO),
+            total_credit=Coalesce(Sum("postings__credit", filter=Q(postings__value_date__lte=end)), ZERO),
+            period_debit=Coalesce(
+                Sum(
+                    "postings__debit",
+                    filter=Q(postings__value_date__gte=start, postings__value_date__lte=end),
+                ),
+                ZERO,
+            ),
+            period_credit=Coalesce(
+                Sum(
+                    "postings__credit",
+                    filter=Q(postings__value_date__gte=start, postings__value_date__lte=end),
+                ),
+                ZERO,
+            ),
+        )
+        .order_by("code")
+    )
+    trial, sheet, pnl = [], {"assets": [], "liabilities": [], "equity": []}, {"income": [], "expense": []}
+    for account in closing:
+        debit, credit = cents(account.total_debit), cents(account.total_credit)
+        normal = debit - credit if account.account_type in DEBIT_NORMAL else credit - debit
+        trial.append({"account": account, "debit": debit, "credit": credit, "balance": normal})
+        kind = account.account_type
+        if kind in ("asset", "contra_asset"):
+            sheet["assets"].append({"account": account, "amount": normal if kind == "asset" else -normal})
+        elif kind == "liability":
+            sheet["liabilities"].append({"account": account, "amount": normal})
+        elif kind == "equity":
+            sheet["equity"].append({"account": account, "amount": normal})
+        else:
+            movement = cents(account.period_credit) - cents(account.period_debit)
+            pnl["income" if kind == "income" else "expense"].append(
+                {"account": account, "amount": movement if kind == "income" else -movement}
+            )
+    result_to_date = sum(
+        (row["balance"] if row["account"].account_type == "income" else -row["balance"])
+        for row in trial
+        if row["account"].account_type in ("income", "expense")
+    )
+    total = {
+        "debit": sum((r["debit"] for r in trial), Decimal("0.00")),
+        "credit": sum((r["credit"] for r in trial), Decimal("0.00")),
+        "assets": sum((r["amount"] for r in sheet["assets"]), Decimal("0.00")),
+        "liabilities": sum((r["amount"] for r in sheet["liabilities"]), Decimal("0.00")),
+        "equity": sum((r["amount"] for r in sheet["equity"]), Decimal("0.00")) + result_to_date,
+        "income": sum((r["amount"] for r in pnl["income"]), Decimal("0.00")),
+        "expense": sum((r["amount"] for r in pnl["expense"]), Decimal("0.00")),
+    }
+    total["period_result"] = total["income"] - total["expense"]
+    total["liabilities_and_equity"] = total["liabilities"] + total["equity"]
+    return {"trial": trial, "sheet": sheet, "pnl": pnl, "result_to_date": result_to_date, "total": total}

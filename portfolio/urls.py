@@ -13,3 +13,4 @@ urlpatterns += [
     path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),
     path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
 ]
+urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -210,3 +210,37 @@ def bank_line_assign(request, pk: int):
         else:
             messages.success(request, _("De betaling is geboekt."))
     return redirect("bank_statements", fund_pk=line.fund_id)
+
+
+@login_required
+def ledger_report(request, fund_pk: int):
+    """Trial balance, balance sheet and P&L for a period; `?format=xlsx` downloads the same as Excel."""
+    import datetime
+
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.view_portfolio", fund):
+        raise Http404
+    today = timezone.localdate()
+    try:
+        end = datetime.date.fromisoformat(request.GET.get("end") or today.isoformat())
+        start = datetime.date.fromisoformat(
+            request.GET.get("start") or end.replace(month=1, day=1).isoformat()
+        )
+    except ValueError:
+        messages.error(request, _("Ongeldige datum: gebruik JJJJ-MM-DD."))
+        end, start = today, today.replace(month=1, day=1)
+    report = selectors.ledger_report(fund=fund, start=start, end=end)
+    if request.GET.get("format") == "xlsx":
+        from .exports import ledger_report_workbook
+
+        response = HttpResponse(
+            ledger_report_workbook(fund=fund, report=report, start=start, end=end),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="grootboek-{fund.code}-{end.isoformat()}.xlsx"'
+        )
+        return response
+    return render(
+        request, "portfolio/ledger_report.html", {"fund": fund, "report": report, "start": start, "end": end}
+    )

@@ -34,6 +34,8 @@ DETAIL_URLS: dict[str, Callable] = {
     "portfolio_overview": lambda s: reverse("portfolio_overview", args=[s.fund.pk]),
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
+    "ledger_report": lambda s: reverse("ledger_report", args=[s.fund.pk]),
+    "ledger_export": lambda s: reverse("ledger_report", args=[s.fund.pk]) + "?format=xlsx",
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -89,6 +91,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "portfolio_overview",
         "contract",
         "bank_statements",
+        "ledger_report",
+        "ledger_export",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -98,6 +102,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "label_certificate",
         "portfolio_overview",
         "contract",
+        "ledger_report",
+        "ledger_export",
     },
     Role.INVESTEE: {"fund", "enterprise", "label_certificate", "contract"},
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},

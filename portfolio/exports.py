@@ -1,0 +1,70 @@
+"""Excel exports (openpyxl): amounts as numbers with a euro format, so they stay calculable."""
+
+from __future__ import annotations
+
+import datetime
+from io import BytesIO
+
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from fund.models import Fund
+
+EURO = '"€" #,##0.00;"€" -#,##0.00'
+
+
+def _sheet(workbook, title: str, header: list[str], rows: list[list], money_columns: set[int]):
+    sheet = workbook.create_sheet(title=title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    for column in money_columns:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = EURO
+    for column_cells in sheet.columns:
+        width = max(len(str(cell.value or "")) for cell in column_cells)
+        sheet.column_dimensions[column_cells[0].column_letter].width = min(max(12, width + 2), 60)
+    return sheet
+
+
+def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, end: datetime.date) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(
+        workbook,
+        _("Proefbalans"),
+        [_("Rekening"), _("Naam"), _("Debet"), _("Credit"), _("Saldo")],
+        [
+            [r["account"].code, r["account"].name, r["debit"], r["credit"], r["balance"]]
+            for r in report["trial"]
+        ],
+        {3, 4, 5},
+    )
+    sheet_rows = [[_("Activa"), "", None]]
+    sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["assets"]]
+    sheet_rows += [[_("Passiva"), "", None]]
+    sheet_rows += [
+        [r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["liabilities"]
+    ]
+    sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["equity"]]
+    sheet_rows += [
+        ["", _("Resultaat tot en met %(date)s") % {"date": end.isoformat()}, report["result_to_date"]]
+    ]
+    _sheet(workbook, _("Balans"), [_("Rekening"), _("Naam"), _("Bedrag")], sheet_rows, {3})
+    pnl_rows = [[r["account"].code, r["account"].name, r["amount"]] for r in report["pnl"]["income"]]
+    pnl_rows += [[r["account"].code, r["account"].name, -r["amount"]] for r in report["pnl"]["expense"]]
+    pnl_rows += [
+        [
+            "",
+            _("Resultaat %(start)s – %(end)s") % {"start": start, "end": end},
+            report["total"]["period_result"],
+        ]
+    ]
+    _sheet(workbook, _("Winst en verlies"), [_("Rekening"), _("Naam"), _("Bedrag")], pnl_rows, {3})
+    workbook.properties.title = f"{fund.name} {start}–{end}"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
