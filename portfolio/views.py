@@ -71,7 +71,8 @@ def contract_detail(request, pk: int):
         "dues": services.dues(contract=contract, as_of=as_of),
         "arrears": selectors.arrears(fund=contract.fund, as_of=as_of).get(contract.pk),
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
-        "form": AmountDateForm(initial={"value_date": as_of}),
+        "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
+        "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
     }
     if context["is_fund_staff"]:
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
@@ -99,11 +100,11 @@ def contract_create(request, fund_pk: int):
     return render(request, "portfolio/contract_form.html", {"form": form, "fund": fund})
 
 
-def _event(request, pk: int, action):
+def _event(request, pk: int, action, *, prefix: str):
     contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
     if not request.user.has_perm("portfolio.change_contract", contract):
         raise PermissionDenied
-    form = AmountDateForm(request.POST)
+    form = AmountDateForm(request.POST, prefix=prefix)
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
@@ -122,13 +123,17 @@ def _event(request, pk: int, action):
 @login_required
 @require_POST
 def contract_disburse(request, pk: int):
-    return _event(request, pk, lambda **kw: services.contract_disburse(actor=request.user, **kw))
+    return _event(
+        request, pk, lambda **kw: services.contract_disburse(actor=request.user, **kw), prefix="disburse"
+    )
 
 
 @login_required
 @require_POST
 def contract_repayment(request, pk: int):
-    return _event(request, pk, lambda **kw: services.repayment_receive(actor=request.user, **kw))
+    return _event(
+        request, pk, lambda **kw: services.repayment_receive(actor=request.user, **kw), prefix="repay"
+    )
 
 
 def my_contracts(user) -> list[Contract]:

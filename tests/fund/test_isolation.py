@@ -54,11 +54,11 @@ CHANGE_URLS: dict[str, Callable] = {
     ),
     "contract_disburse": lambda s: (
         reverse("contract_disburse", args=[s.contract.pk]),
-        {"amount": "1.00", "value_date": "2026-02-01"},
+        {"disburse-amount": "1.00", "disburse-value_date": "2026-02-01"},
     ),
     "contract_repayment": lambda s: (
         reverse("contract_repayment", args=[s.contract.pk]),
-        {"amount": "100.00", "value_date": "2026-02-15"},
+        {"repay-amount": "100.00", "repay-value_date": "2026-02-15"},
     ),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
