@@ -14,3 +14,4 @@ urlpatterns += [
     path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
 ]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]
+urlpatterns += [path("funds/<int:fund_pk>/ledger/close/", views.period_close, name="period_close")]

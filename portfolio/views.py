@@ -249,3 +249,30 @@ def ledger_report(request, fund_pk: int):
     return render(
         request, "portfolio/ledger_report.html", {"fund": fund, "report": report, "start": start, "end": end}
     )
+
+
+@login_required
+@require_POST
+def period_close(request, fund_pk: int):
+    import datetime
+
+    from .ledger import period_close as close
+
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise Http404
+    try:
+        through = datetime.date.fromisoformat(request.POST.get("through", ""))
+    except ValueError:
+        messages.error(request, _("Afsluiten tot en met: geef een datum (JJJJ-MM-DD)."))
+        return redirect("ledger_report", fund_pk=fund.pk)
+    try:
+        close(fund=fund, through=through, actor=request.user)
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("De periode tot en met %(date)s is afgesloten.") % {"date": through.strftime("%d-%m-%Y")},
+        )
+    return redirect("ledger_report", fund_pk=fund.pk)

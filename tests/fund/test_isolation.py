@@ -60,6 +60,7 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("contract_repayment", args=[s.contract.pk]),
         {"repay-amount": "100.00", "repay-value_date": "2026-02-15"},
     ),
+    "period_close": lambda s: (reverse("period_close", args=[s.fund.pk]), {"through": "2026-12-31"}),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
@@ -164,6 +165,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.repayments.count() == 0
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
+    assert not other.fund.period_closes.exists()
 
 
 @pytest.mark.parametrize("role", SCOPED_ROLES, ids=lambda r: r.value)

@@ -52,3 +52,19 @@ def test_ledger_page_and_excel_export_for_the_fund_manager_only(client, demo_fun
         )
     )
     assert client.get(url).status_code == 404
+
+
+def test_fund_manager_closes_a_period_from_the_ledger_page(client, demo_fund):
+    from portfolio.ledger import closed_through
+
+    client.force_login(make_member(Role.FUND_MANAGER, fund=demo_fund))
+    url = reverse("period_close", args=[demo_fund.pk])
+    response = client.post(url, {"through": "2026-06-30"}, follow=True)
+    assert "30-06-2026 is afgesloten" in response.content.decode()
+    assert closed_through(fund=demo_fund) == datetime.date(2026, 6, 30)
+    again = client.post(url, {"through": "2026-03-31"}, follow=True)
+    assert "al afgesloten" in again.content.decode()
+    bad = client.post(url, {"through": "30-06"}, follow=True)
+    assert "geef een datum" in bad.content.decode()
+    client.force_login(make_member(Role.COMMITTEE_MEMBER, fund=demo_fund))
+    assert client.post(url, {"through": "2026-09-30"}).status_code == 404
