@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, transaction
 from djmoney.money import Money
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fund.models import AuditEvent
@@ -206,9 +206,11 @@ EVENT = st.tuples(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None)
 @given(events=st.lists(EVENT, min_size=1, max_size=12))
-def test_random_sequences_of_events_keep_the_ledger_balanced_and_postings_unchanged(fund, events):
+def test_random_sequences_of_events_keep_the_ledger_balanced_and_postings_unchanged(events):
+    fund = make_fund()  # a fresh fund per example: examples must not share state
+    ensure_chart_of_accounts(fund=fund)
     snapshots: dict[int, tuple] = {}
     for kind, amount in events:
         if kind == "reverse":
