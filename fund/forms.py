@@ -152,7 +152,9 @@ class EnterpriseForm(forms.Form):
     city = forms.CharField(label=_("Plaats"), max_length=100, required=False)
     municipality = forms.ModelChoiceField(label=_("Vestigingsgemeente"), queryset=Municipality.objects.all())
     founded_on = forms.DateField(
-        label=_("Opgericht op"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Opgericht op"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     mission = forms.CharField(label=_("Missie"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     iban = forms.CharField(label=_("IBAN"), max_length=42, required=False, validators=[validate_iban])
@@ -187,9 +189,13 @@ class SocialLabelForm(forms.Form):
     )
     other_name = forms.CharField(label=_("Naam (bij 'anders')"), max_length=100, required=False)
     status = forms.ChoiceField(label=_("Status"), choices=SocialLabelStatus.choices)
-    valid_from = forms.DateField(label=_("Geldig vanaf"), widget=forms.DateInput(attrs={"type": "date"}))
+    valid_from = forms.DateField(
+        label=_("Geldig vanaf"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     valid_to = forms.DateField(
-        label=_("Geldig tot"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Geldig tot"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     certificate = forms.FileField(label=_("Certificaat (PDF)"), required=False)
 

@@ -13,7 +13,7 @@ from djmoney.money import Money
 
 from fund.models import Fund
 
-from . import bankimport, services
+from . import bankimport, services, tasks
 from .ledger import Line, entry_post
 from .models import Contract
 
@@ -91,3 +91,8 @@ def load() -> None:
         "NL91ABNA0417164300\n"
     ).encode()
     bankimport.statement_import(fund=fund, data=csv, filename="demo-afschrift.csv", actor=None)
+    # What the beat jobs would have done: interest receivable up to today, provisions at the last month end.
+    tasks.accrue_interest(fund_id=fund.pk, through=today.isoformat())
+    tasks.book_provisions(
+        fund_id=fund.pk, through=(today.replace(day=1) - datetime.timedelta(days=1)).isoformat()
+    )

@@ -10,7 +10,7 @@ from fund.models import Enterprise, Instrument
 from .models import DayCount, Frequency, RepaymentMethod
 
 AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
-DATE = forms.DateInput(attrs={"type": "date"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # HTML date inputs need ISO dates
 
 
 class ContractForm(forms.Form):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -28,12 +30,27 @@ def portfolio_overview(request, fund_pk: int):
         raise Http404  # the portfolio is outside this user's scope, even if the fund is visible
     as_of = timezone.localdate()
     rows = selectors.arrears(fund=fund, as_of=as_of)
-    contracts = list(selectors.contracts_for(request.user).filter(fund=fund).order_by("reference"))
+    contracts = list(
+        selectors.contracts_for(request.user)
+        .filter(fund=fund)
+        .select_related("enterprise__organisation__municipality")
+        .prefetch_related("enterprise__themes")
+        .order_by("reference")
+    )
+    by_municipality: dict[str, Decimal] = {}
+    by_theme: dict[str, Decimal] = {}
     for contract in contracts:
         info = rows.get(contract.pk, {})
         contract.outstanding = info.get("outstanding")
         contract.days_past_due = info.get("days_past_due")
         contract.bucket = info.get("bucket")
+        if contract.outstanding:
+            municipality = contract.enterprise.organisation.municipality
+            key = municipality.name if municipality else _("onbekend")
+            by_municipality[key] = by_municipality.get(key, Decimal("0")) + contract.outstanding
+            for theme in contract.enterprise.themes.all() or [None]:
+                name = theme.name if theme else _("geen thema")
+                by_theme[name] = by_theme.get(name, Decimal("0")) + contract.outstanding
     context = {
         "fund": fund,
         "as_of": as_of,
@@ -43,8 +60,21 @@ def portfolio_overview(request, fund_pk: int):
         "nav": selectors.fund_nav(fund=fund, as_of=as_of),
         "outstanding": sum((r["outstanding"] for r in rows.values()), start=0),
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
+        "charts": [
+            (_("Uitstaand per gemeente"), _bars(by_municipality)),
+            (_("Uitstaand per thema (een onderneming telt mee bij elk van haar thema's)"), _bars(by_theme)),
+        ],
     }
     return render(request, "portfolio/overview.html", context)
+
+
+def _bars(totals: dict[str, Decimal]) -> list[dict]:
+    """Rows for a bar chart: label, amount and width in % of the largest (at least 1 so a bar shows)."""
+    largest = max(totals.values(), default=Decimal("0"))
+    return [
+        {"label": label, "amount": amount, "width": max(1, int(amount * 100 / largest)) if largest else 0}
+        for label, amount in sorted(totals.items(), key=lambda item: -item[1])
+    ]
 
 
 @login_required

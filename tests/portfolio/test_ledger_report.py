@@ -68,3 +68,13 @@ def test_fund_manager_closes_a_period_from_the_ledger_page(client, demo_fund):
     assert "geef een datum" in bad.content.decode()
     client.force_login(make_member(Role.COMMITTEE_MEMBER, fund=demo_fund))
     assert client.post(url, {"through": "2026-09-30"}).status_code == 404
+
+
+def test_overview_shows_outstanding_by_municipality_and_theme(client, demo_fund):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=demo_fund))
+    body = client.get(reverse("portfolio_overview", args=[demo_fund.pk])).content.decode()
+    assert "Uitstaand per gemeente" in body
+    assert "Uitstaand per thema" in body
+    for name in ("Haarlem", "Zandvoort", "Heemstede", "Beverwijk"):
+        assert f"{name}: € " in body  # the bar's accessible label carries the amount
+    assert "PAR30" in body
