@@ -32,6 +32,7 @@ DEFAULT_CHART: list[tuple[str, str, str]] = [
     ("1000", "Bank", AccountType.ASSET),
     ("1100", "Uitstaande leningen (hoofdsom)", AccountType.ASSET),
     ("1110", "Te ontvangen rente", AccountType.ASSET),
+    ("1115", "Te ontvangen boeterente", AccountType.ASSET),
     ("1120", "Te ontvangen vergoedingen", AccountType.ASSET),
     ("1130", "Te ontvangen resultaatbetalingen", AccountType.ASSET),
     ("1200", "Deelnemingen (aandelen)", AccountType.ASSET),
@@ -41,8 +42,10 @@ DEFAULT_CHART: list[tuple[str, str, str]] = [
     ("2200", "Vooruitontvangen aflossingen", AccountType.LIABILITY),
     ("3000", "Gestort kapitaal investeerders", AccountType.EQUITY),
     ("4000", "Rentebaten", AccountType.INCOME),
+    ("4050", "Boeterente", AccountType.INCOME),
     ("4100", "Vergoedingen", AccountType.INCOME),
     ("4200", "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
+    ("4300", "Herwaardering deelnemingen", AccountType.INCOME),
     ("5000", "Dotatie voorziening", AccountType.EXPENSE),
     ("5100", "Afschrijving leningen", AccountType.EXPENSE),
 ]

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
 from django.db.models import Sum
 from django.utils.translation import gettext as _
@@ -337,7 +336,56 @@ def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     }
 
 
-ALLOCATION_ORDER = ("fees", "interest", "principal_due", "prepayment")
+# The default order in which a payment settles what is owed; configurable per call or with the
+# PORTFOLIO_ALLOCATION_ORDER setting. Whatever is left becomes a prepayment (account 2200).
+DEFAULT_ALLOCATION_ORDER = (
+    "fees",
+    "penalty_interest",
+    "overdue_interest",
+    "overdue_principal",
+    "current_interest",
+    "current_principal",
+)
+ALLOCATION_ACCOUNTS = {
+    "fees": "1120",
+    "penalty_interest": "1115",
+    "overdue_interest": "1110",
+    "overdue_principal": "1100",
+    "current_interest": "1110",
+    "current_principal": "1100",
+}
+
+
+def allocation_order() -> tuple[str, ...]:
+    from django.conf import settings
+
+    order = tuple(getattr(settings, "PORTFOLIO_ALLOCATION_ORDER", DEFAULT_ALLOCATION_ORDER))
+    if sorted(order) != sorted(DEFAULT_ALLOCATION_ORDER):
+        raise ImproperlyConfigured(
+            "PORTFOLIO_ALLOCATION_ORDER must order exactly these parts: "
+            + ", ".join(DEFAULT_ALLOCATION_ORDER)
+        )
+    return order
+
+
+def owed_parts(*, contract: Contract, value_date: datetime.date) -> dict[str, Decimal]:
+    """What is owed on `value_date`, split as the allocation order needs it.
+
+    "Current" is the instalment due on the value date itself; everything due before it is overdue.
+    """
+    owed = dues(contract=contract, as_of=value_date)
+    version = current_schedule(contract)
+    line = version.lines.filter(due_date=value_date).first() if version else None
+    current_interest = min(line.interest, owed["interest"]) if line else Decimal("0.00")
+    current_principal = min(line.principal, owed["principal_due"]) if line else Decimal("0.00")
+    return {
+        "fees": owed["fees"],
+        "penalty_interest": max(_balance(contract, "1115", value_date), Decimal("0.00")),
+        "overdue_interest": owed["interest"] - current_interest,
+        "overdue_principal": owed["principal_due"] - current_principal,
+        "current_interest": current_interest,
+        "current_principal": current_principal,
+    }
 
 
 @transaction.atomic
@@ -349,8 +397,9 @@ def repayment_receive(
     value_date: datetime.date,
     idempotency_key: str | None = None,
     source_document: str = "",
+    order: tuple[str, ...] | None = None,
 ) -> Repayment:
-    """Receive money and allocate it: fees → interest due → principal due; the rest is a prepayment.
+    """Receive money and allocate it in the allocation order; the rest is a prepayment.
 
     The schedule's interest is accrued up to the value date first, so interest due is on the books.
     A prepayment waits on account 2200 until the fund manager chooses a shorter term or lower instalment.
@@ -366,18 +415,22 @@ def repayment_receive(
     if contract.status != ContractStatus.ACTIVE:
         raise LedgerError(_(MSG_NOT_ACTIVE) % {"status": contract.get_status_display()})
     interest_accrue(actor=actor, contract=contract, through=value_date)
-    owed = dues(contract=contract, as_of=value_date)
+    owed = owed_parts(contract=contract, value_date=value_date)
     remaining = amount
-    allocation: dict[str, Any] = {}
-    for part, account in (("fees", "1120"), ("interest", "1110"), ("principal_due", "1100")):
+    allocation: dict[str, Decimal] = {}
+    for part in order or allocation_order():
         take = min(remaining, owed[part])
         if take > 0:
-            allocation[part] = (account, take)
+            allocation[part] = take
             remaining -= take
     if remaining > 0:
-        allocation["prepayment"] = ("2200", remaining)
+        allocation["prepayment"] = remaining
+    credits: dict[str, Decimal] = {}
+    for part, value in allocation.items():
+        account = ALLOCATION_ACCOUNTS.get(part, "2200")
+        credits[account] = credits.get(account, Decimal("0.00")) + value
     lines = [Line("1000", debit=amount, contract=contract)]
-    lines += [Line(account, credit=value, contract=contract) for account, value in allocation.values()]
+    lines += [Line(account, credit=value, contract=contract) for account, value in credits.items()]
     entry = entry_post(
         fund=contract.fund,
         value_date=value_date,
@@ -392,7 +445,7 @@ def repayment_receive(
         contract=contract,
         value_date=value_date,
         amount=amount,
-        allocation={part: str(value) for part, (_account, value) in allocation.items()},
+        allocation={part: str(value) for part, value in allocation.items()},
         entry=entry,
     )
     audit_record(
@@ -402,6 +455,45 @@ def repayment_receive(
         data={"amount": amount, "value_date": value_date, "allocation": repayment.allocation},
     )
     return repayment
+
+
+@transaction.atomic
+def charge_book(
+    *,
+    actor: User | None,
+    contract: Contract,
+    kind: str,
+    amount: Decimal | Money,
+    value_date: datetime.date,
+    reason: str,
+) -> int:
+    """Charge a fee or penalty interest to the enterprise (receivable and income)."""
+    accounts = {"fee": ("1120", "4100"), "penalty_interest": ("1115", "4050")}
+    if kind not in accounts:
+        raise ValidationError({"kind": [_("Kies een vergoeding of boeterente.")]})
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_(MSG_REASON)]})
+    amount = _cents(amount, field="amount")
+    receivable, income = accounts[kind]
+    entry = entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=f"{reason.strip()} ({contract.reference})",
+        lines=[
+            Line(receivable, debit=amount, contract=contract),
+            Line(income, credit=amount, contract=contract),
+        ],
+        actor=actor,
+        contract=contract,
+    )
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="charge_booked",
+        reason=reason,
+        data={"kind": kind, "amount": amount},
+    )
+    return entry.pk
 
 
 # --------------------------------------------------------------------------------------------------

@@ -82,6 +82,6 @@ def test_contract_disbursement_camt_repayment_and_overview(browser_page, log_in,
     expect(row).to_contain_text(format_eur(outstanding, language="nl"))
     contract = Contract.objects.get(reference="ZK-E2E-1")
     assert contract.repayments.get().allocation == {
-        "interest": str(first.interest),
-        "principal_due": str(first.principal),
+        "current_interest": str(first.interest),
+        "current_principal": str(first.principal),
     }

@@ -52,7 +52,7 @@ def test_payment_with_the_contract_reference_is_booked(contract):
     assert len(result.booked) == 1 and not result.unmatched
     line = result.booked[0]
     assert line.contract == contract
-    assert line.repayment.allocation == {"interest": "500.00", "principal_due": "2542.19"}
+    assert line.repayment.allocation == {"current_interest": "500.00", "current_principal": "2542.19"}
     assert contract_account_balance(contract=contract, account_code="1100") == D("97457.81")
 
 

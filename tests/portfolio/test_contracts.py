@@ -128,7 +128,7 @@ def test_repayment_pays_interest_first_then_principal_due(fund, enterprise):
         actor=None, contract=contract, amount=D("3042.19"), value_date=datetime.date(2026, 2, 15)
     )
     # first instalment: interest 500.00 (100,000 × 6 % / 12), principal 2,542.19
-    assert repayment.allocation == {"interest": "500.00", "principal_due": "2542.19"}
+    assert repayment.allocation == {"current_interest": "500.00", "current_principal": "2542.19"}
     assert contract_account_balance(contract=contract, account_code="1110") == D("0.00")
     assert contract_account_balance(contract=contract, account_code="1100") == D("97457.81")
     assert account_balances(fund=fund)["4000"] == D("500.00")
@@ -139,7 +139,7 @@ def test_partial_payment_covers_interest_before_principal(fund, enterprise):
     repayment = services.repayment_receive(
         actor=None, contract=contract, amount=D("600.00"), value_date=datetime.date(2026, 2, 20)
     )
-    assert repayment.allocation == {"interest": "500.00", "principal_due": "100.00"}
+    assert repayment.allocation == {"overdue_interest": "500.00", "overdue_principal": "100.00"}
     owed = services.dues(contract=contract, as_of=datetime.date(2026, 2, 20))
     assert owed["principal_due"] == D("2442.19")
 
@@ -149,7 +149,11 @@ def test_overpayment_is_held_as_prepayment(fund, enterprise):
     repayment = services.repayment_receive(
         actor=None, contract=contract, amount=D("5000.00"), value_date=datetime.date(2026, 2, 15)
     )
-    assert repayment.allocation == {"interest": "500.00", "principal_due": "2542.19", "prepayment": "1957.81"}
+    assert repayment.allocation == {
+        "current_interest": "500.00",
+        "current_principal": "2542.19",
+        "prepayment": "1957.81",
+    }
     assert account_balances(fund=fund)["2200"] == D("1957.81")
 
 
@@ -182,3 +186,61 @@ def test_accrual_books_each_instalments_interest_once(fund, enterprise):
     services.interest_accrue(actor=None, contract=contract, through=datetime.date(2026, 4, 30))
     interest = sum(line.interest for line in services.current_schedule(contract).lines.all()[:3])
     assert contract_account_balance(contract=contract, account_code="1110") == interest
+
+
+def test_allocation_order_fees_penalty_overdue_then_current(fund, enterprise):
+    contract = _active(fund, enterprise)
+    services.charge_book(
+        actor=None,
+        contract=contract,
+        kind="fee",
+        amount=D("25.00"),
+        value_date=datetime.date(2026, 2, 1),
+        reason="Aanmaning",
+    )
+    services.charge_book(
+        actor=None,
+        contract=contract,
+        kind="penalty_interest",
+        amount=D("10.00"),
+        value_date=datetime.date(2026, 3, 1),
+        reason="Boeterente februari",
+    )
+    # February's instalment was missed; on March 15 the enterprise pays one instalment plus a bit.
+    repayment = services.repayment_receive(
+        actor=None, contract=contract, amount=D("4000.00"), value_date=datetime.date(2026, 3, 15)
+    )
+    march_interest = services.current_schedule(contract).lines.get(number=2).interest
+    assert repayment.allocation == {
+        "fees": "25.00",
+        "penalty_interest": "10.00",
+        "overdue_interest": "500.00",
+        "overdue_principal": "2542.19",
+        "current_interest": str(march_interest),
+        "current_principal": str(
+            D("4000.00") - D("25.00") - D("10.00") - D("500.00") - D("2542.19") - march_interest
+        ),
+    }
+    assert contract_account_balance(contract=contract, account_code="1120") == D("0.00")
+    assert contract_account_balance(contract=contract, account_code="1115") == D("0.00")
+
+
+def test_allocation_order_is_configurable(fund, enterprise, settings):
+    contract = _active(fund, enterprise)
+    settings.PORTFOLIO_ALLOCATION_ORDER = (
+        "current_principal",
+        "current_interest",
+        "overdue_principal",
+        "overdue_interest",
+        "penalty_interest",
+        "fees",
+    )
+    repayment = services.repayment_receive(
+        actor=None, contract=contract, amount=D("3000.00"), value_date=datetime.date(2026, 2, 15)
+    )
+    assert repayment.allocation == {"current_principal": "2542.19", "current_interest": "457.81"}
+    settings.PORTFOLIO_ALLOCATION_ORDER = ("fees",)
+    with pytest.raises(Exception, match="PORTFOLIO_ALLOCATION_ORDER"):
+        services.repayment_receive(
+            actor=None, contract=contract, amount=D("1.00"), value_date=datetime.date(2026, 2, 16)
+        )
