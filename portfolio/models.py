@@ -62,6 +62,7 @@ class ContractStatus(models.TextChoices):
     REPAID = "repaid", _("Afgelost")
     WRITTEN_OFF = "written_off", _("Afgeschreven")
     CANCELLED = "cancelled", _("Geannuleerd")
+    CLOSED = "closed", _("Beëindigd")
 
 
 class Frequency(models.TextChoices):
@@ -116,6 +117,11 @@ class Contract(models.Model):
     signed_on = models.DateField(_("getekend op"), null=True, blank=True)
     security = models.TextField(_("zekerheden"), blank=True)
     covenants = models.TextField(_("convenanten"), blank=True)
+    conversion_terms = models.TextField(_("conversievoorwaarden"), blank=True)
+    shares = models.DecimalField(_("aantal aandelen"), max_digits=14, decimal_places=4, null=True, blank=True)
+    price_per_share = models.DecimalField(
+        _("prijs per aandeel"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:

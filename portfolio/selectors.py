@@ -296,3 +296,23 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
     total["period_result"] = total["income"] - total["expense"]
     total["liabilities_and_equity"] = total["liabilities"] + total["equity"]
     return {"trial": trial, "sheet": sheet, "pnl": pnl, "result_to_date": result_to_date, "total": total}
+
+
+def guarantee_exposure(*, fund: Fund) -> Decimal:
+    """Off-balance exposure: active guarantees' amounts not yet called."""
+    from .models import ContractStatus
+
+    guaranteed = cents(
+        Contract.objects.filter(fund=fund, instrument="guarantee", status=ContractStatus.ACTIVE).aggregate(
+            total=Sum("principal")
+        )["total"]
+    )
+    called = cents(
+        Posting.objects.filter(
+            contract__fund=fund,
+            contract__instrument="guarantee",
+            contract__status=ContractStatus.ACTIVE,
+            account__code="1100",
+        ).aggregate(total=Sum("debit"))["total"]
+    )
+    return guaranteed - called

@@ -34,6 +34,10 @@ from .models import (
 from .schedules import ScheduleError, build_schedule
 from .selectors import cents, contract_account_balance
 
+LOAN_INSTRUMENTS = ("loan", "subordinated_loan", "convertible_loan")
+MSG_NOT_A_LOAN = gettext_noop("Dit kan alleen bij een lening (instrument: %(instrument)s).")
+MSG_WRONG_INSTRUMENT = gettext_noop("Dit kan alleen bij een contract met instrument '%(expected)s'.")
+MSG_CALL_TOO_MUCH = gettext_noop("Het bedrag gaat boven de resterende garantie (%(left)s).")
 MSG_INSTRUMENT_NOT_ALLOWED = gettext_noop("Het fonds staat het instrument '%(instrument)s' niet toe.")
 MSG_OUTSIDE_TICKET = gettext_noop(
     "Het bedrag %(amount)s valt buiten het ticket van het fonds (%(low)s – %(high)s)."
@@ -87,6 +91,7 @@ def contract_create(
     security: str = "",
     covenants: str = "",
     conditions: list[str] | None = None,
+    conversion_terms: str = "",
 ) -> Contract:
     """A fund manager records a contract directly (until applications hand over approved terms)."""
     amount = _cents(principal, field="principal")
@@ -100,17 +105,18 @@ def contract_create(
         ]
     if not enterprise.fund_relations.filter(fund=fund).exists():
         errors["enterprise"] = [_(MSG_ENTERPRISE_NOT_RELATED)]
-    try:  # the terms must make a valid schedule
-        build_schedule(
-            principal=amount,
-            annual_rate=Decimal(annual_rate),
-            start_date=signed_on or datetime.date(2026, 1, 1),
-            term_months=term_months,
-            frequency=frequency,
-            method=method,
-            day_count=day_count,
-            grace_months=grace_months,
-        )
+    try:  # a loan's terms must make a valid schedule
+        if instrument in LOAN_INSTRUMENTS:
+            build_schedule(
+                principal=amount,
+                annual_rate=Decimal(annual_rate),
+                start_date=signed_on or datetime.date(2026, 1, 1),
+                term_months=term_months,
+                frequency=frequency,
+                method=method,
+                day_count=day_count,
+                grace_months=grace_months,
+            )
     except ScheduleError as exc:
         errors.setdefault("term_months", []).append(str(exc))
     if errors:
@@ -130,6 +136,7 @@ def contract_create(
         signed_on=signed_on,
         security=security,
         covenants=covenants,
+        conversion_terms=conversion_terms,
     )
     contract.full_clean()
     contract.save()
@@ -228,6 +235,8 @@ def contract_disburse(
     """Pay out a tranche. The schedule (version 1) starts when the full principal has been paid out."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     amount = _cents(amount, field="amount")
+    if contract.instrument not in LOAN_INSTRUMENTS:
+        raise LedgerError(_(MSG_NOT_A_LOAN) % {"instrument": contract.get_instrument_display()})
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
         raise LedgerError(_(MSG_NOT_ACTIVE) % {"status": contract.get_status_display()})
     open_conditions = list(contract.conditions.filter(status=ConditionStatus.OPEN))
@@ -765,3 +774,162 @@ def provisions_book(
         idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}",
     )
     return entry.pk
+
+
+# --------------------------------------------------------------------------------------------------
+# Equity stakes and guarantees
+# --------------------------------------------------------------------------------------------------
+
+
+def _require(contract: Contract, instrument: str) -> None:
+    if contract.instrument != instrument:
+        raise LedgerError(_(MSG_WRONG_INSTRUMENT) % {"expected": instrument})
+
+
+@transaction.atomic
+def equity_invest(
+    *,
+    actor: User | None,
+    contract: Contract,
+    shares: Decimal,
+    price_per_share: Decimal,
+    value_date: datetime.date,
+) -> Contract:
+    """Buy shares: the stake is booked at cost (Dr equity investments, Cr bank)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _require(contract, "equity")
+    if contract.conditions.filter(status=ConditionStatus.OPEN).exists():
+        raise LedgerError(
+            _(MSG_OPEN_CONDITIONS) % {"names": ", ".join(c.description for c in contract.conditions.all())}
+        )
+    if Decimal(shares) <= 0 or Decimal(price_per_share) <= 0:
+        raise ValidationError({"shares": [_("Aantal en prijs moeten positief zijn.")]})
+    cost = (Decimal(shares) * Decimal(price_per_share)).quantize(CENT)
+    entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=_("Aankoop aandelen %(ref)s") % {"ref": contract.reference},
+        lines=[Line("1200", debit=cost, contract=contract), Line("1000", credit=cost, contract=contract)],
+        actor=actor,
+        contract=contract,
+    )
+    contract.shares, contract.price_per_share, contract.status = (
+        shares,
+        price_per_share,
+        ContractStatus.ACTIVE,
+    )
+    contract.save(update_fields=["shares", "price_per_share", "status"])
+    audit_record(
+        actor=actor, obj=contract, action="equity_invested", to_state=contract.status, data={"cost": cost}
+    )
+    return contract
+
+
+@transaction.atomic
+def equity_revalue(
+    *,
+    actor: User | None,
+    contract: Contract,
+    valuation: Decimal | Money,
+    value_date: datetime.date,
+    reason: str,
+) -> Decimal:
+    """Value the stake at `valuation`: the difference goes to the revaluation result (account 4300)."""
+    _require(contract, "equity")
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_(MSG_REASON)]})
+    valuation = _cents(valuation, field="valuation")
+    change = valuation - _balance(contract, "1200", value_date)
+    if change != 0:
+        up = change > 0
+        entry_post(
+            fund=contract.fund,
+            value_date=value_date,
+            description=_("Herwaardering %(ref)s: %(reason)s")
+            % {"ref": contract.reference, "reason": reason.strip()},
+            lines=[
+                Line(
+                    "1200", debit=abs(change) if up else 0, credit=0 if up else abs(change), contract=contract
+                ),
+                Line(
+                    "4300", credit=abs(change) if up else 0, debit=0 if up else abs(change), contract=contract
+                ),
+            ],
+            actor=actor,
+            contract=contract,
+        )
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="equity_revalued",
+        reason=reason,
+        data={"valuation": valuation, "change": change},
+    )
+    return change
+
+
+@transaction.atomic
+def guarantee_issue(*, actor: User | None, contract: Contract) -> Contract:
+    """A guarantee is off-balance: issuing it records the commitment, nothing is posted."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _require(contract, "guarantee")
+    if contract.status != ContractStatus.DRAFT:
+        raise TransitionError(
+            obj_label=contract.reference,
+            from_state=contract.get_status_display(),
+            to_state=ContractStatus.ACTIVE.label,
+            allowed=[],
+        )
+    contract.status = ContractStatus.ACTIVE
+    contract.save(update_fields=["status"])
+    audit_record(actor=actor, obj=contract, action="guarantee_issued", from_state="draft", to_state="active")
+    return contract
+
+
+def guarantee_called_total(contract: Contract) -> Decimal:
+    """What has been paid out under the guarantee: its claim postings (a guarantee has no other)."""
+    return cents(contract.postings.filter(account__code="1100").aggregate(total=Sum("debit"))["total"])
+
+
+@transaction.atomic
+def guarantee_call(
+    *, actor: User | None, contract: Contract, amount: Decimal | Money, value_date: datetime.date
+) -> Contract:
+    """The guarantee is called: the fund pays, and has a claim on the enterprise for it (Dr 1100, Cr bank)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _require(contract, "guarantee")
+    if contract.status != ContractStatus.ACTIVE:
+        raise LedgerError(_(MSG_NOT_ACTIVE) % {"status": contract.get_status_display()})
+    amount = _cents(amount, field="amount")
+    left = contract.principal.amount - guarantee_called_total(contract)
+    if amount > left:
+        raise ValidationError({"amount": [_(MSG_CALL_TOO_MUCH) % {"left": left}]})
+    entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=_("Garantie ingeroepen %(ref)s") % {"ref": contract.reference},
+        lines=[Line("1100", debit=amount, contract=contract), Line("1000", credit=amount, contract=contract)],
+        actor=actor,
+        contract=contract,
+    )
+    audit_record(actor=actor, obj=contract, action="guarantee_called", data={"amount": amount})
+    return contract
+
+
+@transaction.atomic
+def guarantee_release(*, actor: User | None, contract: Contract, reason: str) -> Contract:
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    _require(contract, "guarantee")
+    if contract.status != ContractStatus.ACTIVE:
+        raise LedgerError(_(MSG_NOT_ACTIVE) % {"status": contract.get_status_display()})
+    contract.status = ContractStatus.CLOSED
+    contract.save(update_fields=["status"])
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="guarantee_released",
+        from_state="active",
+        to_state="closed",
+        reason=reason,
+    )
+    return contract
