@@ -51,13 +51,13 @@ def test_contract_is_checked_against_the_fund_policy(fund, enterprise):
         _contract(
             fund,
             stranger,
-            instrument="equity",
+            instrument="convertible_loan",
             principal=Money("1000000", "EUR"),
             term_months=10,
             frequency="quarterly",
         )
     errors = exc.value.message_dict
-    assert "equity" in errors["instrument"][0]
+    assert "convertible_loan" in errors["instrument"][0]
     assert "buiten het ticket" in errors["principal"][0]
     assert "geen relatie" in errors["enterprise"][0]
     assert "term_months" in errors
