@@ -308,7 +308,7 @@ def interest_accrue(*, actor: User | None, contract: Contract, through: datetime
         entry = entry_post(
             fund=contract.fund,
             value_date=line.due_date,
-            description=_("Rente termijn %(n)d %(ref)s") % {"n": line.number, "ref": contract.reference},
+            description=_("Rentetermijn %(n)d %(ref)s") % {"n": line.number, "ref": contract.reference},
             lines=[
                 Line("1110", debit=line.interest, contract=contract),
                 Line("4000", credit=line.interest, contract=contract),
