@@ -316,3 +316,15 @@ def guarantee_exposure(*, fund: Fund) -> Decimal:
         ).aggregate(total=Sum("debit"))["total"]
     )
     return guaranteed - called
+
+
+def bank_lines_for(user: User) -> QuerySet:
+    """Bank lines a user may work on: those of funds they manage (administrators: all)."""
+    from fund.selectors import managed_fund_ids
+
+    from .models import BankLine
+
+    qs = BankLine.objects.select_related("statement", "fund")
+    if is_administrator(user):
+        return qs
+    return qs.filter(fund_id__in=managed_fund_ids(user))

@@ -67,6 +67,29 @@ def _cents(value: Decimal | Money, *, field: str) -> Decimal:
     return amount
 
 
+def _post_pair(
+    *,
+    contract: Contract,
+    actor: User | None,
+    value_date: datetime.date,
+    description: str,
+    debit: str,
+    credit: str,
+    amount: Decimal,
+    idempotency_key: str | None = None,
+):
+    """Book `amount` from one account to another for a contract: the shape of most contract events."""
+    return entry_post(
+        fund=contract.fund,
+        value_date=value_date,
+        description=description,
+        lines=[Line(debit, debit=amount, contract=contract), Line(credit, credit=amount, contract=contract)],
+        actor=actor,
+        contract=contract,
+        idempotency_key=idempotency_key,
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Contracts
 # --------------------------------------------------------------------------------------------------
@@ -254,13 +277,14 @@ def contract_disburse(
                 ]
             }
         )
-    entry = entry_post(
-        fund=contract.fund,
+    entry = _post_pair(
+        contract=contract,
+        actor=actor,
         value_date=value_date,
         description=_("Uitbetaling %(ref)s") % {"ref": contract.reference},
-        lines=[Line("1100", debit=amount, contract=contract), Line("1000", credit=amount, contract=contract)],
-        actor=actor,
-        contract=contract,
+        debit="1100",
+        credit="1000",
+        amount=amount,
     )
     disbursement = Disbursement.objects.create(
         contract=contract, value_date=value_date, amount=amount, entry=entry
@@ -704,13 +728,14 @@ def contract_recovery(
 ) -> Repayment:
     """Money received after a write-off: income (recoveries), not a repayment of principal."""
     amount = _cents(amount, field="amount")
-    entry = entry_post(
-        fund=contract.fund,
+    entry = _post_pair(
+        contract=contract,
+        actor=actor,
         value_date=value_date,
         description=_("Terugontvangen na afschrijving %(ref)s") % {"ref": contract.reference},
-        lines=[Line("1000", debit=amount, contract=contract), Line("4200", credit=amount, contract=contract)],
-        actor=actor,
-        contract=contract,
+        debit="1000",
+        credit="4200",
+        amount=amount,
     )
     repayment = Repayment.objects.create(
         contract=contract,
@@ -805,13 +830,14 @@ def equity_invest(
     if Decimal(shares) <= 0 or Decimal(price_per_share) <= 0:
         raise ValidationError({"shares": [_("Aantal en prijs moeten positief zijn.")]})
     cost = (Decimal(shares) * Decimal(price_per_share)).quantize(CENT)
-    entry_post(
-        fund=contract.fund,
+    _post_pair(
+        contract=contract,
+        actor=actor,
         value_date=value_date,
         description=_("Aankoop aandelen %(ref)s") % {"ref": contract.reference},
-        lines=[Line("1200", debit=cost, contract=contract), Line("1000", credit=cost, contract=contract)],
-        actor=actor,
-        contract=contract,
+        debit="1200",
+        credit="1000",
+        amount=cost,
     )
     contract.shares, contract.price_per_share, contract.status = (
         shares,
@@ -904,13 +930,14 @@ def guarantee_call(
     left = contract.principal.amount - guarantee_called_total(contract)
     if amount > left:
         raise ValidationError({"amount": [_(MSG_CALL_TOO_MUCH) % {"left": left}]})
-    entry_post(
-        fund=contract.fund,
+    _post_pair(
+        contract=contract,
+        actor=actor,
         value_date=value_date,
         description=_("Garantie ingeroepen %(ref)s") % {"ref": contract.reference},
-        lines=[Line("1100", debit=amount, contract=contract), Line("1000", credit=amount, contract=contract)],
-        actor=actor,
-        contract=contract,
+        debit="1100",
+        credit="1000",
+        amount=amount,
     )
     audit_record(actor=actor, obj=contract, action="guarantee_called", data={"amount": amount})
     return contract

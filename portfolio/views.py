@@ -225,14 +225,8 @@ def bank_line_assign(request, pk: int):
     from .bankimport import BankImportError
     from .bankimport import bank_line_assign as assign
     from .forms import AssignForm
-    from .models import BankLine
 
-    line = fund_selectors.get_scoped_or_404(
-        BankLine.objects.filter(fund_id__in=fund_selectors.managed_fund_ids(request.user))
-        if not fund_selectors.is_administrator(request.user)
-        else BankLine.objects.all(),
-        pk=pk,
-    )
+    line = fund_selectors.get_scoped_or_404(selectors.bank_lines_for(request.user), pk=pk)
     contracts = selectors.contracts_for(request.user).filter(fund_id=line.fund_id, status="active")
     form = AssignForm(request.POST, contracts=contracts)
     if not form.is_valid():
