@@ -83,3 +83,40 @@ class AssignForm(forms.Form):
     def __init__(self, *args, contracts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = contracts
+
+
+class PrepaymentForm(forms.Form):
+    value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
+    option = forms.ChoiceField(
+        label=_("Verwerken als"),
+        choices=[("shorter_term", _("kortere looptijd")), ("lower_instalment", _("lager termijnbedrag"))],
+    )
+
+
+class RestructureForm(forms.Form):
+    as_of = forms.DateField(label=_("Ingangsdatum"), widget=DATE)
+    term_months = forms.IntegerField(
+        label=_("Nieuwe resterende looptijd (maanden)"), min_value=1, required=False
+    )
+    grace_months = forms.IntegerField(
+        label=_("Aflossingsvrije maanden (betalingspauze)"), min_value=0, initial=0
+    )
+    annual_rate_pct = forms.DecimalField(
+        label=_("Nieuwe rente (%)"), max_digits=6, decimal_places=3, min_value=Decimal("0"), required=False
+    )
+    reason = forms.CharField(label=_("Reden"), max_length=255)
+
+
+class WriteOffForm(forms.Form):
+    value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
+    amount = forms.DecimalField(label=_("Bedrag (leeg = alles)"), required=False, **AMOUNT)
+    reason = forms.CharField(label=_("Reden"), max_length=255)
+
+
+class ChargeForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Soort"), choices=[("fee", _("Vergoeding")), ("penalty_interest", _("Boeterente"))]
+    )
+    amount = forms.DecimalField(label=_("Bedrag (€)"), **AMOUNT)
+    value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
+    reason = forms.CharField(label=_("Omschrijving"), max_length=200)

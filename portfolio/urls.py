@@ -15,3 +15,4 @@ urlpatterns += [
 ]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/close/", views.period_close, name="period_close")]
+urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action")]

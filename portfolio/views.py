@@ -103,6 +103,7 @@ def contract_detail(request, pk: int):
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
         "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
         "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
+        "action_forms": [(name, title, form) for name, (title, form) in _action_forms(as_of).items()],
     }
     if context["is_fund_staff"]:
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
@@ -300,3 +301,71 @@ def period_close(request, fund_pk: int):
             _("De periode tot en met %(date)s is afgesloten.") % {"date": through.strftime("%d-%m-%Y")},
         )
     return redirect("ledger_report", fund_pk=fund.pk)
+
+
+def _action_forms(as_of):
+    from .forms import ChargeForm, PrepaymentForm, RestructureForm, WriteOffForm
+
+    return {
+        "prepayment": (
+            _("Vooruitbetaling verwerken"),
+            PrepaymentForm(prefix="prepayment", initial={"value_date": as_of}),
+        ),
+        "restructure": (_("Herschikken"), RestructureForm(prefix="restructure", initial={"as_of": as_of})),
+        "charge": (_("Vergoeding of boeterente"), ChargeForm(prefix="charge", initial={"value_date": as_of})),
+        "write_off": (_("Afschrijven"), WriteOffForm(prefix="write_off", initial={"value_date": as_of})),
+    }
+
+
+ACTIONS = {
+    "prepayment": lambda user, contract, d: services.prepayment_apply(
+        actor=user, contract=contract, value_date=d["value_date"], option=d["option"]
+    ),
+    "restructure": lambda user, contract, d: services.contract_restructure(
+        actor=user,
+        contract=contract,
+        as_of=d["as_of"],
+        reason=d["reason"],
+        term_months=d["term_months"],
+        grace_months=d["grace_months"] or 0,
+        annual_rate=(d["annual_rate_pct"] / 100) if d["annual_rate_pct"] is not None else None,
+    ),
+    "charge": lambda user, contract, d: services.charge_book(
+        actor=user,
+        contract=contract,
+        kind=d["kind"],
+        amount=d["amount"],
+        value_date=d["value_date"],
+        reason=d["reason"],
+    ),
+    "write_off": lambda user, contract, d: services.contract_write_off(
+        actor=user, contract=contract, value_date=d["value_date"], reason=d["reason"], amount=d["amount"]
+    ),
+}
+
+
+@login_required
+@require_POST
+def contract_action(request, pk: int, action: str):
+    """Prepayment, restructuring, charges and write-off: one service each, errors shown by field."""
+    contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
+    if action not in ACTIONS:
+        raise Http404
+    if not request.user.has_perm("portfolio.change_contract", contract):
+        raise PermissionDenied
+    _title, blank = _action_forms(timezone.localdate())[action]
+    form = blank.__class__(request.POST, prefix=action)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            messages.error(request, f"{label}: {' '.join(errors)}")
+        return redirect("contract_detail", pk=contract.pk)
+    try:
+        ACTIONS[action](request.user, contract, form.cleaned_data)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Geboekt."))
+    return redirect("contract_detail", pk=contract.pk)
