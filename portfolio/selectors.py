@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db import models
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
@@ -131,53 +130,57 @@ def arrears_bucket(days: int) -> str:
     return ">90"
 
 
+ARREARS_SQL = """
+WITH latest AS (
+    SELECT v.id AS version_id, v.contract_id, v.start_date
+    FROM portfolio_scheduleversion v
+    JOIN portfolio_contract c ON c.id = v.contract_id
+    WHERE c.fund_id = %(fund)s AND c.status = 'active'
+      AND v.number = (
+          SELECT MAX(v2.number) FROM portfolio_scheduleversion v2 WHERE v2.contract_id = v.contract_id
+      )
+),
+paid AS (
+    SELECT p.contract_id, SUM(p.credit) AS paid
+    FROM portfolio_posting p
+    JOIN portfolio_account a ON a.id = p.account_id
+    JOIN portfolio_repayment r ON r.entry_id = p.entry_id
+    JOIN latest l ON l.contract_id = p.contract_id
+    WHERE a.code IN ('1100', '1110') AND p.credit > 0
+      AND p.value_date <= %(as_of)s AND p.value_date >= l.start_date
+    GROUP BY p.contract_id
+),
+due AS (
+    SELECT l.contract_id, s.due_date,
+           SUM(s.payment) OVER (PARTITION BY l.contract_id ORDER BY s.number) AS cumulative
+    FROM portfolio_scheduleline s
+    JOIN latest l ON l.version_id = s.version_id
+    WHERE s.due_date <= %(as_of)s
+)
+SELECT due.contract_id, MIN(due.due_date)
+FROM due LEFT JOIN paid ON paid.contract_id = due.contract_id
+WHERE due.cumulative - COALESCE(paid.paid, 0) > 0.005
+GROUP BY due.contract_id
+"""
+
+
 def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
     """{contract id: {outstanding, days_past_due, bucket, oldest_unpaid}} for the fund's active loans.
 
-    A contract is as late as its oldest instalment that the payments received (principal and interest, not
-    prepayments) do not cover. Three grouped queries and a pandas cumulative sum, whatever the portfolio size.
+    A contract is as late as its oldest instalment of the current schedule version that the payments received
+    since that version started (principal and interest, not prepayments) do not cover. One window-function
+    query finds that instalment for every contract (SQLite and PostgreSQL alike; half a cent of tolerance
+    because SQLite sums decimals as floats), one grouped query gives the outstanding principal.
     """
-    import pandas as pd
+    from django.db import connection
 
-    from .models import ContractStatus, ScheduleLine, ScheduleVersion
+    from .models import ContractStatus
 
-    active = Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE)
-    contracts = list(active.values_list("pk", flat=True))
+    contracts = list(
+        Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE).values_list("pk", flat=True)
+    )
     if not contracts:
         return {}
-    lines = pd.DataFrame.from_records(
-        ScheduleLine.objects.filter(
-            version__contract__in=active,
-            version__number=models.Subquery(
-                ScheduleVersion.objects.filter(contract_id=models.OuterRef("version__contract_id"))
-                .order_by("-number")
-                .values("number")[:1]
-            ),
-            due_date__lte=as_of,
-        )
-        .order_by("version__contract_id", "number")
-        .values_list("version__contract_id", "due_date", "payment"),
-        columns=["contract", "due_date", "payment"],
-    )
-    version_start = (
-        ScheduleVersion.objects.filter(contract_id=models.OuterRef("contract_id"))
-        .order_by("-number")
-        .values("start_date")[:1]
-    )
-    # Payments count against the current schedule version only (a restructuring starts afresh).
-    paid = (
-        Posting.objects.filter(
-            contract__in=active,
-            account__code__in=["1100", "1110"],
-            value_date__lte=as_of,
-            credit__gt=0,
-            entry__repayment__isnull=False,
-            value_date__gte=models.Subquery(version_start),
-        )
-        .values("contract_id")
-        .annotate(total=Sum("credit"))
-    )
-    paid_by_contract = {row["contract_id"]: cents(row["total"]) for row in paid}
     outstanding = outstanding_principal_by_contract(fund=fund, as_of=as_of)
     result = {
         pk: {
@@ -188,28 +191,28 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
         }
         for pk in contracts
     }
-    if lines.empty:
-        return result
-    # Exact integer cents: vectorised sums without float rounding.
-    lines["payment_cents"] = lines["payment"].map(lambda v: int(cents(v) * 100)).astype("int64")
-    lines["due_cumulative"] = lines.groupby("contract")["payment_cents"].cumsum()
-    paid_cents = {pk: int(total * 100) for pk, total in paid_by_contract.items()}
-    lines["paid"] = lines["contract"].map(lambda pk: paid_cents.get(pk, 0)).astype("int64")
-    unpaid = lines[lines["due_cumulative"] > lines["paid"]]
-    for pk, due_date in unpaid.groupby("contract")["due_date"].min().items():
-        days = (as_of - due_date).days
-        result[pk].update(days_past_due=days, bucket=arrears_bucket(days), oldest_unpaid=due_date)
+    with connection.cursor() as cursor:
+        cursor.execute(ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
+        for pk, due_date in cursor.fetchall():
+            if isinstance(due_date, str):  # SQLite returns dates from raw SQL as text
+                due_date = datetime.date.fromisoformat(due_date)
+            days = (as_of - due_date).days
+            result[pk].update(days_past_due=days, bucket=arrears_bucket(days), oldest_unpaid=due_date)
     return result
+
+
+def par_from_arrears(rows: dict[int, dict], *, days: int) -> Decimal:
+    """PAR from arrears rows already computed (a page needing PAR30 and PAR90 computes arrears once)."""
+    total = sum((r["outstanding"] for r in rows.values()), Decimal("0.00"))
+    if total <= 0:
+        return Decimal("0.0000")
+    at_risk = sum((r["outstanding"] for r in rows.values() if r["days_past_due"] > days), Decimal("0.00"))
+    return (at_risk / total).quantize(Decimal("0.0001"))
 
 
 def portfolio_at_risk(*, fund: Fund, as_of: datetime.date, days: int = 30) -> Decimal:
     """PAR: outstanding principal of loans over `days` late ÷ all outstanding principal (0–1, 4 places)."""
-    rows = arrears(fund=fund, as_of=as_of).values()
-    total = sum((r["outstanding"] for r in rows), Decimal("0.00"))
-    if total <= 0:
-        return Decimal("0.0000")
-    at_risk = sum((r["outstanding"] for r in rows if r["days_past_due"] > days), Decimal("0.00"))
-    return (at_risk / total).quantize(Decimal("0.0001"))
+    return par_from_arrears(arrears(fund=fund, as_of=as_of), days=days)
 
 
 NAV_ASSETS = ("1000", "1100", "1110", "1120", "1130", "1200")
