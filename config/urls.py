@@ -26,6 +26,8 @@ urlpatterns = [
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("outcomes/", include("resultaatfinanciering.urls")),
+    path("impact/", include("impactmeasurement.urls")),
     path("", include("reports.urls")),
     path("", include("portfolio.urls")),
     path("", include("fund.urls")),
