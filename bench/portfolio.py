@@ -29,18 +29,20 @@ Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python b
 from __future__ import annotations
 
 import argparse
+import calendar
 import datetime
 import random
 import statistics
 import time
 from collections import Counter
 from decimal import Decimal
+from itertools import accumulate
 
 from _setup import bench_database  # first: puts the project root ahead of bench/ on sys.path
 
 AS_OF = datetime.date(2026, 6, 30)
 FIRST_MONTH = (2019, 1)
-START_MONTHS = 84  # loans start 2019-01 … 2025-12
+START_MONTHS = 6  # loans start 2019-01 … 2019-06: seven and a half years of monthly history by AS_OF
 ENTRIES_PER_TRANSACTION = 20_000
 OVERVIEW_TARGET_MS = 300.0
 RATIO_TARGET = 50.0
@@ -55,12 +57,12 @@ D0 = Decimal("0.00")
 
 
 def loan_terms(count: int, rng: random.Random) -> list[dict]:
-    """Contract terms: € 25k–500k, 2–8 %, 3–7 years, mixed methods, frequencies, day counts and grace."""
+    """Contract terms: € 25k–500k, 2–8 %, 5–10 years, mixed methods, frequencies, day counts and grace."""
     out = []
     for _ in range(count):
-        frequency = rng.choice(["monthly", "monthly", "quarterly"])
+        frequency = rng.choice(["monthly", "monthly", "monthly", "monthly", "quarterly"])
         period = 1 if frequency == "monthly" else 3
-        term = rng.choice([36, 48, 60, 72, 84])
+        term = rng.choice([60, 84, 96, 108, 120])
         grace = rng.choice([0, 0, 0, 6, 12])
         month = rng.randrange(START_MONTHS)
         out.append(
@@ -78,6 +80,20 @@ def loan_terms(count: int, rng: random.Random) -> list[dict]:
             }
         )
     return out
+
+
+def _monthly_parts(interest: Decimal, period: int) -> list[tuple[int, Decimal]]:
+    """(months before the due date, amount): a period's interest in monthly parts, the last one absorbing."""
+    part = (interest / period).quantize(CENT)
+    parts = [(period - 1 - k, part) for k in range(period - 1)] + [(0, interest - part * (period - 1))]
+    return [(back, amount) for back, amount in parts if amount > 0]
+
+
+def _months_before(day: datetime.date, months: int) -> datetime.date:
+    if months == 0:
+        return day
+    year, month = divmod(day.year * 12 + day.month - 1 - months, 12)
+    return datetime.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
 def generate(connection, loans: int, seed: int = 2026) -> dict:
@@ -176,9 +192,10 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
                 interest=row.interest,
                 payment=row.payment,
                 balance=row.balance,
+                cumulative_payment=cumulative,
             )
             for version, rows in zip(versions, schedules, strict=True)
-            for row in rows
+            for row, cumulative in zip(rows, accumulate(row.payment for row in rows), strict=True)
         ),
         batch_size=5000,
     )
@@ -198,9 +215,12 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
             defaulters += 1
         elif len(due) == len(rows):
             repaid += 1
+        period = 1 if t["frequency"] == "monthly" else 3
         for n, row in enumerate(due):
-            if row.interest > 0:
-                events.append((row.due_date, "accrual", index, row))
+            # Interest accrues at every month end (the period-end job): a quarterly instalment's interest
+            # in three monthly parts, the last of them on its due date.
+            for months_back, part in _monthly_parts(row.interest, period):
+                events.append((_months_before(row.due_date, months_back), "accrual", index, part))
             if n < paying:
                 events.append((row.due_date, "repayment", index, row))
     events.sort(key=lambda event: event[0])
@@ -247,7 +267,7 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
                         )
                     )
                 elif kind == "accrual":
-                    interest = payload.interest
+                    interest = payload
                     lines = [(interest_receivable, interest, D0), (interest_income, D0, interest)]
                 else:  # repayment of an instalment: its interest, then its principal
                     amount = payload.interest + payload.principal
@@ -264,6 +284,7 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
                             contract_id=contract_id,
                             value_date=value_date,
                             amount=amount,
+                            scheduled_paid=amount,
                             allocation=allocation,
                             entry_id=entry.pk,
                         )
@@ -289,6 +310,12 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
         insert_s += committing - tick
         commit_s += done - committing
 
+    from portfolio.ledger import summary_check, summary_rebuild
+
+    summary = time.perf_counter()  # bulk_create bypasses entry_post, which keeps the running totals
+    summary_rows = summary_rebuild(fund=fund)
+    summary_s = time.perf_counter() - summary
+    assert summary_check(fund=fund) == []
     analyse = time.perf_counter()
     with connection.cursor() as cursor:  # autovacuum would have done this on a live database
         cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
@@ -309,6 +336,8 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
         "insert_s": insert_s,
         "commit_s": commit_s,
         "analyse_s": analyse_s,
+        "summary_s": summary_s,
+        "summary_rows": summary_rows,
         "total_s": time.perf_counter() - started,
     }
 
@@ -536,6 +565,7 @@ def main() -> None:
             f"{info['setup_s']:.1f} s; entries + postings bulk_create {info['insert_s']:.1f} s; "
             f"commits incl. deferred balance trigger {info['commit_s']:.1f} s in "
             f"{-(-info['entries'] // ENTRIES_PER_TRANSACTION)} transactions; "
+            f"running totals rebuilt ({info['summary_rows']:,} rows) {info['summary_s']:.1f} s; "
             f"{'VACUUM ' if connection.vendor == 'postgresql' else ''}ANALYZE {info['analyse_s']:.1f} s)"
         )
         print()

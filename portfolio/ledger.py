@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -23,7 +23,7 @@ from fund.audit import audit_record
 from fund.exceptions import ServiceError
 from fund.models import Fund, User
 
-from .models import Account, AccountType, Contract, JournalEntry, PeriodClose, Posting
+from .models import Account, AccountType, BalanceSummary, Contract, JournalEntry, PeriodClose, Posting
 
 CENT = Decimal("0.01")
 
@@ -190,7 +190,7 @@ def _entry_post(
         idempotency_key=idempotency_key or None,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    Posting.objects.bulk_create(
+    postings = Posting.objects.bulk_create(
         [
             Posting(
                 entry=entry,
@@ -203,6 +203,7 @@ def _entry_post(
             for account, debit, credit, line_contract in checked
         ]
     )
+    _summary_add(fund=fund, postings=postings)
     audit_record(
         actor=actor,
         obj=entry,
@@ -256,3 +257,78 @@ def period_close(*, fund: Fund, through: datetime.date, actor: User | None) -> P
     close = PeriodClose.objects.create(fund=fund, closed_through=through, closed_by=actor)
     audit_record(actor=actor, obj=fund, action="period_closed", to_state=through.isoformat())
     return close
+
+
+# --------------------------------------------------------------------------------------------------
+# Running totals (BalanceSummary): derived from the postings, kept in the posting's transaction
+# --------------------------------------------------------------------------------------------------
+
+
+def _summary_add(*, fund: Fund, postings: list[Posting]) -> None:
+    """Add an entry's postings to the running totals (the fund row is locked by the caller)."""
+    totals: dict[tuple[int, int | None], list[Decimal]] = {}
+    for posting in postings:
+        pair = totals.setdefault((posting.account_id, posting.contract_id), [Decimal("0.00")] * 2)
+        pair[0] += posting.debit
+        pair[1] += posting.credit
+    for (account_id, contract_id), (debit, credit) in totals.items():
+        key = BalanceSummary.key_for(account_id, contract_id)
+        updated = BalanceSummary.objects.filter(fund=fund, key=key).update(
+            debit=F("debit") + debit, credit=F("credit") + credit
+        )
+        if not updated:
+            BalanceSummary.objects.create(
+                fund=fund, account_id=account_id, contract_id=contract_id, key=key, debit=debit, credit=credit
+            )
+
+
+def _totals_from_postings(*, fund: Fund) -> dict[tuple[int, int | None], tuple[Decimal, Decimal]]:
+    rows = (
+        Posting.objects.filter(entry__fund=fund)
+        .values("account_id", "contract_id")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by()
+    )
+    return {
+        (row["account_id"], row["contract_id"]): (
+            Decimal(row["debit"]).quantize(CENT),
+            Decimal(row["credit"]).quantize(CENT),
+        )
+        for row in rows
+    }
+
+
+@transaction.atomic
+def summary_rebuild(*, fund: Fund) -> int:
+    """Recompute the fund's running totals from its postings (after a bulk load; repairs nothing else)."""
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()
+    BalanceSummary.objects.filter(fund=fund).delete()
+    rows = [
+        BalanceSummary(
+            fund=fund,
+            account_id=account_id,
+            contract_id=contract_id,
+            key=BalanceSummary.key_for(account_id, contract_id),
+            debit=debit,
+            credit=credit,
+        )
+        for (account_id, contract_id), (debit, credit) in _totals_from_postings(fund=fund).items()
+    ]
+    BalanceSummary.objects.bulk_create(rows, batch_size=5000)
+    return len(rows)
+
+
+def summary_check(*, fund: Fund) -> list[str]:
+    """Differences between the running totals and the postings' sums (empty when they agree)."""
+    expected = _totals_from_postings(fund=fund)
+    actual = {
+        (row.account_id, row.contract_id): (row.debit, row.credit)
+        for row in BalanceSummary.objects.filter(fund=fund)
+    }
+    problems = []
+    for pair in sorted(set(expected) | set(actual), key=lambda p: (p[0], p[1] or 0)):
+        want = expected.get(pair, (Decimal("0.00"), Decimal("0.00")))
+        have = actual.get(pair, (Decimal("0.00"), Decimal("0.00")))
+        if want != have:
+            problems.append(f"account {pair[0]} contract {pair[1]}: postings {want}, summary {have}")
+    return problems

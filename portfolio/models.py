@@ -183,6 +183,9 @@ class ScheduleLine(models.Model):
     interest = models.DecimalField(max_digits=14, decimal_places=2)
     payment = models.DecimalField(max_digits=14, decimal_places=2)
     balance = models.DecimalField(max_digits=14, decimal_places=2)
+    # Sum of the payments of this version up to and including this line: the arrears query compares it with
+    # the payments received instead of summing the schedule for every contract on every request.
+    cumulative_payment = models.DecimalField(max_digits=16, decimal_places=2)
 
     class Meta:
         ordering = ["version", "number"]
@@ -271,6 +274,41 @@ class Posting(models.Model):
         return f"{self.account.code} {side}"
 
 
+class BalanceSummary(models.Model):
+    """Running totals of the postings per fund, account and contract (none for fund-level postings).
+
+    Derived data, kept in the same transaction as every posting by `ledger.entry_post`, so that balances as
+    of today read one row per account or contract instead of every posting ever booked; a balance as of an
+    earlier date subtracts the (few) postings dated after it. The postings stay the source of truth:
+    `ledger.summary_check` compares the two, `ledger.summary_rebuild` recomputes the totals from them.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="+")
+    account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    # "<account id>:<contract id or 0>" — unique on every database (a NULL contract is not distinct).
+    key = models.CharField(max_length=40)
+    debit = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+    credit = models.DecimalField(max_digits=18, decimal_places=2, default=ZERO)
+
+    class Meta:
+        verbose_name = _("saldototaal")
+        verbose_name_plural = _("saldototalen")
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "key"], name="balance_summary_unique"),
+            models.CheckConstraint(
+                condition=Q(debit__gte=0) & Q(credit__gte=0), name="balance_summary_sides"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund_id} {self.key}: D {self.debit} C {self.credit}"
+
+    @staticmethod
+    def key_for(account_id: int, contract_id: int | None) -> str:
+        return f"{account_id}:{contract_id or 0}"
+
+
 class PeriodClose(models.Model):
     """A closed period: no entry may be dated on or before `closed_through` (corrections go after it)."""
 
@@ -348,13 +386,25 @@ class Repayment(models.Model):
     value_date = models.DateField(_("valutadatum"))
     amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
     allocation = models.JSONField(_("verdeling"), default=dict)
+    # The part that paid scheduled instalments (principal and interest credited on 1100/1110), which is what
+    # arrears compares with the schedule; fees, penalty interest and prepayments are not in it.
+    scheduled_paid = models.DecimalField(
+        _("betaald op termijnen (EUR)"), max_digits=14, decimal_places=2, default=ZERO
+    )
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="repayment")
 
     class Meta:
         verbose_name = _("ontvangen betaling")
         verbose_name_plural = _("ontvangen betalingen")
         ordering = ["contract", "value_date", "id"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive")]
+        indexes = [models.Index(fields=["contract", "value_date"], name="repayment_contract_date_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
+            models.CheckConstraint(
+                condition=Q(scheduled_paid__gte=0) & Q(scheduled_paid__lte=F("amount")),
+                name="repayment_scheduled_paid_within_amount",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.contract.reference} {self.value_date} {self.amount}"

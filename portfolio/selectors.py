@@ -1,4 +1,10 @@
-"""Reads of the ledger: balances are sums of postings in one aggregate query, never a Python loop."""
+"""Reads of the ledger: balances are sums in the database, never a Python loop over postings.
+
+Balances as of a date read the running totals (`BalanceSummary`, one row per account and contract, kept with
+every posting) and subtract the postings dated after that date — two grouped queries whose cost does not grow
+with the ledger's history. `trial_balance` and `ledger_report` sum the postings themselves, and
+`portfolio.ledger.summary_check` proves the two agree.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +17,7 @@ from django.db.models.functions import Coalesce
 from fund.models import Fund, User
 from fund.selectors import is_administrator, own_enterprise_organisation_ids, staff_fund_ids
 
-from .models import DEBIT_NORMAL, Account, Contract, JournalEntry, Posting
+from .models import DEBIT_NORMAL, Account, BalanceSummary, Contract, JournalEntry, Posting
 
 CENT = Decimal("0.01")
 
@@ -49,24 +55,41 @@ def _postings(*, fund: Fund, as_of: datetime.date | None) -> QuerySet[Posting]:
     return qs
 
 
+def _totals(
+    *, fund: Fund, as_of: datetime.date | None, by: tuple[str, ...], **filters
+) -> dict[tuple, tuple[Decimal, Decimal]]:
+    """{group: (debit, credit)} as of a date: running totals minus the postings dated after it."""
+    totals: dict[tuple, tuple[Decimal, Decimal]] = {}
+    running = (
+        BalanceSummary.objects.filter(fund=fund, **filters)
+        .values(*by)
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by()
+    )
+    for row in running:
+        totals[tuple(row[f] for f in by)] = (cents(row["d"]), cents(row["c"]))
+    if as_of is not None:
+        later = (
+            Posting.objects.filter(entry__fund=fund, value_date__gt=as_of, **filters)
+            .values(*by)
+            .annotate(d=Sum("debit"), c=Sum("credit"))
+            .order_by()
+        )
+        for row in later:
+            group = tuple(row[f] for f in by)
+            debit, credit = totals.get(group, (Decimal("0.00"), Decimal("0.00")))
+            totals[group] = (debit - cents(row["d"]), credit - cents(row["c"]))
+    return totals
+
+
 def account_balances(*, fund: Fund, as_of: datetime.date | None = None) -> dict[str, Decimal]:
     """{account code: balance} in the account's normal direction (debit-normal: debit − credit)."""
-    rows = (
-        Account.objects.filter(fund=fund)
-        .annotate(
-            total_debit=Coalesce(Sum("postings__debit", filter=_as_of_filter(as_of)), ZERO),
-            total_credit=Coalesce(Sum("postings__credit", filter=_as_of_filter(as_of)), ZERO),
-        )
-        .values_list("code", "account_type", "total_debit", "total_credit")
-    )
-    return {
-        code: cents(debit - credit) if kind in DEBIT_NORMAL else cents(credit - debit)
-        for code, kind, debit, credit in rows
-    }
-
-
-def _as_of_filter(as_of: datetime.date | None) -> Q | None:
-    return Q(postings__value_date__lte=as_of) if as_of is not None else None
+    totals = _totals(fund=fund, as_of=as_of, by=("account__code",))
+    balances = {}
+    for code, kind in Account.objects.filter(fund=fund).values_list("code", "account_type"):
+        debit, credit = totals.get((code,), (Decimal("0.00"), Decimal("0.00")))
+        balances[code] = debit - credit if kind in DEBIT_NORMAL else credit - debit
+    return balances
 
 
 def trial_balance(*, fund: Fund, as_of: datetime.date | None = None) -> dict[str, Decimal]:
@@ -91,12 +114,11 @@ def contract_account_balance(
 def outstanding_principal_by_contract(
     *, fund: Fund, as_of: datetime.date | None = None
 ) -> dict[int, Decimal]:
-    """{contract id: outstanding principal} for a whole fund in one grouped query."""
-    qs = Posting.objects.filter(entry__fund=fund, account__code="1100", contract__isnull=False)
-    if as_of is not None:
-        qs = qs.filter(value_date__lte=as_of)
-    rows = qs.values("contract_id").annotate(debit=Sum("debit"), credit=Sum("credit"))
-    return {row["contract_id"]: cents(row["debit"]) - cents(row["credit"]) for row in rows}
+    """{contract id: outstanding principal} for a whole fund (account 1100 per contract)."""
+    totals = _totals(
+        fund=fund, as_of=as_of, by=("contract_id",), account__code="1100", contract__isnull=False
+    )
+    return {contract_id: debit - credit for (contract_id,), (debit, credit) in totals.items()}
 
 
 __all__ = [
@@ -141,26 +163,18 @@ WITH latest AS (
       )
 ),
 paid AS (
-    SELECT p.contract_id, SUM(p.credit) AS paid
-    FROM portfolio_posting p
-    JOIN portfolio_account a ON a.id = p.account_id
-    JOIN portfolio_repayment r ON r.entry_id = p.entry_id
-    JOIN latest l ON l.contract_id = p.contract_id
-    WHERE a.code IN ('1100', '1110') AND p.credit > 0
-      AND p.value_date <= %(as_of)s AND p.value_date >= l.start_date
-    GROUP BY p.contract_id
-),
-due AS (
-    SELECT l.contract_id, s.due_date,
-           SUM(s.payment) OVER (PARTITION BY l.contract_id ORDER BY s.number) AS cumulative
-    FROM portfolio_scheduleline s
-    JOIN latest l ON l.version_id = s.version_id
-    WHERE s.due_date <= %(as_of)s
+    SELECT r.contract_id, SUM(r.scheduled_paid) AS paid
+    FROM portfolio_repayment r
+    JOIN latest l ON l.contract_id = r.contract_id
+    WHERE r.value_date <= %(as_of)s AND r.value_date >= l.start_date
+    GROUP BY r.contract_id
 )
-SELECT due.contract_id, MIN(due.due_date)
-FROM due LEFT JOIN paid ON paid.contract_id = due.contract_id
-WHERE due.cumulative - COALESCE(paid.paid, 0) > 0.005
-GROUP BY due.contract_id
+SELECT l.contract_id, MIN(s.due_date)
+FROM latest l
+JOIN portfolio_scheduleline s ON s.version_id = l.version_id
+LEFT JOIN paid ON paid.contract_id = l.contract_id
+WHERE s.due_date <= %(as_of)s AND s.cumulative_payment - COALESCE(paid.paid, 0) > 0.005
+GROUP BY l.contract_id
 """
 
 
@@ -168,9 +182,9 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
     """{contract id: {outstanding, days_past_due, bucket, oldest_unpaid}} for the fund's active loans.
 
     A contract is as late as its oldest instalment of the current schedule version that the payments received
-    since that version started (principal and interest, not prepayments) do not cover. One window-function
-    query finds that instalment for every contract (SQLite and PostgreSQL alike; half a cent of tolerance
-    because SQLite sums decimals as floats), one grouped query gives the outstanding principal.
+    since that version started (principal and interest, not fees or prepayments) do not cover: the first line
+    whose cumulative payment exceeds what was paid. One query finds it for every contract (SQLite and
+    PostgreSQL alike; half a cent of tolerance because SQLite sums decimals as floats).
     """
     from django.db import connection
 
@@ -230,15 +244,11 @@ def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
 
 
 def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Decimal]:
-    """{contract id: provision held} (the credit balance of account 1190 per contract), one grouped query."""
-    rows = (
-        Posting.objects.filter(
-            entry__fund=fund, account__code="1190", contract__isnull=False, value_date__lte=as_of
-        )
-        .values("contract_id")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+    """{contract id: provision held} (the credit balance of account 1190 per contract)."""
+    totals = _totals(
+        fund=fund, as_of=as_of, by=("contract_id",), account__code="1190", contract__isnull=False
     )
-    return {row["contract_id"]: cents(row["credit"]) - cents(row["debit"]) for row in rows}
+    return {contract_id: credit - debit for (contract_id,), (debit, credit) in totals.items()}
 
 
 def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from itertools import accumulate
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.db import transaction
@@ -240,8 +241,9 @@ def _schedule_version_create(
                 interest=row.interest,
                 payment=row.payment,
                 balance=row.balance,
+                cumulative_payment=cumulative,
             )
-            for row in rows
+            for row, cumulative in zip(rows, accumulate(row.payment for row in rows), strict=True)
         ]
     )
     return version
@@ -478,6 +480,7 @@ def repayment_receive(
         contract=contract,
         value_date=value_date,
         amount=amount,
+        scheduled_paid=credits.get("1100", Decimal("0.00")) + credits.get("1110", Decimal("0.00")),
         allocation={part: str(value) for part, value in allocation.items()},
         entry=entry,
     )

@@ -19,8 +19,10 @@ from portfolio.ledger import (
     entry_post,
     entry_reverse,
     period_close,
+    summary_check,
+    summary_rebuild,
 )
-from portfolio.models import JournalEntry, Posting
+from portfolio.models import BalanceSummary, JournalEntry, Posting
 from portfolio.selectors import account_balances, trial_balance
 from tests.factories import make_fund
 
@@ -68,7 +70,41 @@ def test_balances_as_of_a_date(fund):
     _capital(fund, "100.00", day=datetime.date(2026, 1, 1))
     _capital(fund, "50.00", day=datetime.date(2026, 2, 1))
     assert account_balances(fund=fund, as_of=datetime.date(2026, 1, 31))["1000"] == D("100.00")
+    assert account_balances(fund=fund, as_of=datetime.date(2025, 12, 31))["1000"] == D("0.00")
     assert account_balances(fund=fund)["1000"] == D("150.00")
+
+
+def test_running_totals_follow_every_posting_and_rebuild_to_the_same(fund):
+    """Balances read the running totals minus later postings: they must equal the postings' own sums."""
+    _capital(fund, "1000.00", day=datetime.date(2026, 1, 1))
+    entry = entry_post(
+        fund=fund,
+        value_date=datetime.date(2026, 3, 1),
+        description="fout",
+        lines=[Line("1100", debit=D("250.00")), Line("1000", credit=D("250.00"))],
+        actor=None,
+    )
+    entry_reverse(entry=entry, actor=None, reason="verkeerd bedrag", value_date=datetime.date(2026, 3, 2))
+    _capital(fund, "0.01", day=datetime.date(2026, 4, 1))
+    assert summary_check(fund=fund) == []
+    for day in [datetime.date(2026, 2, 28), datetime.date(2026, 3, 1), datetime.date(2026, 3, 31), None]:
+        direct = {}
+        postings = Posting.objects.filter(entry__fund=fund)
+        if day is not None:
+            postings = postings.filter(value_date__lte=day)
+        for p in postings.select_related("account"):
+            direct[p.account.code] = direct.get(p.account.code, D("0")) + p.debit - p.credit
+        balances = account_balances(fund=fund, as_of=day)
+        assert balances["1000"] == direct.get("1000", D("0"))
+        assert balances["1100"] == direct.get("1100", D("0"))
+        assert balances["3000"] == -direct.get("3000", D("0"))
+    assert account_balances(fund=fund, as_of=datetime.date(2026, 3, 1))["1100"] == D("250.00")
+    before = account_balances(fund=fund)
+    BalanceSummary.objects.filter(fund=fund).update(debit=D("1.00"))  # corrupt the derived data
+    assert summary_check(fund=fund) != []
+    summary_rebuild(fund=fund)
+    assert summary_check(fund=fund) == []
+    assert account_balances(fund=fund) == before
 
 
 @pytest.mark.parametrize(
@@ -245,3 +281,4 @@ def test_random_sequences_of_events_keep_the_ledger_balanced_and_postings_unchan
     balances = account_balances(fund=fund)
     assets = balances["1000"] + balances["1100"] + balances["1110"]
     assert assets == balances["3000"] + balances["4000"]
+    assert summary_check(fund=fund) == []
