@@ -68,3 +68,73 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
+    """The portfolio overview as of its date: key figures, contracts, and totals by municipality and theme."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    as_of = overview["as_of"]
+    _sheet(
+        workbook,
+        _("Kerncijfers"),
+        [_("Kengetal"), _("Waarde")],
+        [
+            [_("Fonds"), fund.name],
+            [_("Stand per"), as_of],
+            [_("Uitstaande hoofdsom"), overview["outstanding"]],
+            [_("NAV"), overview["nav"]],
+            ["PAR30 (%)", overview["par30"]],
+            ["PAR90 (%)", overview["par90"]],
+        ],
+        set(),
+    )
+    sheet = workbook[_("Kerncijfers")[:31]]
+    for row in (4, 5):
+        sheet.cell(row=row, column=2).number_format = EURO
+    sheet.cell(row=3, column=2).number_format = "dd-mm-yyyy"
+    _sheet(
+        workbook,
+        _("Contracten"),
+        [
+            _("Kenmerk"),
+            _("Onderneming"),
+            _("Gemeente"),
+            _("Instrument"),
+            _("Status"),
+            _("Hoofdsom"),
+            _("Uitstaand"),
+            _("Dagen achterstand"),
+            _("Achterstandsklasse"),
+        ],
+        [
+            [
+                c.reference,
+                c.enterprise.organisation.name,
+                c.enterprise.organisation.municipality.name if c.enterprise.organisation.municipality else "",
+                c.get_instrument_display(),
+                c.get_status_display(),
+                c.principal.amount,
+                c.outstanding,
+                c.days_past_due,
+                c.bucket or "",
+            ]
+            for c in overview["contracts"]
+        ],
+        {6, 7},
+    )
+    for title, totals in (
+        (_("Per gemeente"), overview["by_municipality"]),
+        (_("Per thema"), overview["by_theme"]),
+    ):
+        _sheet(
+            workbook,
+            title,
+            [_("Naam"), _("Uitstaand")],
+            [[name, amount] for name, amount in sorted(totals.items(), key=lambda item: -item[1])],
+            {2},
+        )
+    workbook.properties.title = f"{fund.name} {as_of}"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -243,6 +243,45 @@ def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
     return assets - contra - liabilities
 
 
+def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: datetime.date) -> dict:
+    """The overview page's figures: arrears computed once, PAR and NAV from it, totals by municipality/theme.
+
+    `contracts` is the caller's scoped queryset (e.g. `contracts_for(user).filter(fund=fund)`).
+    """
+    from django.utils.translation import gettext as _
+
+    rows = arrears(fund=fund, as_of=as_of)
+    contract_list = list(
+        contracts.select_related("enterprise__organisation__municipality")
+        .prefetch_related("enterprise__themes")
+        .order_by("reference")
+    )
+    by_municipality: dict[str, Decimal] = {}
+    by_theme: dict[str, Decimal] = {}
+    for contract in contract_list:
+        info = rows.get(contract.pk, {})
+        contract.outstanding = info.get("outstanding")
+        contract.days_past_due = info.get("days_past_due")
+        contract.bucket = info.get("bucket")
+        if contract.outstanding:
+            municipality = contract.enterprise.organisation.municipality
+            key = municipality.name if municipality else _("onbekend")
+            by_municipality[key] = by_municipality.get(key, Decimal("0.00")) + contract.outstanding
+            for theme in contract.enterprise.themes.all() or [None]:
+                name = theme.name if theme else _("geen thema")
+                by_theme[name] = by_theme.get(name, Decimal("0.00")) + contract.outstanding
+    return {
+        "as_of": as_of,
+        "contracts": contract_list,
+        "outstanding": sum((r["outstanding"] for r in rows.values()), Decimal("0.00")),
+        "par30": par_from_arrears(rows, days=30) * 100,
+        "par90": par_from_arrears(rows, days=90) * 100,
+        "nav": fund_nav(fund=fund, as_of=as_of),
+        "by_municipality": by_municipality,
+        "by_theme": by_theme,
+    }
+
+
 def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Decimal]:
     """{contract id: provision held} (the credit balance of account 1190 per contract)."""
     totals = _totals(

@@ -25,44 +25,41 @@ from .models import Contract, ScheduleVersion
 
 @login_required
 def portfolio_overview(request, fund_pk: int):
+    """The fund's portfolio as of a date (today unless `?as_of=`); `?format=xlsx` downloads it as Excel."""
+    import datetime
+
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.view_portfolio", fund):
         raise Http404  # the portfolio is outside this user's scope, even if the fund is visible
     as_of = timezone.localdate()
-    rows = selectors.arrears(fund=fund, as_of=as_of)
-    contracts = list(
-        selectors.contracts_for(request.user)
-        .filter(fund=fund)
-        .select_related("enterprise__organisation__municipality")
-        .prefetch_related("enterprise__themes")
-        .order_by("reference")
+    if request.GET.get("as_of"):
+        try:
+            as_of = datetime.date.fromisoformat(request.GET["as_of"])
+        except ValueError:
+            messages.error(request, _("Ongeldige datum: gebruik JJJJ-MM-DD."))
+    overview = selectors.portfolio_overview(
+        fund=fund, contracts=selectors.contracts_for(request.user).filter(fund=fund), as_of=as_of
     )
-    by_municipality: dict[str, Decimal] = {}
-    by_theme: dict[str, Decimal] = {}
-    for contract in contracts:
-        info = rows.get(contract.pk, {})
-        contract.outstanding = info.get("outstanding")
-        contract.days_past_due = info.get("days_past_due")
-        contract.bucket = info.get("bucket")
-        if contract.outstanding:
-            municipality = contract.enterprise.organisation.municipality
-            key = municipality.name if municipality else _("onbekend")
-            by_municipality[key] = by_municipality.get(key, Decimal("0")) + contract.outstanding
-            for theme in contract.enterprise.themes.all() or [None]:
-                name = theme.name if theme else _("geen thema")
-                by_theme[name] = by_theme.get(name, Decimal("0")) + contract.outstanding
-    context = {
+    if request.GET.get("format") == "xlsx":
+        from .exports import overview_workbook
+
+        response = HttpResponse(
+            overview_workbook(fund=fund, overview=overview),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="portefeuille-{fund.code}-{as_of.isoformat()}.xlsx"'
+        )
+        return response
+    context = overview | {
         "fund": fund,
-        "as_of": as_of,
-        "contracts": contracts,
-        "par30": selectors.par_from_arrears(rows, days=30) * 100,
-        "par90": selectors.par_from_arrears(rows, days=90) * 100,
-        "nav": selectors.fund_nav(fund=fund, as_of=as_of),
-        "outstanding": sum((r["outstanding"] for r in rows.values()), start=0),
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
         "charts": [
-            (_("Uitstaand per gemeente"), _bars(by_municipality)),
-            (_("Uitstaand per thema (een onderneming telt mee bij elk van haar thema's)"), _bars(by_theme)),
+            (_("Uitstaand per gemeente"), _bars(overview["by_municipality"])),
+            (
+                _("Uitstaand per thema (een onderneming telt mee bij elk van haar thema's)"),
+                _bars(overview["by_theme"]),
+            ),
         ],
     }
     return render(request, "portfolio/overview.html", context)

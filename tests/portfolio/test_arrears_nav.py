@@ -103,3 +103,57 @@ def test_nav_is_cash_plus_loans_plus_accrued_interest_minus_liabilities(fund):
     assert fund_nav(fund=fund, as_of=datetime.date(2026, 2, 28)) == D("500500.00")
     services.interest_accrue(actor=None, contract=contract, through=datetime.date(2026, 3, 15))
     assert fund_nav(fund=fund, as_of=datetime.date(2026, 3, 31)) == D("500500.00") + D("487.29")
+
+
+def test_overview_page_as_of_a_date_and_its_excel_export(client, fund):
+    from io import BytesIO
+
+    from django.urls import reverse
+    from openpyxl import load_workbook
+
+    from fund.models import Role
+    from tests.factories import make_member
+
+    late = _loan(fund, "D-1")
+    services.repayment_receive(
+        actor=None, contract=late, amount=D("3042.19"), value_date=datetime.date(2026, 2, 15)
+    )
+    client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
+    url = reverse("portfolio_overview", args=[fund.pk])
+
+    page = client.get(url, {"as_of": "2026-04-30"})
+    assert page.status_code == 200
+    assert page.context["as_of"] == datetime.date(2026, 4, 30)
+    [row] = page.context["contracts"]
+    assert (row.days_past_due, row.bucket) == (46, "31-60")
+    assert page.context["nav"] == fund_nav(fund=fund, as_of=datetime.date(2026, 4, 30))
+
+    earlier = client.get(url, {"as_of": "2026-02-28"})
+    assert earlier.context["contracts"][0].days_past_due == 0
+
+    bad = client.get(url, {"as_of": "30-04-2026"}, follow=True)
+    assert "Ongeldige datum" in bad.content.decode()
+
+    export = client.get(url, {"as_of": "2026-04-30", "format": "xlsx"})
+    assert export["Content-Disposition"].endswith(f'portefeuille-{fund.code}-2026-04-30.xlsx"')
+    book = load_workbook(BytesIO(export.content))
+    assert book.sheetnames == ["Kerncijfers", "Contracten", "Per gemeente", "Per thema"]
+    contracts = list(book["Contracten"].iter_rows(min_row=2, values_only=True))
+    assert contracts[0][0] == "D-1"
+    assert Decimal(str(contracts[0][6])) == row.outstanding
+    assert contracts[0][7:] == (46, "31-60")
+    figures = {r[0]: r[1] for r in book["Kerncijfers"].iter_rows(min_row=2, values_only=True)}
+    assert Decimal(str(figures["NAV"])) == page.context["nav"]
+
+
+def test_overview_excel_is_not_served_outside_the_users_scope(client, fund):
+    from django.urls import reverse
+
+    from fund.models import Role
+    from tests.factories import make_fund, make_member
+
+    _loan(fund, "E-1")
+    other = make_fund()
+    client.force_login(make_member(Role.FUND_MANAGER, fund=other))
+    response = client.get(reverse("portfolio_overview", args=[fund.pk]), {"format": "xlsx"})
+    assert response.status_code == 404
