@@ -29,5 +29,8 @@ def bench_database():
     try:
         yield connection
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if os.environ.get("BENCH_KEEP_DB"):  # keep the generated data to study query plans
+            print(f"kept database {connection.settings_dict['NAME']} (BENCH_KEEP_DB)")
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()

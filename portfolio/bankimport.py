@@ -10,9 +10,12 @@ line (its key) imported again books nothing — the database's unique constraint
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -22,7 +25,15 @@ from fund.models import Fund, User
 
 from . import services
 from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
-from .models import BankLine, BankLineStatus, BankStatement, Contract, ContractStatus
+from .models import (
+    BankImportJob,
+    BankImportStatus,
+    BankLine,
+    BankLineStatus,
+    BankStatement,
+    Contract,
+    ContractStatus,
+)
 
 MSG_DUPLICATE_FILE = gettext_noop("Dit bestand is al geïmporteerd op %(date)s; er is niets opnieuw geboekt.")
 MSG_NOT_UNMATCHED = gettext_noop("Deze bankregel is al verwerkt.")
@@ -81,7 +92,15 @@ class _Matcher:
         return self.by_iban.get((line.counterparty_iban or "").upper())
 
 
-def statement_import(*, fund: Fund, data: bytes, filename: str, actor: User | None) -> ImportResult:
+def statement_import(
+    *,
+    fund: Fund,
+    data: bytes,
+    filename: str,
+    actor: User | None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportResult:
+    """Import a whole statement in one transaction; `progress(done, total)` is told as lines are handled."""
     statement = parse_statement(data=data, filename=filename)
     previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
     if previous is not None:
@@ -91,14 +110,21 @@ def statement_import(*, fund: Fund, data: bytes, filename: str, actor: User | No
         )
     try:
         with transaction.atomic():
-            return _import(fund=fund, statement=statement, filename=filename, actor=actor)
+            return _import(fund=fund, statement=statement, filename=filename, actor=actor, progress=progress)
     except IntegrityError as exc:  # the same file or line imported at the same moment by someone else
         previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
         date = previous.imported_at.strftime("%d-%m-%Y %H:%M") if previous else "—"
         raise BankImportError(_(MSG_DUPLICATE_FILE) % {"date": date}, code="duplicate_file") from exc
 
 
-def _import(*, fund: Fund, statement: Statement, filename: str, actor: User | None) -> ImportResult:
+def _import(
+    *,
+    fund: Fund,
+    statement: Statement,
+    filename: str,
+    actor: User | None,
+    progress: Callable[[int, int], None] | None,
+) -> ImportResult:
     record = BankStatement.objects.create(
         fund=fund,
         sha256=statement.sha256,
@@ -114,7 +140,11 @@ def _import(*, fund: Fund, statement: Statement, filename: str, actor: User | No
         ).values_list("line_key", flat=True)
     )
     matcher = _Matcher(fund)
-    for line in statement.lines:
+    total = len(statement.lines)
+    step = max(1, total // 50)  # about fifty progress reports, whatever the file's size
+    for number, line in enumerate(statement.lines, start=1):
+        if progress is not None and (number % step == 0 or number == total):
+            progress(number, total)
         if line.line_key in known:
             result.skipped += 1
             continue
@@ -186,3 +216,105 @@ def bank_line_assign(*, bank_line: BankLine, contract: Contract, actor: User | N
         data={"line": bank_line.line_key, "contract": contract.reference},
     )
     return bank_line
+
+
+# --------------------------------------------------------------------------------------------------
+# In the background: an upload becomes a job, a Celery task imports it and reports its progress
+# --------------------------------------------------------------------------------------------------
+
+MSG_JOB_NOT_QUEUED = gettext_noop("Deze import is al gestart of klaar (%(status)s).")
+
+
+def progress_key(job_id: int) -> str:
+    return f"portfolio:bank-import:{job_id}:progress"
+
+
+def job_progress(job: BankImportJob) -> dict:
+    """{done, total, percent}, from the shared cache while running (the import's transaction hides rows)."""
+    if job.status == BankImportStatus.DONE:
+        lines = job.result.get("lines", 0)
+        return {"done": lines, "total": lines, "percent": 100}
+    done, total = cache.get(progress_key(job.pk), (0, 0))
+    return {"done": done, "total": total, "percent": int(done * 100 / total) if total else 0}
+
+
+@transaction.atomic
+def bank_import_start(*, fund: Fund, upload, actor: User | None) -> BankImportJob:
+    """Store the upload as a queued job; the import runs in a Celery task once this transaction commits."""
+    from .tasks import import_bank_statement
+
+    job = BankImportJob(fund=fund, filename=upload.name[:255], created_by=actor)
+    job.file.save(upload.name, upload, save=False)
+    job.save()
+    audit_record(actor=actor, obj=job, action="bank_import_queued", to_state=BankImportStatus.QUEUED)
+    transaction.on_commit(lambda: import_bank_statement.delay(job.pk))
+    return job
+
+
+def bank_import_run(*, job_id: int) -> BankImportJob:
+    """Run a queued job: running → done (statement booked) or failed (nothing booked, the reason kept)."""
+    with transaction.atomic():
+        job = BankImportJob.objects.select_for_update().select_related("fund", "created_by").get(pk=job_id)
+        if job.status != BankImportStatus.QUEUED:
+            raise BankImportError(_(MSG_JOB_NOT_QUEUED) % {"status": job.get_status_display()})
+        job.status, job.started_at = BankImportStatus.RUNNING, timezone.now()
+        job.save(update_fields=["status", "started_at"])
+        audit_record(
+            actor=job.created_by,
+            obj=job,
+            action="bank_import_started",
+            from_state=BankImportStatus.QUEUED,
+            to_state=BankImportStatus.RUNNING,
+        )
+    with job.file.open("rb") as handle:
+        data = handle.read()
+    try:
+        result = statement_import(
+            fund=job.fund,
+            data=data,
+            filename=job.filename,
+            actor=job.created_by,
+            progress=lambda done, total: cache.set(progress_key(job.pk), (done, total), 3600),
+        )
+    except ServiceError as exc:
+        return _job_finish(job=job, status=BankImportStatus.FAILED, error=str(exc))
+    except Exception:  # an unexpected failure still ends the job, so the page stops waiting
+        _job_finish(job=job, status=BankImportStatus.FAILED, error=_("Onverwachte fout; niets is geboekt."))
+        raise
+    return _job_finish(
+        job=job,
+        status=BankImportStatus.DONE,
+        statement=result.statement,
+        result={
+            "lines": len(result.booked) + len(result.unmatched) + result.skipped,
+            "booked": len(result.booked),
+            "unmatched": len(result.unmatched),
+            "skipped": result.skipped,
+        },
+    )
+
+
+@transaction.atomic
+def _job_finish(
+    *,
+    job: BankImportJob,
+    status: str,
+    error: str = "",
+    statement: BankStatement | None = None,
+    result: dict | None = None,
+) -> BankImportJob:
+    job = BankImportJob.objects.select_for_update().get(pk=job.pk)
+    job.status, job.error, job.statement = status, error, statement
+    job.result, job.finished_at = result or {}, timezone.now()
+    job.save(update_fields=["status", "error", "statement", "result", "finished_at"])
+    audit_record(
+        actor=job.created_by,
+        obj=job,
+        action="bank_import_finished",
+        from_state=BankImportStatus.RUNNING,
+        to_state=status,
+        reason=error,
+        data=result or {},
+    )
+    cache.delete(progress_key(job.pk))
+    return job

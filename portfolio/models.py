@@ -473,3 +473,53 @@ class BankLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.booking_date} {self.direction} {self.amount} {self.counterparty_name}"
+
+
+class BankImportStatus(models.TextChoices):
+    QUEUED = "queued", _("in de wachtrij")
+    RUNNING = "running", _("bezig")
+    DONE = "done", _("ingelezen")
+    FAILED = "failed", _("geweigerd")
+
+
+class BankImportJob(models.Model):
+    """One uploaded statement, imported in the background (Celery); the page follows its progress."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="bank_import_jobs")
+    file = models.FileField(_("bestand"), upload_to="bank-imports/%Y/%m/")
+    filename = models.CharField(_("bestandsnaam"), max_length=255)
+    status = models.CharField(
+        _("status"), max_length=10, choices=BankImportStatus.choices, default=BankImportStatus.QUEUED
+    )
+    statement = models.OneToOneField(
+        BankStatement, on_delete=models.PROTECT, null=True, blank=True, related_name="import_job"
+    )
+    result = models.JSONField(_("resultaat"), default=dict, blank=True)
+    error = models.TextField(_("foutmelding"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    started_at = models.DateTimeField(_("gestart op"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("klaar op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import van bankafschrift")
+        verbose_name_plural = _("imports van bankafschriften")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(statement__isnull=False),
+                name="bank_import_done_has_statement",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="failed") | ~Q(error=""), name="bank_import_failed_has_error"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.get_status_display()})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (BankImportStatus.DONE, BankImportStatus.FAILED)

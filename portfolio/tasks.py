@@ -36,3 +36,11 @@ def book_provisions(fund_id: int | None = None, through: str | None = None) -> i
     as_of = _as_of(through)
     funds = Fund.objects.filter(pk=fund_id) if fund_id is not None else Fund.objects.all()
     return sum(1 for fund in funds if services.provisions_book(actor=None, fund=fund, as_of=as_of))
+
+
+@shared_task(name="portfolio.import_bank_statement")
+def import_bank_statement(job_id: int) -> str:
+    """Import an uploaded statement (whole or not at all); the job row tells the page how it ended."""
+    from .bankimport import bank_import_run
+
+    return bank_import_run(job_id=job_id).status

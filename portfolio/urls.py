@@ -12,6 +12,7 @@ urlpatterns = [
 urlpatterns += [
     path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),
     path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
+    path("bank-imports/<int:pk>/", views.bank_import_job, name="bank_import_job"),
 ]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/close/", views.period_close, name="period_close")]

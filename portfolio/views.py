@@ -175,31 +175,17 @@ def my_contracts(user) -> list[Contract]:
 @login_required
 def bank_statements(request, fund_pk: int):
     """Upload a statement and work the queue of lines that were not recognised."""
-    from .bankimport import BankImportError, statement_import
+    from .bankimport import bank_import_start
     from .forms import AssignForm, StatementUploadForm
-    from .models import BankLine, BankLineStatus, BankStatement
+    from .models import BankImportJob, BankImportStatus, BankLine, BankLineStatus, BankStatement
 
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.add_contract", fund):
         raise Http404
     form = StatementUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
-        try:
-            result = statement_import(fund=fund, data=upload.read(), filename=upload.name, actor=request.user)
-        except (BankImportError, ServiceError) as exc:
-            form.add_error("file", str(exc))
-        else:
-            messages.success(
-                request,
-                _("%(booked)d regels geboekt, %(unmatched)d niet herkend, %(skipped)d al eerder ingelezen.")
-                % {
-                    "booked": len(result.booked),
-                    "unmatched": len(result.unmatched),
-                    "skipped": result.skipped,
-                },
-            )
-            return redirect("bank_statements", fund_pk=fund.pk)
+        job = bank_import_start(fund=fund, upload=form.cleaned_data["file"], actor=request.user)
+        return redirect("bank_import_job", pk=job.pk)
     contracts = selectors.contracts_for(request.user).filter(fund=fund, status="active")
     unmatched = BankLine.objects.filter(fund=fund, status=BankLineStatus.UNMATCHED).select_related(
         "statement"
@@ -213,6 +199,7 @@ def bank_statements(request, fund_pk: int):
             "unmatched": unmatched,
             "assign_form": AssignForm(contracts=contracts),
             "statements": BankStatement.objects.filter(fund=fund)[:20],
+            "jobs": BankImportJob.objects.filter(fund=fund).exclude(status=BankImportStatus.DONE)[:10],
         },
     )
 
@@ -366,3 +353,23 @@ def contract_action(request, pk: int, action: str):
     else:
         messages.success(request, _("Geboekt."))
     return redirect("contract_detail", pk=contract.pk)
+
+
+@login_required
+def bank_import_job(request, pk: int):
+    """A background import's progress; the page polls itself (htmx) until the job is done or refused."""
+    from .bankimport import job_progress
+    from .models import BankImportJob
+
+    job = fund_selectors.get_scoped_or_404(
+        BankImportJob.objects.filter(fund__in=fund_selectors.funds_for(request.user)).select_related(
+            "fund", "statement"
+        ),
+        pk=pk,
+    )
+    if not request.user.has_perm("portfolio.add_contract", job.fund):
+        raise Http404
+    context = {"job": job, "fund": job.fund, "progress": job_progress(job)}
+    if request.headers.get("HX-Request"):
+        return render(request, "portfolio/_bank_import_progress.html", context)
+    return render(request, "portfolio/bank_import_job.html", context)

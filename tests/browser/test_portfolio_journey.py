@@ -74,7 +74,9 @@ def test_contract_disbursement_camt_repayment_and_overview(browser_page, log_in,
         files=[{"name": "ing-februari.xml", "mimeType": "application/xml", "buffer": statement}]
     )
     page.get_by_role("button", name="Inlezen").click()
-    expect(page.get_by_role("alert")).to_contain_text("1 regels geboekt, 0 niet herkend")
+    # the import runs as a background job; its page follows it until it has finished
+    expect(page.get_by_test_id("import-status")).to_have_text("ingelezen")
+    expect(page.locator("#import-progress")).to_contain_text("1 regels geboekt, 0 niet herkend")
 
     page.goto(f"/funds/{fund.pk}/portfolio/")
     row = page.get_by_role("row").filter(has_text="ZK-E2E-1")

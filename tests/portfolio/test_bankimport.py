@@ -172,11 +172,15 @@ def test_the_same_file_imported_twice_at_once_books_once(contract):
     assert BankStatement.objects.count() == 1
 
 
-def test_upload_page_books_and_queues_and_fund_manager_assigns(client, contract):
+def test_upload_page_books_and_queues_and_fund_manager_assigns(
+    client, contract, django_capture_on_commit_callbacks
+):
+    """The upload becomes a background job (Celery, in-process here); its page shows how it ended."""
     from django.core.files.uploadedfile import SimpleUploadedFile
     from django.urls import reverse
 
     from fund.models import Role
+    from portfolio.models import BankImportJob
     from tests.factories import make_member
 
     manager = make_member(Role.FUND_MANAGER, fund=contract.fund)
@@ -186,12 +190,20 @@ def test_upload_page_books_and_queues_and_fund_manager_assigns(client, contract)
         f"16-02-2026;100,00;NL91ABNA0417164300;Onbekend;gift;B;{OUR_IBAN}",
     )
     url = reverse("bank_statements", args=[contract.fund.pk])
-    response = client.post(url, {"file": SimpleUploadedFile("feb.csv", data)}, follow=True)
-    body = response.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"file": SimpleUploadedFile("feb.csv", data)})
+    job = BankImportJob.objects.get()
+    assert response["Location"] == reverse("bank_import_job", args=[job.pk])
+    assert (job.status, job.result) == ("done", {"lines": 2, "booked": 1, "unmatched": 1, "skipped": 0})
+    body = client.get(response["Location"]).content.decode()
     assert "1 regels geboekt, 1 niet herkend" in body
-    assert "Onbekend" in body
-    again = client.post(url, {"file": SimpleUploadedFile("feb.csv", data)})
-    assert "al geïmporteerd" in again.content.decode()
+    assert "hx-trigger" not in body  # finished: the page stops polling
+    assert "Onbekend" in client.get(url).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post(url, {"file": SimpleUploadedFile("feb.csv", data)})
+    assert "al geïmporteerd" in client.get(again["Location"]).content.decode()
+    assert BankImportJob.objects.filter(status="failed").count() == 1
     line = BankLine.objects.get(status="unmatched")
     client.post(reverse("bank_line_assign", args=[line.pk]), {"contract": contract.pk})
     line.refresh_from_db()
@@ -200,6 +212,63 @@ def test_upload_page_books_and_queues_and_fund_manager_assigns(client, contract)
     other_manager = make_member(Role.FUND_MANAGER, fund=make_fund())
     client.force_login(other_manager)
     assert client.get(url).status_code == 404
+    assert client.get(reverse("bank_import_job", args=[job.pk])).status_code == 404
     assert (
         client.post(reverse("bank_line_assign", args=[line.pk]), {"contract": contract.pk}).status_code == 404
     )
+
+
+def test_import_job_reports_progress_while_running_and_refuses_to_run_twice(contract):
+    """Progress goes through the cache (the import's own transaction hides its rows from other readers)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portfolio.bankimport import BankImportError, bank_import_run, job_progress
+    from portfolio.models import BankImportJob
+
+    lines = [
+        f"{day:02d}-03-2026;10,00;NL91ABNA0417164300;Onbekend {day};gift {day};R{day};{OUR_IBAN}"
+        for day in range(1, 29)
+    ]
+    seen: list[tuple[int, int]] = []
+    job = BankImportJob(fund=contract.fund, filename="maart.csv")
+    job.file.save("maart.csv", SimpleUploadedFile("maart.csv", csv(*lines)), save=False)
+    job.save()
+    assert job_progress(job) == {"done": 0, "total": 0, "percent": 0}
+
+    from django.core.cache import cache
+
+    original_set = cache.set
+
+    def spy(key, value, *args, **kwargs):
+        if key.endswith(":progress"):
+            seen.append(value)
+        return original_set(key, value, *args, **kwargs)
+
+    cache.set = spy
+    try:
+        job = bank_import_run(job_id=job.pk)
+    finally:
+        cache.set = original_set
+    assert job.status == "done"
+    assert seen[-1] == (28, 28)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+    assert job_progress(job)["percent"] == 100
+    with pytest.raises(BankImportError, match="al gestart of klaar"):
+        bank_import_run(job_id=job.pk)
+
+
+def test_a_malformed_file_fails_the_job_with_the_reason_and_books_nothing(contract):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portfolio.bankimport import bank_import_run
+    from portfolio.models import BankImportJob
+
+    job = BankImportJob(fund=contract.fund, filename="kapot.xml")
+    job.file.save("kapot.xml", SimpleUploadedFile("kapot.xml", b"<Document><BkToCstmrStmt>"), save=False)
+    job.save()
+    job = bank_import_run(job_id=job.pk)
+    assert job.status == "failed"
+    assert job.error
+    assert job.statement is None
+    assert not BankLine.objects.exists()
+    assert not Repayment.objects.exists()
