@@ -189,6 +189,8 @@ class ScheduleLine(models.Model):
 
     class Meta:
         ordering = ["version", "number"]
+        # The arrears query finds each contract's first line not covered by the payments with this index.
+        indexes = [models.Index(fields=["version", "cumulative_payment"], name="scheduleline_cumulative_idx")]
         constraints = [
             models.UniqueConstraint(fields=["version", "number"], name="schedule_line_unique"),
             # Half a cent of tolerance: SQLite (the demo database) compares decimals as floats.
@@ -397,7 +399,10 @@ class Repayment(models.Model):
         verbose_name = _("ontvangen betaling")
         verbose_name_plural = _("ontvangen betalingen")
         ordering = ["contract", "value_date", "id"]
-        indexes = [models.Index(fields=["contract", "value_date"], name="repayment_contract_date_idx")]
+        # Covers the arrears query's sum per contract and period (an index-only scan on PostgreSQL).
+        indexes = [
+            models.Index(fields=["contract", "value_date", "scheduled_paid"], name="repayment_paid_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="repayment_positive"),
             models.CheckConstraint(

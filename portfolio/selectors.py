@@ -168,13 +168,16 @@ paid AS (
     JOIN latest l ON l.contract_id = r.contract_id
     WHERE r.value_date <= %(as_of)s AND r.value_date >= l.start_date
     GROUP BY r.contract_id
+),
+oldest AS (
+    SELECT l.contract_id, (
+        SELECT s.due_date FROM portfolio_scheduleline s
+        WHERE s.version_id = l.version_id AND s.cumulative_payment > COALESCE(p.paid, 0) + 0.005
+        ORDER BY s.cumulative_payment, s.number LIMIT 1
+    ) AS due_date
+    FROM latest l LEFT JOIN paid p ON p.contract_id = l.contract_id
 )
-SELECT l.contract_id, MIN(s.due_date)
-FROM latest l
-JOIN portfolio_scheduleline s ON s.version_id = l.version_id
-LEFT JOIN paid ON paid.contract_id = l.contract_id
-WHERE s.due_date <= %(as_of)s AND s.cumulative_payment - COALESCE(paid.paid, 0) > 0.005
-GROUP BY l.contract_id
+SELECT contract_id, due_date FROM oldest WHERE due_date <= %(as_of)s
 """
 
 
@@ -183,8 +186,8 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
 
     A contract is as late as its oldest instalment of the current schedule version that the payments received
     since that version started (principal and interest, not fees or prepayments) do not cover: the first line
-    whose cumulative payment exceeds what was paid. One query finds it for every contract (SQLite and
-    PostgreSQL alike; half a cent of tolerance because SQLite sums decimals as floats).
+    whose cumulative payment exceeds what was paid, one index probe per contract. One query finds it for every
+    contract (SQLite and PostgreSQL alike; half a cent of tolerance because SQLite sums decimals as floats).
     """
     from django.db import connection
 

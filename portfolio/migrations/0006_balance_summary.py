@@ -76,7 +76,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name="repayment",
-            index=models.Index(fields=["contract", "value_date"], name="repayment_contract_date_idx"),
+            index=models.Index(fields=["contract", "value_date", "scheduled_paid"], name="repayment_paid_idx"),
+        ),
+        migrations.AddIndex(
+            model_name="scheduleline",
+            index=models.Index(fields=["version", "cumulative_payment"], name="scheduleline_cumulative_idx"),
         ),
         migrations.CreateModel(
             name="BalanceSummary",
