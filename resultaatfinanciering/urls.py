@@ -1,5 +1,32 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+
+from . import api, views
 
 app_name = "resultaatfinanciering"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.contract_list, name="contract_list"),
+    path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
+    path("contracts/<int:pk>/claims/upload/", views.claims_upload, name="claims_upload"),
+    path("contracts/<int:pk>/verification/upload/", views.verification_upload, name="verification_upload"),
+    path("contracts/<int:pk>/proposals/new/", views.proposal_prepare, name="proposal_prepare"),
+    path("contracts/<int:pk>/report/", views.contract_report, name="contract_report"),
+    path("contracts/<int:pk>/report.<str:fmt>", views.contract_report_file, name="contract_report_file"),
+    path("contracts/<int:pk>/indigo.<str:fmt>", views.indigo_export, name="indigo_export"),
+    path(
+        "municipalities/<int:organisation_pk>/report/", views.municipality_report, name="municipality_report"
+    ),
+    path(
+        "municipalities/<int:organisation_pk>/report.<str:fmt>",
+        views.municipality_report_file,
+        name="municipality_report_file",
+    ),
+    path("claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),
+    path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
+    path("proposals/<int:pk>/approve/", views.proposal_approve, name="proposal_approve"),
+    path("proposals/<int:pk>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"),
+    path("proposals/<int:pk>/paid/", views.payment_confirm, name="payment_confirm"),
+    path("proposals/<int:pk>/order.<str:fmt>", views.payment_order, name="payment_order"),
+    path("api/", include(api.router.urls)),
+]

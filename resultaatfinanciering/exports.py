@@ -1,0 +1,399 @@
+"""Documents: the payment order (PDF, CSV, SEPA pain.001), the savings report (PDF, Excel) and the
+INDIGO export.
+
+The PDFs use the shared reportlab building blocks of `reports.pdf`. Amounts are Decimals to the cent; the
+SEPA file carries whole cents as integers (sepaxml's convention), so nothing passes through a float.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from reportlab.platypus import Paragraph, Spacer
+
+from reports import pdf
+
+from .models import Claim, PaymentProposal
+from .selectors import SavingsReport
+
+EURO = '"€" #,##0.00;"€" -#,##0.00'
+
+
+def _date(value) -> str:
+    return value.strftime("%d-%m-%Y") if value else "—"
+
+
+def _proposal_claims(proposal: PaymentProposal) -> list[Claim]:
+    return list(
+        proposal.claims.select_related("participant", "milestone__definition", "decided_by", "norm").order_by(
+            "participant__reference", "milestone__position"
+        )
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Payment order
+# --------------------------------------------------------------------------------------------------
+
+
+def payment_order_pdf(proposal: PaymentProposal) -> bytes:
+    contract = proposal.contract
+    payment = proposal.payment
+    approvals = list(proposal.approvals.select_related("official").order_by("sequence"))
+    claims = _proposal_claims(proposal)
+    story = [
+        pdf.table(
+            [
+                [_("Contract"), contract.reference],
+                [_("Betaler"), f"{contract.payer.name} ({contract.payer.iban or '—'})"],
+                [_("Begunstigde"), f"{payment.creditor_name} ({payment.creditor_iban})"],
+                [_("Aanbieder"), contract.provider.organisation.name],
+                [_("Periode"), f"{_date(proposal.period_start)} – {_date(proposal.period_end)}"],
+                [_("Betalingskenmerk"), payment.end_to_end_id],
+                [_("Totaal"), pdf.eur(payment.amount)],
+                [_("Opgesteld door"), str(proposal.prepared_by or _("systeem"))],
+                *[
+                    [
+                        _("Goedkeuring %(n)s") % {"n": a.sequence},
+                        f"{a.official} — {a.approved_at:%d-%m-%Y %H:%M}",
+                    ]
+                    for a in approvals
+                ],
+                [_("Betaald op"), _date(payment.paid_on)],
+            ],
+            header=False,
+        ),
+        Paragraph(_("Resultaten in deze betaling"), pdf.HEADING),
+        pdf.table(
+            [
+                [
+                    _("Deelnemer"),
+                    _("Mijlpaal"),
+                    _("Behaald op"),
+                    _("Geverifieerd door"),
+                    _("Norm"),
+                    _("Prijsversie"),
+                    _("Bedrag"),
+                ]
+            ]
+            + [
+                [
+                    c.participant.reference,
+                    f"{c.milestone.definition.code}/{c.milestone.code}",
+                    _date(c.achieved_on),
+                    str(c.decided_by or "—"),
+                    pdf.eur(c.norm_amount) if c.norm_amount is not None else _("vaste prijs"),
+                    c.pricing_version,
+                    pdf.eur(c.price),
+                ]
+                for c in claims
+            ]
+            + [["", "", "", "", "", _("Totaal"), pdf.eur(proposal.total)]],
+            money_columns=(4, 6),
+        ),
+        Spacer(1, 4),
+        Paragraph(
+            _(
+                "Elke prijs is herberekenbaar uit de opgeslagen invoer (normbedrag, parameters, "
+                "prijsversie). Deelnemers staan alleen met hun pseudonieme referentie van de gemeente "
+                "vermeld, nooit met een BSN."
+            ),
+            pdf.SMALL,
+        ),
+    ]
+    return pdf.build(
+        title=_("Betaalopdracht resultaatfinanciering %(ref)s") % {"ref": payment.end_to_end_id},
+        subtitle=f"{contract.payer.name} → {payment.creditor_name}",
+        story=story,
+    )
+
+
+def payment_order_csv(proposal: PaymentProposal) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(
+        [
+            "betalingskenmerk",
+            "contract",
+            "begunstigde",
+            "iban_begunstigde",
+            "deelnemer",
+            "resultaat",
+            "mijlpaal",
+            "behaald_op",
+            "geverifieerd_door",
+            "normbedrag",
+            "prijsversie",
+            "bedrag",
+        ]
+    )
+    payment = proposal.payment
+    for c in _proposal_claims(proposal):
+        writer.writerow(
+            [
+                payment.end_to_end_id,
+                proposal.contract.reference,
+                payment.creditor_name,
+                payment.creditor_iban,
+                c.participant.reference,
+                c.milestone.definition.code,
+                c.milestone.code,
+                c.achieved_on.isoformat(),
+                c.decided_by.email if c.decided_by else "",
+                c.norm_amount if c.norm_amount is not None else "",
+                c.pricing_version,
+                c.price,
+            ]
+        )
+    writer.writerow(
+        [
+            payment.end_to_end_id,
+            proposal.contract.reference,
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "totaal",
+            proposal.total,
+        ]
+    )
+    return out.getvalue()
+
+
+def payment_order_sepa(proposal: PaymentProposal) -> bytes:
+    """SEPA credit transfer (pain.001.001.03) from the municipality's account to the creditor."""
+    from sepaxml import SepaTransfer
+
+    contract = proposal.contract
+    payment = proposal.payment
+    config = {
+        "name": contract.payer.name,
+        "IBAN": contract.payer.iban.replace(" ", ""),
+        "batch": False,
+        "currency": "EUR",
+    }
+    sepa = SepaTransfer(config, clean=True)
+    sepa.add_payment(
+        {
+            "name": payment.creditor_name,
+            "IBAN": payment.creditor_iban.replace(" ", ""),
+            "amount": int((payment.amount * 100).to_integral_value()),
+            "execution_date": timezone.localdate(),
+            "description": f"Resultaatfinanciering {contract.reference} {_date(proposal.period_start)}-"
+            f"{_date(proposal.period_end)}",
+            "endtoend_id": payment.end_to_end_id,
+        }
+    )
+    return sepa.export(validate=True)
+
+
+# --------------------------------------------------------------------------------------------------
+# Savings report
+# --------------------------------------------------------------------------------------------------
+
+
+def _summary_rows(report: SavingsReport) -> list[list]:
+    return [
+        [_("Budgetplafond"), pdf.eur(report.budget_cap)],
+        [
+            _("Budget gebruikt (ingediend en goedgekeurd)"),
+            f"{pdf.eur(report.committed)} ({report.budget_used_pct} %)",
+        ],
+        [_("Geverifieerd"), pdf.eur(report.verified)],
+        [_("Betaald"), pdf.eur(report.paid)],
+        [_("Bruto besparing (geschat)"), pdf.eur(report.gross_saving)],
+        [_("Netto besparing (geschat)"), pdf.eur(report.net_saving)],
+        [_("Resultaten (deelnemers)"), str(report.results)],
+        [
+            _("Kosten per resultaat"),
+            pdf.eur(report.cost_per_result) if report.cost_per_result is not None else "—",
+        ],
+    ]
+
+
+def savings_report_pdf(report: SavingsReport, *, title: str) -> bytes:
+    story = [
+        pdf.table(_summary_rows(report), header=False),
+        Paragraph(_("Resultaten per mijlpaal en kwartaal"), pdf.HEADING),
+        pdf.table(
+            [[_("Kwartaal"), _("Mijlpaal"), _("Aantal"), _("Bedrag"), _("Betaald")]]
+            + [
+                [
+                    r["quarter"],
+                    f"{r['milestone']} — {r['milestone_name']}",
+                    r["count"],
+                    pdf.eur(r["amount"]),
+                    pdf.eur(r["paid"]),
+                ]
+                for r in report.rows
+            ],
+            money_columns=(2, 3, 4),
+        ),
+        Paragraph(_("Contracten"), pdf.HEADING),
+        pdf.table(
+            [[_("Kenmerk"), _("Aanbieder"), _("Periode"), _("Budgetplafond")]]
+            + [
+                [
+                    c.reference,
+                    c.provider.organisation.name,
+                    f"{_date(c.starts_on)} – {_date(c.ends_on)}",
+                    pdf.eur(c.budget_cap),
+                ]
+                for c in report.contracts
+            ],
+            money_columns=(3,),
+        ),
+        Spacer(1, 4),
+        Paragraph(
+            _(
+                "Besparing geschat met de bijstandsnorm die gold op de behaaldatum, de uitvoeringskosten, "
+                "deadweight en verdringing uit het contract; één keer per deelnemer en resultaat geteld."
+            ),
+            pdf.SMALL,
+        ),
+    ]
+    return pdf.build(title=title, subtitle=_("Besparingsrapportage resultaatfinanciering"), story=story)
+
+
+def savings_report_workbook(report: SavingsReport) -> bytes:
+    workbook = Workbook()
+    summary = workbook.active
+    summary.title = _("Samenvatting")[:31]
+    for label, value in [
+        (_("Budgetplafond"), report.budget_cap),
+        (_("Budget gebruikt"), report.committed),
+        (_("Geverifieerd"), report.verified),
+        (_("Betaald"), report.paid),
+        (_("Bruto besparing (geschat)"), report.gross_saving),
+        (_("Netto besparing (geschat)"), report.net_saving),
+        (_("Kosten per resultaat"), report.cost_per_result),
+    ]:
+        summary.append([label, value])
+        summary.cell(row=summary.max_row, column=2).number_format = EURO
+    summary.append([_("Resultaten (deelnemers)"), report.results])
+    summary.column_dimensions["A"].width = 34
+    summary.column_dimensions["B"].width = 18
+    detail = workbook.create_sheet(_("Per kwartaal")[:31])
+    detail.append([_("Kwartaal"), _("Mijlpaal"), _("Naam"), _("Aantal"), _("Bedrag"), _("Betaald")])
+    for cell in detail[1]:
+        cell.font = Font(bold=True)
+    for r in report.rows:
+        detail.append([r["quarter"], r["milestone"], r["milestone_name"], r["count"], r["amount"], r["paid"]])
+        for column in (5, 6):
+            detail.cell(row=detail.max_row, column=column).number_format = EURO
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------------------------------
+# INDIGO data standard (Government Outcomes Lab): project, outcome metrics, pricing, results, payments
+# --------------------------------------------------------------------------------------------------
+
+
+def _v(value, status: str = "public") -> dict:
+    return {"value": str(value) if isinstance(value, Decimal) else value, "status": status}
+
+
+def indigo_project(contract) -> dict:
+    """One contract in the shape of an INDIGO project; each value is marked public or private."""
+    definitions = list(contract.definitions.prefetch_related("milestones"))
+    claims = list(
+        contract.claims.select_related("milestone__definition")
+        .exclude(state="rejected")
+        .order_by("achieved_on", "pk")
+    )
+    payments = list(contract.proposals.filter(payment__isnull=False).select_related("payment"))
+    return {
+        "id": _v(f"INDIGO-POJ-NL-{contract.reference}"),
+        "name": _v(f"{contract.reference}: {contract.provider.organisation.name}"),
+        "stage_development": _v(contract.get_status_display()),
+        "dates": {"start": _v(contract.starts_on.isoformat()), "end": _v(contract.ends_on.isoformat())},
+        "purpose_and_classification": {"target_population": _v(contract.target_group)},
+        "organisations": {
+            "outcome_payer": _v(contract.payer.name),
+            "service_provider": _v(contract.provider.organisation.name),
+            "investor": _v(contract.fund.name if contract.fund_id else None),
+        },
+        "overall_budget": {"max_outcome_payment": _v(contract.budget_cap)},
+        "outcome_metrics": [
+            {
+                "id": _v(f"{d.code}/{m.code}"),
+                "definition": _v(f"{d.name}: {m.name}"),
+                "evidence": _v(d.evidence_required),
+                "pricing": {
+                    "model": _v(d.pricing_model),
+                    "parameters": {k: _v(v) for k, v in d.parameters.items()},
+                    "share_of_price": _v(m.share),
+                },
+            }
+            for d in definitions
+            for m in d.milestones.all()
+        ],
+        "outcome_results": [
+            {
+                "metric_id": _v(f"{c.milestone.definition.code}/{c.milestone.code}"),
+                "achieved_on": _v(c.achieved_on.isoformat()),
+                "state": _v(c.state),
+                "price": _v(c.price),
+                "pricing_version": _v(c.pricing_version),
+                "participant": _v(None, "private"),
+            }
+            for c in claims
+        ],
+        "outcome_payments": [
+            {
+                "id": _v(p.payment.end_to_end_id),
+                "period": _v(f"{p.period_start.isoformat()}/{p.period_end.isoformat()}"),
+                "amount": _v(p.payment.amount),
+                "paid_on": _v(p.payment.paid_on.isoformat() if p.payment.paid_on else None),
+            }
+            for p in payments
+        ],
+    }
+
+
+def indigo_json(contracts) -> str:
+    return json.dumps(
+        {"standard": "INDIGO data standard (GO Lab)", "projects": [indigo_project(c) for c in contracts]},
+        ensure_ascii=False,
+        indent=2,
+    )
+
+
+def indigo_csv(contracts) -> str:
+    """Flat rows: one per outcome result and one per payment, with the project id on each."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow(["project_id", "record", "metric_id", "date", "state", "amount", "status"])
+    for contract in contracts:
+        project = indigo_project(contract)
+        pid = project["id"]["value"]
+        for r in project["outcome_results"]:
+            writer.writerow(
+                [
+                    pid,
+                    "outcome_result",
+                    r["metric_id"]["value"],
+                    r["achieved_on"]["value"],
+                    r["state"]["value"],
+                    r["price"]["value"],
+                    "public",
+                ]
+            )
+        for p in project["outcome_payments"]:
+            writer.writerow(
+                [pid, "outcome_payment", "", p["paid_on"]["value"] or "", "", p["amount"]["value"], "public"]
+            )
+    return out.getvalue()

@@ -1,0 +1,253 @@
+"""Reads for resultaatfinanciering, scoped by role and organisation.
+
+Who sees a contract: officials of the paying municipality, users of the providing enterprise, fund
+managers of the pre-financing fund, administrators. Everything else (claims, participants, proposals,
+payments, reports) is reached through `contracts_for(user)`, so one rule decides.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models.functions import ExtractMonth, ExtractYear
+
+from fund import selectors as fund_selectors
+from fund.models import Fund, User
+
+from .models import (
+    Claim,
+    ClaimState,
+    Milestone,
+    OutcomeContract,
+    Participant,
+    Payment,
+    PaymentProposal,
+    ProposalState,
+)
+
+CENT = Decimal("0.01")
+COMMITTED_STATES = [ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL, ClaimState.PAID]
+ACCEPTED_STATES = [ClaimState.VERIFIED, ClaimState.IN_PROPOSAL, ClaimState.PAID]
+
+
+def cents(value) -> Decimal:
+    """Exact cents (SQLite sums decimals as floats)."""
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def contracts_for(user: User) -> QuerySet[OutcomeContract]:
+    qs = OutcomeContract.objects.select_related(
+        "payer__municipality_government", "provider__organisation", "fund", "portfolio_contract"
+    )
+    if fund_selectors.is_administrator(user):
+        return qs
+    q = Q(payer_id__in=fund_selectors.official_organisation_ids(user))
+    q |= Q(provider__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
+    q |= Q(fund_id__in=fund_selectors.managed_fund_ids(user))
+    return qs.filter(q)
+
+
+def claims_for(user: User) -> QuerySet[Claim]:
+    return Claim.objects.filter(contract__in=contracts_for(user).values("pk")).select_related(
+        "participant", "milestone__definition", "contract", "decided_by", "norm"
+    )
+
+
+def participants_for(user: User) -> QuerySet[Participant]:
+    return Participant.objects.filter(contract__in=contracts_for(user).values("pk"))
+
+
+def proposals_for(user: User) -> QuerySet[PaymentProposal]:
+    return PaymentProposal.objects.filter(contract__in=contracts_for(user).values("pk")).select_related(
+        "contract__payer", "contract__provider__organisation", "contract__fund", "prepared_by"
+    )
+
+
+def milestones_of(contract: OutcomeContract) -> QuerySet[Milestone]:
+    return Milestone.objects.filter(definition__contract=contract).select_related(
+        "definition", "prerequisite"
+    )
+
+
+def is_official_of(user: User, contract: OutcomeContract) -> bool:
+    return contract.payer_id in fund_selectors.official_organisation_ids(user)
+
+
+def is_provider_of(user: User, contract: OutcomeContract) -> bool:
+    return contract.provider.organisation_id in fund_selectors.own_enterprise_organisation_ids(user)
+
+
+def pending_for_official(user: User) -> dict[str, int]:
+    """Work waiting for an official: claims to verify and proposals to approve (not their own)."""
+    contracts = OutcomeContract.objects.filter(payer_id__in=fund_selectors.official_organisation_ids(user))
+    return {
+        "claims": Claim.objects.filter(contract__in=contracts, state=ClaimState.SUBMITTED).count(),
+        "proposals": PaymentProposal.objects.filter(contract__in=contracts, state=ProposalState.PENDING)
+        .exclude(prepared_by=user)
+        .exclude(approvals__official=user)
+        .count(),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Savings report
+# --------------------------------------------------------------------------------------------------
+
+
+def quarter_label(year: int, month: int) -> str:
+    return f"{year}-Q{(month - 1) // 3 + 1}"
+
+
+@dataclass
+class SavingsReport:
+    contracts: list[OutcomeContract]
+    budget_cap: Decimal = Decimal("0.00")
+    committed: Decimal = Decimal("0.00")  # every non-rejected claim's price
+    verified: Decimal = Decimal("0.00")  # verified, in a proposal or paid
+    paid: Decimal = Decimal("0.00")
+    gross_saving: Decimal = Decimal("0.00")
+    net_saving: Decimal = Decimal("0.00")
+    results: int = 0  # participants with at least one accepted milestone
+    rows: list[dict] = field(default_factory=list)  # per milestone and quarter
+    quarters: list[str] = field(default_factory=list)
+
+    @property
+    def budget_used_pct(self) -> Decimal:
+        return (
+            (self.committed / self.budget_cap * 100).quantize(Decimal("0.1"))
+            if self.budget_cap
+            else Decimal(0)
+        )
+
+    @property
+    def cost_per_result(self) -> Decimal | None:
+        return (self.verified / self.results).quantize(CENT) if self.results else None
+
+    def chart(self) -> dict:
+        """Chart.js data: accepted results per quarter, one dataset per milestone."""
+        names = sorted({r["milestone"] for r in self.rows})
+        return {
+            "labels": self.quarters,
+            "datasets": [
+                {
+                    "label": name,
+                    "data": [
+                        sum(r["count"] for r in self.rows if r["milestone"] == name and r["quarter"] == q)
+                        for q in self.quarters
+                    ],
+                }
+                for name in names
+            ],
+        }
+
+
+def savings_report(*, contracts: QuerySet[OutcomeContract]) -> SavingsReport:
+    """Results per milestone and quarter, amounts paid, estimated gross and net saving, budget used.
+
+    The saving of a result is counted once per participant and definition: the gross and net saving
+    stored on the participant's first accepted milestone (the pricing of the whole result).
+    """
+    contracts = list(contracts.order_by("reference"))
+    report = SavingsReport(contracts=contracts)
+    ids = [c.pk for c in contracts]
+    report.budget_cap = cents(sum((c.budget_cap for c in contracts), Decimal(0)))
+    claims = Claim.objects.filter(contract_id__in=ids)
+    totals = claims.aggregate(
+        committed=Sum("price", filter=Q(state__in=COMMITTED_STATES)),
+        verified=Sum("price", filter=Q(state__in=ACCEPTED_STATES)),
+        paid=Sum("price", filter=Q(state=ClaimState.PAID)),
+        gross=Sum("gross_saving", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1)),
+        net=Sum("net_saving", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1)),
+        results=Count(
+            "participant", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1), distinct=True
+        ),
+    )
+    report.committed = cents(totals["committed"])
+    report.verified = cents(totals["verified"])
+    report.paid = cents(totals["paid"])
+    report.gross_saving = cents(totals["gross"])
+    report.net_saving = cents(totals["net"])
+    report.results = totals["results"] or 0
+    grouped = (
+        claims.filter(state__in=ACCEPTED_STATES)
+        .annotate(year=ExtractYear("achieved_on"), month=ExtractMonth("achieved_on"))
+        .values("milestone__definition__code", "milestone__code", "milestone__name", "year", "month")
+        .annotate(count=Count("pk"), amount=Sum("price"), paid=Sum("price", filter=Q(state=ClaimState.PAID)))
+        .order_by("year", "month")
+    )
+    merged: dict[tuple, dict] = {}
+    for row in grouped:
+        quarter = quarter_label(row["year"], row["month"])
+        name = f"{row['milestone__definition__code']}/{row['milestone__code']}"
+        key = (name, quarter)
+        item = merged.setdefault(
+            key,
+            {
+                "milestone": name,
+                "milestone_name": row["milestone__name"],
+                "quarter": quarter,
+                "count": 0,
+                "amount": Decimal("0.00"),
+                "paid": Decimal("0.00"),
+            },
+        )
+        item["count"] += row["count"]
+        item["amount"] += cents(row["amount"])
+        item["paid"] += cents(row["paid"])
+    report.rows = sorted(merged.values(), key=lambda r: (r["quarter"], r["milestone"]))
+    report.quarters = sorted({r["quarter"] for r in report.rows})
+    return report
+
+
+# --------------------------------------------------------------------------------------------------
+# For the investor report
+# --------------------------------------------------------------------------------------------------
+
+
+def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date]) -> dict:
+    """Outcome contracts the fund pre-finances, for the investor report of one period (start, end).
+
+    Returns counts and EUR Decimals: contracts (active in the period), results verified in the period
+    (by achievement date), amount verified and amount paid in the period (by payment date), payments
+    still to be received (approved, not yet paid) and the estimated net municipal saving of the results.
+    """
+    start, end = period
+    contracts = OutcomeContract.objects.filter(fund=fund, starts_on__lte=end, ends_on__gte=start)
+    claims = Claim.objects.filter(contract__in=contracts, achieved_on__range=(start, end))
+    accepted = claims.filter(state__in=ACCEPTED_STATES)
+    totals = accepted.aggregate(
+        amount=Sum("price"),
+        net=Sum("net_saving", filter=Q(milestone__position=1)),
+        results=Count("pk"),
+        participants=Count("participant", distinct=True),
+    )
+    paid = Payment.objects.filter(proposal__contract__in=contracts, paid_on__range=(start, end)).aggregate(
+        total=Sum("amount")
+    )["total"]
+    receivable = Payment.objects.filter(proposal__contract__in=contracts, paid_on__isnull=True).aggregate(
+        total=Sum("amount")
+    )["total"]
+    return {
+        "fund": fund.code,
+        "period_start": start,
+        "period_end": end,
+        "contracts": contracts.count(),
+        "results_verified": totals["results"] or 0,
+        "participants": totals["participants"] or 0,
+        "amount_verified": cents(totals["amount"]),
+        "amount_paid": cents(paid),
+        "amount_receivable": cents(receivable),
+        "net_saving_estimated": cents(totals["net"]),
+        "per_contract": [
+            {
+                "reference": c.reference,
+                "municipality": c.payer.name,
+                "enterprise": c.provider.organisation.name,
+                "status": c.status,
+            }
+            for c in contracts.select_related("payer", "provider__organisation").order_by("reference")
+        ],
+    }

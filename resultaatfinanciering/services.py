@@ -1,0 +1,854 @@
+"""Writes for resultaatfinanciering: every state change is one function here, in one transaction, with an
+audit record (who, from → to, why) and a clear Dutch refusal when it is not allowed.
+
+Claim: submitted → verified | rejected; verified → in_proposal (proposal_prepare) → paid (payment_confirm).
+Proposal: pending → approved (second approval, creates the Payment exactly once) → paid; pending → withdrawn.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import File
+from django.db import IntegrityError, transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+
+from fund import selectors as fund_selectors
+from fund.audit import audit_record
+from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
+from fund.models import User
+from portfolio.ledger import Line, entry_post
+
+from .bsn import validate_no_bsn
+from .models import (
+    Approval,
+    BenefitNorm,
+    Claim,
+    ClaimState,
+    ContractStatus,
+    Milestone,
+    OutcomeContract,
+    OutcomeDefinition,
+    Participant,
+    Payment,
+    PaymentProposal,
+    PricingModel,
+    ProposalState,
+)
+from .pricing import PRICING_VERSION, PricingError, price_outcome
+
+CENT = Decimal("0.01")
+APPROVALS_NEEDED = 2
+
+MSG_NOT_OFFICIAL = gettext_noop("Alleen ambtenaren van de betalende gemeente mogen dit doen.")
+MSG_NOT_PROVIDER = gettext_noop(
+    "Alleen de aanbieder (de onderneming van dit contract) mag resultaten claimen."
+)
+MSG_CONTRACT_NOT_ACTIVE = gettext_noop("Het contract is niet lopend (status: %(status)s); claimen kan niet.")
+MSG_PARTICIPANT_NOT_IN_CONTRACT = gettext_noop(
+    "Deelnemer %(reference)s hoort niet bij contract %(contract)s."
+)
+MSG_MILESTONE_NOT_IN_CONTRACT = gettext_noop("Mijlpaal %(milestone)s hoort niet bij contract %(contract)s.")
+MSG_PREREQUISITE_MISSING = gettext_noop(
+    "Mijlpaal %(milestone)s vraagt eerst mijlpaal %(prerequisite)s voor deze deelnemer; die is nog niet "
+    "(of afgewezen) geclaimd."
+)
+MSG_PREREQUISITE_LATER = gettext_noop(
+    "De behaaldatum ligt vóór die van de voorwaardelijke mijlpaal %(prerequisite)s (%(date)s)."
+)
+MSG_ALREADY_CLAIMED = gettext_noop(
+    "Mijlpaal %(milestone)s is voor deelnemer %(reference)s al geclaimd; elke mijlpaal telt één keer."
+)
+MSG_OUTSIDE_CONTRACT = gettext_noop(
+    "De behaaldatum %(date)s valt buiten de contractperiode (%(start)s t/m %(end)s)."
+)
+MSG_IN_FUTURE = gettext_noop("De behaaldatum %(date)s ligt in de toekomst.")
+MSG_BEFORE_BENEFIT = gettext_noop("De behaaldatum ligt vóór de start van de uitkering (%(date)s).")
+MSG_CLAIM_WINDOW = gettext_noop(
+    "De claimtermijn is verlopen: claimen kon tot %(deadline)s (%(days)s dagen na het behalen)."
+)
+MSG_BUDGET_CAP = gettext_noop(
+    "Deze claim (%(price)s) gaat boven het budgetplafond van het contract: nog beschikbaar %(left)s."
+)
+MSG_PARTICIPANT_CAP = gettext_noop(
+    "Deze claim (%(price)s) gaat boven het plafond per deelnemer: "
+    "voor %(reference)s nog beschikbaar %(left)s."
+)
+MSG_NO_NORM = gettext_noop("Er is geen bijstandsnorm (%(household)s) bekend die geldt op %(date)s.")
+MSG_REASON_REQUIRED = gettext_noop("Geef een reden.")
+MSG_NOTHING_TO_PROPOSE = gettext_noop(
+    "Er zijn geen geverifieerde, onbetaalde resultaten tot en met %(date)s."
+)
+MSG_PREPARER_CANNOT_APPROVE = gettext_noop("Wie het voorstel heeft opgesteld, mag het niet goedkeuren.")
+MSG_ALREADY_APPROVED_BY = gettext_noop(
+    "U heeft dit voorstel al goedgekeurd; een tweede ambtenaar moet het doen."
+)
+MSG_NO_IBAN = gettext_noop("%(name)s heeft geen IBAN; vul het in bij de organisatie voordat u goedkeurt.")
+MSG_DRAFT_ONLY = gettext_noop("Resultaatdefinities en mijlpalen wijzigen kan alleen in een conceptcontract.")
+MSG_SIGNED_REQUIRED = gettext_noop("Upload eerst het getekende contract.")
+MSG_NO_DEFINITION = gettext_noop("Leg eerst ten minste één resultaat met mijlpalen vast.")
+MSG_SHARES = gettext_noop(
+    "De aandelen van de mijlpalen van %(code)s tellen op tot %(total)s in plaats van 1."
+)
+MSG_PAYER_NOT_MUNICIPALITY = gettext_noop("De betaler moet een gemeente zijn.")
+MSG_PORTFOLIO_OTHER = gettext_noop("Het financieringscontract hoort niet bij dit fonds en deze onderneming.")
+MSG_PERIOD = gettext_noop("Het begin van de periode ligt na het einde.")
+
+CONTRACT_TRANSITIONS = {
+    ContractStatus.DRAFT: [ContractStatus.ACTIVE],
+    ContractStatus.ACTIVE: [ContractStatus.ENDED],
+    ContractStatus.ENDED: [],
+}
+
+
+# --------------------------------------------------------------------------------------------------
+# Who may act
+# --------------------------------------------------------------------------------------------------
+
+
+def is_payer_official(user: User | None, contract: OutcomeContract) -> bool:
+    return user is not None and contract.payer_id in fund_selectors.official_organisation_ids(user)
+
+
+def is_provider_user(user: User | None, contract: OutcomeContract) -> bool:
+    return user is not None and contract.provider.organisation_id in (
+        fund_selectors.own_enterprise_organisation_ids(user)
+    )
+
+
+def _require_official(actor: User | None, contract: OutcomeContract, *, allow_admin: bool = False) -> None:
+    if actor is None:
+        raise PermissionDeniedError(_(MSG_NOT_OFFICIAL))
+    if allow_admin and fund_selectors.is_administrator(actor):
+        return
+    if not is_payer_official(actor, contract):
+        raise PermissionDeniedError(_(MSG_NOT_OFFICIAL))
+
+
+def _cents(value: Decimal) -> Decimal:
+    return Decimal(str(value or 0)).quantize(CENT)
+
+
+def _date(value: datetime.date) -> str:
+    return value.strftime("%d-%m-%Y")
+
+
+def _eur(value: Decimal) -> str:
+    from fund.templatetags.money import format_eur
+
+    return format_eur(value, language="nl")
+
+
+# --------------------------------------------------------------------------------------------------
+# Contracts, definitions, milestones, participants
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def contract_create(*, actor: User | None, **fields) -> OutcomeContract:
+    """A draft contract. Officials of the paying municipality (or an administrator) record it."""
+    contract = OutcomeContract(**fields)
+    if contract.payer_id and not contract.payer.municipality_government_id:
+        raise ValidationError({"payer": [_(MSG_PAYER_NOT_MUNICIPALITY)]})
+    if actor is not None:
+        _require_official(actor, contract, allow_admin=True)
+    pc = contract.portfolio_contract
+    if pc is not None and (pc.fund_id != contract.fund_id or pc.enterprise_id != contract.provider_id):
+        raise ValidationError({"portfolio_contract": [_(MSG_PORTFOLIO_OTHER)]})
+    contract.status = ContractStatus.DRAFT
+    contract.full_clean()
+    contract.save()
+    audit_record(actor=actor, obj=contract, action="outcome_contract_created", to_state=contract.status)
+    return contract
+
+
+@transaction.atomic
+def definition_add(
+    *, actor: User | None, contract: OutcomeContract, milestones: Iterable[dict], **fields
+) -> OutcomeDefinition:
+    """An outcome definition with its milestones, in order; each milestone needs the one before it."""
+    contract = OutcomeContract.objects.select_for_update().get(pk=contract.pk)
+    if actor is not None:
+        _require_official(actor, contract, allow_admin=True)
+    if contract.status != ContractStatus.DRAFT:
+        raise ServiceError(_(MSG_DRAFT_ONLY))
+    definition = OutcomeDefinition(contract=contract, **fields)
+    definition.full_clean()
+    definition.save()
+    rows = list(milestones)
+    total = sum((Decimal(str(m["share"])) for m in rows), Decimal("0"))
+    if not rows or total != 1:
+        raise ValidationError({"milestones": [_(MSG_SHARES) % {"code": definition.code, "total": total}]})
+    previous = None
+    for position, row in enumerate(rows, start=1):
+        milestone = Milestone(
+            definition=definition,
+            position=position,
+            code=row["code"],
+            name=row["name"],
+            share=Decimal(str(row["share"])),
+            prerequisite=previous if row.get("requires_previous", True) else None,
+        )
+        milestone.full_clean()
+        milestone.save()
+        previous = milestone
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="outcome_definition_added",
+        data={"code": definition.code, "pricing": definition.parameters, "milestones": rows},
+    )
+    return definition
+
+
+@transaction.atomic
+def contract_change_status(
+    *,
+    actor: User | None,
+    contract: OutcomeContract,
+    to_status: str,
+    reason: str = "",
+    signed_document: File | None = None,
+) -> OutcomeContract:
+    contract = OutcomeContract.objects.select_for_update().get(pk=contract.pk)
+    if actor is not None:
+        _require_official(actor, contract, allow_admin=True)
+    from_status = ContractStatus(contract.status)
+    allowed = CONTRACT_TRANSITIONS[from_status]
+    if to_status not in allowed:
+        raise TransitionError(
+            obj_label=_("Resultaatcontract"),
+            from_state=str(from_status.label),
+            to_state=str(ContractStatus(to_status).label)
+            if to_status in ContractStatus.values
+            else to_status,
+            allowed=[str(s.label) for s in allowed],
+        )
+    if signed_document is not None:
+        contract.signed_document = signed_document
+    if to_status == ContractStatus.ACTIVE:
+        if not contract.signed_document:
+            raise ServiceError(_(MSG_SIGNED_REQUIRED))
+        if not Milestone.objects.filter(definition__contract=contract).exists():
+            raise ServiceError(_(MSG_NO_DEFINITION))
+    contract.status = to_status
+    contract.save()
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="outcome_contract_status_changed",
+        from_state=from_status.value,
+        to_state=to_status,
+        reason=reason,
+    )
+    return contract
+
+
+@transaction.atomic
+def participant_add(
+    *,
+    actor: User | None,
+    contract: OutcomeContract,
+    reference: str,
+    household_type: str,
+    benefit_started_on: datetime.date,
+) -> Participant:
+    """Register a participant by the municipality's pseudonymous reference (officials of the payer)."""
+    if actor is not None:
+        _require_official(actor, contract, allow_admin=True)
+    participant = Participant(
+        contract=contract,
+        reference=(reference or "").strip().upper(),
+        household_type=household_type,
+        benefit_started_on=benefit_started_on,
+    )
+    participant.full_clean()
+    participant.save()
+    audit_record(
+        actor=actor, obj=participant, action="participant_added", data={"contract": contract.reference}
+    )
+    return participant
+
+
+# --------------------------------------------------------------------------------------------------
+# Pricing a claim
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ClaimPrice:
+    price: Decimal
+    norm: BenefitNorm | None
+    inputs: dict
+    gross_saving: Decimal | None
+    net_saving: Decimal | None
+
+
+def norm_on(*, household_type: str, on: datetime.date) -> BenefitNorm:
+    """The norm valid on a date (the latest valid_from on or before it), never simply the latest."""
+    norm = (
+        BenefitNorm.objects.filter(household_type=household_type, valid_from__lte=on)
+        .order_by("-valid_from")
+        .first()
+    )
+    if norm is None:
+        from .models import HouseholdType
+
+        raise ServiceError(
+            _(MSG_NO_NORM) % {"household": HouseholdType(household_type).label, "date": _date(on)}
+        )
+    return norm
+
+
+def claim_price(*, participant: Participant, milestone: Milestone, achieved_on: datetime.date) -> ClaimPrice:
+    """Price one milestone of one participant with the norm valid on the achievement date."""
+    definition = milestone.definition
+    milestones = list(definition.milestones.order_by("position"))
+    index = [m.pk for m in milestones].index(milestone.pk)
+    shares = [m.share for m in milestones]
+    if definition.pricing_model == PricingModel.RATE_CARD:
+        # The same split rule as the savings model: earlier milestones price × share, the last the rest.
+        result = price_outcome(
+            monthly_benefit=definition.fixed_price,
+            months=1,
+            benefit_reduction=Decimal("1"),
+            execution_cost_per_year=Decimal("0"),
+            deadweight=Decimal("0"),
+            displacement=Decimal("0"),
+            savings_share=Decimal("1"),
+            milestone_shares=shares,
+        )
+        inputs = {
+            "model": "rate_card",
+            "fixed_price": str(definition.fixed_price),
+            "milestone_index": index,
+            "pricing": result.inputs,
+        }
+        return ClaimPrice(result.milestone_prices[index], None, inputs, None, None)
+    norm = norm_on(household_type=participant.household_type, on=achieved_on)
+    try:
+        result = price_outcome(
+            monthly_benefit=norm.monthly_amount,
+            months=definition.months,
+            benefit_reduction=definition.benefit_reduction,
+            execution_cost_per_year=definition.execution_cost_per_year,
+            deadweight=definition.deadweight,
+            displacement=definition.displacement,
+            savings_share=definition.savings_share,
+            milestone_shares=shares,
+        )
+    except PricingError as exc:
+        raise ServiceError(str(exc)) from exc
+    inputs = {
+        "model": "savings",
+        "norm_id": norm.pk,
+        "norm_household_type": norm.household_type,
+        "norm_valid_from": norm.valid_from.isoformat(),
+        "norm_amount": str(norm.monthly_amount),
+        "milestone_index": index,
+        "pricing": result.inputs,
+    }
+    return ClaimPrice(result.milestone_prices[index], norm, inputs, result.gross_saving, result.net_saving)
+
+
+def claim_recompute(claim: Claim) -> Decimal:
+    """The price recomputed from the claim's stored inputs only (no norm table, no definition)."""
+    from .pricing import recompute
+
+    result = recompute(claim.pricing_inputs["pricing"])
+    return result.milestone_prices[claim.pricing_inputs["milestone_index"]]
+
+
+# --------------------------------------------------------------------------------------------------
+# Claims
+# --------------------------------------------------------------------------------------------------
+
+
+def _committed(contract: OutcomeContract, **extra) -> Decimal:
+    """What non-rejected claims already take from the budget."""
+    total = (
+        Claim.objects.filter(contract=contract, **extra)
+        .exclude(state=ClaimState.REJECTED)
+        .aggregate(total=Sum("price"))["total"]
+    )
+    return _cents(total)
+
+
+def _claim_checks(
+    *,
+    contract: OutcomeContract,
+    participant: Participant,
+    milestone: Milestone,
+    achieved_on: datetime.date,
+    today: datetime.date,
+) -> None:
+    """Every refusal with its reason, as ValidationError keyed by field."""
+    if contract.status != ContractStatus.ACTIVE:
+        raise ServiceError(
+            _(MSG_CONTRACT_NOT_ACTIVE) % {"status": ContractStatus(contract.status).label},
+            code="contract_not_active",
+        )
+    if participant.contract_id != contract.pk:
+        raise ValidationError(
+            {
+                "participant": [
+                    _(MSG_PARTICIPANT_NOT_IN_CONTRACT)
+                    % {"reference": participant.reference, "contract": contract.reference}
+                ]
+            },
+            code="participant_not_in_contract",
+        )
+    if milestone.definition.contract_id != contract.pk:
+        raise ValidationError(
+            {
+                "milestone": [
+                    _(MSG_MILESTONE_NOT_IN_CONTRACT)
+                    % {"milestone": milestone.code, "contract": contract.reference}
+                ]
+            }
+        )
+    if achieved_on > today:
+        raise ValidationError({"achieved_on": [_(MSG_IN_FUTURE) % {"date": _date(achieved_on)}]})
+    if not contract.starts_on <= achieved_on <= contract.ends_on:
+        raise ValidationError(
+            {
+                "achieved_on": [
+                    _(MSG_OUTSIDE_CONTRACT)
+                    % {
+                        "date": _date(achieved_on),
+                        "start": _date(contract.starts_on),
+                        "end": _date(contract.ends_on),
+                    }
+                ]
+            },
+            code="outside_contract",
+        )
+    deadline = achieved_on + datetime.timedelta(days=contract.claim_window_days)
+    if today > deadline:
+        raise ValidationError(
+            {
+                "achieved_on": [
+                    _(MSG_CLAIM_WINDOW) % {"deadline": _date(deadline), "days": contract.claim_window_days}
+                ]
+            },
+            code="claim_window",
+        )
+    if achieved_on < participant.benefit_started_on:
+        raise ValidationError(
+            {"achieved_on": [_(MSG_BEFORE_BENEFIT) % {"date": _date(participant.benefit_started_on)}]}
+        )
+    live = Claim.objects.filter(participant=participant).exclude(state=ClaimState.REJECTED)
+    if live.filter(milestone=milestone).exists():
+        raise ValidationError(
+            {
+                "milestone": [
+                    _(MSG_ALREADY_CLAIMED) % {"milestone": milestone.code, "reference": participant.reference}
+                ]
+            },
+            code="already_claimed",
+        )
+    if milestone.prerequisite_id:
+        before = live.filter(milestone_id=milestone.prerequisite_id).first()
+        if before is None:
+            raise ValidationError(
+                {
+                    "milestone": [
+                        _(MSG_PREREQUISITE_MISSING)
+                        % {"milestone": milestone.code, "prerequisite": milestone.prerequisite.code}
+                    ]
+                },
+                code="prerequisite_missing",
+            )
+        if achieved_on < before.achieved_on:
+            raise ValidationError(
+                {
+                    "achieved_on": [
+                        _(MSG_PREREQUISITE_LATER)
+                        % {"prerequisite": milestone.prerequisite.code, "date": _date(before.achieved_on)}
+                    ]
+                }
+            )
+
+
+@transaction.atomic
+def claim_submit(
+    *,
+    actor: User | None,
+    contract: OutcomeContract,
+    participant: Participant,
+    milestone: Milestone,
+    achieved_on: datetime.date,
+    evidence: File | None = None,
+    evidence_note: str = "",
+    today: datetime.date | None = None,
+) -> Claim:
+    """The provider claims a milestone. Refused with its reason; priced and frozen when accepted.
+
+    The contract row is locked so two claims cannot both fit under the budget cap; the unique constraint
+    (participant, milestone) for non-rejected claims decides a race on the same milestone.
+    """
+    today = today or timezone.localdate()
+    contract = (
+        OutcomeContract.objects.select_for_update(of=("self",)).select_related("provider").get(pk=contract.pk)
+    )
+    if actor is not None and not is_provider_user(actor, contract):
+        raise PermissionDeniedError(_(MSG_NOT_PROVIDER))
+    validate_no_bsn(evidence_note)
+    _claim_checks(
+        contract=contract, participant=participant, milestone=milestone, achieved_on=achieved_on, today=today
+    )
+    priced = claim_price(participant=participant, milestone=milestone, achieved_on=achieved_on)
+    left = contract.budget_cap - _committed(contract)
+    if priced.price > left:
+        raise ValidationError(
+            {"milestone": [_(MSG_BUDGET_CAP) % {"price": _eur(priced.price), "left": _eur(left)}]},
+            code="budget_cap",
+        )
+    left_participant = contract.participant_cap - _committed(contract, participant=participant)
+    if priced.price > left_participant:
+        raise ValidationError(
+            {
+                "participant": [
+                    _(MSG_PARTICIPANT_CAP)
+                    % {
+                        "price": _eur(priced.price),
+                        "reference": participant.reference,
+                        "left": _eur(left_participant),
+                    }
+                ]
+            },
+            code="participant_cap",
+        )
+    claim = Claim(
+        contract=contract,
+        participant=participant,
+        milestone=milestone,
+        achieved_on=achieved_on,
+        evidence_note=evidence_note,
+        submitted_by=actor if actor is not None and actor.is_authenticated else None,
+        norm=priced.norm,
+        norm_amount=priced.norm.monthly_amount if priced.norm else None,
+        pricing_inputs=priced.inputs,
+        pricing_version=PRICING_VERSION,
+        gross_saving=priced.gross_saving,
+        net_saving=priced.net_saving,
+        price=priced.price,
+    )
+    if evidence is not None:
+        claim.evidence = evidence
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError as exc:
+        raise ValidationError(
+            {
+                "milestone": [
+                    _(MSG_ALREADY_CLAIMED) % {"milestone": milestone.code, "reference": participant.reference}
+                ]
+            },
+            code="already_claimed",
+        ) from exc
+    audit_record(
+        actor=actor,
+        obj=claim,
+        action="claim_submitted",
+        to_state=ClaimState.SUBMITTED,
+        data={"price": claim.price, "achieved_on": achieved_on, "pricing": priced.inputs},
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_decide(*, actor: User, claim: Claim, verified: bool, reason: str = "") -> Claim:
+    """An official of the paying municipality verifies or rejects a submitted claim.
+
+    A rejection needs a reason; a verification may carry a remark."""
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("contract").get(pk=claim.pk)
+    _require_official(actor, claim.contract)
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    to_state = ClaimState.VERIFIED if verified else ClaimState.REJECTED
+    if claim.state != ClaimState.SUBMITTED:
+        raise TransitionError(
+            obj_label=_("Claim"),
+            from_state=str(ClaimState(claim.state).label),
+            to_state=str(to_state.label),
+            allowed=[],
+        )
+    if not verified and not reason:
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    claim.state = to_state
+    claim.decided_by = actor
+    claim.decided_at = timezone.now()
+    claim.decision_reason = reason
+    claim.save(update_fields=["state", "decided_by", "decided_at", "decision_reason"])
+    audit_record(
+        actor=actor,
+        obj=claim,
+        action="claim_verified" if verified else "claim_rejected",
+        from_state=ClaimState.SUBMITTED,
+        to_state=to_state,
+        reason=reason,
+    )
+    return claim
+
+
+def claim_verify(*, actor: User, claim: Claim, reason: str = "") -> Claim:
+    return claim_decide(actor=actor, claim=claim, verified=True, reason=reason)
+
+
+def claim_reject(*, actor: User, claim: Claim, reason: str) -> Claim:
+    return claim_decide(actor=actor, claim=claim, verified=False, reason=reason)
+
+
+# --------------------------------------------------------------------------------------------------
+# Payment proposals, four-eyes approval, payment
+# --------------------------------------------------------------------------------------------------
+
+
+def period_bounds(*, frequency: str, containing: datetime.date) -> tuple[datetime.date, datetime.date]:
+    """The calendar month or quarter that contains a date."""
+    if frequency == "monthly":
+        start = containing.replace(day=1)
+    else:
+        start = datetime.date(containing.year, 3 * ((containing.month - 1) // 3) + 1, 1)
+    months = 1 if frequency == "monthly" else 3
+    year, month = divmod(start.month - 1 + months, 12)
+    end = datetime.date(start.year + year, month + 1, 1) - datetime.timedelta(days=1)
+    return start, end
+
+
+@transaction.atomic
+def proposal_prepare(
+    *,
+    actor: User | None,
+    contract: OutcomeContract,
+    period_start: datetime.date,
+    period_end: datetime.date,
+) -> PaymentProposal:
+    """Bundle every verified, unpaid result achieved up to the period end; prepared by an official or the
+    system (actor None, e.g. the scheduled task)."""
+    contract = OutcomeContract.objects.select_for_update().get(pk=contract.pk)
+    if actor is not None:
+        _require_official(actor, contract)
+    if period_start > period_end:
+        raise ValidationError({"period_start": [_(MSG_PERIOD)]})
+    claims = list(
+        Claim.objects.select_for_update()
+        .filter(contract=contract, state=ClaimState.VERIFIED, achieved_on__lte=period_end)
+        .order_by("pk")
+    )
+    if not claims:
+        raise ServiceError(_(MSG_NOTHING_TO_PROPOSE) % {"date": _date(period_end)}, code="nothing_to_propose")
+    total = sum((c.price for c in claims), Decimal("0.00"))
+    try:
+        with transaction.atomic():
+            proposal = PaymentProposal.objects.create(
+                contract=contract,
+                period_start=period_start,
+                period_end=period_end,
+                prepared_by=actor,
+                total=total,
+            )
+    except IntegrityError as exc:
+        raise ServiceError(
+            _("Voor deze periode bestaat al een betaalvoorstel; trek dat eerst in."), code="duplicate_period"
+        ) from exc
+    Claim.objects.filter(pk__in=[c.pk for c in claims]).update(
+        state=ClaimState.IN_PROPOSAL, proposal=proposal
+    )
+    for claim in claims:
+        audit_record(
+            actor=actor,
+            obj=claim,
+            action="claim_in_proposal",
+            from_state=ClaimState.VERIFIED,
+            to_state=ClaimState.IN_PROPOSAL,
+            data={"proposal": proposal.pk},
+        )
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="proposal_prepared",
+        to_state=ProposalState.PENDING,
+        data={"total": total, "claims": len(claims)},
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor: User, proposal: PaymentProposal, reason: str) -> PaymentProposal:
+    """A pending proposal is withdrawn (with a reason); its claims are verified and unpaid again."""
+    proposal = (
+        PaymentProposal.objects.select_for_update(of=("self",)).select_related("contract").get(pk=proposal.pk)
+    )
+    _require_official(actor, proposal.contract)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    if proposal.state != ProposalState.PENDING:
+        raise TransitionError(
+            obj_label=_("Betaalvoorstel"),
+            from_state=str(ProposalState(proposal.state).label),
+            to_state=str(ProposalState.WITHDRAWN.label),
+            allowed=[],
+        )
+    proposal.claims.update(state=ClaimState.VERIFIED, proposal=None)
+    proposal.state = ProposalState.WITHDRAWN
+    proposal.save(update_fields=["state"])
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="proposal_withdrawn",
+        from_state=ProposalState.PENDING,
+        to_state=ProposalState.WITHDRAWN,
+        reason=reason.strip(),
+    )
+    return proposal
+
+
+def _creditor(contract: OutcomeContract) -> tuple[str, str]:
+    """Who receives the money: the pre-financing fund (its manager's account) or the enterprise."""
+    organisation = contract.fund.manager.organisation if contract.fund_id else contract.provider.organisation
+    name = contract.fund.name if contract.fund_id else organisation.name
+    if not organisation.iban:
+        raise ServiceError(_(MSG_NO_IBAN) % {"name": organisation.name}, code="no_iban")
+    return name, organisation.iban
+
+
+@transaction.atomic
+def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentProposal:
+    """One of two approvals by different officials of the paying municipality, neither the preparer.
+
+    The proposal row is locked first, so two officials approving at the same moment are serialised; the
+    second sees the first's approval. Unique constraints (proposal, official), (proposal, sequence 1|2) and
+    the one-to-one Payment make a second payment impossible even if a check were skipped.
+    """
+    proposal = (
+        PaymentProposal.objects.select_for_update(of=("self",))
+        .select_related("contract__provider__organisation", "contract__fund__manager__organisation")
+        .get(pk=proposal.pk)
+    )
+    contract = proposal.contract
+    _require_official(actor, contract)
+    if proposal.state != ProposalState.PENDING:
+        raise TransitionError(
+            obj_label=_("Betaalvoorstel"),
+            from_state=str(ProposalState(proposal.state).label),
+            to_state=str(ProposalState.APPROVED.label),
+            allowed=[],
+        )
+    if proposal.prepared_by_id == actor.pk:
+        raise PermissionDeniedError(_(MSG_PREPARER_CANNOT_APPROVE))
+    approvals = list(proposal.approvals.all())
+    if any(a.official_id == actor.pk for a in approvals):
+        raise PermissionDeniedError(_(MSG_ALREADY_APPROVED_BY))
+    sequence = len(approvals) + 1
+    if sequence == APPROVALS_NEEDED:
+        creditor_name, creditor_iban = _creditor(contract)  # refuse before writing anything
+    try:
+        with transaction.atomic():
+            Approval.objects.create(proposal=proposal, official=actor, sequence=sequence)
+    except IntegrityError as exc:
+        raise PermissionDeniedError(_(MSG_ALREADY_APPROVED_BY)) from exc
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="proposal_approval_given",
+        data={"sequence": sequence},
+    )
+    if sequence < APPROVALS_NEEDED:
+        return proposal
+    proposal.state = ProposalState.APPROVED
+    proposal.save(update_fields=["state"])
+    payment = Payment.objects.create(
+        proposal=proposal,
+        amount=proposal.total,
+        creditor_name=creditor_name,
+        creditor_iban=creditor_iban,
+        end_to_end_id=f"RF-{contract.pk}-{proposal.pk}",
+    )
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="proposal_approved",
+        from_state=ProposalState.PENDING,
+        to_state=ProposalState.APPROVED,
+        data={"payment": payment.end_to_end_id, "amount": payment.amount},
+    )
+    if contract.fund_id:
+        # The fund pre-financed: the municipality now owes the fund this amount, which the fund holds for
+        # the enterprise's account (to be set off against its financing) until it is settled.
+        entry_post(
+            fund=contract.fund,
+            value_date=timezone.localdate(),
+            description=_("Resultaatbetaling goedgekeurd %(ref)s") % {"ref": payment.end_to_end_id},
+            lines=[
+                Line("1130", debit=proposal.total, contract=contract.portfolio_contract),
+                Line("2100", credit=proposal.total, contract=contract.portfolio_contract),
+            ],
+            actor=actor,
+            contract=contract.portfolio_contract,
+            source_document=f"resultaatfinanciering:proposal:{proposal.pk}",
+            idempotency_key=f"outcomes:proposal:{proposal.pk}:approved",
+        )
+    return proposal
+
+
+@transaction.atomic
+def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime.date) -> Payment:
+    """The municipality confirms the approved payment was made: proposal and its claims become paid."""
+    proposal = (
+        PaymentProposal.objects.select_for_update(of=("self",)).select_related("contract").get(pk=proposal.pk)
+    )
+    contract = proposal.contract
+    _require_official(actor, contract)
+    if proposal.state != ProposalState.APPROVED:
+        raise TransitionError(
+            obj_label=_("Betaalvoorstel"),
+            from_state=str(ProposalState(proposal.state).label),
+            to_state=str(ProposalState.PAID.label),
+            allowed=[],
+        )
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": [_(MSG_IN_FUTURE) % {"date": _date(paid_on)}]})
+    payment = proposal.payment
+    payment.paid_on = paid_on
+    payment.confirmed_by = actor
+    payment.save(update_fields=["paid_on", "confirmed_by"])
+    proposal.state = ProposalState.PAID
+    proposal.save(update_fields=["state"])
+    count = proposal.claims.update(state=ClaimState.PAID)
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="proposal_paid",
+        from_state=ProposalState.APPROVED,
+        to_state=ProposalState.PAID,
+        data={"paid_on": paid_on, "amount": payment.amount, "claims": count},
+    )
+    if contract.fund_id:
+        entry_post(
+            fund=contract.fund,
+            value_date=paid_on,
+            description=_("Resultaatbetaling ontvangen %(ref)s") % {"ref": payment.end_to_end_id},
+            lines=[
+                Line("1000", debit=payment.amount, contract=contract.portfolio_contract),
+                Line("1130", credit=payment.amount, contract=contract.portfolio_contract),
+            ],
+            actor=actor,
+            contract=contract.portfolio_contract,
+            source_document=f"resultaatfinanciering:payment:{payment.pk}",
+            idempotency_key=f"outcomes:proposal:{proposal.pk}:paid",
+        )
+    return payment
+
+
+def open_claims_q() -> Q:
+    return ~Q(state=ClaimState.REJECTED)

@@ -1,0 +1,36 @@
+"""Template tags for the outcome menu item and dashboard panel."""
+
+from django import template
+
+from fund import selectors as fund_selectors
+from fund.models import Role
+
+from .. import selectors
+
+register = template.Library()
+
+PANEL_ROLES = {Role.MUNICIPAL_OFFICIAL, Role.INVESTEE, Role.FUND_MANAGER, Role.ADMINISTRATOR}
+
+
+@register.simple_tag
+def outcomes_visible(user) -> bool:
+    """The menu item shows for officials, investees, fund managers and administrators."""
+    return bool(
+        fund_selectors.is_administrator(user)
+        or fund_selectors.official_organisation_ids(user)
+        or fund_selectors.own_enterprise_organisation_ids(user)
+        or fund_selectors.managed_fund_ids(user)
+    )
+
+
+@register.simple_tag
+def outcomes_panel(user, role) -> dict | None:
+    if role not in PANEL_ROLES:
+        return None
+    contracts = list(selectors.contracts_for(user).order_by("reference")[:10])
+    if not contracts:
+        return None
+    panel = {"contracts": contracts}
+    if role == Role.MUNICIPAL_OFFICIAL:
+        panel["pending"] = selectors.pending_for_official(user)
+    return panel

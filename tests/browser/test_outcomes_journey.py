@@ -1,0 +1,72 @@
+"""Outcomes journey in a real browser: the enterprise claims a milestone, official A verifies it and prepares
+the payment proposal, officials B and C approve it, and the payment order PDF is downloaded."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import re
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from pypdf import PdfReader
+
+from resultaatfinanciering.models import Claim, Payment
+from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not Path("/usr/bin/chromium").exists(),
+        reason="Browser journeys skipped: /usr/bin/chromium is missing (apt-get install chromium)",
+    ),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, world):
+    page = browser_page
+    side = make_outcome_contract(world.a, tag="HLM")
+    official_a, official_b, official_c = side.officials
+    achieved = datetime.date.today() - datetime.timedelta(days=10)  # noqa: DTZ011 (the live server's today)
+
+    log_in(page, side.investee)
+    page.get_by_role("link", name="Resultaatfinanciering").click()
+    page.get_by_role("link", name="RF-HLM").click()
+    page.get_by_label(re.compile(r"^\s*Deelnemer")).select_option(label="HLM-2026-0001")
+    page.get_by_label(re.compile(r"^\s*Mijlpaal")).select_option(index=1)
+    page.get_by_label(re.compile(r"^\s*Behaald op")).fill(achieved.isoformat())
+    page.get_by_role("button", name="Claim indienen").click()
+    expect(page.get_by_role("alert")).to_contain_text("Claim ingediend: HLM-2026-0001 · start, € 2.172,57")
+    page.context.clear_cookies()
+
+    log_in(page, official_a)
+    page.goto(f"/outcomes/contracts/{side.contract.pk}/")
+    page.get_by_role("button", name="Verifiëren HLM-2026-0001 · start").click()
+    expect(page.get_by_role("alert")).to_contain_text("geverifieerd")
+    page.locator("#id_period_start").fill((achieved - datetime.timedelta(days=30)).isoformat())
+    page.locator("#id_period_end").fill(achieved.isoformat())
+    page.get_by_role("button", name="Voorstel opstellen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Betaalvoorstel RF-HLM")
+    expect(page.get_by_role("button", name="Goedkeuren")).to_have_count(0)  # the preparer cannot approve
+    proposal_url = page.url
+    page.context.clear_cookies()
+
+    for official in (official_b, official_c):
+        log_in(page, official)
+        page.goto(proposal_url)
+        page.get_by_role("button", name="Goedkeuren").click()
+        expect(page.get_by_role("alert")).to_contain_text("Uw goedkeuring is vastgelegd.")
+        page.context.clear_cookies()
+
+    log_in(page, official_a)
+    page.goto(proposal_url)
+    expect(page.get_by_text("Goedgekeurd, betaalopdracht klaar")).to_be_visible()
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Betaalopdracht (PDF)").click()
+    download = download_info.value
+    assert download.suggested_filename.startswith("betaalopdracht-RF-")
+    text = PdfReader(io.BytesIO(Path(download.path()).read_bytes())).pages[0].extract_text()
+    assert "HLM-2026-0001" in text and "2.172,57" in text
+    assert Payment.objects.get().amount == Claim.objects.get().price
