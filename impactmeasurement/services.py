@@ -570,3 +570,55 @@ def evidence_add(
     )
     audit_record(actor=actor, obj=report, action="impact_evidence_added", data={"file": evidence.file.name})
     return evidence
+
+
+@transaction.atomic
+def report_import(
+    *,
+    actor: User | None,
+    kpi_set: KPISet,
+    batches: list[tuple[ReportingPeriod, dict[int, Entry]]],
+    submit: bool,
+    source: str,
+    problems: list[Problem] | None = None,
+) -> list[Report]:
+    """Several periods at once (Excel, API): all accepted or all refused, with every problem listed.
+
+    `problems` are those the caller already found while reading its input (structure, formulas); they are
+    reported together with the validation problems, and nothing is written if there is any.
+    """
+    _require_reporter(actor, kpi_set)
+    if kpi_set.status != KPISetStatus.CONFIRMED:
+        raise ServiceError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
+    found = list(problems or [])
+    kpis = _kpis(kpi_set)
+    for period, entries in batches:
+        first = next(iter(entries.values()), None)
+        where = first.location if first else period.label
+        if period.kpi_set_id != kpi_set.pk:
+            found.append(Problem(where, _("deze periode hoort niet bij deze KPI-set"), "unknown"))
+            continue
+        report = Report.objects.filter(period=period).first()
+        if report is not None and report.status not in EDITABLE_STATUSES:
+            found.append(
+                Problem(
+                    where,
+                    _("de rapportage over %(period)s is %(status)s en kan niet meer worden gewijzigd")
+                    % {"period": period.label, "status": report.get_status_display().lower()},
+                    "not_editable",
+                )
+            )
+            continue
+        cleaned, problems_here = validation.validate_entries(period=period, entries=entries, kpis=kpis)
+        found.extend(problems_here)
+        if submit and not problems_here:
+            merged = _current_as_clean(report, kpis) if report is not None else {}
+            merged.update(cleaned)
+            locations = {kpi_id: entry.location for kpi_id, entry in entries.items()}
+            found.extend(validation.submission_problems(kpis=kpis, values=merged, locations=locations))
+    if found:
+        raise ReportValidationError(found)
+    return [
+        report_save(actor=actor, period=period, entries=entries, submit=submit, source=source)
+        for period, entries in batches
+    ]
