@@ -28,7 +28,6 @@ from django.db.models import (
     DecimalField,
     ExpressionWrapper,
     F,
-    IntegerField,
     Max,
     OuterRef,
     Q,
@@ -306,13 +305,14 @@ def _target_expressions():
         ],
         output_field=DecimalField(max_digits=20, decimal_places=4),
     )
-    periods_per_year = Case(
-        When(report__period__kpi_set__frequency="quarterly", then=V(4)),
-        When(report__period__kpi_set__frequency="half_yearly", then=V(2)),
-        default=V(1),
-        output_field=IntegerField(),
+    # a year target spread over the periods of a year (exact fractions, no integer division in SQLite)
+    period_fraction = Case(
+        When(report__period__kpi_set__frequency="quarterly", then=V(Decimal("0.25"))),
+        When(report__period__kpi_set__frequency="half_yearly", then=V(Decimal("0.5"))),
+        default=V(Decimal("1")),
+        output_field=DecimalField(max_digits=3, decimal_places=2),
     )
-    return target, periods_per_year
+    return target, period_fraction
 
 
 def portfolio_impact(
@@ -338,10 +338,10 @@ def portfolio_impact(
     keys = ["kpi__metric_id", "report__period__label"]
     if GROUPS[by]:
         keys.append(GROUPS[by])
-    target, periods_per_year = _target_expressions()
+    target, period_fraction = _target_expressions()
     decimal = DecimalField(max_digits=30, decimal_places=10)
     rows = (
-        base.annotate(t=target, ppy=periods_per_year)
+        base.annotate(t=target, fraction=period_fraction)
         .values(*keys)
         .annotate(
             n=Count("report__period__kpi_set_id", distinct=True),
@@ -350,7 +350,7 @@ def portfolio_impact(
             attributed=Sum(
                 ExpressionWrapper(F("number") * F("report__attribution_share"), output_field=decimal)
             ),
-            target_flow=Sum(ExpressionWrapper(F("t") / F("ppy"), output_field=decimal)),
+            target_flow=Sum(ExpressionWrapper(F("t") * F("fraction"), output_field=decimal)),
             target_stock=Sum("t"),
             target_mean=Avg("t"),
             baseline_sum=Sum("kpi__baseline_value"),
