@@ -19,4 +19,9 @@ app.conf.beat_schedule = {
         "task": "portfolio.book_provisions",
         "schedule": crontab(hour=3, minute=0, day_of_month=1),
     },
+    # Impact reports: reminders before and on the due date, overdue flags to the fund manager (idempotent).
+    "impact-report-reminders-daily": {
+        "task": "impactmeasurement.report_reminders",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }

@@ -1,0 +1,487 @@
+"""Reads for impact measurement: scoping, attribution and the portfolio aggregation.
+
+`portfolio_impact(fund=…, period="2026-Q3")` is the one selector the quarterly investor report calls. It
+aggregates in the database (one grouped query, plus one for weighted averages), using each metric's rule:
+
+- sum: values are added (a flow, e.g. people who left bijstand this quarter);
+- last: a stock at period end (e.g. permanent employees); enterprises' stocks are added per period;
+- average: plain mean over enterprises;
+- weighted average: Σ(value × weight) / Σ(weight), the weight being the same report's value of the metric's
+  weight metric (values without a weight are left out);
+- none: not aggregated (text such as the PSO level).
+
+Only accepted reports count, and of each value its *current* version; every row says how many of its values
+are corrections (version > 1) and the highest version used. Attribution uses the share fixed on each report
+at acceptance (see `attribution_for`), so an investor report stays reproducible when loans are repaid later.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pandas as pd
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models import (
+    Value as V,
+)
+from django.utils.translation import gettext as _
+
+from fund import selectors as fund_selectors
+from fund.models import Fund, User
+from portfolio.selectors import outstanding_principal_by_contract
+
+from .models import (
+    ADDITIVE,
+    NUMERIC_TYPES,
+    Aggregation,
+    AttributionMethod,
+    KPISet,
+    KPITarget,
+    Metric,
+    Report,
+    ReportingPeriod,
+    ReportStatus,
+    Value,
+    ValueType,
+)
+
+FOUR = Decimal("0.0001")
+CENT = Decimal("0.01")
+SHARE = Decimal("0.000001")
+GROUPS = {
+    None: None,
+    "theme": "report__period__kpi_set__enterprise__themes__name",
+    "municipality": "report__period__kpi_set__enterprise__organisation__municipality__name",
+    "enterprise": "report__period__kpi_set__enterprise__organisation__name",
+}
+COLUMNS = [
+    "group",
+    "period",
+    "metric_code",
+    "metric",
+    "unit",
+    "aggregation",
+    "enterprises",
+    "actual",
+    "attributed",
+    "target",
+    "baseline",
+    "corrected_values",
+    "max_version",
+    "version_used",
+    "iris_id",
+    "sdg_targets",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Scoping
+# --------------------------------------------------------------------------------------------------
+
+
+def kpi_sets_for(user: User) -> QuerySet[KPISet]:
+    """KPI sets a user may see: fund staff of the fund, the investee of the enterprise, administrators.
+
+    Municipal officials and investors see no KPI set or report, only aggregates (`impact_scope`).
+    """
+    qs = KPISet.objects.select_related("fund", "enterprise__organisation", "contract")
+    if fund_selectors.is_administrator(user):
+        return qs
+    return qs.filter(
+        Q(fund_id__in=fund_selectors.staff_fund_ids(user))
+        | Q(enterprise__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
+    )
+
+
+def periods_for(user: User) -> QuerySet[ReportingPeriod]:
+    return ReportingPeriod.objects.filter(kpi_set__in=kpi_sets_for(user)).select_related(
+        "kpi_set__fund", "kpi_set__enterprise__organisation"
+    )
+
+
+def reports_for(user: User) -> QuerySet[Report]:
+    return Report.objects.filter(period__kpi_set__in=kpi_sets_for(user)).select_related(
+        "period__kpi_set__fund", "period__kpi_set__enterprise__organisation"
+    )
+
+
+def values_for(user: User) -> QuerySet[Value]:
+    return Value.objects.filter(report__in=reports_for(user)).select_related("kpi__metric", "report__period")
+
+
+def metrics_for(user: User, *, fund: Fund | None = None) -> QuerySet[Metric]:
+    """The shared catalogue plus the fund's own metrics (of funds the user can see)."""
+    visible_funds = fund_selectors.fund_ids_for(user)
+    q = Q(fund__isnull=True) | Q(fund_id__in=visible_funds)
+    if fund is not None:
+        q = Q(fund__isnull=True) | Q(fund=fund)
+    return Metric.objects.filter(q, is_active=True).select_related("weight_metric").prefetch_related("themes")
+
+
+def impact_funds_for(user: User) -> QuerySet[Fund]:
+    """Funds whose impact aggregates a user may see: staff, administrators, officials of a region member."""
+    if fund_selectors.is_administrator(user):
+        return Fund.objects.all()
+    return Fund.objects.filter(
+        Q(pk__in=fund_selectors.staff_fund_ids(user))
+        | Q(region__in=fund_selectors.own_municipality_ids(user))
+    ).distinct()
+
+
+def impact_scope(user: User, fund: Fund) -> dict | None:
+    """What part of a fund's aggregates a user may see: None = nothing; {} = all; else a filter.
+
+    A municipal official sees the aggregates of the fund's enterprises located in their municipality only,
+    never a single enterprise (no `by="enterprise"`).
+    """
+    if fund_selectors.is_administrator(user) or fund.pk in fund_selectors.staff_fund_ids(user):
+        return {}
+    municipalities = fund_selectors.own_municipality_ids(user)
+    if municipalities and fund.region.filter(pk__in=municipalities).exists():
+        return {"municipality_ids": set(municipalities)}
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Periods and reports
+# --------------------------------------------------------------------------------------------------
+
+
+def open_periods_for(user: User, *, today: datetime.date) -> QuerySet[ReportingPeriod]:
+    """Periods the investee still has to report on (ended, not submitted or returned)."""
+    own = fund_selectors.own_enterprise_organisation_ids(user)
+    return (
+        ReportingPeriod.objects.filter(
+            kpi_set__enterprise__organisation_id__in=own, kpi_set__status="confirmed", end__lt=today
+        )
+        .filter(Q(report__isnull=True) | Q(report__status__in=["draft", "returned"]))
+        .select_related("kpi_set__fund", "kpi_set__enterprise__organisation", "report")
+        .order_by("due_date")
+    )
+
+
+def review_queue_for(user: User) -> QuerySet[Report]:
+    """Submitted reports waiting for the user's review (fund manager)."""
+    return (
+        Report.objects.filter(
+            period__kpi_set__fund_id__in=fund_selectors.managed_fund_ids(user),
+            status__in=[ReportStatus.SUBMITTED, ReportStatus.RESUBMITTED],
+        )
+        .select_related("period__kpi_set__enterprise__organisation", "period__kpi_set__fund")
+        .order_by("submitted_at")
+    )
+
+
+def overdue_periods(*, fund_ids, today: datetime.date) -> QuerySet[ReportingPeriod]:
+    return (
+        ReportingPeriod.objects.filter(
+            kpi_set__fund_id__in=fund_ids, kpi_set__status="confirmed", due_date__lt=today
+        )
+        .filter(Q(report__isnull=True) | Q(report__status="draft"))
+        .select_related("kpi_set__enterprise__organisation", "kpi_set__fund")
+        .order_by("due_date")
+    )
+
+
+def report_rows(report: Report) -> list[dict]:
+    """One row per KPI for the form and the review page: current value, previous value, target, history."""
+    period = report.period
+    kpis = list(period.kpi_set.kpis.select_related("metric").prefetch_related("targets"))
+    from .validation import period_target, previous_values, targets_by_kpi
+
+    previous = previous_values(period)
+    targets = targets_by_kpi(period)
+    versions: dict[int, list[Value]] = {}
+    for value in report.values.order_by("kpi_id", "version") if report.pk else []:
+        versions.setdefault(value.kpi_id, []).append(value)
+    rows = []
+    for kpi in kpis:
+        history = versions.get(kpi.pk, [])
+        current = next((v for v in history if v.is_current), None)
+        rows.append(
+            {
+                "kpi": kpi,
+                "metric": kpi.metric,
+                "current": current,
+                "history": history,
+                "previous": previous.get(kpi.pk),
+                "target": period_target(kpi, period, targets),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------------------------------
+# Attribution
+# --------------------------------------------------------------------------------------------------
+
+
+def attribution_for(*, period: ReportingPeriod) -> tuple[Decimal, str]:
+    """(share 0–1, how it was found) of the fund in the enterprise's impact for one period.
+
+    Either the share entered per investment, or the fund's outstanding principal at period end (of the
+    linked contract, else of all the fund's contracts with the enterprise) divided by the enterprise's
+    total financing (entered on the KPI set, since other financiers are not in the system), at most 1.
+    """
+    from fund.templatetags.money import format_eur
+
+    kpi_set = period.kpi_set
+    if kpi_set.attribution_method == AttributionMethod.FIXED_SHARE:
+        share = Decimal(kpi_set.attribution_share).quantize(SHARE)
+        return share, _("vast aandeel per investering: %(pct)s %%") % {"pct": f"{share * 100:.2f}"}
+    outstanding = outstanding_principal_by_contract(fund=kpi_set.fund, as_of=period.end)
+    if kpi_set.contract_id:
+        contract_ids = [kpi_set.contract_id]
+    else:
+        contract_ids = list(
+            kpi_set.enterprise.contracts.filter(fund=kpi_set.fund).values_list("pk", flat=True)
+        )
+    fund_part = sum((outstanding.get(pk, Decimal("0")) for pk in contract_ids), start=Decimal("0"))
+    total = Decimal(kpi_set.enterprise_total_financing)
+    share = min(Decimal(1), max(Decimal(0), fund_part / total)).quantize(SHARE)
+    return share, _("uitstaand bij het fonds %(part)s van totale financiering %(total)s op %(date)s") % {
+        "part": format_eur(fund_part),
+        "total": format_eur(total),
+        "date": period.end.strftime("%d-%m-%Y"),
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Aggregation
+# --------------------------------------------------------------------------------------------------
+
+
+def _decimal(value, quantum: Decimal = FOUR) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(str(value)).quantize(quantum)
+
+
+def accepted_values(
+    *,
+    fund: Fund,
+    period: str | None = None,
+    municipality_ids=None,
+    enterprise_ids=None,
+) -> QuerySet[Value]:
+    """Current versions of numeric values in accepted reports of a fund (the base of every aggregate)."""
+    qs = Value.objects.filter(
+        is_current=True,
+        number__isnull=False,
+        report__status=ReportStatus.ACCEPTED,
+        report__period__kpi_set__fund=fund,
+        kpi__metric__value_type__in=[t.value for t in NUMERIC_TYPES],
+    ).exclude(kpi__metric__aggregation=Aggregation.NONE)
+    if period is not None:
+        qs = qs.filter(report__period__label=period)
+    if municipality_ids is not None:
+        qs = qs.filter(
+            report__period__kpi_set__enterprise__organisation__municipality_id__in=municipality_ids
+        )
+    if enterprise_ids is not None:
+        qs = qs.filter(report__period__kpi_set__enterprise_id__in=enterprise_ids)
+    return qs
+
+
+def _target_expressions():
+    target = Subquery(
+        KPITarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("report__period__year")).values("value")[
+            :1
+        ],
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    # a year target spread over the periods of a year (exact fractions, no integer division in SQLite)
+    period_fraction = Case(
+        When(report__period__kpi_set__frequency="quarterly", then=V(Decimal("0.25"))),
+        When(report__period__kpi_set__frequency="half_yearly", then=V(Decimal("0.5"))),
+        default=V(Decimal("1")),
+        output_field=DecimalField(max_digits=3, decimal_places=2),
+    )
+    return target, period_fraction
+
+
+def portfolio_impact(
+    *,
+    fund: Fund,
+    period: str | None = None,
+    by: str | None = None,
+    municipality_ids=None,
+    enterprise_ids=None,
+) -> pd.DataFrame:
+    """Aggregated impact of a fund: one row per (group,) period and metric, with the columns in COLUMNS.
+
+    `period` is a label ("2026-Q3"; half-yearly and yearly sets use "2026-H2" and "2026") or None for every
+    period; `by` is None, "theme", "municipality" or "enterprise". `actual` and `attributed` are the full
+    and the fund-attributed totals (attributed only for additive rules: sum and last); `target` is the year
+    target (for flows pro rata per period) and `baseline` the nulmeting, combined by the same rule.
+    """
+    if by not in GROUPS:
+        raise ValueError(f"by must be one of {sorted(k for k in GROUPS if k)}")
+    base = accepted_values(
+        fund=fund, period=period, municipality_ids=municipality_ids, enterprise_ids=enterprise_ids
+    )
+    keys = ["kpi__metric_id", "report__period__label"]
+    if GROUPS[by]:
+        keys.append(GROUPS[by])
+    target, period_fraction = _target_expressions()
+    decimal = DecimalField(max_digits=30, decimal_places=10)
+    rows = (
+        base.annotate(t=target, fraction=period_fraction)
+        .values(*keys)
+        .annotate(
+            n=Count("report__period__kpi_set_id", distinct=True),
+            total=Sum("number"),
+            mean=Avg("number"),
+            attributed=Sum(
+                ExpressionWrapper(F("number") * F("report__attribution_share"), output_field=decimal)
+            ),
+            target_flow=Sum(ExpressionWrapper(F("t") * F("fraction"), output_field=decimal)),
+            target_stock=Sum("t"),
+            target_mean=Avg("t"),
+            baseline_sum=Sum("kpi__baseline_value"),
+            baseline_mean=Avg("kpi__baseline_value"),
+            corrected=Count("pk", filter=Q(version__gt=1)),
+            max_version=Max("version"),
+        )
+        .order_by()
+    )
+    weighted = {}
+    weight_value = Subquery(
+        Value.objects.filter(
+            report=OuterRef("report"), kpi__metric=OuterRef("kpi__metric__weight_metric"), is_current=True
+        ).values("number")[:1],
+        output_field=DecimalField(max_digits=20, decimal_places=4),
+    )
+    weighted_rows = (
+        base.filter(kpi__metric__aggregation=Aggregation.WEIGHTED_AVERAGE)
+        .annotate(w=weight_value)
+        .filter(w__isnull=False)
+        .values(*keys)
+        .annotate(
+            wsum=Sum(ExpressionWrapper(F("number") * F("w"), output_field=decimal)),
+            wtot=Sum("w"),
+        )
+        .order_by()
+    )
+    for row in weighted_rows:
+        weighted[tuple(row[k] for k in keys)] = row
+    metrics = {m.pk: m for m in Metric.objects.filter(pk__in={r["kpi__metric_id"] for r in rows})}
+    out = []
+    for row in rows:
+        metric = metrics[row["kpi__metric_id"]]
+        quantum = CENT if metric.value_type == ValueType.AMOUNT else FOUR
+        rule = metric.aggregation
+        if rule in ADDITIVE:
+            actual = _decimal(row["total"], quantum)
+            attributed = _decimal(row["attributed"], quantum)
+            target_value = row["target_flow"] if rule == Aggregation.SUM else row["target_stock"]
+            baseline = row["baseline_sum"]
+        elif rule == Aggregation.AVERAGE:
+            actual, attributed = _decimal(row["mean"], quantum), None
+            target_value, baseline = row["target_mean"], row["baseline_mean"]
+        else:  # weighted average
+            w = weighted.get(tuple(row[k] for k in keys))
+            actual = (
+                _decimal(Decimal(str(w["wsum"])) / Decimal(str(w["wtot"])), quantum)
+                if w and w["wtot"]
+                else None
+            )
+            attributed = None
+            target_value, baseline = row["target_mean"], row["baseline_mean"]
+        corrected = row["corrected"]
+        out.append(
+            {
+                "group": row.get(GROUPS[by]) if by else None,
+                "period": row["report__period__label"],
+                "metric_code": metric.code,
+                "metric": metric.name,
+                "unit": metric.unit,
+                "aggregation": rule,
+                "enterprises": row["n"],
+                "actual": actual,
+                "attributed": attributed,
+                "target": _decimal(target_value, quantum),
+                "baseline": _decimal(baseline, quantum),
+                "corrected_values": corrected,
+                "max_version": row["max_version"],
+                "version_used": _("huidige geaccepteerde versie")
+                + (
+                    _(" (%(n)s gecorrigeerd, t/m v%(v)s)") % {"n": corrected, "v": row["max_version"]}
+                    if corrected
+                    else ""
+                ),
+                "iris_id": metric.iris_id,
+                "sdg_targets": metric.sdg_targets,
+            }
+        )
+    frame = pd.DataFrame(out, columns=COLUMNS)
+    if not frame.empty:
+        frame = frame.sort_values(["group", "metric_code", "period"], na_position="first", ignore_index=True)
+    return frame
+
+
+def export_rows(*, fund: Fund, municipality_ids=None) -> list[dict]:
+    """Every accepted value (current version) with its metric's references, for CSV/Excel export."""
+    qs = (
+        Value.objects.filter(
+            is_current=True, report__status=ReportStatus.ACCEPTED, report__period__kpi_set__fund=fund
+        )
+        .select_related("kpi__metric", "report__period__kpi_set__enterprise__organisation__municipality")
+        .order_by(
+            "report__period__start",
+            "report__period__kpi_set__enterprise__organisation__name",
+            "kpi__metric__code",
+        )
+    )
+    if municipality_ids is not None:
+        qs = qs.filter(
+            report__period__kpi_set__enterprise__organisation__municipality_id__in=municipality_ids
+        )
+    rows = []
+    for value in qs:
+        metric = value.kpi.metric
+        report = value.report
+        organisation = report.period.kpi_set.enterprise.organisation
+        share = report.attribution_share
+        attributed = (
+            (value.number * share).quantize(FOUR)
+            if value.number is not None and share is not None and metric.aggregation in ADDITIVE
+            else None
+        )
+        rows.append(
+            {
+                "periode": report.period.label,
+                "onderneming": organisation.name,
+                "kvk": organisation.kvk_number,
+                "gemeente": organisation.municipality.cbs_code if organisation.municipality else "",
+                "metriek": metric.code,
+                "naam": metric.name,
+                "eenheid": metric.unit,
+                "waarde": value.number if value.number is not None else value.text,
+                "versie": value.version,
+                "reden_correctie": value.correction_reason,
+                "aandeel_fonds": share,
+                "toegerekend": attributed,
+                "grondslag_toerekening": report.attribution_basis,
+                "iris_plus": metric.iris_id,
+                "eigen_referentie": metric.own_reference,
+                "sdg_subdoelen": metric.sdg_targets,
+                "brede_welvaart": metric.get_brede_welvaart_display() if metric.brede_welvaart else "",
+            }
+        )
+    return rows

@@ -1,0 +1,489 @@
+"""Impact pages: thin views over the scoped selectors and the services. Out of scope → 404."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fund import selectors as fund_selectors
+from fund.exceptions import ServiceError
+from fund.views import _apply_errors
+from portfolio.selectors import contracts_for
+
+from . import excel, selectors, services
+from .forms import CorrectionForm, EvidenceForm, KPIForm, KPISetForm, MetricForm, UploadForm
+from .models import ADDITIVE, ReportingPeriod, Value, display_value
+from .services import ReportValidationError
+from .validation import Entry
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _problems(request, exc: ServiceError) -> None:
+    problems = getattr(exc, "problems", None)
+    if problems:
+        messages.error(
+            request,
+            _("Niets opgeslagen. %(n)s fout(en): %(list)s")
+            % {"n": len(problems), "list": " · ".join(str(p) for p in problems)},
+        )
+    else:
+        messages.error(request, str(exc))
+
+
+# --------------------------------------------------------------------------------------------------
+# Overview per role
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def impact_home(request):
+    user = request.user
+    today = timezone.localdate()
+    kpi_sets = selectors.kpi_sets_for(user).order_by("fund__name", "enterprise__organisation__name")
+    context = {
+        "kpi_sets": kpi_sets,
+        "open_periods": selectors.open_periods_for(user, today=today),
+        "review_queue": selectors.review_queue_for(user),
+        "overdue": selectors.overdue_periods(fund_ids=fund_selectors.managed_fund_ids(user), today=today),
+        "impact_funds": selectors.impact_funds_for(user).order_by("name"),
+        "manageable_funds": fund_selectors.funds_for(user).filter(
+            pk__in=fund_selectors.managed_fund_ids(user)
+        ),
+        "today": today,
+    }
+    return render(request, "impactmeasurement/home.html", context)
+
+
+@login_required
+def metric_list(request):
+    metrics = selectors.metrics_for(request.user).order_by("fund_id", "code")
+    return render(request, "impactmeasurement/metric_list.html", {"metrics": metrics})
+
+
+@login_required
+def metric_create(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("impactmeasurement.add_metric", fund):
+        raise Http404
+    metrics = selectors.metrics_for(request.user, fund=fund)
+    form = MetricForm(request.POST or None, metrics=metrics)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        data["themes"] = list(data["themes"])
+        try:
+            metric = services.metric_create(actor=request.user, fund=fund, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Metriek %(code)s is toegevoegd.") % {"code": metric.code})
+            return redirect("impactmeasurement:metric_list")
+    return render(
+        request,
+        "impactmeasurement/form.html",
+        {"form": form, "title": _("Eigen metriek voor %(fund)s") % {"fund": fund.name}},
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# KPI sets
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def kpi_set_create(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("impactmeasurement.add_kpiset", fund):
+        raise Http404
+    enterprises = fund_selectors.enterprises_for(request.user).filter(fund_relations__fund=fund)
+    contracts = contracts_for(request.user).filter(fund=fund)
+    form = KPISetForm(request.POST or None, enterprises=enterprises, contracts=contracts)
+    if request.method == "POST" and form.is_valid():
+        try:
+            kpi_set = services.kpi_set_create(actor=request.user, fund=fund, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("KPI-set aangemaakt (voorgesteld). Voeg KPI's toe en stel hem vast."))
+            return redirect("impactmeasurement:kpi_set_detail", pk=kpi_set.pk)
+    return render(
+        request,
+        "impactmeasurement/form.html",
+        {"form": form, "title": _("Nieuwe KPI-set — %(fund)s") % {"fund": fund.name}},
+    )
+
+
+@login_required
+def kpi_set_detail(request, pk: int):
+    kpi_set = fund_selectors.get_scoped_or_404(selectors.kpi_sets_for(request.user), pk=pk)
+    can_change = request.user.has_perm("impactmeasurement.change_kpiset", kpi_set)
+    kpi_form = KPIForm(request.POST or None, metrics=selectors.metrics_for(request.user, fund=kpi_set.fund))
+    if request.method == "POST":
+        if not can_change:
+            raise PermissionDenied
+        if request.POST.get("action") == "confirm":
+            try:
+                services.kpi_set_confirm(actor=request.user, kpi_set=kpi_set)
+                messages.success(request, _("De KPI-set is vastgesteld; de rapportageperiodes staan klaar."))
+            except ServiceError as exc:
+                messages.error(request, str(exc))
+            return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+        if kpi_form.is_valid():
+            try:
+                services.kpi_add(actor=request.user, kpi_set=kpi_set, **kpi_form.cleaned_data)
+            except ValidationError as exc:
+                _apply_errors(kpi_form, exc)
+            except ServiceError as exc:
+                kpi_form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("KPI toegevoegd."))
+                return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+    context = {
+        "kpi_set": kpi_set,
+        "kpis": kpi_set.kpis.select_related("metric").prefetch_related("targets"),
+        "periods": kpi_set.periods.select_related("report").order_by("start"),
+        "can_change": can_change,
+        "can_report": request.user.has_perm("impactmeasurement.submit_report", kpi_set),
+        "kpi_form": kpi_form,
+        "upload_form": UploadForm(),
+        "today": timezone.localdate(),
+        "history": fund_selectors.audit_events_for(user=request.user, obj=kpi_set) if can_change else None,
+    }
+    return render(request, "impactmeasurement/kpi_set_detail.html", context)
+
+
+@login_required
+def excel_template(request, pk: int):
+    kpi_set = fund_selectors.get_scoped_or_404(selectors.kpi_sets_for(request.user), pk=pk)
+    if not request.user.has_perm("impactmeasurement.submit_report", kpi_set):
+        raise Http404
+    response = HttpResponse(excel.build_template(kpi_set), content_type=XLSX)
+    name = f"impactrapportage-{kpi_set.enterprise.organisation.kvk_number or kpi_set.pk}.xlsx"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def excel_upload(request, pk: int):
+    kpi_set = fund_selectors.get_scoped_or_404(selectors.kpi_sets_for(request.user), pk=pk)
+    if not request.user.has_perm("impactmeasurement.submit_report", kpi_set):
+        raise Http404
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Kies een ingevuld sjabloon (.xlsx)."))
+        return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+    try:
+        reports = excel.import_upload(
+            actor=request.user,
+            kpi_set=kpi_set,
+            data=form.cleaned_data["file"].read(),
+            submit=form.cleaned_data["submit"],
+        )
+    except ServiceError as exc:
+        _problems(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Sjabloon verwerkt: %(periods)s.")
+            % {"periods": ", ".join(f"{r.period.label} ({r.get_status_display().lower()})" for r in reports)},
+        )
+    return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+
+
+# --------------------------------------------------------------------------------------------------
+# Reporting and review
+# --------------------------------------------------------------------------------------------------
+
+
+def _period(request, pk: int) -> ReportingPeriod:
+    return fund_selectors.get_scoped_or_404(selectors.periods_for(request.user), pk=pk)
+
+
+@login_required
+def report_form(request, pk: int):
+    """The investee's form for one period: value and comment per KPI, previous value and target beside it."""
+    period = _period(request, pk)
+    kpi_set = period.kpi_set
+    report = getattr(period, "report", None)
+    can_edit = request.user.has_perm("impactmeasurement.submit_report", kpi_set) and (
+        report is None or report.is_editable
+    )
+    errors: dict[str, str] = {}
+    posted: dict[str, str] = {}
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        kpis = list(kpi_set.kpis.all())
+        if request.POST.get("action") == "evidence":
+            evidence_form = EvidenceForm(request.POST, request.FILES, kpis=kpi_set.kpis.all())
+            if evidence_form.is_valid():
+                try:
+                    report = report or services.report_save(actor=request.user, period=period, entries={})
+                    services.evidence_add(actor=request.user, report=report, **evidence_form.cleaned_data)
+                    messages.success(request, _("Bewijsstuk toegevoegd."))
+                except (ServiceError, ValidationError) as exc:
+                    messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+            else:
+                messages.error(request, _("Kies een bestand."))
+            return redirect("impactmeasurement:report_form", pk=pk)
+        entries = {
+            kpi.pk: Entry(
+                raw=request.POST.get(f"value_{kpi.pk}", ""),
+                comment=request.POST.get(f"comment_{kpi.pk}", ""),
+                location=f"value_{kpi.pk}",
+            )
+            for kpi in kpis
+        }
+        submit = request.POST.get("action") == "submit"
+        try:
+            services.report_save(
+                actor=request.user, period=period, entries=entries, submit=submit, source="web"
+            )
+        except ReportValidationError as exc:
+            posted = dict(request.POST.items())
+            errors = {f"value_{p.kpi_id}": p.message for p in exc.problems if p.kpi_id}
+            messages.error(request, _("Niets opgeslagen: controleer de gemarkeerde velden."))
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Rapportage ingediend.") if submit else _("Concept opgeslagen."))
+            return redirect("impactmeasurement:report_form", pk=pk)
+        report = getattr(period, "report", None)
+    rows = selectors.report_rows(report) if report else selectors.report_rows(_unsaved_report(period))
+    for row in rows:
+        key = f"value_{row['kpi'].pk}"
+        current = row["current"]
+        row["field"] = key
+        row["comment_field"] = f"comment_{row['kpi'].pk}"
+        row["input"] = posted.get(key, _initial(current))
+        row["comment"] = posted.get(row["comment_field"], current.comment if current else "")
+        row["error"] = errors.get(key, "")
+        row["previous_display"] = (
+            display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
+        )
+        row["target_display"] = (
+            display_value(row["metric"], row["target"].quantize(_Q)) if row["target"] is not None else ""
+        )
+    context = {
+        "period": period,
+        "kpi_set": kpi_set,
+        "report": report,
+        "rows": rows,
+        "can_edit": can_edit,
+        "evidence_form": EvidenceForm(kpis=kpi_set.kpis.all()),
+        "evidence": report.evidence.all() if report else [],
+        "can_review": request.user.has_perm("impactmeasurement.review_report", kpi_set),
+    }
+    return render(request, "impactmeasurement/report_form.html", context)
+
+
+_Q = Decimal("0.01")
+
+
+def _unsaved_report(period):
+    from .models import Report
+
+    return Report(period=period)
+
+
+def _initial(value: Value | None) -> str:
+    if value is None:
+        return ""
+    metric = value.kpi.metric
+    if value.number is None:
+        return value.text
+    if metric.value_type == "yes_no":
+        return "ja" if value.number else "nee"
+    return f"{value.number.normalize():f}".replace(".", ",")
+
+
+@login_required
+def report_review(request, pk: int):
+    period = _period(request, pk)
+    kpi_set = period.kpi_set
+    if not request.user.has_perm("impactmeasurement.review_report", kpi_set):
+        raise Http404
+    report = getattr(period, "report", None)
+    if report is None:
+        raise Http404
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "accept":
+                services.report_accept(
+                    actor=request.user, report=report, reason=request.POST.get("reason", "")
+                )
+                messages.success(request, _("Rapportage geaccepteerd."))
+            elif action == "return":
+                comments = {kpi.pk: request.POST.get(f"review_{kpi.pk}", "") for kpi in kpi_set.kpis.all()}
+                services.report_return(
+                    actor=request.user,
+                    report=report,
+                    reason=request.POST.get("reason", ""),
+                    comments=comments,
+                )
+                messages.success(request, _("Rapportage teruggestuurd met opmerkingen."))
+            elif action == "correct":
+                value = fund_selectors.get_scoped_or_404(
+                    report.values.filter(is_current=True), pk=request.POST.get("value_id")
+                )
+                form = CorrectionForm(request.POST)
+                if not form.is_valid():
+                    raise ServiceError(_("Geef de gecorrigeerde waarde en de reden."))
+                services.value_correct(
+                    actor=request.user,
+                    value=value,
+                    raw=form.cleaned_data["value"],
+                    reason=form.cleaned_data["reason"],
+                )
+                messages.success(request, _("Correctie vastgelegd als nieuwe versie."))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        except ServiceError as exc:
+            _problems(request, exc)
+        return redirect("impactmeasurement:report_review", pk=pk)
+    rows = selectors.report_rows(report)
+    for row in rows:
+        row["previous_display"] = (
+            display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
+        )
+        row["target_display"] = (
+            display_value(row["metric"], row["target"].quantize(_Q)) if row["target"] is not None else ""
+        )
+    context = {
+        "period": period,
+        "kpi_set": kpi_set,
+        "report": report,
+        "rows": rows,
+        "evidence": report.evidence.all(),
+        "history": fund_selectors.audit_events_for(user=request.user, obj=report),
+        "correction_form": CorrectionForm(),
+    }
+    return render(request, "impactmeasurement/report_review.html", context)
+
+
+@login_required
+def evidence_download(request, pk: int, evidence_pk: int):
+    period = _period(request, pk)
+    report = getattr(period, "report", None)
+    if report is None:
+        raise Http404
+    evidence = fund_selectors.get_scoped_or_404(report.evidence.all(), pk=evidence_pk)
+    from django.http import FileResponse
+
+    return FileResponse(
+        evidence.file.open("rb"), as_attachment=True, filename=evidence.file.name.rsplit("/", 1)[-1]
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Portfolio aggregation and exports
+# --------------------------------------------------------------------------------------------------
+
+
+def _scoped_fund(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(selectors.impact_funds_for(request.user), pk=fund_pk)
+    scope = selectors.impact_scope(request.user, fund)
+    if scope is None:
+        raise Http404
+    return fund, scope
+
+
+@login_required
+def portfolio(request, fund_pk: int):
+    fund, scope = _scoped_fund(request, fund_pk)
+    by = request.GET.get("by") or None
+    if by not in ("theme", "municipality", "enterprise", None) or (by == "enterprise" and scope):
+        by = None
+    trend = selectors.portfolio_impact(fund=fund, period=None, **scope)
+    labels = sorted(set(trend.period)) if not trend.empty else []
+    period = request.GET.get("period") or (labels[-1] if labels else None)
+    frame = (
+        selectors.portfolio_impact(fund=fund, period=period, by=by, **scope) if period else trend.iloc[0:0]
+    )
+    charts = []
+    for code, rows in trend.groupby("metric_code", sort=True) if not trend.empty else []:
+        first = rows.iloc[0]
+        by_period = {r.period: r for r in rows.itertuples()}
+
+        def series(column, by_period=by_period):
+            return [
+                float(getattr(by_period[p], column))
+                if p in by_period and getattr(by_period[p], column) is not None
+                else None
+                for p in labels
+            ]
+
+        charts.append(
+            {
+                "code": code,
+                "title": f"{first.metric} ({first.unit})",
+                "labels": labels,
+                "actual": series("actual"),
+                "attributed": series("attributed") if first.aggregation in ADDITIVE else [],
+                "target": series("target"),
+            }
+        )
+    context = {
+        "fund": fund,
+        "period": period,
+        "periods": labels,
+        "by": by,
+        "rows": frame.to_dict("records"),
+        "charts": charts,
+        "is_official_view": bool(scope),
+        "group_choices": [
+            ("", _("Hele portefeuille")),
+            ("theme", _("Per thema")),
+            ("municipality", _("Per gemeente")),
+        ]
+        + ([] if scope else [("enterprise", _("Per onderneming"))]),
+    }
+    return render(request, "impactmeasurement/portfolio.html", context)
+
+
+@login_required
+def export(request, fund_pk: int, fmt: str):
+    fund, scope = _scoped_fund(request, fund_pk)
+    rows = selectors.export_rows(fund=fund, **scope)
+    headers = list(rows[0].keys()) if rows else ["periode", "onderneming", "metriek", "waarde"]
+    name = f"impact-{fund.code}-{timezone.localdate():%Y%m%d}"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=headers, delimiter=";")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: ("" if v is None else str(v)) for k, v in row.items()})
+        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+        return response
+    if fmt != "xlsx":
+        raise Http404
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Impact"
+    ws.append(headers)
+    for row in rows:
+        ws.append([v if not isinstance(v, Decimal) else float(v) for v in row.values()])
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response

@@ -1,0 +1,156 @@
+"""Pages: the form (draft, submit, errors per field), review, Excel via the page, portfolio and exports;
+isolation: an investee sees only its own KPIs, an official only its municipality's aggregates, the other
+side's fund manager nothing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from impactmeasurement import services
+from impactmeasurement.models import Report
+from tests.impactmeasurement.factories import entries, kpi_of
+
+D = Decimal
+GOOD = {"uitstroom_bijstand": "10", "totaal_fte": "20", "aandeel_afstand": "50"}
+
+
+def accepted(world, kpi_set, label="2026-Q1"):
+    report = services.report_save(
+        actor=world.a.users["investee"],
+        period=kpi_set.periods.get(label=label),
+        entries=entries(kpi_set, **GOOD),
+        submit=True,
+    )
+    return services.report_accept(actor=world.a.users["fund_manager"], report=report)
+
+
+def test_form_shows_previous_value_and_target_and_submits(client, world, kpi_set):
+    accepted(world, kpi_set)
+    q2 = kpi_set.periods.get(label="2026-Q2")
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[q2.pk])
+    page = client.get(url).content.decode()
+    assert "Vorige periode" in page and "Doel" in page
+    fte, flow, share = (kpi_of(kpi_set, c) for c in ("totaal-fte", "uitstroom-bijstand", "aandeel-afstand"))
+    data = {
+        f"value_{flow.pk}": "twaalf",
+        f"value_{fte.pk}": "20",
+        f"value_{share.pk}": "50",
+        "action": "submit",
+    }
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "&#x27;twaalf&#x27; is geen getal" in response.content.decode()
+    assert not Report.objects.filter(period=q2).exists()
+    data[f"value_{flow.pk}"] = "11"
+    response = client.post(url, data)
+    assert response.status_code == 302
+    report = Report.objects.get(period=q2)
+    assert report.status == "submitted" and report.source == "web"
+
+
+def test_review_page_accepts_and_returns(client, world, kpi_set):
+    report = services.report_save(
+        actor=world.a.users["investee"],
+        period=kpi_set.periods.get(label="2026-Q1"),
+        entries=entries(kpi_set, **GOOD),
+        submit=True,
+    )
+    client.force_login(world.a.users["fund_manager"])
+    url = reverse("impactmeasurement:report_review", args=[report.period_id])
+    fte = kpi_of(kpi_set, "totaal-fte")
+    client.post(url, {"action": "return", f"review_{fte.pk}": "Graag loonlijst bijvoegen"})
+    report.refresh_from_db()
+    assert report.status == "returned"
+    assert report.values.get(kpi=fte).review_comment == "Graag loonlijst bijvoegen"
+
+
+def test_correction_on_review_page(client, world, kpi_set):
+    report = accepted(world, kpi_set)
+    value = report.values.get(kpi__metric__code="totaal-fte")
+    client.force_login(world.a.users["fund_manager"])
+    url = reverse("impactmeasurement:report_review", args=[report.period_id])
+    client.post(
+        url, {"action": "correct", "value_id": value.pk, "value": "21", "reason": "Oproepkracht vergeten"}
+    )
+    assert [(v.version, v.number) for v in report.values.filter(kpi=value.kpi).order_by("version")] == [
+        (1, D("20")),
+        (2, D("21")),
+    ]
+    assert "v1: 20 · v2: 21" in client.get(url).content.decode()
+
+
+def test_isolation_of_kpi_sets_and_reports(client, world, kpi_set):
+    report = accepted(world, kpi_set)
+    own_pages = [
+        reverse("impactmeasurement:kpi_set_detail", args=[kpi_set.pk]),
+        reverse("impactmeasurement:report_form", args=[report.period_id]),
+        reverse("impactmeasurement:excel_template", args=[kpi_set.pk]),
+    ]
+    client.force_login(world.a.users["investee"])
+    assert all(client.get(url).status_code == 200 for url in own_pages)
+    assert client.get(reverse("impactmeasurement:report_review", args=[report.period_id])).status_code == 404
+    for role in ("investee", "fund_manager", "committee_member", "municipal_official", "investor"):
+        client.force_login(world.b.users[role])
+        for url in [*own_pages, reverse("impactmeasurement:report_review", args=[report.period_id])]:
+            assert client.get(url).status_code == 404, (role, url)
+    for role in ("municipal_official", "investor"):  # same side, but no access to single reports
+        client.force_login(world.a.users[role])
+        assert client.get(own_pages[0]).status_code == 404
+    client.force_login(world.a.users["committee_member"])  # reads, does not review
+    assert client.get(own_pages[0]).status_code == 200
+    assert client.get(reverse("impactmeasurement:report_review", args=[report.period_id])).status_code == 404
+
+
+def test_investee_list_shows_only_own_kpis(client, world, kpi_set):
+    from tests.impactmeasurement.factories import make_kpi_set
+
+    make_kpi_set(world.b)
+    client.force_login(world.b.users["investee"])
+    page = client.get(reverse("impactmeasurement:home")).content.decode()
+    assert world.b.enterprise.organisation.name in page
+    assert world.a.enterprise.organisation.name not in page
+
+
+def test_portfolio_page_and_exports_scoped(client, world, kpi_set):
+    accepted(world, kpi_set)
+    url = reverse("impactmeasurement:portfolio", args=[world.a.fund.pk])
+    client.force_login(world.a.users["fund_manager"])
+    page = client.get(url).content.decode()
+    assert (
+        "impact-charts" in page
+        and "chart.umd.min.js" in page
+        and "Mensen uitgestroomd uit de bijstand" in page
+    )
+    csv = client.get(reverse("impactmeasurement:export", args=[world.a.fund.pk, "csv"])).content.decode(
+        "utf-8-sig"
+    )
+    header, *lines = csv.strip().splitlines()
+    assert "iris_plus" in header and "sdg_subdoelen" in header and len(lines) == 3
+    xlsx = client.get(reverse("impactmeasurement:export", args=[world.a.fund.pk, "xlsx"]))
+    assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
+    # the official of the fund's municipality sees totals, never the per-enterprise breakdown
+    client.force_login(world.a.users["municipal_official"])
+    page = client.get(url + "?by=enterprise").content.decode()
+    assert "U ziet de totalen van de ondernemingen in uw gemeente." in page
+    assert world.a.enterprise.organisation.name not in page
+    for role in ("fund_manager", "municipal_official", "investee", "investor"):
+        client.force_login(world.b.users[role])
+        assert client.get(url).status_code == 404, role
+        assert (
+            client.get(reverse("impactmeasurement:export", args=[world.a.fund.pk, "csv"])).status_code == 404
+        )
+    for role in ("investee", "investor"):
+        client.force_login(world.a.users[role])
+        assert client.get(url).status_code == 404, role
+
+
+@pytest.mark.parametrize("role", ["investee", "fund_manager", "municipal_official"])
+def test_dashboards_render_the_panel(client, world, kpi_set, role):
+    client.force_login(world.a.users[role])
+    response = client.get("/", follow=True)
+    assert response.status_code == 200
+    assert reverse("impactmeasurement:home") in response.content.decode()
