@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -93,6 +94,7 @@ class PeriodValuesView(APIView):
         except ReportingPeriod.DoesNotExist as exc:
             raise Http404 from exc
 
+    @extend_schema(responses=OpenApiTypes.OBJECT)
     def get(self, request, pk: int):
         period = self._period(request, pk)
         report = getattr(period, "report", None)
@@ -114,7 +116,7 @@ class PeriodValuesView(APIView):
             {"period": period.label, "status": report.status if report else "open", "values": values}
         )
 
-    @extend_schema(request=ValuesInSerializer)
+    @extend_schema(request=ValuesInSerializer, responses=OpenApiTypes.OBJECT)
     def post(self, request, pk: int):
         period = self._period(request, pk)
         kpi_set: KPISet = period.kpi_set

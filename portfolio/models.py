@@ -234,6 +234,8 @@ class JournalEntry(models.Model):
         verbose_name = _("journaalpost")
         verbose_name_plural = _("journaalposten")
         ordering = ["fund", "value_date", "id"]
+        # Balances as of a date subtract the entries dated after it: found through this index.
+        indexes = [models.Index(fields=["fund", "value_date"], name="journalentry_fund_date_idx")]
         constraints = [
             models.UniqueConstraint(
                 fields=["fund", "idempotency_key"],

@@ -69,8 +69,8 @@ def _totals(
     for row in running:
         totals[tuple(row[f] for f in by)] = (cents(row["d"]), cents(row["c"]))
     if as_of is not None:
-        later = (
-            Posting.objects.filter(entry__fund=fund, value_date__gt=as_of, **filters)
+        later = (  # a posting's value date is its entry's: the entries' (fund, value_date) index finds them
+            Posting.objects.filter(entry__fund=fund, entry__value_date__gt=as_of, **filters)
             .values(*by)
             .annotate(d=Sum("debit"), c=Sum("credit"))
             .order_by()

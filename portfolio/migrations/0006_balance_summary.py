@@ -79,6 +79,10 @@ class Migration(migrations.Migration):
             index=models.Index(fields=["contract", "value_date", "scheduled_paid"], name="repayment_paid_idx"),
         ),
         migrations.AddIndex(
+            model_name="journalentry",
+            index=models.Index(fields=["fund", "value_date"], name="journalentry_fund_date_idx"),
+        ),
+        migrations.AddIndex(
             model_name="scheduleline",
             index=models.Index(fields=["version", "cumulative_payment"], name="scheduleline_cumulative_idx"),
         ),
