@@ -15,6 +15,11 @@ app.autodiscover_tasks()
 # provisions are booked at each month end (the first of the month, for the day before).
 app.conf.beat_schedule = {
     "accrue-interest-daily": {"task": "portfolio.accrue_interest", "schedule": crontab(hour=2, minute=0)},
+    # Penalty interest on late instalments, per month (it starts where the previous calculation ended).
+    "book-penalty-interest-month-end": {
+        "task": "portfolio.book_penalty_interest",
+        "schedule": crontab(hour=2, minute=30, day_of_month=1),
+    },
     "book-provisions-month-end": {
         "task": "portfolio.book_provisions",
         "schedule": crontab(hour=3, minute=0, day_of_month=1),

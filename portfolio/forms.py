@@ -29,6 +29,15 @@ class ContractForm(forms.Form):
         min_value=Decimal("0"),
         max_value=Decimal("30"),
     )
+    penalty_rate_pct = forms.DecimalField(
+        label=_("Boeterente per jaar (%)"),
+        help_text=_("Over te late termijnen, per dag. Leeg laten als het contract geen boeterente kent."),
+        required=False,
+        max_digits=6,
+        decimal_places=3,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+    )
     term_months = forms.IntegerField(label=_("Looptijd (maanden)"), min_value=1, max_value=360)
     grace_months = forms.IntegerField(label=_("Aflossingsvrije maanden"), min_value=0, initial=0)
     frequency = forms.ChoiceField(label=_("Termijn"), choices=Frequency.choices)
@@ -58,6 +67,8 @@ class ContractForm(forms.Form):
         data = dict(self.cleaned_data)
         data["principal"] = Money(data["principal"], "EUR")
         data["annual_rate"] = (data.pop("annual_rate_pct") / 100).quantize(Decimal("0.000001"))
+        penalty = data.pop("penalty_rate_pct", None)
+        data["penalty_rate"] = (penalty / 100).quantize(Decimal("0.000001")) if penalty is not None else None
         data["conditions"] = [line.strip() for line in data["conditions"].splitlines() if line.strip()]
         return data
 

@@ -114,6 +114,14 @@ class Contract(models.Model):
     day_count = models.CharField(
         _("dagtelling"), max_length=8, choices=DayCount.choices, default=DayCount.E30_360
     )
+    penalty_rate = models.DecimalField(
+        _("boeterente per jaar"),
+        max_digits=7,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text=_("Als fractie (0,08 = 8 %), over wat te laat is, per dag; leeg = geen boeterente."),
+    )
     signed_on = models.DateField(_("getekend op"), null=True, blank=True)
     security = models.TextField(_("zekerheden"), blank=True)
     covenants = models.TextField(_("convenanten"), blank=True)
@@ -129,6 +137,10 @@ class Contract(models.Model):
         verbose_name_plural = _("contracten")
         ordering = ["fund", "reference"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(penalty_rate__isnull=True) | (Q(penalty_rate__gte=0) & Q(penalty_rate__lte=1)),
+                name="contract_penalty_rate_range",
+            ),
             models.UniqueConstraint(fields=["fund", "reference"], name="contract_reference_unique_per_fund"),
             models.CheckConstraint(condition=Q(principal__gt=0), name="contract_principal_positive"),
             models.CheckConstraint(
@@ -530,3 +542,43 @@ class BankImportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (BankImportStatus.DONE, BankImportStatus.FAILED)
+
+
+class PenaltyAccrual(models.Model):
+    """Penalty interest over a period: the overdue instalments per day × the contract's penalty rate ÷ 365.
+
+    Stores what it used (rate, the sum of overdue euro-days) so the amount can be recomputed; periods of one
+    contract follow each other without gaps or overlaps (each starts where the previous one ended).
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="penalty_accruals")
+    period_start = models.DateField(_("vanaf (exclusief)"))
+    period_end = models.DateField(_("tot en met"))
+    rate = models.DecimalField(_("boeterente per jaar"), max_digits=7, decimal_places=6)
+    overdue_euro_days = models.DecimalField(
+        _("achterstand × dagen (EUR·dag)"), max_digits=18, decimal_places=2
+    )
+    amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="penalty_accrual"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("boeterente-berekening")
+        verbose_name_plural = _("boeterente-berekeningen")
+        ordering = ["contract", "period_end"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "period_end"], name="penalty_accrual_unique_end"),
+            models.UniqueConstraint(fields=["contract", "period_start"], name="penalty_accrual_unique_start"),
+            models.CheckConstraint(
+                condition=Q(period_end__gt=F("period_start")), name="penalty_accrual_period"
+            ),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="penalty_accrual_amount"),
+            models.CheckConstraint(
+                condition=Q(amount=0) | Q(entry__isnull=False), name="penalty_accrual_booked"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.period_start}–{self.period_end}: {self.amount}"

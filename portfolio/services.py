@@ -7,7 +7,7 @@ the record that describes it, with an audit record. Amounts are EUR Decimals in 
 from __future__ import annotations
 
 import datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from itertools import accumulate
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -28,6 +28,7 @@ from .models import (
     Contract,
     ContractStatus,
     Disbursement,
+    PenaltyAccrual,
     Repayment,
     ScheduleLine,
     ScheduleVersion,
@@ -116,10 +117,13 @@ def contract_create(
     covenants: str = "",
     conditions: list[str] | None = None,
     conversion_terms: str = "",
+    penalty_rate: Decimal | None = None,
 ) -> Contract:
     """A fund manager records a contract directly (until applications hand over approved terms)."""
     amount = _cents(principal, field="principal")
     errors: dict[str, list[str]] = {}
+    if penalty_rate is not None and not (Decimal("0") <= Decimal(penalty_rate) <= Decimal("1")):
+        errors["penalty_rate"] = [_("De boeterente moet tussen 0 en 100 % per jaar liggen.")]
     if instrument not in fund.allowed_instruments:
         errors["instrument"] = [_(MSG_INSTRUMENT_NOT_ALLOWED) % {"instrument": instrument}]
     if not (fund.min_ticket.amount <= amount <= fund.max_ticket.amount):
@@ -161,6 +165,7 @@ def contract_create(
         security=security,
         covenants=covenants,
         conversion_terms=conversion_terms,
+        penalty_rate=Decimal(penalty_rate) if penalty_rate is not None else None,
     )
     contract.full_clean()
     contract.save()
@@ -530,6 +535,114 @@ def charge_book(
         data={"kind": kind, "amount": amount},
     )
     return entry.pk
+
+
+# --------------------------------------------------------------------------------------------------
+# Penalty interest (boeterente) from days late
+# --------------------------------------------------------------------------------------------------
+
+PENALTY_DAY_BASIS = 365
+
+
+def overdue_euro_days(
+    *, contract: Contract, start: datetime.date, end: datetime.date
+) -> tuple[Decimal, datetime.date]:
+    """Σ over the days in (start, end] of what is overdue that day, in euro-days; and where it starts.
+
+    Overdue on day d: the payments of the current schedule version due before d, minus the scheduled
+    instalments paid on or before d (fees and earlier penalties excluded). A payment on its due date is on
+    time. The period starts no earlier than the current version.
+    """
+    version = current_schedule(contract)
+    if version is None:
+        return Decimal("0.00"), start
+    start = max(start, version.start_date)
+    if end <= start:
+        return Decimal("0.00"), start
+    due = list(version.lines.filter(due_date__lt=end).order_by("number").values_list("due_date", "payment"))
+    paid = list(
+        Repayment.objects.filter(
+            contract=contract, value_date__gte=version.start_date, value_date__lte=end, scheduled_paid__gt=0
+        )
+        .order_by("value_date")
+        .values_list("value_date", "scheduled_paid")
+    )
+    total = Decimal("0.00")
+    due_sum = paid_sum = Decimal("0.00")
+    i = j = 0
+    day = start + datetime.timedelta(days=1)
+    while day <= end:
+        while i < len(due) and due[i][0] < day:
+            due_sum += due[i][1]
+            i += 1
+        while j < len(paid) and paid[j][0] <= day:
+            paid_sum += paid[j][1]
+            j += 1
+        total += max(due_sum - paid_sum, Decimal("0.00"))
+        day += datetime.timedelta(days=1)
+    return total, start
+
+
+@transaction.atomic
+def penalty_interest_book(
+    *, actor: User | None, contract: Contract, through: datetime.date
+) -> PenaltyAccrual | None:
+    """Charge penalty interest over what was late since the previous calculation, up to `through`.
+
+    amount = Σ overdue euro-days × penalty rate ÷ 365, rounded once to the cent (ROUND_HALF_UP); the
+    calculation is stored (also when it comes to € 0), so the next one starts where this one ended and
+    running it twice for the same date books nothing twice.
+    """
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if not contract.penalty_rate or contract.status != ContractStatus.ACTIVE:
+        return None
+    last = contract.penalty_accruals.order_by("-period_end").first()
+    version = current_schedule(contract)
+    if version is None:
+        return None
+    start = last.period_end if last is not None else version.start_date
+    if through <= start:
+        return None
+    euro_days, start = overdue_euro_days(contract=contract, start=start, end=through)
+    if through <= start:
+        return None
+    amount = (euro_days * contract.penalty_rate / PENALTY_DAY_BASIS).quantize(CENT, rounding=ROUND_HALF_UP)
+    entry = None
+    if amount > 0:
+        entry = entry_post(
+            fund=contract.fund,
+            value_date=through,
+            description=_("Boeterente %(ref)s %(start)s – %(end)s")
+            % {
+                "ref": contract.reference,
+                "start": start.strftime("%d-%m-%Y"),
+                "end": through.strftime("%d-%m-%Y"),
+            },
+            lines=[
+                Line("1115", debit=amount, contract=contract),
+                Line("4050", credit=amount, contract=contract),
+            ],
+            actor=actor,
+            contract=contract,
+            idempotency_key=f"penalty:{contract.pk}:{through.isoformat()}",
+        )
+    accrual = PenaltyAccrual.objects.create(
+        contract=contract,
+        period_start=start,
+        period_end=through,
+        rate=contract.penalty_rate,
+        overdue_euro_days=euro_days,
+        amount=amount,
+        entry=entry,
+    )
+    if amount > 0:
+        audit_record(
+            actor=actor,
+            obj=contract,
+            action="penalty_interest_booked",
+            data={"from": start, "through": through, "rate": contract.penalty_rate, "amount": amount},
+        )
+    return accrual
 
 
 # --------------------------------------------------------------------------------------------------

@@ -44,3 +44,17 @@ def import_bank_statement(job_id: int) -> str:
     from .bankimport import bank_import_run
 
     return bank_import_run(job_id=job_id).status
+
+
+@shared_task(name="portfolio.book_penalty_interest")
+def book_penalty_interest(fund_id: int | None = None, through: str | None = None) -> int:
+    """Charge penalty interest on what is late, for every active contract with a penalty rate."""
+    as_of = _as_of(through)
+    contracts = Contract.objects.filter(status=ContractStatus.ACTIVE, penalty_rate__gt=0)
+    if fund_id is not None:
+        contracts = contracts.filter(fund_id=fund_id)
+    booked = 0
+    for contract in contracts.select_related("fund"):
+        accrual = services.penalty_interest_book(actor=None, contract=contract, through=as_of)
+        booked += bool(accrual and accrual.amount)
+    return booked
