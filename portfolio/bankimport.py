@@ -254,7 +254,11 @@ def bank_import_start(*, fund: Fund, upload, actor: User | None) -> BankImportJo
 def bank_import_run(*, job_id: int) -> BankImportJob:
     """Run a queued job: running → done (statement booked) or failed (nothing booked, the reason kept)."""
     with transaction.atomic():
-        job = BankImportJob.objects.select_for_update().select_related("fund", "created_by").get(pk=job_id)
+        job = (
+            BankImportJob.objects.select_for_update(of=("self",))
+            .select_related("fund", "created_by")
+            .get(pk=job_id)
+        )
         if job.status != BankImportStatus.QUEUED:
             raise BankImportError(_(MSG_JOB_NOT_QUEUED) % {"status": job.get_status_display()})
         job.status, job.started_at = BankImportStatus.RUNNING, timezone.now()

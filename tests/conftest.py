@@ -144,6 +144,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
         return (yield)
     finally:
         blocker = item.stash.get(_blocker_key, None)
-        if blocker is not None:
+        # After the session's last test the test database is already gone (session fixtures are torn down
+        # inside this hook); nothing later needs the data, and reloading it would reach the real database.
+        if blocker is not None and nextitem is not None:
             with blocker.unblock():
                 load_reference_data()
