@@ -251,3 +251,25 @@ def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date])
             for c in contracts.select_related("payer", "provider__organisation").order_by("reference")
         ],
     }
+
+
+def contract_history(*, contract: OutcomeContract, limit: int = 200):
+    """The audit trail of a contract and of its participants, claims and proposals, newest first.
+    Callers have already fetched `contract` through `contracts_for(user)`."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from fund.models import AuditEvent
+
+    def ids(queryset):
+        return queryset.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
+
+    ct = ContentType.objects.get_for_models(OutcomeContract, Participant, Claim, PaymentProposal)
+    q = Q(content_type=ct[OutcomeContract], object_id=str(contract.pk))
+    q |= Q(content_type=ct[Participant], object_id__in=ids(Participant.objects.filter(contract=contract)))
+    q |= Q(content_type=ct[Claim], object_id__in=ids(Claim.objects.filter(contract=contract)))
+    q |= Q(
+        content_type=ct[PaymentProposal], object_id__in=ids(PaymentProposal.objects.filter(contract=contract))
+    )
+    return AuditEvent.objects.filter(q).select_related("actor").order_by("-created_at", "-pk")[:limit]

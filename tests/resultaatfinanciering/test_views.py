@@ -411,3 +411,21 @@ def test_api_claim_create_and_list_scoped(outcomes):
     official = api_for(a.officials[0]).post(url("api-outcome-claim-list"), body, format="json")
     assert official.status_code == 403
     assert APIClient().get(url("api-outcome-claim-list")).status_code in (401, 403)
+
+
+def test_contract_history_shows_claim_events_to_officials_only(client, outcomes):
+    a, _ = outcomes
+    claim = services.claim_submit(
+        actor=a.investee,
+        contract=a.contract,
+        participant=a.participants[0],
+        milestone=a.start,
+        achieved_on=SEP,
+    )
+    services.claim_reject(actor=a.officials[0], claim=claim, reason="Geen loonstrook")
+    client.force_login(a.officials[1])
+    page = client.get(url("contract_detail", a.contract.pk)).content.decode()
+    assert "Claim afgewezen" in page and "Ingediend → Afgewezen" in page and "Geen loonstrook" in page
+    client.force_login(a.investee)
+    page = client.get(url("contract_detail", a.contract.pk)).content.decode()
+    assert "Claim afgewezen" not in page
