@@ -429,3 +429,23 @@ def test_contract_history_shows_claim_events_to_officials_only(client, outcomes)
     client.force_login(a.investee)
     page = client.get(url("contract_detail", a.contract.pk)).content.decode()
     assert "Claim afgewezen" not in page
+
+
+def test_api_claim_with_evidence_file_and_refusal_reason(outcomes):
+    a, _ = outcomes
+    api = api_for(a.investee)
+    body = {
+        "contract": "RF-HLM",
+        "participant": "HLM-2026-0002",
+        "definition": "uitstroom-werk",
+        "milestone": "12m",
+        "achieved_on": "2026-09-01",
+    }
+    refused = api.post(url("api-outcome-claim-list"), body, format="json")
+    assert refused.status_code == 400
+    assert "vraagt eerst mijlpaal start" in json.dumps(refused.json(), ensure_ascii=False)
+    body["milestone"] = "start"
+    body["evidence"] = SimpleUploadedFile("loonstrook.pdf", b"%PDF-1.4\n%%EOF\n")
+    response = api.post(url("api-outcome-claim-list"), body, format="multipart")
+    assert response.status_code == 201
+    assert Claim.objects.get(pk=response.json()["id"]).evidence.name.endswith(".pdf")
