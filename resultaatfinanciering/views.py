@@ -11,6 +11,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -36,6 +37,8 @@ from .forms import (
     WithdrawForm,
 )
 from .models import ClaimState, ContractStatus, ProposalState
+
+CLAIMS_PER_PAGE = 50
 
 
 def _contract(request, pk: int):
@@ -232,11 +235,12 @@ def contract_detail(request, pk: int):
     )
     if state in ClaimState.values:
         claims = claims.filter(state=state)
+    claims_page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "contract": contract,
         "definitions": contract.definitions.prefetch_related("milestones__prerequisite"),
         "participants": contract.participants.all(),
-        "claims": claims,
+        "claims": claims_page,
         "states": ClaimState.choices,
         "state": state,
         "proposals": contract.proposals.prefetch_related("approvals").select_related("prepared_by"),

@@ -449,3 +449,31 @@ def test_api_claim_with_evidence_file_and_refusal_reason(outcomes):
     response = api.post(url("api-outcome-claim-list"), body, format="multipart")
     assert response.status_code == 201
     assert Claim.objects.get(pk=response.json()["id"]).evidence.name.endswith(".pdf")
+
+
+def test_claims_are_paged_and_filtered_by_state(client, world):
+    from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+    side = make_outcome_contract(world.a, tag="PAGE", budget_cap=D("1000000.00"))
+    for n in range(4, 56):
+        participant = services.participant_add(
+            actor=side.officials[0],
+            contract=side.contract,
+            reference=f"PAGE-2026-{n:04d}",
+            household_type="single",
+            benefit_started_on=datetime.date(2025, 1, 1),
+        )
+        services.claim_submit(
+            actor=side.investee,
+            contract=side.contract,
+            participant=participant,
+            milestone=side.start,
+            achieved_on=SEP,
+        )
+    client.force_login(side.officials[0])
+    first = client.get(url("contract_detail", side.contract.pk)).content.decode()
+    assert "Pagina 1 van 2" in first and first.count("Verifiëren PAGE-2026-") == 50
+    second = client.get(url("contract_detail", side.contract.pk), {"page": 2}).content.decode()
+    assert second.count("Verifiëren PAGE-2026-") == 2
+    none = client.get(url("contract_detail", side.contract.pk), {"state": "paid"}).content.decode()
+    assert "Nog geen claims." in none
