@@ -332,6 +332,17 @@ def verification_upload(request, pk: int):
 
 
 @login_required
+def participants_upload(request, pk: int):
+    contract = _official_contract(request, pk)
+    return _upload(
+        request,
+        contract,
+        lambda f: imports.participants_import(actor=request.user, contract=contract, uploaded=f),
+        imports.PARTICIPANT_COLUMNS,
+    )
+
+
+@login_required
 @require_POST
 def claim_decide(request, pk: int):
     claim = fund_selectors.get_scoped_or_404(selectors.claims_for(request.user), pk=pk)

@@ -105,3 +105,28 @@ def test_only_officials_of_the_payer_set_up_contracts(client, world, outcomes):
         {**CONTRACT, "payer": world.a.government.pk, "provider": world.b.enterprise.pk},
     )
     assert response.status_code == 200 and not OutcomeContract.objects.filter(reference="RF-NIEUW").exists()
+
+
+def test_participants_upload_all_or_nothing(client, outcomes):
+    from django.core.files.uploadedfile import SimpleUploadedFile as File
+
+    a, _ = outcomes
+    client.force_login(a.officials[0])
+    bad = (
+        "referentie;leefvorm;uitkering_gestart_op\n"
+        "HLM-2026-0100;alleenstaande;2025-02-01\n"
+        "111222333;alleenstaande;2025-02-01\n"
+        "HLM-2026-0001;gehuwden;01-02-2025\n"
+        "HLM-2026-0101;weduwe;2025-02-01\n"
+    )
+    page = client.post(url("participants_upload", a.contract.pk), {"file": File("p.csv", bad.encode())})
+    text = page.content.decode()
+    assert "Regel 3: Dit veld lijkt een burgerservicenummer" in text
+    assert "Regel 4: " in text and "Regel 5: kolom leefvorm" in text and "Regel 2:" not in text
+    assert Participant.objects.filter(contract=a.contract).count() == 3
+    good = "referentie;leefvorm;uitkering_gestart_op\nHLM-2026-0100;alleenstaande ouder;01-02-2025\n"
+    response = client.post(url("participants_upload", a.contract.pk), {"file": File("p.csv", good.encode())})
+    assert response.status_code == 302
+    assert Participant.objects.get(reference="HLM-2026-0100").household_type == "single_parent"
+    client.force_login(a.investee)
+    assert client.get(url("participants_upload", a.contract.pk)).status_code == 403
