@@ -207,14 +207,33 @@ def savings_report(*, contracts: QuerySet[OutcomeContract]) -> SavingsReport:
 # --------------------------------------------------------------------------------------------------
 
 
-def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date]) -> dict:
-    """Outcome contracts the fund pre-finances, for the investor report of one period (start, end).
+def quarter_bounds(label: str) -> tuple[datetime.date, datetime.date]:
+    """'2026-Q3' → (2026-07-01, 2026-09-30)."""
+    try:
+        year_text, quarter_text = label.upper().split("-Q")
+        year, quarter = int(year_text), int(quarter_text)
+        if not 1 <= quarter <= 4:
+            raise ValueError(label)
+    except ValueError:
+        raise ValueError(
+            f"period must be (start, end) dates or a quarter like '2026-Q3', got {label!r}"
+        ) from None
+    start = datetime.date(year, 3 * quarter - 2, 1)
+    end = datetime.date(
+        year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1
+    ) - datetime.timedelta(days=1)
+    return start, end
+
+
+def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date] | str) -> dict:
+    """Outcome contracts the fund pre-finances, for the investor report of one period: (start, end) dates
+    or a calendar quarter such as "2026-Q3".
 
     Returns counts and EUR Decimals: contracts (active in the period), results verified in the period
     (by achievement date), amount verified and amount paid in the period (by payment date), payments
     still to be received (approved, not yet paid) and the estimated net municipal saving of the results.
     """
-    start, end = period
+    start, end = quarter_bounds(period) if isinstance(period, str) else period
     contracts = OutcomeContract.objects.filter(fund=fund, starts_on__lte=end, ends_on__gte=start)
     claims = Claim.objects.filter(contract__in=contracts, achieved_on__range=(start, end))
     accepted = claims.filter(state__in=ACCEPTED_STATES)

@@ -368,6 +368,15 @@ def test_outcomes_summary_for_the_investor_report(outcomes):
     assert summary["amount_paid"] == D("4345.14") and summary["amount_receivable"] == D("0.00")
 
 
+def test_quarter_bounds():
+    from resultaatfinanciering.selectors import quarter_bounds
+
+    assert quarter_bounds("2026-Q4") == (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+    assert quarter_bounds("2026-q1") == (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    with pytest.raises(ValueError, match="quarter like"):
+        quarter_bounds("2026-Q5")
+
+
 def test_nav_and_dashboard_panel(client, world, outcomes):
     a, _ = outcomes
     client.force_login(a.officials[0])
