@@ -55,6 +55,7 @@ class ClaimCreateSerializer(serializers.Serializer):
     milestone = serializers.CharField(max_length=40)
     achieved_on = serializers.DateField()
     evidence_note = serializers.CharField(required=False, allow_blank=True, default="", validators=[_no_bsn])
+    evidence = serializers.FileField(required=False, help_text="Bewijsstuk (multipart/form-data)")
 
 
 class ClaimViewSet(
@@ -102,6 +103,7 @@ class ClaimViewSet(
             milestone=milestones.get(),
             achieved_on=data["achieved_on"],
             evidence_note=data["evidence_note"],
+            evidence=data.get("evidence"),
         )
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 

@@ -55,3 +55,151 @@ class PaidForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reden"), validators=[validate_no_bsn])
+
+
+class ContractForm(forms.Form):
+    """A new (draft) outcome contract; choices are limited to what the official may see."""
+
+    reference = forms.CharField(label=_("Kenmerk"), max_length=35, validators=[validate_no_bsn])
+    payer = forms.ModelChoiceField(label=_("Betalende gemeente"), queryset=None)
+    provider = forms.ModelChoiceField(label=_("Aanbieder (impactonderneming)"), queryset=None)
+    fund = forms.ModelChoiceField(label=_("Voorfinancierend fonds"), queryset=None, required=False)
+    portfolio_reference = forms.CharField(
+        label=_("Kenmerk financieringscontract van het fonds"),
+        max_length=35,
+        required=False,
+        help_text=_("Alleen als het fonds voorfinanciert: het betalingskenmerk van de lening."),
+    )
+    starts_on = forms.DateField(label=_("Begindatum"), widget=DateInput())
+    ends_on = forms.DateField(label=_("Einddatum"), widget=DateInput())
+    target_group = forms.CharField(
+        label=_("Doelgroep"), widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_no_bsn]
+    )
+    budget_cap = forms.DecimalField(
+        label=_("Budgetplafond (€)"), max_digits=14, decimal_places=2, min_value=0
+    )
+    participant_cap = forms.DecimalField(
+        label=_("Plafond per deelnemer (€)"), max_digits=14, decimal_places=2, min_value=0
+    )
+    claim_window_days = forms.IntegerField(
+        label=_("Claimtermijn (dagen na behalen)"), min_value=1, max_value=3650
+    )
+    proposal_frequency = forms.ChoiceField(label=_("Betaalvoorstel"), choices=())
+
+    def __init__(self, *args, payers, providers, funds, **kwargs):
+        from .models import ProposalFrequency
+
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].queryset = payers
+        self.fields["provider"].queryset = providers
+        self.fields["fund"].queryset = funds
+        self.fields["proposal_frequency"].choices = ProposalFrequency.choices
+
+
+class DefinitionForm(forms.Form):
+    """An outcome definition with its milestones, one per line: code;naam;aandeel (in order)."""
+
+    code = forms.SlugField(label=_("Code"), max_length=40)
+    name = forms.CharField(label=_("Naam"), max_length=200)
+    evidence_required = forms.CharField(
+        label=_("Vereist bewijs"), widget=forms.Textarea(attrs={"rows": 2}), validators=[validate_no_bsn]
+    )
+    pricing_model = forms.ChoiceField(label=_("Prijsmodel"), choices=())
+    months = forms.IntegerField(label=_("Maanden besparing"), min_value=1, max_value=120, required=False)
+    benefit_reduction = forms.DecimalField(
+        label=_("Deel van de uitkering dat stopt (0–1)"), max_digits=5, decimal_places=4, required=False
+    )
+    execution_cost_per_year = forms.DecimalField(
+        label=_("Uitvoeringskosten per jaar (€)"), max_digits=14, decimal_places=2, required=False
+    )
+    deadweight = forms.DecimalField(
+        label=_("Deadweight (0–1)"), max_digits=5, decimal_places=4, required=False
+    )
+    displacement = forms.DecimalField(
+        label=_("Verdringing (0–1)"), max_digits=5, decimal_places=4, required=False
+    )
+    savings_share = forms.DecimalField(
+        label=_("Aandeel van de besparing voor de aanbieder (0–1)"),
+        max_digits=5,
+        decimal_places=4,
+        required=False,
+    )
+    fixed_price = forms.DecimalField(
+        label=_("Vaste prijs per resultaat (€)"), max_digits=14, decimal_places=2, required=False
+    )
+    milestones = forms.CharField(
+        label=_("Mijlpalen"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Eén per regel, in volgorde: code;naam;aandeel — bijv. start;Start werk;0,30"),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import PricingModel
+
+        super().__init__(*args, **kwargs)
+        self.fields["pricing_model"].choices = PricingModel.choices
+
+    def clean_milestones(self):
+        from decimal import Decimal, InvalidOperation
+
+        rows = []
+        for number, line in enumerate(self.cleaned_data["milestones"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in line.split(";")]
+            if len(parts) != 3:
+                raise forms.ValidationError(
+                    _("Regel %(n)s: schrijf code;naam;aandeel (drie delen, gescheiden door ;).")
+                    % {"n": number}
+                )
+            try:
+                share = Decimal(parts[2].replace(",", "."))
+            except InvalidOperation:
+                raise forms.ValidationError(
+                    _("Regel %(n)s: aandeel '%(value)s' is geen getal.") % {"n": number, "value": parts[2]}
+                ) from None
+            rows.append({"code": parts[0], "name": parts[1], "share": share})
+        if not rows:
+            raise forms.ValidationError(_("Geef ten minste één mijlpaal."))
+        return rows
+
+    def service_kwargs(self) -> dict:
+        data = dict(self.cleaned_data)
+        if data["pricing_model"] == "rate_card":
+            for name in (
+                "months",
+                "benefit_reduction",
+                "execution_cost_per_year",
+                "deadweight",
+                "displacement",
+            ):
+                data[name] = None
+            data["savings_share"] = None
+        else:
+            data["fixed_price"] = None
+        return data
+
+
+class ParticipantForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Deelnemersreferentie"),
+        max_length=40,
+        validators=[validate_no_bsn],
+        help_text=_("De pseudonieme referentie van de gemeente, bijv. HLM-2026-0042. Nooit een BSN."),
+    )
+    household_type = forms.ChoiceField(label=_("Leefvorm"), choices=())
+    benefit_started_on = forms.DateField(label=_("Uitkering gestart op"), widget=DateInput())
+
+    def __init__(self, *args, **kwargs):
+        from .models import HouseholdType
+
+        super().__init__(*args, **kwargs)
+        self.fields["household_type"].choices = HouseholdType.choices
+
+
+class ActivateForm(forms.Form):
+    signed_document = forms.FileField(label=_("Getekend contract (PDF)"))
+
+
+class EndForm(forms.Form):
+    reason = forms.CharField(label=_("Reden"), validators=[validate_no_bsn])

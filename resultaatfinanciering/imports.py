@@ -216,3 +216,58 @@ def verification_import(*, actor: User, contract: OutcomeContract, uploaded) -> 
                 _("Niets verwerkt: %(n)s regel(s) afgekeurd.") % {"n": len(errors)}, rows=errors
             )
     return UploadResult(count=len(rows))
+
+
+PARTICIPANT_COLUMNS = ["referentie", "leefvorm", "uitkering_gestart_op"]
+HOUSEHOLDS = {
+    "alleenstaande": "single",
+    "single": "single",
+    "alleenstaande ouder": "single_parent",
+    "single_parent": "single_parent",
+    "gehuwd": "couple",
+    "gehuwden": "couple",
+    "samenwonend": "couple",
+    "samenwonenden": "couple",
+    "gehuwden / samenwonenden": "couple",
+    "couple": "couple",
+}
+
+
+def participants_import(*, actor: User, contract: OutcomeContract, uploaded) -> UploadResult:
+    """The municipality's list of participants (pseudonymous references), all-or-nothing."""
+    rows = read_table(uploaded, columns=PARTICIPANT_COLUMNS)
+    errors: list[str] = []
+    with transaction.atomic():
+        for number, values in rows:
+            try:
+                household = HOUSEHOLDS.get(values["leefvorm"].lower())
+                if household is None:
+                    raise ValidationError(
+                        _(
+                            "kolom leefvorm: '%(value)s' is geen alleenstaande, alleenstaande ouder of "
+                            "gehuwden"
+                        )
+                        % {"value": values["leefvorm"]}
+                    )
+                try:
+                    started = _parse_date(values["uitkering_gestart_op"])
+                except ValueError:
+                    raise ValidationError(
+                        _("kolom uitkering_gestart_op: '%(value)s' is geen datum (jjjj-mm-dd of dd-mm-jjjj)")
+                        % {"value": values["uitkering_gestart_op"]}
+                    ) from None
+                with transaction.atomic():
+                    services.participant_add(
+                        actor=actor,
+                        contract=contract,
+                        reference=values["referentie"],
+                        household_type=household,
+                        benefit_started_on=started,
+                    )
+            except (ValidationError, ServiceError) as exc:
+                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
+        if errors:
+            raise UploadError(
+                _("Niets ingelezen: %(n)s regel(s) afgekeurd.") % {"n": len(errors)}, rows=errors
+            )
+    return UploadResult(count=len(rows))

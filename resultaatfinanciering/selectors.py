@@ -207,14 +207,33 @@ def savings_report(*, contracts: QuerySet[OutcomeContract]) -> SavingsReport:
 # --------------------------------------------------------------------------------------------------
 
 
-def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date]) -> dict:
-    """Outcome contracts the fund pre-finances, for the investor report of one period (start, end).
+def quarter_bounds(label: str) -> tuple[datetime.date, datetime.date]:
+    """'2026-Q3' → (2026-07-01, 2026-09-30)."""
+    try:
+        year_text, quarter_text = label.upper().split("-Q")
+        year, quarter = int(year_text), int(quarter_text)
+        if not 1 <= quarter <= 4:
+            raise ValueError(label)
+    except ValueError:
+        raise ValueError(
+            f"period must be (start, end) dates or a quarter like '2026-Q3', got {label!r}"
+        ) from None
+    start = datetime.date(year, 3 * quarter - 2, 1)
+    end = datetime.date(
+        year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1
+    ) - datetime.timedelta(days=1)
+    return start, end
+
+
+def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date] | str) -> dict:
+    """Outcome contracts the fund pre-finances, for the investor report of one period: (start, end) dates
+    or a calendar quarter such as "2026-Q3".
 
     Returns counts and EUR Decimals: contracts (active in the period), results verified in the period
     (by achievement date), amount verified and amount paid in the period (by payment date), payments
     still to be received (approved, not yet paid) and the estimated net municipal saving of the results.
     """
-    start, end = period
+    start, end = quarter_bounds(period) if isinstance(period, str) else period
     contracts = OutcomeContract.objects.filter(fund=fund, starts_on__lte=end, ends_on__gte=start)
     claims = Claim.objects.filter(contract__in=contracts, achieved_on__range=(start, end))
     accepted = claims.filter(state__in=ACCEPTED_STATES)
@@ -251,3 +270,25 @@ def outcomes_summary(*, fund: Fund, period: tuple[datetime.date, datetime.date])
             for c in contracts.select_related("payer", "provider__organisation").order_by("reference")
         ],
     }
+
+
+def contract_history(*, contract: OutcomeContract, limit: int = 200):
+    """The audit trail of a contract and of its participants, claims and proposals, newest first.
+    Callers have already fetched `contract` through `contracts_for(user)`."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import CharField
+    from django.db.models.functions import Cast
+
+    from fund.models import AuditEvent
+
+    def ids(queryset):
+        return queryset.annotate(text_pk=Cast("pk", CharField())).values("text_pk")
+
+    ct = ContentType.objects.get_for_models(OutcomeContract, Participant, Claim, PaymentProposal)
+    q = Q(content_type=ct[OutcomeContract], object_id=str(contract.pk))
+    q |= Q(content_type=ct[Participant], object_id__in=ids(Participant.objects.filter(contract=contract)))
+    q |= Q(content_type=ct[Claim], object_id__in=ids(Claim.objects.filter(contract=contract)))
+    q |= Q(
+        content_type=ct[PaymentProposal], object_id__in=ids(PaymentProposal.objects.filter(contract=contract))
+    )
+    return AuditEvent.objects.filter(q).select_related("actor").order_by("-created_at", "-pk")[:limit]

@@ -6,7 +6,13 @@ app_name = "resultaatfinanciering"
 
 urlpatterns = [
     path("", views.contract_list, name="contract_list"),
+    path("contracts/new/", views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/definitions/new/", views.definition_add, name="definition_add"),
+    path("contracts/<int:pk>/participants/new/", views.participant_add, name="participant_add"),
+    path("contracts/<int:pk>/participants/upload/", views.participants_upload, name="participants_upload"),
+    path("contracts/<int:pk>/activate/", views.contract_activate, name="contract_activate"),
+    path("contracts/<int:pk>/end/", views.contract_end, name="contract_end"),
     path("contracts/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
     path("contracts/<int:pk>/claims/upload/", views.claims_upload, name="claims_upload"),
     path("contracts/<int:pk>/verification/upload/", views.verification_upload, name="verification_upload"),

@@ -11,6 +11,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,8 +23,22 @@ from fund.exceptions import ServiceError
 from fund.models import Organisation
 
 from . import exports, imports, selectors, services
-from .forms import ClaimForm, DecisionForm, PaidForm, ProposalForm, UploadForm, WithdrawForm
-from .models import ClaimState, ProposalState
+from .forms import (
+    ActivateForm,
+    ClaimForm,
+    ContractForm,
+    DecisionForm,
+    DefinitionForm,
+    EndForm,
+    PaidForm,
+    ParticipantForm,
+    ProposalForm,
+    UploadForm,
+    WithdrawForm,
+)
+from .models import ClaimState, ContractStatus, ProposalState
+
+CLAIMS_PER_PAGE = 50
 
 
 def _contract(request, pk: int):
@@ -50,10 +65,161 @@ def contract_list(request):
     municipalities = Organisation.objects.filter(
         pk__in=fund_selectors.official_organisation_ids(request.user), municipality_government__isnull=False
     )
-    context = {"contracts": contracts, "municipalities": municipalities}
+    context = {
+        "contracts": contracts,
+        "municipalities": municipalities,
+        "can_create": municipalities.exists() or fund_selectors.is_administrator(request.user),
+    }
     if fund_selectors.official_organisation_ids(request.user):
         context["pending"] = selectors.pending_for_official(request.user)
     return render(request, "resultaatfinanciering/contract_list.html", context)
+
+
+def _apply_errors(form, exc: Exception, *, rename: dict | None = None) -> None:
+    """A service's refusal onto the form: field errors on their field, anything else on top."""
+    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            field = (rename or {}).get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, _error_text(exc))
+
+
+def _form_page(request, *, contract, form, title: str, submit_label: str):
+    return render(
+        request,
+        "resultaatfinanciering/form_page.html",
+        {"contract": contract, "form": form, "title": title, "submit_label": submit_label},
+    )
+
+
+@login_required
+def contract_create(request):
+    user = request.user
+    payers = Organisation.objects.filter(municipality_government__isnull=False)
+    if not fund_selectors.is_administrator(user):
+        payers = payers.filter(pk__in=fund_selectors.official_organisation_ids(user))
+    if not payers.exists():
+        raise PermissionDenied
+    form = ContractForm(
+        request.POST or None,
+        payers=payers,
+        providers=fund_selectors.enterprises_for(user),
+        funds=fund_selectors.funds_for(user),
+    )
+    if request.method == "POST" and form.is_valid():
+        from portfolio.models import Contract as PortfolioContract
+
+        data = dict(form.cleaned_data)
+        reference = data.pop("portfolio_reference")
+        data["portfolio_contract"] = None
+        if reference:
+            data["portfolio_contract"] = PortfolioContract.objects.filter(
+                fund=data["fund"], enterprise=data["provider"], reference=reference
+            ).first()
+            if data["portfolio_contract"] is None:
+                form.add_error(
+                    "portfolio_reference",
+                    _("Geen financieringscontract met dit kenmerk bij dit fonds en deze onderneming."),
+                )
+        if not form.errors:
+            try:
+                contract = services.contract_create(actor=user, **data)
+            except (ValidationError, ServiceError) as exc:
+                _apply_errors(form, exc, rename={"portfolio_contract": "portfolio_reference"})
+            else:
+                messages.success(
+                    request, _("Concept-contract %(ref)s is vastgelegd.") % {"ref": contract.reference}
+                )
+                return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+    return _form_page(
+        request, contract=None, form=form, title=_("Nieuw resultaatcontract"), submit_label=_("Opslaan")
+    )
+
+
+def _official_contract(request, pk: int):
+    contract = _contract(request, pk)
+    if not (
+        selectors.is_official_of(request.user, contract) or fund_selectors.is_administrator(request.user)
+    ):
+        raise PermissionDenied
+    return contract
+
+
+@login_required
+def definition_add(request, pk: int):
+    contract = _official_contract(request, pk)
+    form = DefinitionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.definition_add(actor=request.user, contract=contract, **form.service_kwargs())
+        except (ValidationError, ServiceError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Resultaat en mijlpalen vastgelegd."))
+            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+    return _form_page(
+        request, contract=contract, form=form, title=_("Resultaat toevoegen"), submit_label=_("Opslaan")
+    )
+
+
+@login_required
+def participant_add(request, pk: int):
+    contract = _official_contract(request, pk)
+    form = ParticipantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            participant = services.participant_add(actor=request.user, contract=contract, **form.cleaned_data)
+        except (ValidationError, ServiceError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Deelnemer %(ref)s toegevoegd.") % {"ref": participant.reference})
+            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+    return _form_page(
+        request, contract=contract, form=form, title=_("Deelnemer toevoegen"), submit_label=_("Toevoegen")
+    )
+
+
+@login_required
+def contract_activate(request, pk: int):
+    contract = _official_contract(request, pk)
+    form = ActivateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_change_status(
+                actor=request.user,
+                contract=contract,
+                to_status=ContractStatus.ACTIVE,
+                signed_document=form.cleaned_data["signed_document"],
+                reason=_("Getekend contract geüpload"),
+            )
+        except (ValidationError, ServiceError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Het contract is lopend; de aanbieder kan resultaten claimen."))
+            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+    return _form_page(
+        request, contract=contract, form=form, title=_("Contract activeren"), submit_label=_("Activeren")
+    )
+
+
+@login_required
+def contract_end(request, pk: int):
+    contract = _official_contract(request, pk)
+    form = EndForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.contract_change_status(
+                actor=request.user, contract=contract, to_status=ContractStatus.ENDED, **form.cleaned_data
+            )
+        except (ValidationError, ServiceError) as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Het contract is beëindigd."))
+            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+    return _form_page(
+        request, contract=contract, form=form, title=_("Contract beëindigen"), submit_label=_("Beëindigen")
+    )
 
 
 @login_required
@@ -69,11 +235,12 @@ def contract_detail(request, pk: int):
     )
     if state in ClaimState.values:
         claims = claims.filter(state=state)
+    claims_page = Paginator(claims, CLAIMS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "contract": contract,
         "definitions": contract.definitions.prefetch_related("milestones__prerequisite"),
         "participants": contract.participants.all(),
-        "claims": claims,
+        "claims": claims_page,
         "states": ClaimState.choices,
         "state": state,
         "proposals": contract.proposals.prefetch_related("approvals").select_related("prepared_by"),
@@ -86,7 +253,7 @@ def contract_detail(request, pk: int):
         "decision_form": DecisionForm(),
     }
     if is_official or fund_selectors.is_administrator(user):
-        context["history"] = fund_selectors.audit_events_for(user=user, obj=contract)
+        context["history"] = selectors.contract_history(contract=contract)
     return render(request, "resultaatfinanciering/contract_detail.html", context)
 
 
@@ -107,14 +274,8 @@ def claim_create(request, pk: int):
                 evidence=form.cleaned_data["evidence"],
                 evidence_note=form.cleaned_data["evidence_note"],
             )
-        except ValidationError as exc:
-            if hasattr(exc, "error_dict"):
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                form.add_error(None, exc)
-        except ServiceError as exc:
-            form.add_error(None, str(exc))
+        except (ValidationError, ServiceError) as exc:
+            _apply_errors(form, exc)
         else:
             messages.success(
                 request,
@@ -167,6 +328,17 @@ def verification_upload(request, pk: int):
         contract,
         lambda f: imports.verification_import(actor=request.user, contract=contract, uploaded=f),
         imports.VERIFICATION_COLUMNS,
+    )
+
+
+@login_required
+def participants_upload(request, pk: int):
+    contract = _official_contract(request, pk)
+    return _upload(
+        request,
+        contract,
+        lambda f: imports.participants_import(actor=request.user, contract=contract, uploaded=f),
+        imports.PARTICIPANT_COLUMNS,
     )
 
 

@@ -62,7 +62,7 @@ def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, 
 
     log_in(page, official_a)
     page.goto(proposal_url)
-    expect(page.get_by_text("Goedgekeurd, betaalopdracht klaar")).to_be_visible()
+    expect(page.get_by_text("Goedgekeurd, betaalopdracht klaar", exact=True)).to_be_visible()
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Betaalopdracht (PDF)").click()
     download = download_info.value

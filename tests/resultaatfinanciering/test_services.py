@@ -426,3 +426,19 @@ def test_period_bounds():
         datetime.date(2026, 2, 1),
         datetime.date(2026, 2, 28),
     )
+
+
+def test_scheduled_task_prepares_the_last_quarter_once(outcomes):
+    from resultaatfinanciering.tasks import prepare_proposals
+
+    a, _ = outcomes
+    services.claim_verify(actor=a.officials[0], claim=submit(a, a.participants[0], a.start))
+    created = prepare_proposals.delay(as_of="2026-11-23").get()
+    assert len(created) == 1
+    proposal = a.contract.proposals.get()
+    assert (proposal.period_start, proposal.period_end) == (
+        datetime.date(2026, 7, 1),
+        datetime.date(2026, 9, 30),
+    )
+    assert proposal.prepared_by is None and proposal.total == D("2172.57")
+    assert prepare_proposals.delay(as_of="2026-11-23").get() == []

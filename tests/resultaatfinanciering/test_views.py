@@ -368,6 +368,15 @@ def test_outcomes_summary_for_the_investor_report(outcomes):
     assert summary["amount_paid"] == D("4345.14") and summary["amount_receivable"] == D("0.00")
 
 
+def test_quarter_bounds():
+    from resultaatfinanciering.selectors import quarter_bounds
+
+    assert quarter_bounds("2026-Q4") == (datetime.date(2026, 10, 1), datetime.date(2026, 12, 31))
+    assert quarter_bounds("2026-q1") == (datetime.date(2026, 1, 1), datetime.date(2026, 3, 31))
+    with pytest.raises(ValueError, match="quarter like"):
+        quarter_bounds("2026-Q5")
+
+
 def test_nav_and_dashboard_panel(client, world, outcomes):
     a, _ = outcomes
     client.force_login(a.officials[0])
@@ -411,3 +420,69 @@ def test_api_claim_create_and_list_scoped(outcomes):
     official = api_for(a.officials[0]).post(url("api-outcome-claim-list"), body, format="json")
     assert official.status_code == 403
     assert APIClient().get(url("api-outcome-claim-list")).status_code in (401, 403)
+
+
+def test_contract_history_shows_claim_events_to_officials_only(client, outcomes):
+    a, _ = outcomes
+    claim = services.claim_submit(
+        actor=a.investee,
+        contract=a.contract,
+        participant=a.participants[0],
+        milestone=a.start,
+        achieved_on=SEP,
+    )
+    services.claim_reject(actor=a.officials[0], claim=claim, reason="Geen loonstrook")
+    client.force_login(a.officials[1])
+    page = client.get(url("contract_detail", a.contract.pk)).content.decode()
+    assert "Claim afgewezen" in page and "Ingediend → Afgewezen" in page and "Geen loonstrook" in page
+    client.force_login(a.investee)
+    page = client.get(url("contract_detail", a.contract.pk)).content.decode()
+    assert "Claim afgewezen" not in page
+
+
+def test_api_claim_with_evidence_file_and_refusal_reason(outcomes):
+    a, _ = outcomes
+    api = api_for(a.investee)
+    body = {
+        "contract": "RF-HLM",
+        "participant": "HLM-2026-0002",
+        "definition": "uitstroom-werk",
+        "milestone": "12m",
+        "achieved_on": "2026-09-01",
+    }
+    refused = api.post(url("api-outcome-claim-list"), body, format="json")
+    assert refused.status_code == 400
+    assert "vraagt eerst mijlpaal start" in json.dumps(refused.json(), ensure_ascii=False)
+    body["milestone"] = "start"
+    body["evidence"] = SimpleUploadedFile("loonstrook.pdf", b"%PDF-1.4\n%%EOF\n")
+    response = api.post(url("api-outcome-claim-list"), body, format="multipart")
+    assert response.status_code == 201
+    assert Claim.objects.get(pk=response.json()["id"]).evidence.name.endswith(".pdf")
+
+
+def test_claims_are_paged_and_filtered_by_state(client, world):
+    from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+    side = make_outcome_contract(world.a, tag="PAGE", budget_cap=D("1000000.00"))
+    for n in range(4, 56):
+        participant = services.participant_add(
+            actor=side.officials[0],
+            contract=side.contract,
+            reference=f"PAGE-2026-{n:04d}",
+            household_type="single",
+            benefit_started_on=datetime.date(2025, 1, 1),
+        )
+        services.claim_submit(
+            actor=side.investee,
+            contract=side.contract,
+            participant=participant,
+            milestone=side.start,
+            achieved_on=SEP,
+        )
+    client.force_login(side.officials[0])
+    first = client.get(url("contract_detail", side.contract.pk)).content.decode()
+    assert "Pagina 1 van 2" in first and first.count("Verifiëren PAGE-2026-") == 50
+    second = client.get(url("contract_detail", side.contract.pk), {"page": 2}).content.decode()
+    assert second.count("Verifiëren PAGE-2026-") == 2
+    none = client.get(url("contract_detail", side.contract.pk), {"state": "paid"}).content.decode()
+    assert "Nog geen claims." in none
