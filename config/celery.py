@@ -24,6 +24,12 @@ app.conf.beat_schedule = {
         "task": "portfolio.book_provisions",
         "schedule": crontab(hour=3, minute=0, day_of_month=1),
     },
+    # Outcome payments: a proposal per active contract over its last closed month or quarter (idempotent);
+    # two officials of the paying municipality still have to approve each one.
+    "outcome-proposals-monthly": {
+        "task": "resultaatfinanciering.prepare_proposals",
+        "schedule": crontab(hour=4, minute=0, day_of_month=1),
+    },
     # Impact reports: reminders before and on the due date, overdue flags to the fund manager (idempotent).
     "impact-report-reminders-daily": {
         "task": "impactmeasurement.report_reminders",

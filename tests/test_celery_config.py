@@ -27,3 +27,18 @@ def test_tasks_run_in_process_without_a_broker():
 
 def test_tasks_are_queued_when_a_broker_is_configured():
     assert _eager("redis://127.0.0.1:6379/0") == "False"
+
+
+def test_every_beat_job_names_a_registered_task():
+    """A typo in the beat schedule would fail silently at night: each entry must name a real task."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
+    assert {
+        "portfolio.accrue_interest",
+        "portfolio.book_provisions",
+        "portfolio.book_penalty_interest",
+        "resultaatfinanciering.prepare_proposals",
+    } <= scheduled
