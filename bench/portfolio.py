@@ -406,19 +406,23 @@ def overview_once(fund, as_of) -> dict:
 
 
 def overview_page(fund, as_of) -> dict:
-    """What the overview page runs: `selectors.portfolio_overview` (arrears once, PAR, NAV, contract list with
-    arrears, totals by municipality and theme) — plus the 1110 balance for the comparison."""
+    """What the overview page runs: `selectors.portfolio_overview` (arrears once, PAR, NAV, totals by
+    municipality and theme) and its first page of 50 contracts — plus the 1110 balance for the comparison."""
+    from django.core.paginator import Paginator
+
     from portfolio import selectors
     from portfolio.models import Contract
 
     page = selectors.portfolio_overview(fund=fund, contracts=Contract.objects.filter(fund=fund), as_of=as_of)
+    shown = selectors.with_arrears(Paginator(page["contracts"], 50).get_page(1).object_list, page["arrears"])
+    assert len(shown) == 50
     return {
         "outstanding": page["outstanding"],
         "interest_receivable": selectors.account_balances(fund=fund, as_of=as_of)["1110"],
         "par30": (page["par30"] / 100).quantize(Decimal("0.0001")),
         "par90": (page["par90"] / 100).quantize(Decimal("0.0001")),
         "nav": page["nav"],
-        "days_past_due": {c.pk: c.days_past_due for c in page["contracts"] if c.days_past_due is not None},
+        "days_past_due": {pk: r["days_past_due"] for pk, r in page["arrears"].items()},
     }
 
 

@@ -249,33 +249,28 @@ def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
 def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: datetime.date) -> dict:
     """The overview page's figures: arrears computed once, PAR and NAV from it, totals by municipality/theme.
 
-    `contracts` is the caller's scoped queryset (e.g. `contracts_for(user).filter(fund=fund)`).
+    `contracts` is the caller's scoped queryset (e.g. `contracts_for(user).filter(fund=fund)`); it comes back
+    ordered and unevaluated, so a page can show one page of it (`with_arrears` adds each one's figures).
+    The totals come from two flat queries, not from model instances.
     """
     from django.utils.translation import gettext as _
 
     rows = arrears(fund=fund, as_of=as_of)
-    contract_list = list(
-        contracts.select_related("enterprise__organisation__municipality")
-        .prefetch_related("enterprise__themes")
-        .order_by("reference")
-    )
+    owed = {pk: info["outstanding"] for pk, info in rows.items() if info["outstanding"]}
     by_municipality: dict[str, Decimal] = {}
+    for pk, name in contracts.filter(pk__in=owed).values_list(
+        "pk", "enterprise__organisation__municipality__name"
+    ):
+        key = name or _("onbekend")
+        by_municipality[key] = by_municipality.get(key, Decimal("0.00")) + owed[pk]
     by_theme: dict[str, Decimal] = {}
-    for contract in contract_list:
-        info = rows.get(contract.pk, {})
-        contract.outstanding = info.get("outstanding")
-        contract.days_past_due = info.get("days_past_due")
-        contract.bucket = info.get("bucket")
-        if contract.outstanding:
-            municipality = contract.enterprise.organisation.municipality
-            key = municipality.name if municipality else _("onbekend")
-            by_municipality[key] = by_municipality.get(key, Decimal("0.00")) + contract.outstanding
-            for theme in contract.enterprise.themes.all() or [None]:
-                name = theme.name if theme else _("geen thema")
-                by_theme[name] = by_theme.get(name, Decimal("0.00")) + contract.outstanding
+    for pk, name in contracts.filter(pk__in=owed).values_list("pk", "enterprise__themes__name"):
+        key = name or _("geen thema")
+        by_theme[key] = by_theme.get(key, Decimal("0.00")) + owed[pk]
     return {
         "as_of": as_of,
-        "contracts": contract_list,
+        "arrears": rows,
+        "contracts": contracts.select_related("enterprise__organisation__municipality").order_by("reference"),
         "outstanding": sum((r["outstanding"] for r in rows.values()), Decimal("0.00")),
         "par30": par_from_arrears(rows, days=30) * 100,
         "par90": par_from_arrears(rows, days=90) * 100,
@@ -283,6 +278,18 @@ def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: date
         "by_municipality": by_municipality,
         "by_theme": by_theme,
     }
+
+
+def with_arrears(contracts, rows: dict[int, dict]) -> list[Contract]:
+    """Set `outstanding`, `days_past_due` and `bucket` on contracts from `arrears` rows (None: inactive)."""
+    result = []
+    for contract in contracts:
+        info = rows.get(contract.pk, {})
+        contract.outstanding = info.get("outstanding")
+        contract.days_past_due = info.get("days_past_due")
+        contract.bucket = info.get("bucket")
+        result.append(contract)
+    return result
 
 
 def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Decimal]:

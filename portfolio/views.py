@@ -43,6 +43,7 @@ def portfolio_overview(request, fund_pk: int):
     if request.GET.get("format") == "xlsx":
         from .exports import overview_workbook
 
+        overview["contracts"] = selectors.with_arrears(overview["contracts"], overview["arrears"])
         response = HttpResponse(
             overview_workbook(fund=fund, overview=overview),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -51,8 +52,14 @@ def portfolio_overview(request, fund_pk: int):
             f'attachment; filename="portefeuille-{fund.code}-{as_of.isoformat()}.xlsx"'
         )
         return response
+    from django.core.paginator import Paginator
+
+    page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
+    page.object_list = selectors.with_arrears(page.object_list, overview["arrears"])
     context = overview | {
         "fund": fund,
+        "page": page,
+        "contracts": page.object_list,
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
         "charts": [
             (_("Uitstaand per gemeente"), _bars(overview["by_municipality"])),
