@@ -23,21 +23,14 @@ from decimal import Decimal
 import pandas as pd
 from django.db.models import (
     Avg,
-    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
     Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    When,
-)
-from django.db.models import (
-    Value as V,
 )
 from django.utils.translation import gettext as _
 
@@ -272,6 +265,34 @@ def _decimal(value, quantum: Decimal = FOUR) -> Decimal | None:
     return Decimal(str(value)).quantize(quantum)
 
 
+def _accepted_filter(prefix: str, *, fund: Fund, period, municipality_ids, enterprise_ids) -> Q:
+    """The conditions of `accepted_values`, for a query that reaches the values through `prefix`."""
+    q = Q(
+        **{
+            f"{prefix}is_current": True,
+            f"{prefix}number__isnull": False,
+            f"{prefix}report__status": ReportStatus.ACCEPTED,
+            f"{prefix}report__period__kpi_set__fund": fund,
+        }
+    )
+    if period is not None:
+        q &= Q(**{f"{prefix}report__period__label": period})
+    if municipality_ids is not None:
+        municipality = f"{prefix}report__period__kpi_set__enterprise__organisation__municipality_id__in"
+        q &= Q(**{municipality: municipality_ids})
+    if enterprise_ids is not None:
+        q &= Q(**{f"{prefix}report__period__kpi_set__enterprise_id__in": enterprise_ids})
+    return q
+
+
+def _aggregated_metric_ids() -> list[int]:
+    return list(
+        Metric.objects.filter(value_type__in=[t.value for t in NUMERIC_TYPES])
+        .exclude(aggregation=Aggregation.NONE)
+        .values_list("pk", flat=True)
+    )
+
+
 def accepted_values(
     *,
     fund: Fund,
@@ -280,39 +301,83 @@ def accepted_values(
     enterprise_ids=None,
 ) -> QuerySet[Value]:
     """Current versions of numeric values in accepted reports of a fund (the base of every aggregate)."""
-    qs = Value.objects.filter(
+    scope = {
+        "fund": fund,
+        "period": period,
+        "municipality_ids": municipality_ids,
+        "enterprise_ids": enterprise_ids,
+    }
+    return Value.objects.filter(_accepted_filter("", **scope), kpi__metric_id__in=_aggregated_metric_ids())
+
+
+def _targets(*, keys: list[str], scope: dict) -> dict[tuple, tuple[Decimal, int]]:
+    """{group key: (Σ year target, number of targets)} over the KPIs with an accepted value in the period.
+
+    One grouped query from the targets, joined to the values of the same year (a plain join; a correlated
+    subquery per value makes PostgreSQL plan — and JIT-compile — something many times slower).
+    """
+    prefix = "kpi__values__"
+    target_keys = [
+        "kpi__metric_id" if key == "kpi__metric_id" else prefix + key if key.startswith("report__") else key
+        for key in keys
+    ]
+    rows = (
+        KPITarget.objects.filter(
+            _accepted_filter(prefix, **scope),
+            kpi__metric_id__in=_aggregated_metric_ids(),
+            year=F("kpi__values__report__period__year"),
+        )
+        .values(*target_keys)
+        .annotate(total=Sum("value"), n=Count("pk"))
+        .order_by()
+    )
+    return {tuple(row[k] for k in target_keys): (row["total"], row["n"]) for row in rows}
+
+
+def _period_fraction(label: str) -> Decimal:
+    """The share of a year a period label covers: 2026-Q3 → 1/4, 2026-H2 → 1/2, 2026 → 1."""
+    if "-Q" in label:
+        return Decimal("0.25")
+    if "-H" in label:
+        return Decimal("0.5")
+    return Decimal("1")
+
+
+def _weighted(base: QuerySet[Value], keys: list[str], period: str | None, fund: Fund) -> dict[tuple, tuple]:
+    """{group key: (Σ value × weight, Σ weight)} for weighted-average metrics.
+
+    Two flat reads (the weighted values, then the weights of the same reports) paired in Python: a
+    correlated subquery per value is far slower on PostgreSQL at portfolio scale.
+    """
+    weight_of = dict(
+        Metric.objects.filter(aggregation=Aggregation.WEIGHTED_AVERAGE).values_list("pk", "weight_metric_id")
+    )
+    rows = list(
+        base.filter(kpi__metric_id__in=weight_of).values_list("report_id", *keys, "number").order_by()
+    )
+    if not rows:
+        return {}
+    weights_qs = Value.objects.filter(
         is_current=True,
         number__isnull=False,
         report__status=ReportStatus.ACCEPTED,
         report__period__kpi_set__fund=fund,
-        kpi__metric__value_type__in=[t.value for t in NUMERIC_TYPES],
-    ).exclude(kpi__metric__aggregation=Aggregation.NONE)
+        kpi__metric_id__in=set(weight_of.values()),
+    )
     if period is not None:
-        qs = qs.filter(report__period__label=period)
-    if municipality_ids is not None:
-        qs = qs.filter(
-            report__period__kpi_set__enterprise__organisation__municipality_id__in=municipality_ids
-        )
-    if enterprise_ids is not None:
-        qs = qs.filter(report__period__kpi_set__enterprise_id__in=enterprise_ids)
-    return qs
-
-
-def _target_expressions():
-    target = Subquery(
-        KPITarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("report__period__year")).values("value")[
-            :1
-        ],
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    # a year target spread over the periods of a year (exact fractions, no integer division in SQLite)
-    period_fraction = Case(
-        When(report__period__kpi_set__frequency="quarterly", then=V(Decimal("0.25"))),
-        When(report__period__kpi_set__frequency="half_yearly", then=V(Decimal("0.5"))),
-        default=V(Decimal("1")),
-        output_field=DecimalField(max_digits=3, decimal_places=2),
-    )
-    return target, period_fraction
+        weights_qs = weights_qs.filter(report__period__label=period)
+    weights = {
+        (r, m): n for r, m, n in weights_qs.values_list("report_id", "kpi__metric_id", "number").order_by()
+    }
+    out: dict[tuple, list] = {}
+    for report_id, *key, number in rows:
+        weight = weights.get((report_id, weight_of[key[0]]))
+        if weight is None:
+            continue
+        acc = out.setdefault(tuple(key), [Decimal(0), Decimal(0)])
+        acc[0] += Decimal(str(number)) * Decimal(str(weight))
+        acc[1] += Decimal(str(weight))
+    return {key: (total, weight) for key, (total, weight) in out.items()}
 
 
 def portfolio_impact(
@@ -338,21 +403,16 @@ def portfolio_impact(
     keys = ["kpi__metric_id", "report__period__label"]
     if GROUPS[by]:
         keys.append(GROUPS[by])
-    target, period_fraction = _target_expressions()
     decimal = DecimalField(max_digits=30, decimal_places=10)
     rows = (
-        base.annotate(t=target, fraction=period_fraction)
-        .values(*keys)
+        base.values(*keys)
         .annotate(
-            n=Count("report__period__kpi_set_id", distinct=True),
+            n=Count("pk"),  # one current value per report and KPI, one KPI per metric in a set: = enterprises
             total=Sum("number"),
             mean=Avg("number"),
             attributed=Sum(
                 ExpressionWrapper(F("number") * F("report__attribution_share"), output_field=decimal)
             ),
-            target_flow=Sum(ExpressionWrapper(F("t") * F("fraction"), output_field=decimal)),
-            target_stock=Sum("t"),
-            target_mean=Avg("t"),
             baseline_sum=Sum("kpi__baseline_value"),
             baseline_mean=Avg("kpi__baseline_value"),
             corrected=Count("pk", filter=Q(version__gt=1)),
@@ -360,49 +420,39 @@ def portfolio_impact(
         )
         .order_by()
     )
-    weighted = {}
-    weight_value = Subquery(
-        Value.objects.filter(
-            report=OuterRef("report"), kpi__metric=OuterRef("kpi__metric__weight_metric"), is_current=True
-        ).values("number")[:1],
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    weighted_rows = (
-        base.filter(kpi__metric__aggregation=Aggregation.WEIGHTED_AVERAGE)
-        .annotate(w=weight_value)
-        .filter(w__isnull=False)
-        .values(*keys)
-        .annotate(
-            wsum=Sum(ExpressionWrapper(F("number") * F("w"), output_field=decimal)),
-            wtot=Sum("w"),
-        )
-        .order_by()
-    )
-    for row in weighted_rows:
-        weighted[tuple(row[k] for k in keys)] = row
+    weighted = _weighted(base, keys, period, fund)
+    scope = {
+        "fund": fund,
+        "period": period,
+        "municipality_ids": municipality_ids,
+        "enterprise_ids": enterprise_ids,
+    }
+    targets = _targets(keys=keys, scope=scope)
     metrics = {m.pk: m for m in Metric.objects.filter(pk__in={r["kpi__metric_id"] for r in rows})}
     out = []
     for row in rows:
         metric = metrics[row["kpi__metric_id"]]
         quantum = CENT if metric.value_type == ValueType.AMOUNT else FOUR
         rule = metric.aggregation
+        target_total, target_count = targets.get(tuple(row[k] for k in keys), (None, 0))
+        target_total = Decimal(str(target_total)) if target_total is not None else None
+        target_mean = target_total / target_count if target_count else None
         if rule in ADDITIVE:
             actual = _decimal(row["total"], quantum)
             attributed = _decimal(row["attributed"], quantum)
-            target_value = row["target_flow"] if rule == Aggregation.SUM else row["target_stock"]
+            if rule == Aggregation.SUM and target_total is not None:  # a flow: the year target pro rata
+                target_value = target_total * _period_fraction(row["report__period__label"])
+            else:  # a stock: the year target itself
+                target_value = target_total
             baseline = row["baseline_sum"]
         elif rule == Aggregation.AVERAGE:
             actual, attributed = _decimal(row["mean"], quantum), None
-            target_value, baseline = row["target_mean"], row["baseline_mean"]
+            target_value, baseline = target_mean, row["baseline_mean"]
         else:  # weighted average
             w = weighted.get(tuple(row[k] for k in keys))
-            actual = (
-                _decimal(Decimal(str(w["wsum"])) / Decimal(str(w["wtot"])), quantum)
-                if w and w["wtot"]
-                else None
-            )
+            actual = _decimal(w[0] / w[1], quantum) if w and w[1] else None
             attributed = None
-            target_value, baseline = row["target_mean"], row["baseline_mean"]
+            target_value, baseline = target_mean, row["baseline_mean"]
         corrected = row["corrected"]
         out.append(
             {
