@@ -21,16 +21,10 @@ import datetime
 from decimal import Decimal
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
-    Avg,
-    Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Max,
     Q,
     QuerySet,
-    Sum,
 )
 from django.utils.translation import gettext as _
 
@@ -259,6 +253,11 @@ def attribution_for(*, period: ReportingPeriod) -> tuple[Decimal, str]:
 # --------------------------------------------------------------------------------------------------
 
 
+def _exact(value) -> Decimal:
+    """PostgreSQL returns Decimals; SQLite floats (converted through their shortest repr)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def _decimal(value, quantum: Decimal = FOUR) -> Decimal | None:
     if value is None:
         return None
@@ -310,30 +309,6 @@ def accepted_values(
     return Value.objects.filter(_accepted_filter("", **scope), kpi__metric_id__in=_aggregated_metric_ids())
 
 
-def _targets(*, keys: list[str], scope: dict) -> dict[tuple, tuple[Decimal, int]]:
-    """{group key: (Σ year target, number of targets)} over the KPIs with an accepted value in the period.
-
-    One grouped query from the targets, joined to the values of the same year (a plain join; a correlated
-    subquery per value makes PostgreSQL plan — and JIT-compile — something many times slower).
-    """
-    prefix = "kpi__values__"
-    target_keys = [
-        "kpi__metric_id" if key == "kpi__metric_id" else prefix + key if key.startswith("report__") else key
-        for key in keys
-    ]
-    rows = (
-        KPITarget.objects.filter(
-            _accepted_filter(prefix, **scope),
-            kpi__metric_id__in=_aggregated_metric_ids(),
-            year=F("kpi__values__report__period__year"),
-        )
-        .values(*target_keys)
-        .annotate(total=Sum("value"), n=Count("pk"))
-        .order_by()
-    )
-    return {tuple(row[k] for k in target_keys): (row["total"], row["n"]) for row in rows}
-
-
 def _period_fraction(label: str) -> Decimal:
     """The share of a year a period label covers: 2026-Q3 → 1/4, 2026-H2 → 1/2, 2026 → 1."""
     if "-Q" in label:
@@ -375,9 +350,77 @@ def _weighted(base: QuerySet[Value], keys: list[str], period: str | None, fund: 
         if weight is None:
             continue
         acc = out.setdefault(tuple(key), [Decimal(0), Decimal(0)])
-        acc[0] += Decimal(str(number)) * Decimal(str(weight))
-        acc[1] += Decimal(str(weight))
+        number, weight = _exact(number), _exact(weight)
+        acc[0] += number * weight
+        acc[1] += weight
     return {key: (total, weight) for key, (total, weight) in out.items()}
+
+
+def _grouped_sql(*, fund: Fund, period, by, municipality_ids, enterprise_ids) -> tuple[str, list]:
+    """One pass over the accepted current values, targets joined on (KPI, year): SQL that the ORM cannot
+    say (a LEFT JOIN on two columns). Parameters are bound, never formatted in."""
+    from fund.models import Enterprise, Municipality, Organisation
+    from fund.models import Theme as ThemeModel
+
+    from .models import KPI
+
+    tables = {
+        "v": Value._meta.db_table,
+        "k": KPI._meta.db_table,
+        "r": Report._meta.db_table,
+        "p": ReportingPeriod._meta.db_table,
+        "s": KPISet._meta.db_table,
+        "t": KPITarget._meta.db_table,
+        "e": Enterprise._meta.db_table,
+        "o": Organisation._meta.db_table,
+        "m": Municipality._meta.db_table,
+        "et": Enterprise.themes.through._meta.db_table,
+        "th": ThemeModel._meta.db_table,
+    }
+    metric_ids = _aggregated_metric_ids() or [0]
+    joins = [
+        f"JOIN {tables['k']} k ON k.id = v.kpi_id",
+        f"JOIN {tables['r']} r ON r.id = v.report_id",
+        f"JOIN {tables['p']} p ON p.id = r.period_id",
+        f"JOIN {tables['s']} s ON s.id = p.kpi_set_id",
+        f"LEFT JOIN {tables['t']} t ON t.kpi_id = v.kpi_id AND t.year = p.year",
+    ]
+    where = ["v.is_current", "v.number IS NOT NULL", "r.status = %s", "s.fund_id = %s"]
+    params: list = [ReportStatus.ACCEPTED.value, fund.pk]
+    where.append("k.metric_id IN (" + ", ".join(["%s"] * len(metric_ids)) + ")")
+    params += metric_ids
+    if period is not None:
+        where.append("p.label = %s")
+        params.append(period)
+    if enterprise_ids is not None:
+        ids = list(enterprise_ids) or [0]
+        where.append("s.enterprise_id IN (" + ", ".join(["%s"] * len(ids)) + ")")
+        params += ids
+    if by in ("municipality", "enterprise") or municipality_ids is not None:
+        joins.append(f"JOIN {tables['e']} e ON e.id = s.enterprise_id")
+        joins.append(f"JOIN {tables['o']} o ON o.id = e.organisation_id")
+    if municipality_ids is not None:
+        ids = list(municipality_ids) or [0]
+        where.append("o.municipality_id IN (" + ", ".join(["%s"] * len(ids)) + ")")
+        params += ids
+    group = "NULL"
+    if by == "theme":
+        joins.append(f"LEFT JOIN {tables['et']} et ON et.enterprise_id = s.enterprise_id")
+        joins.append(f"LEFT JOIN {tables['th']} th ON th.id = et.theme_id")
+        group = "th.name"
+    elif by == "municipality":
+        joins.append(f"LEFT JOIN {tables['m']} m ON m.id = o.municipality_id")
+        group = "m.name"
+    elif by == "enterprise":
+        group = "o.name"
+    sql = (
+        f"SELECT k.metric_id, p.label, {group} AS grp, COUNT(*), SUM(v.number), "
+        "SUM(v.number * r.attribution_share), SUM(t.value), COUNT(t.value), "
+        "SUM(k.baseline_value), COUNT(k.baseline_value), "
+        "SUM(CASE WHEN v.version > 1 THEN 1 ELSE 0 END), MAX(v.version) "
+        f"FROM {tables['v']} v " + " ".join(joins) + " WHERE " + " AND ".join(where) + " GROUP BY 1, 2, 3"
+    )
+    return sql, params
 
 
 def portfolio_impact(
@@ -403,38 +446,29 @@ def portfolio_impact(
     keys = ["kpi__metric_id", "report__period__label"]
     if GROUPS[by]:
         keys.append(GROUPS[by])
-    decimal = DecimalField(max_digits=30, decimal_places=10)
-    rows = (
-        base.values(*keys)
-        .annotate(
-            n=Count("pk"),  # one current value per report and KPI, one KPI per metric in a set: = enterprises
-            total=Sum("number"),
-            mean=Avg("number"),
-            attributed=Sum(
-                ExpressionWrapper(F("number") * F("report__attribution_share"), output_field=decimal)
-            ),
-            baseline_sum=Sum("kpi__baseline_value"),
-            baseline_mean=Avg("kpi__baseline_value"),
-            corrected=Count("pk", filter=Q(version__gt=1)),
-            max_version=Max("version"),
-        )
-        .order_by()
+    sql, params = _grouped_sql(
+        fund=fund, period=period, by=by, municipality_ids=municipality_ids, enterprise_ids=enterprise_ids
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = ["kpi__metric_id", "report__period__label", "group", "n", "total", "attributed"]
+        columns += ["target_total", "target_n", "baseline_sum", "baseline_n", "corrected", "max_version"]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:  # means from sums and counts (cheaper than AVG on numeric; exact in Decimal)
+        row["mean"] = Decimal(str(row["total"])) / row["n"] if row["n"] else None
+        baseline_n = row["baseline_n"]
+        row["baseline_mean"] = Decimal(str(row["baseline_sum"])) / baseline_n if baseline_n else None
+    if GROUPS[by]:
+        for row in rows:
+            row[GROUPS[by]] = row["group"]
     weighted = _weighted(base, keys, period, fund)
-    scope = {
-        "fund": fund,
-        "period": period,
-        "municipality_ids": municipality_ids,
-        "enterprise_ids": enterprise_ids,
-    }
-    targets = _targets(keys=keys, scope=scope)
     metrics = {m.pk: m for m in Metric.objects.filter(pk__in={r["kpi__metric_id"] for r in rows})}
     out = []
     for row in rows:
         metric = metrics[row["kpi__metric_id"]]
         quantum = CENT if metric.value_type == ValueType.AMOUNT else FOUR
         rule = metric.aggregation
-        target_total, target_count = targets.get(tuple(row[k] for k in keys), (None, 0))
+        target_total, target_count = row["target_total"], row["target_n"]
         target_total = Decimal(str(target_total)) if target_total is not None else None
         target_mean = target_total / target_count if target_count else None
         if rule in ADDITIVE:
