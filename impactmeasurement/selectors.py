@@ -318,45 +318,21 @@ def _period_fraction(label: str) -> Decimal:
     return Decimal("1")
 
 
-def _weighted(base: QuerySet[Value], keys: list[str], period: str | None, fund: Fund) -> dict[tuple, tuple]:
-    """{group key: (Σ value × weight, Σ weight)} for weighted-average metrics.
-
-    Two flat reads (the weighted values, then the weights of the same reports) paired in Python: a
-    correlated subquery per value is far slower on PostgreSQL at portfolio scale.
-    """
-    weight_of = dict(
-        Metric.objects.filter(aggregation=Aggregation.WEIGHTED_AVERAGE).values_list("pk", "weight_metric_id")
-    )
-    rows = list(
-        base.filter(kpi__metric_id__in=weight_of).values_list("report_id", *keys, "number").order_by()
-    )
-    if not rows:
-        return {}
-    weights_qs = Value.objects.filter(
-        is_current=True,
-        number__isnull=False,
-        report__status=ReportStatus.ACCEPTED,
-        report__period__kpi_set__fund=fund,
-        kpi__metric_id__in=set(weight_of.values()),
-    )
-    if period is not None:
-        weights_qs = weights_qs.filter(report__period__label=period)
-    weights = {
-        (r, m): n for r, m, n in weights_qs.values_list("report_id", "kpi__metric_id", "number").order_by()
-    }
-    out: dict[tuple, list] = {}
-    for report_id, *key, number in rows:
-        weight = weights.get((report_id, weight_of[key[0]]))
-        if weight is None:
-            continue
-        acc = out.setdefault(tuple(key), [Decimal(0), Decimal(0)])
-        number, weight = _exact(number), _exact(weight)
-        acc[0] += number * weight
-        acc[1] += weight
-    return {key: (total, weight) for key, (total, weight) in out.items()}
+def _weighted(*, scope: dict, by: str | None) -> dict[tuple, tuple[Decimal, Decimal]]:
+    """{(metric id, period, group): (Σ value × weight, Σ weight)} for weighted-average metrics (one query)."""
+    sql, params = _grouped_sql(**scope, by=by, weighted=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            (metric_id, label, group): (_exact(weighted_sum), _exact(weight_sum))
+            for metric_id, label, group, weighted_sum, weight_sum in cursor.fetchall()
+            if weight_sum is not None
+        }
 
 
-def _grouped_sql(*, fund: Fund, period, by, municipality_ids, enterprise_ids) -> tuple[str, list]:
+def _grouped_sql(
+    *, fund: Fund, period, by, municipality_ids, enterprise_ids, weighted: bool = False
+) -> tuple[str, list]:
     """One pass over the accepted current values, targets joined on (KPI, year): SQL that the ORM cannot
     say (a LEFT JOIN on two columns). Parameters are bound, never formatted in."""
     from fund.models import Enterprise, Municipality, Organisation
@@ -377,15 +353,29 @@ def _grouped_sql(*, fund: Fund, period, by, municipality_ids, enterprise_ids) ->
         "et": Enterprise.themes.through._meta.db_table,
         "th": ThemeModel._meta.db_table,
     }
-    metric_ids = _aggregated_metric_ids() or [0]
+    if weighted:
+        metric_ids = list(
+            Metric.objects.filter(aggregation=Aggregation.WEIGHTED_AVERAGE).values_list("pk", flat=True)
+        )
+    else:
+        metric_ids = _aggregated_metric_ids()
+    metric_ids = metric_ids or [0]
     joins = [
         f"JOIN {tables['k']} k ON k.id = v.kpi_id",
         f"JOIN {tables['r']} r ON r.id = v.report_id",
         f"JOIN {tables['p']} p ON p.id = r.period_id",
         f"JOIN {tables['s']} s ON s.id = p.kpi_set_id",
-        f"LEFT JOIN {tables['t']} t ON t.kpi_id = v.kpi_id AND t.year = p.year",
     ]
     where = ["v.is_current", "v.number IS NOT NULL", "r.status = %s", "s.fund_id = %s"]
+    if weighted:  # the weight: the same report's current value of the metric's weight metric
+        joins += [
+            f"JOIN {Metric._meta.db_table} mt ON mt.id = k.metric_id",
+            f"JOIN {tables['k']} wk ON wk.kpi_set_id = k.kpi_set_id AND wk.metric_id = mt.weight_metric_id",
+            f"JOIN {tables['v']} w ON w.report_id = v.report_id AND w.kpi_id = wk.id AND w.is_current",
+        ]
+        where.append("w.number IS NOT NULL")
+    else:
+        joins.append(f"LEFT JOIN {tables['t']} t ON t.kpi_id = v.kpi_id AND t.year = p.year")
     params: list = [ReportStatus.ACCEPTED.value, fund.pk]
     where.append("k.metric_id IN (" + ", ".join(["%s"] * len(metric_ids)) + ")")
     params += metric_ids
@@ -413,12 +403,17 @@ def _grouped_sql(*, fund: Fund, period, by, municipality_ids, enterprise_ids) ->
         group = "m.name"
     elif by == "enterprise":
         group = "o.name"
+    tail = f"FROM {tables['v']} v " + " ".join(joins) + " WHERE " + " AND ".join(where) + " GROUP BY 1, 2, 3"
+    if weighted:
+        return (
+            f"SELECT k.metric_id, p.label, {group} AS grp, SUM(v.number * w.number), SUM(w.number) " + tail,
+            params,
+        )
     sql = (
         f"SELECT k.metric_id, p.label, {group} AS grp, COUNT(*), SUM(v.number), "
         "SUM(v.number * r.attribution_share), SUM(t.value), COUNT(t.value), "
         "SUM(k.baseline_value), COUNT(k.baseline_value), "
-        "SUM(CASE WHEN v.version > 1 THEN 1 ELSE 0 END), MAX(v.version) "
-        f"FROM {tables['v']} v " + " ".join(joins) + " WHERE " + " AND ".join(where) + " GROUP BY 1, 2, 3"
+        "SUM(CASE WHEN v.version > 1 THEN 1 ELSE 0 END), MAX(v.version) " + tail
     )
     return sql, params
 
@@ -440,15 +435,13 @@ def portfolio_impact(
     """
     if by not in GROUPS:
         raise ValueError(f"by must be one of {sorted(k for k in GROUPS if k)}")
-    base = accepted_values(
-        fund=fund, period=period, municipality_ids=municipality_ids, enterprise_ids=enterprise_ids
-    )
-    keys = ["kpi__metric_id", "report__period__label"]
-    if GROUPS[by]:
-        keys.append(GROUPS[by])
-    sql, params = _grouped_sql(
-        fund=fund, period=period, by=by, municipality_ids=municipality_ids, enterprise_ids=enterprise_ids
-    )
+    scope = {
+        "fund": fund,
+        "period": period,
+        "municipality_ids": municipality_ids,
+        "enterprise_ids": enterprise_ids,
+    }
+    sql, params = _grouped_sql(**scope, by=by)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         columns = ["kpi__metric_id", "report__period__label", "group", "n", "total", "attributed"]
@@ -458,10 +451,7 @@ def portfolio_impact(
         row["mean"] = Decimal(str(row["total"])) / row["n"] if row["n"] else None
         baseline_n = row["baseline_n"]
         row["baseline_mean"] = Decimal(str(row["baseline_sum"])) / baseline_n if baseline_n else None
-    if GROUPS[by]:
-        for row in rows:
-            row[GROUPS[by]] = row["group"]
-    weighted = _weighted(base, keys, period, fund)
+    weighted = _weighted(scope=scope, by=by)
     metrics = {m.pk: m for m in Metric.objects.filter(pk__in={r["kpi__metric_id"] for r in rows})}
     out = []
     for row in rows:
@@ -483,14 +473,14 @@ def portfolio_impact(
             actual, attributed = _decimal(row["mean"], quantum), None
             target_value, baseline = target_mean, row["baseline_mean"]
         else:  # weighted average
-            w = weighted.get(tuple(row[k] for k in keys))
+            w = weighted.get((row["kpi__metric_id"], row["report__period__label"], row["group"]))
             actual = _decimal(w[0] / w[1], quantum) if w and w[1] else None
             attributed = None
             target_value, baseline = target_mean, row["baseline_mean"]
         corrected = row["corrected"]
         out.append(
             {
-                "group": row.get(GROUPS[by]) if by else None,
+                "group": row["group"] if by else None,
                 "period": row["report__period__label"],
                 "metric_code": metric.code,
                 "metric": metric.name,
