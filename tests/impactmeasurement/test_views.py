@@ -154,3 +154,23 @@ def test_dashboards_render_the_panel(client, world, kpi_set, role):
     response = client.get("/", follow=True)
     assert response.status_code == 200
     assert reverse("impactmeasurement:home") in response.content.decode()
+
+
+def test_evidence_upload_and_scoped_download(client, world, kpi_set):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    period = kpi_set.periods.get(label="2026-Q1")
+    url = reverse("impactmeasurement:report_form", args=[period.pk])
+    client.force_login(world.a.users["investee"])
+    pdf = SimpleUploadedFile("loonlijst.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = client.post(url, {"action": "evidence", "file": pdf, "description": "Loonlijst Q1"})
+    assert response.status_code == 302
+    report = Report.objects.get(period=period)
+    evidence = report.evidence.get()
+    download = reverse("impactmeasurement:evidence_download", args=[period.pk, evidence.pk])
+    assert client.get(download).status_code == 200
+    client.force_login(world.a.users["fund_manager"])
+    assert client.get(download).status_code == 200
+    for role in ("investee", "fund_manager", "municipal_official"):
+        client.force_login(world.b.users[role])
+        assert client.get(download).status_code == 404
