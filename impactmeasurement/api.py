@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import PermissionDenied
@@ -69,6 +68,25 @@ class ValuesInSerializer(serializers.Serializer):
     submit = serializers.BooleanField(default=False)
 
 
+class ValueOutSerializer(serializers.Serializer):
+    metric = serializers.CharField()
+    value = serializers.CharField()
+    version = serializers.IntegerField()
+    comment = serializers.CharField()
+    review_comment = serializers.CharField()
+
+
+class PeriodValuesOutSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    status = serializers.CharField()
+    values = ValueOutSerializer(many=True)
+
+
+class SubmitResultSerializer(serializers.Serializer):
+    period = serializers.CharField()
+    status = serializers.CharField()
+
+
 class KPISetListView(APIView):
     @extend_schema(responses=KPISetOutSerializer(many=True))
     def get(self, request):
@@ -94,7 +112,7 @@ class PeriodValuesView(APIView):
         except ReportingPeriod.DoesNotExist as exc:
             raise Http404 from exc
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses=PeriodValuesOutSerializer)
     def get(self, request, pk: int):
         period = self._period(request, pk)
         report = getattr(period, "report", None)
@@ -116,7 +134,7 @@ class PeriodValuesView(APIView):
             {"period": period.label, "status": report.status if report else "open", "values": values}
         )
 
-    @extend_schema(request=ValuesInSerializer, responses=OpenApiTypes.OBJECT)
+    @extend_schema(request=ValuesInSerializer, responses=SubmitResultSerializer)
     def post(self, request, pk: int):
         period = self._period(request, pk)
         kpi_set: KPISet = period.kpi_set

@@ -21,23 +21,10 @@ import datetime
 from decimal import Decimal
 
 import pandas as pd
+from django.db import connection
 from django.db.models import (
-    Avg,
-    Case,
-    Count,
-    DecimalField,
-    ExpressionWrapper,
-    F,
-    Max,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
-    When,
-)
-from django.db.models import (
-    Value as V,
 )
 from django.utils.translation import gettext as _
 
@@ -266,10 +253,43 @@ def attribution_for(*, period: ReportingPeriod) -> tuple[Decimal, str]:
 # --------------------------------------------------------------------------------------------------
 
 
+def _exact(value) -> Decimal:
+    """PostgreSQL returns Decimals; SQLite floats (converted through their shortest repr)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
 def _decimal(value, quantum: Decimal = FOUR) -> Decimal | None:
     if value is None:
         return None
     return Decimal(str(value)).quantize(quantum)
+
+
+def _accepted_filter(prefix: str, *, fund: Fund, period, municipality_ids, enterprise_ids) -> Q:
+    """The conditions of `accepted_values`, for a query that reaches the values through `prefix`."""
+    q = Q(
+        **{
+            f"{prefix}is_current": True,
+            f"{prefix}number__isnull": False,
+            f"{prefix}report__status": ReportStatus.ACCEPTED,
+            f"{prefix}report__period__kpi_set__fund": fund,
+        }
+    )
+    if period is not None:
+        q &= Q(**{f"{prefix}report__period__label": period})
+    if municipality_ids is not None:
+        municipality = f"{prefix}report__period__kpi_set__enterprise__organisation__municipality_id__in"
+        q &= Q(**{municipality: municipality_ids})
+    if enterprise_ids is not None:
+        q &= Q(**{f"{prefix}report__period__kpi_set__enterprise_id__in": enterprise_ids})
+    return q
+
+
+def _aggregated_metric_ids() -> list[int]:
+    return list(
+        Metric.objects.filter(value_type__in=[t.value for t in NUMERIC_TYPES])
+        .exclude(aggregation=Aggregation.NONE)
+        .values_list("pk", flat=True)
+    )
 
 
 def accepted_values(
@@ -280,39 +300,122 @@ def accepted_values(
     enterprise_ids=None,
 ) -> QuerySet[Value]:
     """Current versions of numeric values in accepted reports of a fund (the base of every aggregate)."""
-    qs = Value.objects.filter(
-        is_current=True,
-        number__isnull=False,
-        report__status=ReportStatus.ACCEPTED,
-        report__period__kpi_set__fund=fund,
-        kpi__metric__value_type__in=[t.value for t in NUMERIC_TYPES],
-    ).exclude(kpi__metric__aggregation=Aggregation.NONE)
-    if period is not None:
-        qs = qs.filter(report__period__label=period)
-    if municipality_ids is not None:
-        qs = qs.filter(
-            report__period__kpi_set__enterprise__organisation__municipality_id__in=municipality_ids
+    scope = {
+        "fund": fund,
+        "period": period,
+        "municipality_ids": municipality_ids,
+        "enterprise_ids": enterprise_ids,
+    }
+    return Value.objects.filter(_accepted_filter("", **scope), kpi__metric_id__in=_aggregated_metric_ids())
+
+
+def _period_fraction(label: str) -> Decimal:
+    """The share of a year a period label covers: 2026-Q3 → 1/4, 2026-H2 → 1/2, 2026 → 1."""
+    if "-Q" in label:
+        return Decimal("0.25")
+    if "-H" in label:
+        return Decimal("0.5")
+    return Decimal("1")
+
+
+def _weighted(*, scope: dict, by: str | None) -> dict[tuple, tuple[Decimal, Decimal]]:
+    """{(metric id, period, group): (Σ value × weight, Σ weight)} for weighted-average metrics (one query)."""
+    sql, params = _grouped_sql(**scope, by=by, weighted=True)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {
+            (metric_id, label, group): (_exact(weighted_sum), _exact(weight_sum))
+            for metric_id, label, group, weighted_sum, weight_sum in cursor.fetchall()
+            if weight_sum is not None
+        }
+
+
+def _grouped_sql(
+    *, fund: Fund, period, by, municipality_ids, enterprise_ids, weighted: bool = False
+) -> tuple[str, list]:
+    """One pass over the accepted current values, targets joined on (KPI, year): SQL that the ORM cannot
+    say (a LEFT JOIN on two columns). Parameters are bound, never formatted in."""
+    from fund.models import Enterprise, Municipality, Organisation
+    from fund.models import Theme as ThemeModel
+
+    from .models import KPI
+
+    tables = {
+        "v": Value._meta.db_table,
+        "k": KPI._meta.db_table,
+        "r": Report._meta.db_table,
+        "p": ReportingPeriod._meta.db_table,
+        "s": KPISet._meta.db_table,
+        "t": KPITarget._meta.db_table,
+        "e": Enterprise._meta.db_table,
+        "o": Organisation._meta.db_table,
+        "m": Municipality._meta.db_table,
+        "et": Enterprise.themes.through._meta.db_table,
+        "th": ThemeModel._meta.db_table,
+    }
+    if weighted:
+        metric_ids = list(
+            Metric.objects.filter(aggregation=Aggregation.WEIGHTED_AVERAGE).values_list("pk", flat=True)
         )
+    else:
+        metric_ids = _aggregated_metric_ids()
+    metric_ids = metric_ids or [0]
+    joins = [
+        f"JOIN {tables['k']} k ON k.id = v.kpi_id",
+        f"JOIN {tables['r']} r ON r.id = v.report_id",
+        f"JOIN {tables['p']} p ON p.id = r.period_id",
+        f"JOIN {tables['s']} s ON s.id = p.kpi_set_id",
+    ]
+    where = ["v.is_current", "v.number IS NOT NULL", "r.status = %s", "s.fund_id = %s"]
+    if weighted:  # the weight: the same report's current value of the metric's weight metric
+        joins += [
+            f"JOIN {Metric._meta.db_table} mt ON mt.id = k.metric_id",
+            f"JOIN {tables['k']} wk ON wk.kpi_set_id = k.kpi_set_id AND wk.metric_id = mt.weight_metric_id",
+            f"JOIN {tables['v']} w ON w.report_id = v.report_id AND w.kpi_id = wk.id AND w.is_current",
+        ]
+        where.append("w.number IS NOT NULL")
+    else:
+        joins.append(f"LEFT JOIN {tables['t']} t ON t.kpi_id = v.kpi_id AND t.year = p.year")
+    params: list = [ReportStatus.ACCEPTED.value, fund.pk]
+    where.append("k.metric_id IN (" + ", ".join(["%s"] * len(metric_ids)) + ")")
+    params += metric_ids
+    if period is not None:
+        where.append("p.label = %s")
+        params.append(period)
     if enterprise_ids is not None:
-        qs = qs.filter(report__period__kpi_set__enterprise_id__in=enterprise_ids)
-    return qs
-
-
-def _target_expressions():
-    target = Subquery(
-        KPITarget.objects.filter(kpi=OuterRef("kpi"), year=OuterRef("report__period__year")).values("value")[
-            :1
-        ],
-        output_field=DecimalField(max_digits=20, decimal_places=4),
+        ids = list(enterprise_ids) or [0]
+        where.append("s.enterprise_id IN (" + ", ".join(["%s"] * len(ids)) + ")")
+        params += ids
+    if by in ("municipality", "enterprise") or municipality_ids is not None:
+        joins.append(f"JOIN {tables['e']} e ON e.id = s.enterprise_id")
+        joins.append(f"JOIN {tables['o']} o ON o.id = e.organisation_id")
+    if municipality_ids is not None:
+        ids = list(municipality_ids) or [0]
+        where.append("o.municipality_id IN (" + ", ".join(["%s"] * len(ids)) + ")")
+        params += ids
+    group = "NULL"
+    if by == "theme":
+        joins.append(f"LEFT JOIN {tables['et']} et ON et.enterprise_id = s.enterprise_id")
+        joins.append(f"LEFT JOIN {tables['th']} th ON th.id = et.theme_id")
+        group = "th.name"
+    elif by == "municipality":
+        joins.append(f"LEFT JOIN {tables['m']} m ON m.id = o.municipality_id")
+        group = "m.name"
+    elif by == "enterprise":
+        group = "o.name"
+    tail = f"FROM {tables['v']} v " + " ".join(joins) + " WHERE " + " AND ".join(where) + " GROUP BY 1, 2, 3"
+    if weighted:
+        return (
+            f"SELECT k.metric_id, p.label, {group} AS grp, SUM(v.number * w.number), SUM(w.number) " + tail,
+            params,
+        )
+    sql = (
+        f"SELECT k.metric_id, p.label, {group} AS grp, COUNT(*), SUM(v.number), "
+        "SUM(v.number * r.attribution_share), SUM(t.value), COUNT(t.value), "
+        "SUM(k.baseline_value), COUNT(k.baseline_value), "
+        "SUM(CASE WHEN v.version > 1 THEN 1 ELSE 0 END), MAX(v.version) " + tail
     )
-    # a year target spread over the periods of a year (exact fractions, no integer division in SQLite)
-    period_fraction = Case(
-        When(report__period__kpi_set__frequency="quarterly", then=V(Decimal("0.25"))),
-        When(report__period__kpi_set__frequency="half_yearly", then=V(Decimal("0.5"))),
-        default=V(Decimal("1")),
-        output_field=DecimalField(max_digits=3, decimal_places=2),
-    )
-    return target, period_fraction
+    return sql, params
 
 
 def portfolio_impact(
@@ -332,81 +435,52 @@ def portfolio_impact(
     """
     if by not in GROUPS:
         raise ValueError(f"by must be one of {sorted(k for k in GROUPS if k)}")
-    base = accepted_values(
-        fund=fund, period=period, municipality_ids=municipality_ids, enterprise_ids=enterprise_ids
-    )
-    keys = ["kpi__metric_id", "report__period__label"]
-    if GROUPS[by]:
-        keys.append(GROUPS[by])
-    target, period_fraction = _target_expressions()
-    decimal = DecimalField(max_digits=30, decimal_places=10)
-    rows = (
-        base.annotate(t=target, fraction=period_fraction)
-        .values(*keys)
-        .annotate(
-            n=Count("report__period__kpi_set_id", distinct=True),
-            total=Sum("number"),
-            mean=Avg("number"),
-            attributed=Sum(
-                ExpressionWrapper(F("number") * F("report__attribution_share"), output_field=decimal)
-            ),
-            target_flow=Sum(ExpressionWrapper(F("t") * F("fraction"), output_field=decimal)),
-            target_stock=Sum("t"),
-            target_mean=Avg("t"),
-            baseline_sum=Sum("kpi__baseline_value"),
-            baseline_mean=Avg("kpi__baseline_value"),
-            corrected=Count("pk", filter=Q(version__gt=1)),
-            max_version=Max("version"),
-        )
-        .order_by()
-    )
-    weighted = {}
-    weight_value = Subquery(
-        Value.objects.filter(
-            report=OuterRef("report"), kpi__metric=OuterRef("kpi__metric__weight_metric"), is_current=True
-        ).values("number")[:1],
-        output_field=DecimalField(max_digits=20, decimal_places=4),
-    )
-    weighted_rows = (
-        base.filter(kpi__metric__aggregation=Aggregation.WEIGHTED_AVERAGE)
-        .annotate(w=weight_value)
-        .filter(w__isnull=False)
-        .values(*keys)
-        .annotate(
-            wsum=Sum(ExpressionWrapper(F("number") * F("w"), output_field=decimal)),
-            wtot=Sum("w"),
-        )
-        .order_by()
-    )
-    for row in weighted_rows:
-        weighted[tuple(row[k] for k in keys)] = row
+    scope = {
+        "fund": fund,
+        "period": period,
+        "municipality_ids": municipality_ids,
+        "enterprise_ids": enterprise_ids,
+    }
+    sql, params = _grouped_sql(**scope, by=by)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        columns = ["kpi__metric_id", "report__period__label", "group", "n", "total", "attributed"]
+        columns += ["target_total", "target_n", "baseline_sum", "baseline_n", "corrected", "max_version"]
+        rows = [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+    for row in rows:  # means from sums and counts (cheaper than AVG on numeric; exact in Decimal)
+        row["mean"] = Decimal(str(row["total"])) / row["n"] if row["n"] else None
+        baseline_n = row["baseline_n"]
+        row["baseline_mean"] = Decimal(str(row["baseline_sum"])) / baseline_n if baseline_n else None
+    weighted = _weighted(scope=scope, by=by)
     metrics = {m.pk: m for m in Metric.objects.filter(pk__in={r["kpi__metric_id"] for r in rows})}
     out = []
     for row in rows:
         metric = metrics[row["kpi__metric_id"]]
         quantum = CENT if metric.value_type == ValueType.AMOUNT else FOUR
         rule = metric.aggregation
+        target_total, target_count = row["target_total"], row["target_n"]
+        target_total = Decimal(str(target_total)) if target_total is not None else None
+        target_mean = target_total / target_count if target_count else None
         if rule in ADDITIVE:
             actual = _decimal(row["total"], quantum)
             attributed = _decimal(row["attributed"], quantum)
-            target_value = row["target_flow"] if rule == Aggregation.SUM else row["target_stock"]
+            if rule == Aggregation.SUM and target_total is not None:  # a flow: the year target pro rata
+                target_value = target_total * _period_fraction(row["report__period__label"])
+            else:  # a stock: the year target itself
+                target_value = target_total
             baseline = row["baseline_sum"]
         elif rule == Aggregation.AVERAGE:
             actual, attributed = _decimal(row["mean"], quantum), None
-            target_value, baseline = row["target_mean"], row["baseline_mean"]
+            target_value, baseline = target_mean, row["baseline_mean"]
         else:  # weighted average
-            w = weighted.get(tuple(row[k] for k in keys))
-            actual = (
-                _decimal(Decimal(str(w["wsum"])) / Decimal(str(w["wtot"])), quantum)
-                if w and w["wtot"]
-                else None
-            )
+            w = weighted.get((row["kpi__metric_id"], row["report__period__label"], row["group"]))
+            actual = _decimal(w[0] / w[1], quantum) if w and w[1] else None
             attributed = None
-            target_value, baseline = row["target_mean"], row["baseline_mean"]
+            target_value, baseline = target_mean, row["baseline_mean"]
         corrected = row["corrected"]
         out.append(
             {
-                "group": row.get(GROUPS[by]) if by else None,
+                "group": row["group"] if by else None,
                 "period": row["report__period__label"],
                 "metric_code": metric.code,
                 "metric": metric.name,

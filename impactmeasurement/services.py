@@ -372,7 +372,7 @@ def report_save(
     Every entry is checked (type, unit, range); on submission also the required metrics and the
     explanations of flagged values. Any problem refuses the whole call (`ReportValidationError`).
     """
-    kpi_set = period.kpi_set
+    kpi_set = KPISet.objects.select_related("fund", "enterprise").get(pk=period.kpi_set_id)  # fresh status
     _require_reporter(actor, kpi_set)
     if kpi_set.status != KPISetStatus.CONFIRMED:
         raise ServiceError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})

@@ -9,7 +9,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -22,11 +22,12 @@ from portfolio.selectors import contracts_for
 
 from . import excel, selectors, services
 from .forms import CorrectionForm, EvidenceForm, KPIForm, KPISetForm, MetricForm, UploadForm
-from .models import ADDITIVE, ReportingPeriod, Value, display_value
+from .models import ADDITIVE, Report, ReportingPeriod, Value, display_value
 from .services import ReportValidationError
 from .validation import Entry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CENT = Decimal("0.01")
 
 
 def _problems(request, exc: ServiceError) -> None:
@@ -264,7 +265,7 @@ def report_form(request, pk: int):
             messages.success(request, _("Rapportage ingediend.") if submit else _("Concept opgeslagen."))
             return redirect("impactmeasurement:report_form", pk=pk)
         report = getattr(period, "report", None)
-    rows = selectors.report_rows(report) if report else selectors.report_rows(_unsaved_report(period))
+    rows = selectors.report_rows(report) if report else selectors.report_rows(Report(period=period))
     for row in rows:
         key = f"value_{row['kpi'].pk}"
         current = row["current"]
@@ -277,7 +278,7 @@ def report_form(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], row["target"].quantize(_Q)) if row["target"] is not None else ""
+            display_value(row["metric"], row["target"].quantize(CENT)) if row["target"] is not None else ""
         )
     context = {
         "period": period,
@@ -290,15 +291,6 @@ def report_form(request, pk: int):
         "can_review": request.user.has_perm("impactmeasurement.review_report", kpi_set),
     }
     return render(request, "impactmeasurement/report_form.html", context)
-
-
-_Q = Decimal("0.01")
-
-
-def _unsaved_report(period):
-    from .models import Report
-
-    return Report(period=period)
 
 
 def _initial(value: Value | None) -> str:
@@ -363,7 +355,7 @@ def report_review(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], row["target"].quantize(_Q)) if row["target"] is not None else ""
+            display_value(row["metric"], row["target"].quantize(CENT)) if row["target"] is not None else ""
         )
     context = {
         "period": period,
@@ -384,8 +376,6 @@ def evidence_download(request, pk: int, evidence_pk: int):
     if report is None:
         raise Http404
     evidence = fund_selectors.get_scoped_or_404(report.evidence.all(), pk=evidence_pk)
-    from django.http import FileResponse
-
     return FileResponse(
         evidence.file.open("rb"), as_attachment=True, filename=evidence.file.name.rsplit("/", 1)[-1]
     )

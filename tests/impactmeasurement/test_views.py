@@ -154,3 +154,97 @@ def test_dashboards_render_the_panel(client, world, kpi_set, role):
     response = client.get("/", follow=True)
     assert response.status_code == 200
     assert reverse("impactmeasurement:home") in response.content.decode()
+
+
+def test_evidence_upload_and_scoped_download(client, world, kpi_set):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    period = kpi_set.periods.get(label="2026-Q1")
+    url = reverse("impactmeasurement:report_form", args=[period.pk])
+    client.force_login(world.a.users["investee"])
+    pdf = SimpleUploadedFile("loonlijst.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    response = client.post(url, {"action": "evidence", "file": pdf, "description": "Loonlijst Q1"})
+    assert response.status_code == 302
+    report = Report.objects.get(period=period)
+    evidence = report.evidence.get()
+    download = reverse("impactmeasurement:evidence_download", args=[period.pk, evidence.pk])
+    assert client.get(download).status_code == 200
+    client.force_login(world.a.users["fund_manager"])
+    assert client.get(download).status_code == 200
+    for role in ("investee", "fund_manager", "municipal_official"):
+        client.force_login(world.b.users[role])
+        assert client.get(download).status_code == 404
+
+
+def test_fund_manager_builds_a_kpi_set_through_the_pages(client, world):
+    from impactmeasurement.models import KPISet, Metric
+
+    manager = world.a.users["fund_manager"]
+    client.force_login(manager)
+    create = reverse("impactmeasurement:kpi_set_create", args=[world.a.fund.pk])
+    data = {
+        "enterprise": world.a.enterprise.pk,
+        "contract": world.a.contract.pk,
+        "frequency": "quarterly",
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "due_days": "30",
+        "attribution_method": "outstanding_share",
+        "enterprise_total_financing": "",
+        "anomaly_change_pct": "50",
+        "anomaly_target_pct": "50",
+    }
+    response = client.post(create, data)
+    assert response.status_code == 200 and "enterprise_total_financing" in response.content.decode()
+    data["enterprise_total_financing"] = "200000"
+    response = client.post(create, data)
+    kpi_set = KPISet.objects.get()
+    assert response.status_code == 302 and kpi_set.status == "proposed"
+    detail = reverse("impactmeasurement:kpi_set_detail", args=[kpi_set.pk])
+    metric = Metric.objects.get(code="uitstroom-bijstand")
+    bad = client.post(detail, {"metric": metric.pk, "targets": "veertig", "required": "on"})
+    assert "Schrijf doelen als" in bad.content.decode()
+    client.post(
+        detail,
+        {
+            "metric": metric.pk,
+            "baseline_value": "2",
+            "baseline_date": "2025-12-31",
+            "targets": "2026: 40; 2027: 50,5",
+        },
+    )
+    kpi = kpi_set.kpis.get()
+    assert {t.year: t.value for t in kpi.targets.all()} == {2026: D("40"), 2027: D("50.5")}
+    client.post(detail, {"action": "confirm"})
+    kpi_set.refresh_from_db()
+    assert kpi_set.status == "confirmed" and kpi_set.periods.count() == 4
+    # the other side's fund manager cannot add to it, nor create in this fund
+    client.force_login(world.b.users["fund_manager"])
+    assert client.post(detail, {"action": "confirm"}).status_code == 404
+    assert client.get(create).status_code == 404
+
+
+def test_fund_specific_metric(client, world):
+    from impactmeasurement.models import Metric
+
+    client.force_login(world.a.users["fund_manager"])
+    url = reverse("impactmeasurement:metric_create", args=[world.a.fund.pk])
+    data = {
+        "code": "fa-buurtmaaltijden",
+        "name_nl": "Buurtmaaltijden",
+        "name_en": "Neighbourhood meals",
+        "unit": "maaltijden",
+        "value_type": "count",
+        "aggregation": "weighted_average",
+        "direction": "higher",
+        "iris_id": "XX12",
+    }
+    response = client.post(url, data)
+    content = response.content.decode()
+    assert response.status_code == 200 and "weegmetriek" in content.lower()
+    data.update(aggregation="sum", iris_id="")
+    response = client.post(url, data, follow=True)
+    assert "Metriek fa-buurtmaaltijden is toegevoegd." in response.content.decode()
+    assert Metric.objects.get(code="fa-buurtmaaltijden").fund == world.a.fund
+    client.force_login(world.b.users["investee"])
+    assert "fa-buurtmaaltijden" not in client.get(reverse("impactmeasurement:metric_list")).content.decode()
