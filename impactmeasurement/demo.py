@@ -1,5 +1,5 @@
 """Demo impact data for SIF Zuid-Kennemerland en IJmond: KPI sets for five enterprises and two years of
-quarterly reports up to the last ended quarter (the latest one left open for the investee), some late, one
+quarterly reports up to the last ended quarter (the demo investee's latest one left open), some late, one
 with an anomaly (and its explanation), one returned and resubmitted, one corrected after acceptance.
 
 Idempotent: nothing happens when the fund already has KPI sets. Runs after the fund and portfolio demos.
@@ -92,6 +92,7 @@ SETS = [
         },
     ),
 ]
+DEMO_INVESTEE = "90210001"  # ondernemer@impactfonds.example
 LATE = {("90210003", "2025-Q2"), ("90210006", "2025-Q4"), ("90210002", "2026-Q1")}
 ANOMALY = ("90210001", "2025-Q3", "uitstroom-bijstand", "Grote groep via de leerwerkplaats geplaatst.")
 RETURNED = ("90210005", "2026-Q1", "afval-hergebruikt", "Klopt dit met de weegbonnen?")
@@ -177,8 +178,8 @@ def load() -> None:
         )
         ended = list(kpi_set.periods.filter(end__lt=today).order_by("start"))
         for n, period in enumerate(ended):
-            if period.due_date >= today:
-                continue  # the latest quarter stays open for the investee
+            if period.due_date >= today or (kvk == DEMO_INVESTEE and period == ended[-1]):
+                continue  # not due yet, or the demo investee's latest quarter: left for them to report
             values = {code: _value(metrics[code], spec, n, rng) for code, spec in specs.items()}
             if "pso-trede" in {k.metric.code for k in kpi_set.kpis.all()}:
                 values["pso-trede"] = "trede 2" if kvk == "90210001" else "trede 1"

@@ -176,3 +176,23 @@ def test_official_sees_only_own_municipality(two, world):
     assert selectors.impact_scope(world.b.users["municipal_official"], side.fund) is None
     assert selectors.impact_scope(world.b.users["fund_manager"], world.a.fund) is None
     assert selectors.impact_scope(side.users["investee"], side.fund) is None
+
+
+def test_flow_target_pro_rata_is_exact_and_values_without_weight_are_left_out(world):
+    side = world.a
+    kpi_set = make_kpi_set(side)
+    kpi_set.kpis.get(metric__code="uitstroom-bijstand").targets.update(value=D("42"))
+    from impactmeasurement.models import KPI
+
+    KPI.objects.filter(kpi_set=kpi_set, metric__code="totaal-fte").update(required=False)
+    report = services.report_save(
+        actor=side.users["investee"],
+        period=kpi_set.periods.get(label="2026-Q1"),
+        entries=entries(kpi_set, uitstroom_bijstand="10", aandeel_afstand="50"),  # no total FTE: no weight
+        submit=True,
+    )
+    services.report_accept(actor=side.users["fund_manager"], report=report)
+    frame = selectors.portfolio_impact(fund=side.fund, period="2026-Q1")
+    assert row(frame, "uitstroom-bijstand").target == D("10.5")  # 42 / 4, not 10
+    weighted = row(frame, "aandeel-afstand")
+    assert weighted.actual is None and weighted.enterprises == 1

@@ -25,3 +25,25 @@ def test_demo_impact_is_realistic_and_idempotent():
     assert Value.objects.filter(version=2, correction_reason__icontains="oproepkrachten").count() == 1
     frame = selectors.portfolio_impact(fund=fund, period=None)
     assert len(set(frame.period)) >= 7 and (frame.corrected_values > 0).any()
+
+
+def test_demo_pages_render(client):
+    from django.urls import reverse
+
+    from fund.models import User
+
+    call_command("load_demo", quiet_logins=True)
+    fund = Fund.objects.get(code="SIF-ZKIJ")
+    client.force_login(User.objects.get(email="fondsmanager@impactfonds.example"))
+    for by in ("", "theme", "municipality", "enterprise"):
+        response = client.get(reverse("impactmeasurement:portfolio", args=[fund.pk]) + f"?by={by}")
+        assert response.status_code == 200
+    assert client.get(reverse("impactmeasurement:home")).status_code == 200
+    report = Report.objects.filter(period__kpi_set__fund=fund, status="accepted").first()
+    assert client.get(reverse("impactmeasurement:report_review", args=[report.period_id])).status_code == 200
+    client.force_login(User.objects.get(email="ondernemer@impactfonds.example"))
+    home = client.get(reverse("impactmeasurement:home")).content.decode()
+    assert "Te rapporteren" in home
+    client.force_login(User.objects.get(email="gemeente@impactfonds.example"))
+    page = client.get(reverse("impactmeasurement:portfolio", args=[fund.pk])).content.decode()
+    assert "U ziet de totalen van de ondernemingen in uw gemeente." in page
