@@ -112,7 +112,7 @@ def stage_summary(applications: QuerySet[Application], *, now: datetime.datetime
         stage: {"stage": ApplicationStatus(stage), "count": 0, "amount": Decimal("0.00"), "days": []}
         for stage in PIPELINE_STAGES
     }
-    for application in applications.only(
+    for application in applications.select_related(None).only(
         "status", "requested_amount", "requested_amount_currency", "status_changed_at"
     ):
         row = rows[application.status]
