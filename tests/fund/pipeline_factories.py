@@ -124,3 +124,22 @@ def seat_committee(side, *, count: int = 3, on: datetime.date | None = None):
         )
         for n, user in enumerate(users)
     ]
+
+
+def pipeline_objects(side):
+    """An application at the committee on a meeting's agenda, built once per side (for the isolation matrix)."""
+    cached = getattr(side, "_pipeline", None)
+    if cached is None:
+        manager = side.users[Role.FUND_MANAGER]
+        application = in_committee(side)
+        meeting = committee.meeting_create(actor=manager, fund=side.fund, date=datetime.date(2026, 6, 15))
+        item = committee.agenda_item_add(actor=manager, meeting=meeting, application=application)
+        cached = {
+            "application": application,
+            "document": application.documents.first(),
+            "memo": application.memo_versions.first(),
+            "meeting": meeting,
+            "item": item,
+        }
+        side._pipeline = cached
+    return cached

@@ -99,7 +99,9 @@ def test_illegal_transition_is_refused(world, name, status):
 def test_refusal_names_the_allowed_states(world):
     application = _force(draft(world.a), S.SCREENING)
     with pytest.raises(TransitionError) as excinfo:
-        services.application_refer_to_committee(actor=world.a.users[Role.FUND_MANAGER], application=application)
+        services.application_refer_to_committee(
+            actor=world.a.users[Role.FUND_MANAGER], application=application
+        )
     message = str(excinfo.value)
     assert "Screening" in message and "Investeringscommissie" in message
     assert "Due diligence" in message  # allowed from screening
@@ -237,10 +239,15 @@ def test_due_diligence_waits_for_failed_checks_to_be_overridden(world):
     with pytest.raises(ServiceError) as excinfo:
         services.application_start_due_diligence(actor=manager, application=application)
     assert "Looptijd binnen het beleid" in str(excinfo.value)
-    services.eligibility_override(actor=manager, application=application, code="term", reason="Verbouwing duurt lang")
+    services.eligibility_override(
+        actor=manager, application=application, code="term", reason="Verbouwing duurt lang"
+    )
     services.application_start_due_diligence(actor=manager, application=application)
     assert application.status == S.DUE_DILIGENCE
-    assert [i.title for i in application.checklist.all()][:2] == ["Uittreksel Kamer van Koophandel", "Jaarrekeningen"]
+    assert [i.title for i in application.checklist.all()][:2] == [
+        "Uittreksel Kamer van Koophandel",
+        "Jaarrekeningen",
+    ]
 
 
 def test_committee_needs_complete_due_diligence(world):
@@ -250,7 +257,11 @@ def test_committee_needs_complete_due_diligence(world):
         services.application_refer_to_committee(actor=manager, application=application)
     message = str(excinfo.value)
     assert "checklist: Uittreksel Kamer van Koophandel" in message
-    assert "impactbeoordeling" in message and "voorgestelde voorwaarden" in message and "investeringsmemo" in message
+    assert (
+        "impactbeoordeling" in message
+        and "voorgestelde voorwaarden" in message
+        and "investeringsmemo" in message
+    )
 
 
 def test_no_email_when_the_transition_is_rolled_back(world, django_capture_on_commit_callbacks):
