@@ -127,7 +127,7 @@ def seat_committee(side, *, count: int = 3, on: datetime.date | None = None):
 
 
 def pipeline_objects(side):
-    """An application at the committee on a meeting's agenda, built once per side (for the isolation matrix)."""
+    """An application at the committee on a meeting's agenda, built once per side (isolation matrix)."""
     cached = getattr(side, "_pipeline", None)
     if cached is None:
         manager = side.users[Role.FUND_MANAGER]
