@@ -286,3 +286,21 @@ def test_nav_shows_pipeline_items_per_role(client, world):
 def test_complete_draft_shows_no_missing_items(world):
     application = complete(draft(world.a), world.a.users[Role.INVESTEE])
     assert services.missing_items(application) == []
+
+
+def test_demo_has_applications_in_every_stage_and_a_past_committee(db):
+    from django.core.management import call_command
+
+    from fund.pipeline.models import PIPELINE_STAGES, ConflictDeclaration, Decision
+
+    call_command("load_demo", quiet_logins=True)
+    statuses = set(Application.objects.values_list("status", flat=True))
+    assert statuses == {s.value for s in PIPELINE_STAGES}
+    assert ConflictDeclaration.objects.filter(has_conflict=True).count() == 1
+    decision = Decision.objects.get(outcome="approved_with_conditions")
+    assert len(decision.condition_lines) == 2
+    approved = decision.item.application
+    assert approved.contract is not None
+    assert approved.contract.conditions.count() == 3
+    call_command("load_demo", quiet_logins=True)  # idempotent
+    assert Application.objects.count() == 10
