@@ -1,5 +1,5 @@
 """Pipeline journey in a real browser: an investee applies, the fund manager screens and completes the due
-diligence, the committee meets with one conflicted member, and the chair records an approval with conditions."""
+diligence, the committee meets with one conflicted member, and the chair approves with conditions."""
 
 from __future__ import annotations
 
