@@ -20,7 +20,7 @@ from django.utils.translation import gettext_noop
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
-from fund.models import Fund, Role, User
+from fund.models import Fund, User
 
 from .models import (
     DECIDED_STATUSES,
@@ -126,7 +126,7 @@ def committee_member_add(
     """Seat a user (who holds the committee-member role at this fund) on the committee for a term."""
     if actor is not None:
         _require_fund_manager(actor, fund)
-    if fund.pk not in fund_selectors._fund_ids(user, Role.COMMITTEE_MEMBER):
+    if fund.pk not in fund_selectors.committee_fund_ids(user):
         raise ValidationError({"user": [_("Deze gebruiker heeft geen rol als commissielid bij dit fonds.")]})
     member = CommitteeMember(
         fund=fund, user=user, term_start=term_start, term_end=term_end, is_chair=is_chair
@@ -144,7 +144,7 @@ def committee_member_add(
 
 def seat_of(user: User, fund: Fund, day: datetime.date) -> CommitteeMember | None:
     """The user's seat on the fund's committee on `day` (needs the active committee-member role too)."""
-    if fund.pk not in fund_selectors._fund_ids(user, Role.COMMITTEE_MEMBER):
+    if fund.pk not in fund_selectors.committee_fund_ids(user):
         return None
     for member in CommitteeMember.objects.filter(fund=fund, user=user).order_by("-term_start"):
         if member.serves_on(day):

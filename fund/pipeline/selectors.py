@@ -16,7 +16,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from fund import selectors as fund_selectors
-from fund.models import Role, User
+from fund.models import User
 
 from .models import (
     APPROVED_STATUSES,
@@ -31,7 +31,7 @@ from .models import (
 
 
 def committee_fund_ids(user: User) -> set[int]:
-    return fund_selectors._fund_ids(user, Role.COMMITTEE_MEMBER)
+    return fund_selectors.committee_fund_ids(user)
 
 
 def applications_for(user: User) -> QuerySet[Application]:
@@ -42,7 +42,7 @@ def applications_for(user: User) -> QuerySet[Application]:
         return qs
     q = Q(fund_id__in=fund_selectors.managed_fund_ids(user))
     q |= Q(enterprise__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
-    committee_funds = committee_fund_ids(user)
+    committee_funds = fund_selectors.committee_fund_ids(user)
     if committee_funds:
         q |= Q(
             pk__in=AgendaItem.objects.filter(meeting__fund_id__in=committee_funds).values("application_id")

@@ -140,7 +140,7 @@ def is_investee(user: User | None, enterprise: Enterprise) -> bool:
     )
 
 
-def _actor_roles(actor: User | None, application: Application) -> set[str]:
+def actor_roles(actor: User | None, application: Application) -> set[str]:
     roles = set()
     if is_fund_manager(actor, application.fund):
         roles.add(FUND_MANAGER)
@@ -155,7 +155,7 @@ def _require_fund_manager(actor: User | None, fund: Fund) -> None:
 
 
 def _require_editor(actor: User | None, application: Application) -> None:
-    if not _actor_roles(actor, application):
+    if not actor_roles(actor, application):
         raise PermissionDeniedError()
 
 
@@ -521,11 +521,11 @@ def _locked(application: Application) -> Application:
     return application
 
 
-def _refuse(application: Application, to_status: str) -> TransitionError:
+def _refuse(application: Application, to_status: str | None) -> TransitionError:
     return TransitionError(
         obj_label=str(application),
         from_state=str(application.get_status_display()),
-        to_state=str(S(to_status).label),
+        to_state=str(S(to_status).label) if to_status else _("vorige fase"),
         allowed=target_labels_from(application.status),
     )
 
@@ -537,13 +537,14 @@ def _apply(
     name: str,
     reason: str = "",
     roles: set[str] | None = None,
+    send_notification: bool = True,
 ) -> Application:
     """Check the table and the actor's role, move, audit, notify. The caller holds the row lock."""
     transition = TRANSITIONS[name]
     to_status = transition.target or application.held_from_status
     if application.status not in transition.sources:
-        raise _refuse(application, transition.target or S.ON_HOLD)
-    roles = roles if roles is not None else _actor_roles(actor, application)
+        raise _refuse(application, transition.target)
+    roles = roles if roles is not None else actor_roles(actor, application)
     if not roles & set(transition.roles):
         raise PermissionDeniedError()
     from_status = application.status
@@ -561,7 +562,8 @@ def _apply(
         to_state=to_status,
         reason=reason,
     )
-    _notify_status(application, from_status=from_status, reason=reason)
+    if send_notification:
+        _notify_status(application, from_status=from_status, reason=reason)
     return application
 
 
@@ -576,11 +578,11 @@ def application_submit(*, actor: User, application: Application) -> Application:
     """Submit a complete draft. Submitting an application that is already submitted changes nothing."""
     application = _locked(application)
     if application.status == S.SUBMITTED:
-        if not _actor_roles(actor, application):
+        if not actor_roles(actor, application):
             raise PermissionDeniedError()
         return application  # a double click or a resent form: harmless
     if application.status == S.DRAFT:
-        if not _actor_roles(actor, application) & {INVESTEE, FUND_MANAGER}:
+        if not actor_roles(actor, application) & {INVESTEE, FUND_MANAGER}:
             raise PermissionDeniedError()
         missing = missing_items(application)
         if missing:
@@ -671,10 +673,18 @@ def application_withdraw(*, actor: User, application: Application, reason: str =
 def application_set_decided(
     *, actor: User, application: Application, name: str, reason: str = ""
 ) -> Application:
-    """Used by `committee.decision_record` (which checks the chair and holds the transaction)."""
+    """Used by `committee.decision_record`, which checks the chair, holds the transaction and sends the
+    decision's own e-mail (with conditions, reasons or questions) instead of a bare status message."""
     from .transitions import COMMITTEE_CHAIR
 
-    return _apply(actor=actor, application=application, name=name, reason=reason, roles={COMMITTEE_CHAIR})
+    return _apply(
+        actor=actor,
+        application=application,
+        name=name,
+        reason=reason,
+        roles={COMMITTEE_CHAIR},
+        send_notification=False,
+    )
 
 
 # --------------------------------------------------------------------------------------------------

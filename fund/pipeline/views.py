@@ -200,7 +200,7 @@ def application_detail(request, pk: int):
     application = _application(request, pk)
     user = request.user
     internal = selectors.can_see_internal(user, application)
-    roles = services._actor_roles(user, application)
+    roles = services.actor_roles(user, application)
     context = {
         "application": application,
         "internal": internal,
