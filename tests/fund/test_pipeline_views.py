@@ -304,3 +304,14 @@ def test_demo_has_applications_in_every_stage_and_a_past_committee(db):
     assert approved.contract.conditions.count() == 3
     call_command("load_demo", quiet_logins=True)  # idempotent
     assert Application.objects.count() == 10
+
+
+def test_pages_render_in_english(client, world, settings):
+    application = in_committee(world.a)
+    client.force_login(world.a.users[Role.FUND_MANAGER])
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
+    assert "Checks against the fund&#x27;s policy" in page or "Checks against the fund's policy" in page
+    assert "Investment memo" in page
+    overview = client.get(reverse("pipeline_overview", args=[world.a.fund.pk])).content.decode()
+    assert "Conversion per referrer" in overview
