@@ -315,3 +315,78 @@ def test_pages_render_in_english(client, world, settings):
     assert "Investment memo" in page
     overview = client.get(reverse("pipeline_overview", args=[world.a.fund.pk])).content.decode()
     assert "Conversion per referrer" in overview
+
+
+def test_pipeline_filters_by_theme_municipality_and_referral_source(client, world):
+    from tests.factories import themes
+
+    first = draft(world.a)
+    second = draft(world.a, referral_source="direct")
+    second.themes.set(themes("armoede-en-schulden"))
+    client.force_login(world.a.users[Role.FUND_MANAGER])
+    url = reverse("pipeline_overview", args=[world.a.fund.pk])
+    theme = themes("werk-en-participatie")[0]
+    response = client.get(url, {"theme": theme.pk})
+    assert [a.pk for a in response.context["applications"]] == [first.pk]
+    municipality = world.a.enterprise.organisation.municipality
+    assert len(client.get(url, {"municipality": municipality.pk}).context["applications"]) == 2
+    assert len(client.get(url, {"source": "makelaar"}).context["applications"]) == 0
+    assert len(client.get(url, {"source": "onzin", "theme": "x"}).context["applications"]) == 2
+
+
+def test_fund_manager_seats_a_member_and_plans_a_meeting(client, world):
+    from fund.pipeline.models import CommitteeMember, Meeting
+
+    manager = world.a.users[Role.FUND_MANAGER]
+    member = world.a.users[Role.COMMITTEE_MEMBER]
+    client.force_login(manager)
+    url = reverse("meeting_list", args=[world.a.fund.pk])
+    response = client.post(
+        url,
+        {
+            "member": "1",
+            "member-user": member.pk,
+            "member-is_chair": "on",
+            "member-term_start": "2026-01-01",
+            "member-term_end": "2025-01-01",
+        },
+    )
+    assert "De einddatum ligt vóór de begindatum" in response.content.decode()
+    client.post(
+        url,
+        {"member": "1", "member-user": member.pk, "member-is_chair": "on", "member-term_start": "2026-01-01"},
+    )
+    assert CommitteeMember.objects.get(fund=world.a.fund).is_chair
+    response = client.post(url, {"meeting": "1", "meeting-date": "2026-07-01", "meeting-location": "Haarlem"})
+    meeting = Meeting.objects.get(fund=world.a.fund)
+    assert response["Location"] == reverse("meeting_detail", args=[meeting.pk])
+    client.force_login(member)  # a committee member sees the page but cannot plan
+    assert client.get(url).status_code == 200
+    assert client.post(url, {"meeting": "1", "meeting-date": "2026-08-01"}).status_code == 404
+    assert Meeting.objects.count() == 1
+
+
+def test_checks_run_again_and_override_from_the_page(client, world):
+    from fund.models import SocialLabel
+
+    application = submitted(world.a)
+    SocialLabel.objects.filter(enterprise=world.a.enterprise).delete()
+    client.force_login(world.a.users[Role.FUND_MANAGER])
+    client.post(reverse("application_checks_run", args=[application.pk]))
+    url = reverse("application_check_override", args=[application.pk, "social_label"])
+    response = client.post(url, {"reason": ""}, follow=True)
+    assert "Geef een reden." in response.content.decode()
+    client.post(url, {"reason": "Aanvraag PSO loopt"})
+    assert services.unresolved_checks(application) == []
+
+
+def test_double_submit_from_the_page_is_harmless(client, world):
+    investee = world.a.users[Role.INVESTEE]
+    application = complete(draft(world.a), investee)
+    client.force_login(investee)
+    url = reverse("application_transition", args=[application.pk, "submit"])
+    client.post(url)
+    response = client.post(url, follow=True)
+    assert "Deze aanvraag was al ingediend." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
