@@ -87,6 +87,8 @@ MSG_ALREADY_HANDED_OFF = gettext_noop(
 MSG_NO_TERMS = gettext_noop("Leg eerst de voorgestelde voorwaarden vast.")
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Documents can be added until the application goes to the committee (answers to questions may need one).
+UPLOAD_STATUSES = (S.DRAFT, S.SUBMITTED, S.SCREENING, S.DUE_DILIGENCE)
 MAX_HISTORICAL_YEARS = 3
 
 DEFAULT_CHECKLIST = [
@@ -387,7 +389,7 @@ def check_upload(upload) -> str:
 def document_add(*, actor: User, application: Application, kind: str, upload) -> ApplicationDocument:
     application = _locked(application)
     _require_editor(actor, application)
-    if application.status not in (S.DRAFT, S.SUBMITTED, S.SCREENING, S.DUE_DILIGENCE):
+    if application.status not in UPLOAD_STATUSES:
         raise ServiceError(_("Bij deze aanvraag kunnen geen documenten meer worden toegevoegd."))
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": [_("Kies de soort document.")]})

@@ -205,6 +205,7 @@ def application_detail(request, pk: int):
         "application": application,
         "internal": internal,
         "can_edit": application.status == ApplicationStatus.DRAFT and bool(roles),
+        "can_upload": bool(roles) and application.status in services.UPLOAD_STATUSES,
         "is_fund_manager": services.FUND_MANAGER in roles,
         "is_investee": services.INVESTEE in roles,
         "financials": list(application.financials.all()),

@@ -390,3 +390,17 @@ def test_double_submit_from_the_page_is_harmless(client, world):
     assert "Deze aanvraag was al ingediend." in response.content.decode()
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
+
+
+def test_investee_adds_a_document_until_the_committee(client, world):
+    application = submitted(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    url = reverse("application_document_add", args=[application.pk])
+    client.post(url, {"kind": "other", "file": SimpleUploadedFile("antwoord.pdf", PDF_BYTES)})
+    assert application.documents.filter(kind="other").count() == 1
+    Application.objects.filter(pk=application.pk).update(status=S.COMMITTEE)
+    response = client.post(
+        url, {"kind": "other", "file": SimpleUploadedFile("laat.pdf", PDF_BYTES)}, follow=True
+    )
+    assert "geen documenten meer" in response.content.decode()
+    assert application.documents.filter(kind="other").count() == 1
