@@ -85,6 +85,9 @@ class FundForm(forms.Form):
     interest_rate_max = forms.DecimalField(
         label=_("Rente maximaal (%)"), max_digits=5, decimal_places=2, max_value=Decimal("30")
     )
+    max_term_months = forms.IntegerField(
+        label=_("Maximale looptijd (maanden)"), min_value=1, max_value=360, initial=84, required=False
+    )
 
     def __init__(self, *args, manager_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,6 +117,8 @@ class FundForm(forms.Form):
         data["code"] = data["code"].upper()
         data["themes"] = list(data["themes"])
         data["region"] = list(data["region"])
+        if data.get("max_term_months") is None:
+            data.pop("max_term_months", None)  # keep the current (or default) maximum term
         return data
 
     @classmethod
@@ -131,6 +136,7 @@ class FundForm(forms.Form):
             "max_exposure_pct": fund.max_exposure_pct,
             "interest_rate_min": fund.interest_rate_min,
             "interest_rate_max": fund.interest_rate_max,
+            "max_term_months": fund.max_term_months,
         }
 
 

@@ -464,6 +464,9 @@ class Fund(models.Model):
     interest_rate_max = models.DecimalField(
         _("rente maximaal (%)"), max_digits=5, decimal_places=2, validators=[MaxValueValidator(Decimal("30"))]
     )
+    max_term_months = models.PositiveSmallIntegerField(
+        _("maximale looptijd (maanden)"), default=84, validators=[MinValueValidator(1)]
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=FundStatus.choices, default=FundStatus.SETTING_UP
     )
@@ -686,3 +689,7 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Het audittrail kan niet worden verwijderd."))
+
+
+# The pipeline (applications, screening, due diligence, committee) lives in its own module.
+from .pipeline import models as pipeline_models  # noqa: E402, F401

@@ -86,6 +86,11 @@ def managed_fund_ids(user: User) -> set[int]:
     return _fund_ids(user, Role.FUND_MANAGER)
 
 
+def committee_fund_ids(user: User) -> set[int]:
+    """Funds where the user holds the committee-member role."""
+    return _fund_ids(user, Role.COMMITTEE_MEMBER)
+
+
 def staff_fund_ids(user: User) -> set[int]:
     """Funds where the user works inside the fund: fund manager or committee member."""
     return _fund_ids(user, Role.FUND_MANAGER, Role.COMMITTEE_MEMBER)

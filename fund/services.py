@@ -449,6 +449,7 @@ FUND_FIELDS = [
     "max_exposure_pct",
     "interest_rate_min",
     "interest_rate_max",
+    "max_term_months",
 ]
 
 
@@ -469,6 +470,7 @@ def fund_create(
     max_exposure_pct: Decimal,
     interest_rate_min: Decimal,
     interest_rate_max: Decimal,
+    max_term_months: int = 84,
 ) -> Fund:
     region, themes = list(region), list(dict.fromkeys(themes))
     _validate_fund_choices(
@@ -493,6 +495,7 @@ def fund_create(
         max_exposure_pct=max_exposure_pct,
         interest_rate_min=interest_rate_min,
         interest_rate_max=interest_rate_max,
+        max_term_months=max_term_months,
     )
     fund.full_clean()
     fund.save()

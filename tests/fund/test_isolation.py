@@ -15,6 +15,12 @@ from django.urls import reverse
 
 from fund.models import Role
 from portfolio.models import Contract
+from tests.fund.pipeline_factories import pipeline_objects
+
+
+def _p(side, name: str):
+    return pipeline_objects(side)[name].pk
+
 
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
@@ -37,6 +43,14 @@ DETAIL_URLS: dict[str, Callable] = {
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
     "ledger_report": lambda s: reverse("ledger_report", args=[s.fund.pk]),
     "ledger_export": lambda s: reverse("ledger_report", args=[s.fund.pk]) + "?format=xlsx",
+    "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
+    "application_document": lambda s: reverse("application_document", args=[_p(s, "document")]),
+    "memo": lambda s: reverse("memo_download", args=[_p(s, "memo")]),
+    "pipeline_overview": lambda s: reverse("pipeline_overview", args=[s.fund.pk]),
+    "pipeline_export": lambda s: reverse("pipeline_overview", args=[s.fund.pk]) + "?format=xlsx",
+    "committee": lambda s: reverse("meeting_list", args=[s.fund.pk]),
+    "meeting": lambda s: reverse("meeting_detail", args=[_p(s, "meeting")]),
+    "minutes": lambda s: reverse("meeting_minutes", args=[_p(s, "meeting")]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -66,6 +80,28 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
     ),
+    "application_withdraw": lambda s: (
+        reverse("application_transition", args=[_p(s, "application"), "withdraw"]),
+        {"reason": "gekaapt"},
+    ),
+    "application_edit": lambda s: (
+        reverse("application_edit", args=[_p(s, "application")]),
+        {"purpose": "x"},
+    ),
+    "application_note": lambda s: (
+        reverse("application_note_add", args=[_p(s, "application")]),
+        {"text": "x"},
+    ),
+    "agenda_item_add": lambda s: (
+        reverse("agenda_item_add", args=[_p(s, "meeting")]),
+        {"application": _p(s, "application")},
+    ),
+    "conflict_declare": lambda s: (reverse("conflict_declare", args=[_p(s, "item")]), {"has_conflict": "0"}),
+    "vote_cast": lambda s: (reverse("vote_cast", args=[_p(s, "item")]), {"choice": "against"}),
+    "decision_record": lambda s: (
+        reverse("decision_record", args=[_p(s, "item")]),
+        {"outcome": "deferred", "questions": "x"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -74,6 +110,7 @@ LIST_URLS: dict[str, Callable] = {
     "organisation_export": lambda: reverse("organisation_export"),
     "api_funds": lambda: "/api/funds/",
     "api_organisations": lambda: "/api/organisations/",
+    "application_list": lambda: reverse("application_list"),
 }
 API_DETAIL_URLS: dict[str, Callable] = {
     "api_fund": lambda s: f"/api/funds/{s.fund.pk}/",
@@ -96,6 +133,14 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "bank_statements",
         "ledger_report",
         "ledger_export",
+        "application",
+        "application_document",
+        "memo",
+        "pipeline_overview",
+        "pipeline_export",
+        "committee",
+        "meeting",
+        "minutes",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -108,8 +153,22 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "loan_statement",
         "ledger_report",
         "ledger_export",
+        "application",
+        "application_document",
+        "memo",
+        "committee",
+        "meeting",
+        "minutes",
     },
-    Role.INVESTEE: {"fund", "enterprise", "label_certificate", "contract", "loan_statement"},
+    Role.INVESTEE: {
+        "fund",
+        "enterprise",
+        "label_certificate",
+        "contract",
+        "loan_statement",
+        "application",
+        "application_document",
+    },
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
     Role.INVESTOR: {"fund", "investor"},
 }
@@ -169,6 +228,13 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
+    if getattr(other, "_pipeline", None):
+        application = other._pipeline["application"]
+        application.refresh_from_db()
+        assert application.status == "committee"
+        assert not application.internal_notes.exists()
+        item = other._pipeline["item"]
+        assert not item.votes.exists() and not item.declarations.exists() and not item.decisions.exists()
 
 
 @pytest.mark.parametrize("role", SCOPED_ROLES, ids=lambda r: r.value)

@@ -13,9 +13,10 @@ from decimal import Decimal
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.test.utils import override_settings
 from djmoney.money import Money
 
-from fund import services
+from fund import demo_pipeline, services
 from fund.models import (
     Enterprise,
     Fund,
@@ -192,7 +193,11 @@ class Command(BaseCommand):
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the login table.")
 
     def handle(self, *args, **options):
-        with transaction.atomic():
+        # The demo sends no e-mail (the pipeline's notifications would otherwise flood the console).
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             logins = self._load()
             # Later apps add demo data through an optional `<app>.demo.load()`; fund imports none of them.
             for config in apps.get_app_configs():
@@ -202,6 +207,8 @@ class Command(BaseCommand):
                     except ModuleNotFoundError:
                         continue
                     module.load()
+            # The pipeline (every stage, a past committee) comes after the portfolio it hands off to.
+            logins += demo_pipeline.load()
         if not options["quiet_logins"]:
             self._print_logins(logins)
 

@@ -1,0 +1,167 @@
+"""Reads for the pipeline, all scoped by role and organisation (built on `fund.selectors`).
+
+- fund manager of fund F: every application at F (drafts included: they may have been started on the
+  enterprise's behalf), F's meetings;
+- committee member of F: the applications on an agenda of F, F's meetings;
+- investee of enterprise E: E's own applications, never internal data (notes, checks, scores, memo, votes);
+- administrator: everything (read only).
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from fund import selectors as fund_selectors
+from fund.models import User
+
+from .models import (
+    APPROVED_STATUSES,
+    PIPELINE_STAGES,
+    AgendaItem,
+    Application,
+    ApplicationStatus,
+    ConflictDeclaration,
+    Meeting,
+    ReferralSource,
+)
+
+
+def committee_fund_ids(user: User) -> set[int]:
+    return fund_selectors.committee_fund_ids(user)
+
+
+def applications_for(user: User) -> QuerySet[Application]:
+    qs = Application.objects.select_related(
+        "fund", "enterprise__organisation__municipality", "referral_partner__organisation"
+    )
+    if fund_selectors.is_administrator(user):
+        return qs
+    q = Q(fund_id__in=fund_selectors.managed_fund_ids(user))
+    q |= Q(enterprise__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
+    committee_funds = fund_selectors.committee_fund_ids(user)
+    if committee_funds:
+        q |= Q(
+            pk__in=AgendaItem.objects.filter(meeting__fund_id__in=committee_funds).values("application_id")
+        )
+    return qs.filter(q)
+
+
+def can_see_internal(user: User, application: Application) -> bool:
+    """Notes, checks, due diligence, scores, memo and votes: fund staff of the fund and administrators."""
+    if fund_selectors.is_administrator(user):
+        return True
+    return application.fund_id in fund_selectors.staff_fund_ids(user)
+
+
+def meetings_for(user: User) -> QuerySet[Meeting]:
+    qs = Meeting.objects.select_related("fund")
+    if fund_selectors.is_administrator(user):
+        return qs
+    return qs.filter(fund_id__in=fund_selectors.staff_fund_ids(user))
+
+
+def agenda_items_for(user: User) -> QuerySet[AgendaItem]:
+    return AgendaItem.objects.filter(meeting__in=meetings_for(user)).select_related(
+        "meeting__fund", "application__enterprise__organisation", "memo"
+    )
+
+
+def is_conflicted(user: User, item: AgendaItem) -> bool:
+    return ConflictDeclaration.objects.filter(item=item, member__user=user, has_conflict=True).exists()
+
+
+def can_see_votes(user: User, item: AgendaItem) -> bool:
+    """A conflicted member does not see the votes of that item; investees never do."""
+    return can_see_internal(user, item.application) and not is_conflicted(user, item)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pipeline overview
+# --------------------------------------------------------------------------------------------------
+
+
+def pipeline_applications(
+    *,
+    user: User,
+    fund_ids: set[int],
+    theme: int | None = None,
+    municipality: int | None = None,
+    referral_source: str = "",
+    stage: str = "",
+) -> QuerySet[Application]:
+    qs = applications_for(user).filter(fund_id__in=fund_ids)
+    if theme:
+        qs = qs.filter(themes=theme)
+    if municipality:
+        qs = qs.filter(enterprise__organisation__municipality_id=municipality)
+    if referral_source:
+        qs = qs.filter(referral_source=referral_source)
+    if stage:
+        qs = qs.filter(status=stage)
+    return qs.distinct().order_by("status", "status_changed_at")
+
+
+def stage_summary(applications: QuerySet[Application], *, now: datetime.datetime | None = None) -> list[dict]:
+    """Per stage: count, requested amount (exact cents) and days in stage (average and oldest)."""
+    now = now or timezone.now()
+    rows = {
+        stage: {"stage": ApplicationStatus(stage), "count": 0, "amount": Decimal("0.00"), "days": []}
+        for stage in PIPELINE_STAGES
+    }
+    for application in applications.select_related(None).only(
+        "status", "requested_amount", "requested_amount_currency", "status_changed_at"
+    ):
+        row = rows[application.status]
+        row["count"] += 1
+        if application.requested_amount is not None:
+            row["amount"] += application.requested_amount.amount
+        row["days"].append((now - application.status_changed_at).days)
+    result = []
+    for row in rows.values():
+        days = row.pop("days")
+        row["avg_days"] = round(sum(days) / len(days)) if days else None
+        row["max_days"] = max(days) if days else None
+        result.append(row)
+    return result
+
+
+def referral_conversion(applications: QuerySet[Application]) -> list[dict]:
+    """Per referral source and partner: applications referred (beyond draft), approved, conversion %."""
+    referred = (
+        applications.exclude(status=ApplicationStatus.DRAFT)
+        .values("referral_source", "referral_partner__organisation__name")
+        .annotate(
+            referred=Count("pk", distinct=True),
+            approved=Count("pk", filter=Q(status__in=APPROVED_STATUSES), distinct=True),
+        )
+        .order_by("referral_source", "referral_partner__organisation__name")
+    )
+    rows = []
+    for row in referred:
+        pct = (
+            (Decimal(row["approved"]) * 100 / row["referred"]).quantize(Decimal("0.1"))
+            if row["referred"]
+            else None
+        )
+        source = row["referral_source"]
+        rows.append(
+            {
+                "source": ReferralSource(source).label if source else "—",
+                "partner": row["referral_partner__organisation__name"] or "",
+                "referred": row["referred"],
+                "approved": row["approved"],
+                "pct": pct,
+            }
+        )
+    return rows
+
+
+def approved_amount(applications: QuerySet[Application]) -> Decimal:
+    total = applications.filter(status__in=APPROVED_STATUSES).aggregate(total=Sum("requested_amount"))[
+        "total"
+    ]
+    return Decimal(str(total or 0)).quantize(Decimal("0.01"))

@@ -1,0 +1,1017 @@
+"""Writes for the pipeline: applications, their state machine, screening, due diligence, memo, hand-off.
+
+Every function is keyword-only, runs in one transaction, checks the actor's role (fund manager of the
+application's fund, investee of its enterprise) and writes an audit record. State changes lock the
+application row (`select_for_update`) so two clicks cannot both pass the same guard; a notification
+e-mail goes out once the transaction has committed.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import zipfile
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
+from djmoney.money import Money
+
+from fund import selectors as fund_selectors
+from fund.audit import audit_record
+from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
+from fund.models import Enterprise, Fund, FundStatus, Membership, ReferralPartner, Role, Theme, User
+from fund.services import enterprise_relation_add
+
+from . import eligibility
+from .models import (
+    CHECKLIST_CLOSED,
+    IMPACT_DIMENSIONS,
+    REQUIRED_DOCUMENTS,
+    Application,
+    ApplicationDocument,
+    ApplicationStatus,
+    Assessment,
+    ChecklistItem,
+    ChecklistTemplateItem,
+    CheckOutcome,
+    DocumentKind,
+    EligibilityCheck,
+    EligibilityOverride,
+    FinancialYear,
+    InternalNote,
+    MemoVersion,
+    ProposedTerms,
+    Question,
+    ReferralSource,
+)
+from .transitions import FUND_MANAGER, INVESTEE, TRANSITIONS, target_labels_from
+
+S = ApplicationStatus
+
+MSG_FUND_NOT_INVESTING = gettext_noop("Dit fonds neemt op dit moment geen aanvragen aan.")
+MSG_NOT_EDITABLE = gettext_noop("Een aanvraag kan alleen als concept worden gewijzigd.")
+MSG_INCOMPLETE = gettext_noop("De aanvraag is nog niet compleet. Ontbreekt: %(missing)s.")
+MSG_REASON_REQUIRED = gettext_noop("Geef een reden.")
+MSG_CHECKS_OPEN = gettext_noop(
+    "Due diligence kan pas starten als elke toets voldoet of met reden is overruled. "
+    "Niet voldaan: %(checks)s."
+)
+MSG_NO_CHECKS = gettext_noop("Voer eerst de toetsen uit.")
+MSG_NOT_READY_FOR_COMMITTEE = gettext_noop(
+    "De aanvraag is nog niet klaar voor de commissie. Ontbreekt: %(missing)s."
+)
+MSG_OVERRIDE_NOT_FAILED = gettext_noop("Alleen een toets die niet voldoet kan worden overruled.")
+MSG_FILE_TOO_LARGE = gettext_noop("Het bestand is groter dan %(max)d MB.")
+MSG_FILE_TYPE = gettext_noop(
+    "Alleen PDF-, Excel- (XLSX) en Word-bestanden (DOCX) zijn toegestaan; "
+    "de inhoud van dit bestand is geen van drie."
+)
+MSG_REFERRAL_PARTNER = gettext_noop(
+    "Kies de verwijzende partner bij een verwijzing door een makelaar of netwerkpartner."
+)
+MSG_REFERRAL_PARTNER_TYPE = gettext_noop("Deze partner is geen %(type)s.")
+MSG_ENTERPRISE_NOT_IN_SCOPE = gettext_noop("U kunt geen aanvraag doen voor deze onderneming.")
+MSG_NOT_APPROVED = gettext_noop(
+    "Alleen een goedgekeurde aanvraag kan aan de portefeuille worden overgedragen."
+)
+MSG_ALREADY_HANDED_OFF = gettext_noop(
+    "Deze aanvraag is al overgedragen aan de portefeuille (contract %(ref)s)."
+)
+MSG_NO_TERMS = gettext_noop("Leg eerst de voorgestelde voorwaarden vast.")
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# Documents can be added until the application goes to the committee (answers to questions may need one).
+UPLOAD_STATUSES = (S.DRAFT, S.SUBMITTED, S.SCREENING, S.DUE_DILIGENCE)
+MAX_HISTORICAL_YEARS = 3
+
+DEFAULT_CHECKLIST = [
+    gettext_noop("Uittreksel Kamer van Koophandel"),
+    gettext_noop("Jaarrekeningen"),
+    gettext_noop("UBO-registratie"),
+    gettext_noop("Referenties"),
+    gettext_noop("Bedrijfsbezoek"),
+    gettext_noop("Impactplan"),
+]
+
+APPLICATION_FIELDS = [
+    "requested_amount",
+    "instrument",
+    "term_months",
+    "grace_months",
+    "purpose",
+    "use_of_funds",
+    "target_group",
+    "expected_change",
+    "measurement",
+    "referral_source",
+    "referral_partner",
+]
+FINANCIAL_FIELDS = [
+    "revenue",
+    "ebitda",
+    "net_result",
+    "total_assets",
+    "equity",
+    "debt",
+    "current_assets",
+    "current_liabilities",
+    "debt_service",
+]
+REQUIRED_FINANCIAL_FIELDS = ["revenue", "ebitda", "net_result", "total_assets", "equity", "debt"]
+
+
+# --------------------------------------------------------------------------------------------------
+# Roles
+# --------------------------------------------------------------------------------------------------
+
+
+def is_fund_manager(user: User | None, fund: Fund) -> bool:
+    return user is not None and fund.pk in fund_selectors.managed_fund_ids(user)
+
+
+def is_investee(user: User | None, enterprise: Enterprise) -> bool:
+    return user is not None and enterprise.organisation_id in fund_selectors.own_enterprise_organisation_ids(
+        user
+    )
+
+
+def actor_roles(actor: User | None, application: Application) -> set[str]:
+    roles = set()
+    if is_fund_manager(actor, application.fund):
+        roles.add(FUND_MANAGER)
+    if is_investee(actor, application.enterprise):
+        roles.add(INVESTEE)
+    return roles
+
+
+def _require_fund_manager(actor: User | None, fund: Fund) -> None:
+    if not is_fund_manager(actor, fund):
+        raise PermissionDeniedError(_("Alleen een fondsmanager van %(fund)s kan dit doen.") % {"fund": fund})
+
+
+def _require_editor(actor: User | None, application: Application) -> None:
+    if not actor_roles(actor, application):
+        raise PermissionDeniedError()
+
+
+# --------------------------------------------------------------------------------------------------
+# Notifications
+# --------------------------------------------------------------------------------------------------
+
+
+def investee_emails(enterprise: Enterprise) -> list[str]:
+    return list(
+        Membership.objects.filter(
+            role=Role.INVESTEE,
+            organisation_id=enterprise.organisation_id,
+            is_active=True,
+            user__is_active=True,
+        ).values_list("user__email", flat=True)
+    )
+
+
+def fund_manager_emails(fund: Fund) -> list[str]:
+    return list(
+        Membership.objects.filter(role=Role.FUND_MANAGER, fund=fund, is_active=True, user__is_active=True)
+        .values_list("user__email", flat=True)
+        .order_by("user__email")
+    )
+
+
+def notify(*, recipients: Iterable[str], subject: str, body: str) -> None:
+    """Send one e-mail to the people concerned once the transaction commits (never for a rollback)."""
+    to = sorted({address for address in recipients if address})
+    if not to:
+        return
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, to, fail_silently=False)
+    )
+
+
+def _notify_status(application: Application, *, from_status: str, reason: str = "") -> None:
+    subject = _("%(number)s: %(status)s") % {
+        "number": application.number,
+        "status": application.get_status_display(),
+    }
+    body = _(
+        "De status van aanvraag %(number)s van %(enterprise)s bij %(fund)s is gewijzigd "
+        "van '%(from)s' naar '%(to)s'."
+    ) % {
+        "number": application.number,
+        "enterprise": application.enterprise,
+        "fund": application.fund,
+        "from": S(from_status).label,
+        "to": application.get_status_display(),
+    }
+    if reason:
+        body += "\n\n" + _("Toelichting: %(reason)s") % {"reason": reason}
+    notify(
+        recipients=[*investee_emails(application.enterprise), *fund_manager_emails(application.fund)],
+        subject=subject,
+        body=body,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Application (intake)
+# --------------------------------------------------------------------------------------------------
+
+
+def _check_referral(source: str, partner: ReferralPartner | None) -> None:
+    if source in (ReferralSource.MAKELAAR, ReferralSource.NETWORK):
+        if partner is None:
+            raise ValidationError({"referral_partner": [_(MSG_REFERRAL_PARTNER)]})
+        if partner.partner_type != source:
+            raise ValidationError(
+                {
+                    "referral_partner": [
+                        _(MSG_REFERRAL_PARTNER_TYPE) % {"type": ReferralSource(source).label.lower()}
+                    ]
+                }
+            )
+
+
+def _check_request(application: Application) -> None:
+    errors: dict[str, list[str]] = {}
+    if application.requested_amount is not None:
+        if application.requested_amount.currency.code != "EUR":
+            errors["requested_amount"] = [_("Bedragen zijn in euro's.")]
+        elif application.requested_amount.amount <= 0:
+            errors["requested_amount"] = [_("Het gevraagde bedrag moet groter zijn dan nul.")]
+    if application.term_months is not None and application.term_months > application.fund.max_term_months:
+        errors["term_months"] = [
+            _("De looptijd is langer dan het beleid van het fonds toestaat (maximaal %(max)s maanden).")
+            % {"max": application.fund.max_term_months}
+        ]
+    if application.term_months is not None and application.grace_months >= application.term_months:
+        errors["grace_months"] = [_("De aflossingsvrije periode moet korter zijn dan de looptijd.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor: User,
+    fund: Fund,
+    enterprise: Enterprise,
+    themes: Iterable[Theme] = (),
+    **fields,
+) -> Application:
+    """An investee (for its own enterprise) or a fund manager (on the enterprise's behalf) starts a draft."""
+    if not (is_investee(actor, enterprise) or is_fund_manager(actor, fund)):
+        raise PermissionDeniedError(_(MSG_ENTERPRISE_NOT_IN_SCOPE))
+    if fund.status != FundStatus.INVESTING:
+        raise ServiceError(_(MSG_FUND_NOT_INVESTING))
+    unknown = set(fields) - set(APPLICATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    application = Application(fund=fund, enterprise=enterprise, created_by=actor, **fields)
+    _check_referral(application.referral_source, application.referral_partner)
+    _check_request(application)
+    application.full_clean(exclude=["contract"])
+    application.save()
+    application.themes.set(list(themes))
+    audit_record(actor=actor, obj=application, action="application_created", to_state=application.status)
+    return application
+
+
+@transaction.atomic
+def application_update(
+    *, actor: User, application: Application, themes: Iterable[Theme] | None = None, **fields
+) -> Application:
+    application = _locked(application)
+    _require_editor(actor, application)
+    if application.status != S.DRAFT:
+        raise ServiceError(_(MSG_NOT_EDITABLE))
+    unknown = set(fields) - set(APPLICATION_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    before = {name: getattr(application, name) for name in fields}
+    for name, value in fields.items():
+        setattr(application, name, value)
+    _check_referral(application.referral_source, application.referral_partner)
+    _check_request(application)
+    application.full_clean(exclude=["contract"])
+    application.save()
+    if themes is not None:
+        application.themes.set(list(themes))
+    from fund.audit import field_changes
+
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_updated",
+        data={"changes": field_changes(before, {name: getattr(application, name) for name in fields})},
+    )
+    return application
+
+
+@transaction.atomic
+def financial_years_save(*, actor: User, application: Application, years: list[dict]) -> list[FinancialYear]:
+    """Replace the application's financials with `years` (each a dict with `year`, `is_forecast` and the
+    figures as Decimal or None) — all or nothing."""
+    application = _locked(application)
+    _require_editor(actor, application)
+    if application.status != S.DRAFT:
+        raise ServiceError(_(MSG_NOT_EDITABLE))
+    historical = [y for y in years if not y.get("is_forecast")]
+    if len(historical) > MAX_HISTORICAL_YEARS:
+        raise ValidationError(
+            {
+                "year": [
+                    _("Geef de cijfers van hoogstens %(max)d afgelopen jaren.")
+                    % {"max": MAX_HISTORICAL_YEARS}
+                ]
+            }
+        )
+    seen = set()
+    rows = []
+    for data in years:
+        key = (data["year"], bool(data.get("is_forecast")))
+        if key in seen:
+            raise ValidationError(
+                {"year": [_("Het jaar %(year)s staat er twee keer in.") % {"year": data["year"]}]}
+            )
+        seen.add(key)
+        row = FinancialYear(
+            application=application,
+            **{k: v for k, v in data.items() if k in ["year", "is_forecast", *FINANCIAL_FIELDS]},
+        )
+        row.full_clean(exclude=["application"], validate_unique=False)
+        rows.append(row)
+    application.financials.all().delete()
+    FinancialYear.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_financials_saved",
+        data={"years": [f"{r.year}{' P' if r.is_forecast else ''}" for r in rows]},
+    )
+    return rows
+
+
+def check_upload(upload) -> str:
+    """The file's real type ('pdf', 'xlsx' or 'docx') from its content, or a ValidationError."""
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError(
+            _(MSG_FILE_TOO_LARGE) % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}, code="too_large"
+        )
+    upload.seek(0)
+    head = upload.read(5)
+    upload.seek(0)
+    if head == b"%PDF-":
+        return "pdf"
+    if head[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(upload) as archive:
+                names = archive.namelist()
+        except zipfile.BadZipFile:
+            names = []
+        finally:
+            upload.seek(0)
+        if "[Content_Types].xml" in names:
+            if any(name.startswith("xl/") for name in names):
+                return "xlsx"
+            if any(name.startswith("word/") for name in names):
+                return "docx"
+    raise ValidationError(_(MSG_FILE_TYPE), code="file_type")
+
+
+@transaction.atomic
+def document_add(*, actor: User, application: Application, kind: str, upload) -> ApplicationDocument:
+    application = _locked(application)
+    _require_editor(actor, application)
+    if application.status not in UPLOAD_STATUSES:
+        raise ServiceError(_("Bij deze aanvraag kunnen geen documenten meer worden toegevoegd."))
+    if kind not in DocumentKind.values:
+        raise ValidationError({"kind": [_("Kies de soort document.")]})
+    try:
+        content_type = check_upload(upload)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    document = ApplicationDocument(
+        application=application,
+        kind=kind,
+        file=upload,
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+    document.save()
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_document_added",
+        data={"kind": kind, "file": document.filename, "type": content_type},
+    )
+    return document
+
+
+def missing_items(application: Application) -> list[str]:
+    """What must still be filled in before the application can be submitted, by name (Dutch)."""
+    missing = []
+    simple = [
+        ("requested_amount", _("gevraagd bedrag")),
+        ("instrument", _("instrument")),
+        ("term_months", _("gewenste looptijd")),
+        ("purpose", _("doel van de financiering")),
+        ("use_of_funds", _("besteding van de middelen")),
+        ("target_group", _("doelgroep")),
+        ("expected_change", _("verwachte verandering")),
+        ("measurement", _("hoe de impact gemeten wordt")),
+        ("referral_source", _("hoe u bij het fonds bent gekomen")),
+    ]
+    for name, label in simple:
+        value = getattr(application, name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(str(label))
+    if not application.themes.exists():
+        missing.append(_("thema"))
+    years = list(application.financials.all())
+    historical = [y for y in years if not y.is_forecast]
+    if not historical:
+        missing.append(_("jaarcijfers van ten minste één afgelopen jaar"))
+    for year in historical:
+        empty = [
+            str(FinancialYear._meta.get_field(f).verbose_name)
+            for f in REQUIRED_FINANCIAL_FIELDS
+            if getattr(year, f) is None
+        ]
+        if empty:
+            missing.append(
+                _("jaarcijfers %(year)s: %(fields)s") % {"year": year.year, "fields": ", ".join(empty)}
+            )
+    if not any(y.is_forecast for y in years):
+        missing.append(_("prognose"))
+    kinds = set(application.documents.values_list("kind", flat=True))
+    for kind in REQUIRED_DOCUMENTS:
+        if kind not in kinds:
+            missing.append(_("document: %(kind)s") % {"kind": str(DocumentKind(kind).label).lower()})
+    return missing
+
+
+@transaction.atomic
+def question_ask(*, actor: User, application: Application, text: str) -> Question:
+    _require_fund_manager(actor, application.fund)
+    if not text.strip():
+        raise ValidationError({"text": [_("Schrijf de vraag.")]})
+    question = Question.objects.create(application=application, text=text.strip(), asked_by=actor)
+    audit_record(
+        actor=actor, obj=application, action="application_question_asked", data={"question": question.text}
+    )
+    notify(
+        recipients=investee_emails(application.enterprise),
+        subject=_("%(number)s: vraag van het fonds") % {"number": application.number},
+        body=_("Het fonds %(fund)s heeft een vraag over uw aanvraag %(number)s:\n\n%(text)s")
+        % {"fund": application.fund, "number": application.number, "text": question.text},
+    )
+    return question
+
+
+@transaction.atomic
+def question_answer(*, actor: User, question: Question, answer: str) -> Question:
+    question = (
+        Question.objects.select_for_update().select_related("application__enterprise").get(pk=question.pk)
+    )
+    application = question.application
+    if not (is_investee(actor, application.enterprise) or is_fund_manager(actor, application.fund)):
+        raise PermissionDeniedError()
+    if not answer.strip():
+        raise ValidationError({"answer": [_("Schrijf het antwoord.")]})
+    if question.answered_at:
+        raise ServiceError(_("Deze vraag is al beantwoord."))
+    question.answer, question.answered_by, question.answered_at = answer.strip(), actor, timezone.now()
+    question.save(update_fields=["answer", "answered_by", "answered_at"])
+    audit_record(
+        actor=actor, obj=application, action="application_question_answered", data={"question": question.text}
+    )
+    notify(
+        recipients=fund_manager_emails(application.fund),
+        subject=_("%(number)s: vraag beantwoord") % {"number": application.number},
+        body=question.answer,
+    )
+    return question
+
+
+@transaction.atomic
+def internal_note_add(*, actor: User, application: Application, text: str) -> InternalNote:
+    _require_fund_manager(actor, application.fund)
+    if not text.strip():
+        raise ValidationError({"text": [_("Schrijf de notitie.")]})
+    note = InternalNote.objects.create(application=application, text=text.strip(), author=actor)
+    audit_record(actor=actor, obj=application, action="application_note_added")
+    return note
+
+
+# --------------------------------------------------------------------------------------------------
+# The state machine
+# --------------------------------------------------------------------------------------------------
+
+
+def _locked(application: Application) -> Application:
+    """Lock the row, then reload the caller's instance from it (so the caller sees the new state too)."""
+    list(Application.objects.select_for_update().filter(pk=application.pk).values_list("pk", flat=True))
+    application.refresh_from_db()
+    return application
+
+
+def _refuse(application: Application, to_status: str | None) -> TransitionError:
+    return TransitionError(
+        obj_label=str(application),
+        from_state=str(application.get_status_display()),
+        to_state=str(S(to_status).label) if to_status else _("vorige fase"),
+        allowed=target_labels_from(application.status),
+    )
+
+
+def _apply(
+    *,
+    actor: User | None,
+    application: Application,
+    name: str,
+    reason: str = "",
+    roles: set[str] | None = None,
+    send_notification: bool = True,
+) -> Application:
+    """Check the table and the actor's role, move, audit, notify. The caller holds the row lock."""
+    transition = TRANSITIONS[name]
+    to_status = transition.target or application.held_from_status
+    if application.status not in transition.sources:
+        raise _refuse(application, transition.target)
+    roles = roles if roles is not None else actor_roles(actor, application)
+    if not roles & set(transition.roles):
+        raise PermissionDeniedError()
+    from_status = application.status
+    application.held_from_status = from_status if to_status == S.ON_HOLD else ""
+    application.status = to_status
+    application.status_changed_at = timezone.now()
+    if name == "submit":
+        application.submitted_at = application.status_changed_at
+    application.save(update_fields=["status", "held_from_status", "status_changed_at", "submitted_at"])
+    audit_record(
+        actor=actor,
+        obj=application,
+        action=f"application_{name}",
+        from_state=from_status,
+        to_state=to_status,
+        reason=reason,
+    )
+    if send_notification:
+        _notify_status(application, from_status=from_status, reason=reason)
+    return application
+
+
+def _require_reason(reason: str) -> str:
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    return reason.strip()
+
+
+@transaction.atomic
+def application_submit(*, actor: User, application: Application) -> Application:
+    """Submit a complete draft. Submitting an application that is already submitted changes nothing."""
+    application = _locked(application)
+    if application.status == S.SUBMITTED:
+        if not actor_roles(actor, application):
+            raise PermissionDeniedError()
+        return application  # a double click or a resent form: harmless
+    if application.status == S.DRAFT:
+        if not actor_roles(actor, application) & {INVESTEE, FUND_MANAGER}:
+            raise PermissionDeniedError()
+        missing = missing_items(application)
+        if missing:
+            raise ServiceError(_(MSG_INCOMPLETE) % {"missing": "; ".join(missing)}, code="incomplete")
+        if application.fund.status != FundStatus.INVESTING:
+            raise ServiceError(_(MSG_FUND_NOT_INVESTING))
+    _apply(actor=actor, application=application, name="submit")
+    referred_by = application.referral_partner
+    enterprise_relation_add(
+        actor=actor, fund=application.fund, enterprise=application.enterprise, referred_by=referred_by
+    )
+    _eligibility_run(actor=actor, application=application)
+    return application
+
+
+@transaction.atomic
+def application_start_screening(*, actor: User, application: Application) -> Application:
+    return _apply(actor=actor, application=_locked(application), name="start_screening")
+
+
+@transaction.atomic
+def application_start_due_diligence(*, actor: User, application: Application) -> Application:
+    application = _locked(application)
+    if application.status == S.SCREENING and is_fund_manager(actor, application.fund):
+        failing = unresolved_checks(application)
+        if failing is None:
+            raise ServiceError(_(MSG_NO_CHECKS))
+        if failing:
+            raise ServiceError(
+                _(MSG_CHECKS_OPEN) % {"checks": ", ".join(str(eligibility.CHECK_LABELS[c]) for c in failing)}
+            )
+    _apply(actor=actor, application=application, name="start_due_diligence")
+    _checklist_create(application)
+    Assessment.objects.get_or_create(application=application)
+    return application
+
+
+def committee_readiness(application: Application) -> list[str]:
+    """What is still missing before the application can go to the committee (by name)."""
+    missing = []
+    open_items = [item.title for item in application.checklist.all() if item.status not in CHECKLIST_CLOSED]
+    if open_items:
+        missing.append(_("checklist: %(items)s") % {"items": ", ".join(open_items)})
+    try:
+        if not application.assessment.is_complete:
+            missing.append(_("impactbeoordeling en risicoklasse"))
+    except Assessment.DoesNotExist:
+        missing.append(_("impactbeoordeling en risicoklasse"))
+    if not ProposedTerms.objects.filter(application=application).exists():
+        missing.append(_("voorgestelde voorwaarden"))
+    if not application.memo_versions.exists():
+        missing.append(_("investeringsmemo"))
+    return missing
+
+
+@transaction.atomic
+def application_refer_to_committee(*, actor: User, application: Application) -> Application:
+    application = _locked(application)
+    if application.status == S.DUE_DILIGENCE and is_fund_manager(actor, application.fund):
+        missing = committee_readiness(application)
+        if missing:
+            raise ServiceError(_(MSG_NOT_READY_FOR_COMMITTEE) % {"missing": "; ".join(missing)})
+    return _apply(actor=actor, application=application, name="refer_to_committee")
+
+
+@transaction.atomic
+def application_decline(*, actor: User, application: Application, reason: str) -> Application:
+    reason = _require_reason(reason)
+    return _apply(actor=actor, application=_locked(application), name="decline", reason=reason)
+
+
+@transaction.atomic
+def application_hold(*, actor: User, application: Application, reason: str) -> Application:
+    reason = _require_reason(reason)
+    return _apply(actor=actor, application=_locked(application), name="hold", reason=reason)
+
+
+@transaction.atomic
+def application_resume(*, actor: User, application: Application, reason: str = "") -> Application:
+    return _apply(actor=actor, application=_locked(application), name="resume", reason=reason.strip())
+
+
+@transaction.atomic
+def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
+    return _apply(actor=actor, application=_locked(application), name="withdraw", reason=reason.strip())
+
+
+def application_set_decided(
+    *, actor: User, application: Application, name: str, reason: str = ""
+) -> Application:
+    """Used by `committee.decision_record`, which checks the chair, holds the transaction and sends the
+    decision's own e-mail (with conditions, reasons or questions) instead of a bare status message."""
+    from .transitions import COMMITTEE_CHAIR
+
+    return _apply(
+        actor=actor,
+        application=application,
+        name=name,
+        reason=reason,
+        roles={COMMITTEE_CHAIR},
+        send_notification=False,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Screening
+# --------------------------------------------------------------------------------------------------
+
+
+def latest_checks(application: Application) -> list[EligibilityCheck]:
+    last = application.eligibility_checks.order_by("-run").values_list("run", flat=True).first()
+    if last is None:
+        return []
+    return list(application.eligibility_checks.filter(run=last).order_by("id"))
+
+
+def unresolved_checks(application: Application) -> list[str] | None:
+    """Codes of failed checks in the latest run without an override; None when no run exists yet."""
+    checks = latest_checks(application)
+    if not checks:
+        return None
+    overridden = set(application.eligibility_overrides.values_list("code", flat=True))
+    return [c.code for c in checks if c.outcome == CheckOutcome.FAIL and c.code not in overridden]
+
+
+def _eligibility_run(*, actor: User | None, application: Application) -> list[EligibilityCheck]:
+    last = application.eligibility_checks.order_by("-run").values_list("run", flat=True).first() or 0
+    now = timezone.now()
+    rows = [
+        EligibilityCheck(
+            application=application,
+            run=last + 1,
+            code=result.code,
+            outcome=result.outcome,
+            reason=result.reason,
+            numbers=_jsonable(result.numbers),
+            run_at=now,
+        )
+        for result in eligibility.run_checks(application)
+    ]
+    EligibilityCheck.objects.bulk_create(rows)
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_checks_run",
+        data={"run": last + 1, "outcomes": {r.code: r.outcome for r in rows}},
+    )
+    return rows
+
+
+def _jsonable(value):
+    from fund.audit import _jsonable as convert
+
+    return convert(value)
+
+
+@transaction.atomic
+def eligibility_run(*, actor: User, application: Application) -> list[EligibilityCheck]:
+    """Run the checks again on demand (fund manager)."""
+    application = _locked(application)
+    _require_fund_manager(actor, application.fund)
+    if application.status in (S.DRAFT, S.WITHDRAWN):
+        raise ServiceError(_("De toetsen lopen pas na indienen."))
+    return _eligibility_run(actor=actor, application=application)
+
+
+@transaction.atomic
+def eligibility_override(
+    *, actor: User, application: Application, code: str, reason: str
+) -> EligibilityOverride:
+    application = _locked(application)
+    _require_fund_manager(actor, application.fund)
+    reason = _require_reason(reason)
+    check = next((c for c in latest_checks(application) if c.code == code), None)
+    if check is None or check.outcome != CheckOutcome.FAIL:
+        raise ServiceError(_(MSG_OVERRIDE_NOT_FAILED))
+    override, _created = EligibilityOverride.objects.update_or_create(
+        application=application, code=code, defaults={"reason": reason, "by": actor}
+    )
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_check_overridden",
+        from_state=CheckOutcome.FAIL,
+        to_state="overridden",
+        reason=reason,
+        data={"check": code, "numbers": check.numbers},
+    )
+    return override
+
+
+# --------------------------------------------------------------------------------------------------
+# Due diligence
+# --------------------------------------------------------------------------------------------------
+
+
+def _checklist_create(application: Application) -> None:
+    if application.checklist.exists():
+        return
+    template = list(ChecklistTemplateItem.objects.filter(fund=application.fund).order_by("position"))
+    titles = [item.title for item in template] or [_(title) for title in DEFAULT_CHECKLIST]
+    ChecklistItem.objects.bulk_create(
+        [
+            ChecklistItem(application=application, position=n, title=title)
+            for n, title in enumerate(titles, start=1)
+        ]
+    )
+
+
+def _require_due_diligence(actor: User, application: Application) -> None:
+    _require_fund_manager(actor, application.fund)
+    if application.status != S.DUE_DILIGENCE:
+        raise ServiceError(_("Dit kan alleen tijdens de due diligence."))
+
+
+@transaction.atomic
+def checklist_item_update(
+    *,
+    actor: User,
+    item: ChecklistItem,
+    status: str,
+    owner: User | None = None,
+    evidence: str = "",
+    comment: str = "",
+) -> ChecklistItem:
+    item = ChecklistItem.objects.select_for_update().select_related("application__fund").get(pk=item.pk)
+    _require_due_diligence(actor, item.application)
+    if owner is not None and not is_fund_manager(owner, item.application.fund):
+        raise ValidationError({"owner": [_("De eigenaar moet fondsmanager van dit fonds zijn.")]})
+    if status == "done" and not evidence.strip():
+        raise ValidationError(
+            {"evidence": [_("Een afgerond onderdeel heeft bewijs nodig (document of verwijzing).")]}
+        )
+    from_status = item.status
+    item.status, item.owner, item.evidence, item.comment = status, owner, evidence.strip(), comment.strip()
+    item.full_clean(exclude=["application"])
+    item.save()
+    audit_record(
+        actor=actor,
+        obj=item.application,
+        action="checklist_item_updated",
+        from_state=from_status,
+        to_state=status,
+        data={"item": item.title, "evidence": item.evidence},
+    )
+    return item
+
+
+ASSESSMENT_FIELDS = [
+    *[f"{d}_{part}" for d in IMPACT_DIMENSIONS for part in ("score", "rationale")],
+    "expected_kpis",
+    "risk_rating",
+    "risk_rating_rationale",
+]
+
+
+@transaction.atomic
+def assessment_save(*, actor: User, application: Application, **fields) -> Assessment:
+    application = _locked(application)
+    _require_due_diligence(actor, application)
+    unknown = set(fields) - set(ASSESSMENT_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    assessment, _created = Assessment.objects.get_or_create(application=application)
+    for name, value in fields.items():
+        setattr(assessment, name, value)
+    assessment.full_clean(exclude=["application"])
+    assessment.save()
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="assessment_saved",
+        data={f"{d}_score": getattr(assessment, f"{d}_score") for d in IMPACT_DIMENSIONS}
+        | {"risk_rating": assessment.risk_rating},
+    )
+    return assessment
+
+
+TERMS_FIELDS = [
+    "amount",
+    "instrument",
+    "interest_rate",
+    "term_months",
+    "grace_months",
+    "grace_type",
+    "method",
+    "frequency",
+    "security",
+    "covenants",
+    "conditions_precedent",
+]
+
+
+@transaction.atomic
+def terms_save(*, actor: User, application: Application, **fields) -> ProposedTerms:
+    from portfolio.schedules import ScheduleError
+
+    from .analysis import LOAN_INSTRUMENTS, projected_schedule
+
+    application = _locked(application)
+    _require_due_diligence(actor, application)
+    unknown = set(fields) - set(TERMS_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {sorted(unknown)}")
+    fund = application.fund
+    try:
+        terms = application.terms
+    except ProposedTerms.DoesNotExist:
+        terms = ProposedTerms(application=application)
+    for name, value in fields.items():
+        setattr(terms, name, value)
+    errors: dict[str, list[str]] = {}
+    amount = terms.amount.amount if isinstance(terms.amount, Money) else Decimal(terms.amount or 0)
+    if amount <= 0:
+        errors["amount"] = [_("Het bedrag moet groter zijn dan nul.")]
+    if terms.instrument and terms.instrument not in fund.allowed_instruments:
+        errors["instrument"] = [_("Dit instrument is bij dit fonds niet toegestaan.")]
+    if terms.interest_rate is not None and not (
+        fund.interest_rate_min <= terms.interest_rate <= fund.interest_rate_max
+    ):
+        errors["interest_rate"] = [
+            _("De rente moet tussen %(low)s %% en %(high)s %% liggen (beleid van het fonds).")
+            % {"low": fund.interest_rate_min, "high": fund.interest_rate_max}
+        ]
+    if terms.term_months and terms.term_months > fund.max_term_months:
+        errors["term_months"] = [
+            _("De looptijd is langer dan het beleid van het fonds toestaat (maximaal %(max)s maanden).")
+            % {"max": fund.max_term_months}
+        ]
+    if errors:
+        raise ValidationError(errors)
+    terms.full_clean(exclude=["application"])
+    if terms.instrument in LOAN_INSTRUMENTS:
+        try:
+            projected_schedule(terms)
+        except ScheduleError as exc:
+            raise ValidationError({"term_months": [str(exc)]}) from exc
+    terms.save()
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="terms_saved",
+        data={
+            name: getattr(terms, name)
+            for name in ["amount", "instrument", "interest_rate", "term_months", "grace_months"]
+        },
+    )
+    return terms
+
+
+@transaction.atomic
+def memo_generate(*, actor: User, application: Application) -> MemoVersion:
+    """Render the investment memo PDF from the current data and store it as a new immutable version."""
+    from reports.memo import memo_pdf
+
+    application = _locked(application)
+    _require_fund_manager(actor, application.fund)
+    if application.status not in (S.DUE_DILIGENCE, S.COMMITTEE):
+        raise ServiceError(_("Een memo wordt gemaakt tijdens de due diligence of voor de commissie."))
+    number = (application.memo_versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+    pdf = memo_pdf(application=application, version=number)
+    memo = MemoVersion.objects.create(
+        application=application,
+        number=number,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+        created_by=actor,
+    )
+    audit_record(
+        actor=actor, obj=application, action="memo_generated", data={"version": number, "sha256": memo.sha256}
+    )
+    return memo
+
+
+# --------------------------------------------------------------------------------------------------
+# Hand-off to the portfolio
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_hand_off(*, actor: User, application: Application, signed_on: datetime.date | None = None):
+    """Turn an approved application's terms (and the committee's conditions) into a portfolio contract."""
+    from portfolio import services as portfolio_services
+
+    from .models import Decision
+
+    application = _locked(application)
+    _require_fund_manager(actor, application.fund)
+    if not application.is_approved:
+        raise ServiceError(_(MSG_NOT_APPROVED))
+    if application.contract_id:
+        raise ServiceError(_(MSG_ALREADY_HANDED_OFF) % {"ref": application.contract.reference})
+    try:
+        terms = application.terms
+    except ProposedTerms.DoesNotExist as exc:
+        raise ServiceError(_(MSG_NO_TERMS)) from exc
+    decision = (
+        Decision.objects.filter(item__application=application, superseded_by__isnull=True)
+        .order_by("-recorded_at", "-id")
+        .first()
+    )
+    conditions = list(terms.condition_lines)
+    if decision is not None:
+        conditions += [c for c in decision.condition_lines if c not in conditions]
+    contract = portfolio_services.contract_create(
+        actor=actor,
+        fund=application.fund,
+        enterprise=application.enterprise,
+        reference=f"{application.fund.code}-{application.number}",
+        instrument=terms.instrument,
+        principal=terms.amount,
+        annual_rate=(terms.interest_rate / 100).quantize(Decimal("0.000001")),
+        term_months=terms.term_months,
+        grace_months=terms.grace_months,
+        frequency=terms.frequency,
+        method=terms.method,
+        signed_on=signed_on,
+        security=terms.security,
+        covenants=terms.covenants,
+        conditions=conditions,
+    )
+    application.contract = contract
+    application.save(update_fields=["contract"])
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_handed_off",
+        data={"contract": contract.reference, "conditions": conditions},
+    )
+    return contract

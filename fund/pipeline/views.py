@@ -1,0 +1,851 @@
+"""Pipeline pages: thin views over the scoped selectors and the services.
+
+Every object is fetched through a `*_for(user)` selector (404 outside scope); what a user may *do* is
+checked by the service, whose refusal is shown as a message. Internal data (notes, checks, due diligence,
+scores, memo, votes) only reaches the template when `can_see_internal` is true.
+"""
+
+from __future__ import annotations
+
+import csv
+from decimal import Decimal
+from io import BytesIO
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from fund import selectors as fund_selectors
+from fund.exceptions import PermissionDeniedError, ServiceError
+from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
+from fund.views import _apply_errors
+
+from . import analysis, committee, selectors, services
+from .forms import (
+    AgendaItemForm,
+    AnswerForm,
+    ApplicationForm,
+    AssessmentForm,
+    ChecklistItemForm,
+    DecisionForm,
+    DeclarationForm,
+    DocumentForm,
+    FinancialFormSet,
+    MeetingForm,
+    MemberForm,
+    NoteForm,
+    OverrideForm,
+    QuestionForm,
+    ReasonForm,
+    TermsForm,
+    VoteForm,
+)
+from .models import (
+    DECIDED_STATUSES,
+    IMPACT_DIMENSIONS,
+    PIPELINE_STAGES,
+    AgendaItem,
+    ApplicationDocument,
+    ApplicationStatus,
+    Assessment,
+    ChecklistItem,
+    CommitteeMember,
+    Decision,
+    MemoVersion,
+    ProposedTerms,
+    Question,
+    ReferralSource,
+)
+from .transitions import allowed_from
+
+TRANSITION_SERVICES = {
+    "submit": services.application_submit,
+    "start_screening": services.application_start_screening,
+    "start_due_diligence": services.application_start_due_diligence,
+    "refer_to_committee": services.application_refer_to_committee,
+    "decline": services.application_decline,
+    "hold": services.application_hold,
+    "resume": services.application_resume,
+    "withdraw": services.application_withdraw,
+}
+NEEDS_REASON = {"decline", "hold"}
+TAKES_REASON = {"decline", "hold", "resume", "withdraw"}
+
+
+def _refused(request, exc: Exception) -> None:
+    if isinstance(exc, ValidationError):
+        for message in exc.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, str(exc))
+
+
+def _application(request, pk: int):
+    return fund_selectors.get_scoped_or_404(selectors.applications_for(request.user), pk=pk)
+
+
+def _staff_application(request, pk: int):
+    """An application whose internal pages the user may see (fund staff); others get 404."""
+    application = _application(request, pk)
+    if not selectors.can_see_internal(request.user, application):
+        raise Http404
+    return application
+
+
+# --------------------------------------------------------------------------------------------------
+# Applications
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def application_list(request):
+    applications = selectors.applications_for(request.user).order_by("-created_at")
+    return render(request, "fund/pipeline/application_list.html", {"applications": applications})
+
+
+@login_required
+def application_create(request):
+    user = request.user
+    funds = fund_selectors.funds_for(user).filter(status=FundStatus.INVESTING)
+    own = Enterprise.objects.filter(organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
+    managed = fund_selectors.enterprises_for(user).filter(
+        fund_relations__fund_id__in=fund_selectors.managed_fund_ids(user)
+    )
+    enterprises = (own | managed).distinct().select_related("organisation")
+    if not enterprises.exists():
+        raise Http404
+    form = ApplicationForm(request.POST or None, fund_choices=funds, enterprise_choices=enterprises)
+    if request.method == "POST" and form.is_valid():
+        try:
+            application = services.application_create(
+                actor=user,
+                fund=form.cleaned_data["fund"],
+                enterprise=form.cleaned_data["enterprise"],
+                **form.service_kwargs(),
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, _("Concept opgeslagen. Vul de jaarcijfers en documenten aan en dien in.")
+            )
+            return redirect("application_detail", pk=application.pk)
+    if len(enterprises) == 1 and not form.is_bound:
+        form.initial["enterprise"] = enterprises[0]
+    return render(
+        request, "fund/pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")}
+    )
+
+
+@login_required
+def application_edit(request, pk: int):
+    application = _application(request, pk)
+    form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_for(application))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.application_update(actor=request.user, application=application, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Concept opgeslagen."))
+            return redirect("application_detail", pk=application.pk)
+    return render(
+        request,
+        "fund/pipeline/application_form.html",
+        {
+            "form": form,
+            "application": application,
+            "title": _("Aanvraag %(n)s bewerken") % {"n": application.number},
+        },
+    )
+
+
+@login_required
+def application_financials(request, pk: int):
+    application = _application(request, pk)
+    initial = [
+        {f: getattr(y, f) for f in ["year", "is_forecast", *services.FINANCIAL_FIELDS]}
+        for y in application.financials.all()
+    ]
+    formset = FinancialFormSet(request.POST or None, initial=initial, prefix="fy")
+    if request.method == "POST" and formset.is_valid():
+        years = [
+            form.cleaned_data
+            for form in formset.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("year")
+        ]
+        try:
+            services.financial_years_save(actor=request.user, application=application, years=years)
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Jaarcijfers opgeslagen."))
+            return redirect("application_detail", pk=application.pk)
+    return render(
+        request, "fund/pipeline/financials_form.html", {"formset": formset, "application": application}
+    )
+
+
+@login_required
+def application_detail(request, pk: int):
+    application = _application(request, pk)
+    user = request.user
+    internal = selectors.can_see_internal(user, application)
+    roles = services.actor_roles(user, application)
+    context = {
+        "application": application,
+        "internal": internal,
+        "can_edit": application.status == ApplicationStatus.DRAFT and bool(roles),
+        "can_upload": bool(roles) and application.status in services.UPLOAD_STATUSES,
+        "is_fund_manager": services.FUND_MANAGER in roles,
+        "is_investee": services.INVESTEE in roles,
+        "financials": list(application.financials.all()),
+        "documents": application.documents.all(),
+        "questions": application.questions.select_related("asked_by", "answered_by"),
+        "missing": services.missing_items(application)
+        if application.status == ApplicationStatus.DRAFT
+        else [],
+        "transitions": [t for t in allowed_from(application.status) if set(t.roles) & roles],
+        "needs_reason": NEEDS_REASON,
+        "takes_reason": TAKES_REASON,
+        "document_form": DocumentForm(),
+        "reason_form": ReasonForm(),
+        "answer_form": AnswerForm(),
+        "decisions": Decision.objects.filter(item__application=application).select_related("item__meeting"),
+    }
+    if internal:
+        checks = services.latest_checks(application)
+        overrides = {o.code: o for o in application.eligibility_overrides.select_related("by")}
+        from .eligibility import CHECK_LABELS
+
+        for check in checks:
+            check.label = CHECK_LABELS.get(check.code, check.code)
+            check.override = overrides.get(check.code)
+        try:
+            assessment = application.assessment
+        except Assessment.DoesNotExist:
+            assessment = None
+        try:
+            terms = application.terms
+        except ProposedTerms.DoesNotExist:
+            terms = None
+        owners = User.objects.filter(
+            memberships__fund=application.fund,
+            memberships__role=Role.FUND_MANAGER,
+            memberships__is_active=True,
+        )
+        checklist = list(application.checklist.select_related("owner"))
+        for item in checklist:
+            item.form = ChecklistItemForm(
+                owners=owners,
+                prefix=f"item{item.pk}",
+                initial={
+                    "status": item.status,
+                    "owner": item.owner,
+                    "evidence": item.evidence,
+                    "comment": item.comment,
+                },
+            )
+        context.update(
+            {
+                "checks": checks,
+                "override_form": OverrideForm(),
+                "notes": application.internal_notes.select_related("author"),
+                "note_form": NoteForm(),
+                "question_form": QuestionForm(),
+                "checklist": checklist,
+                "assessment": assessment,
+                "dimensions": [
+                    (
+                        AssessmentForm.DIMENSION_LABELS[d],
+                        getattr(assessment, f"{d}_score"),
+                        getattr(assessment, f"{d}_rationale"),
+                    )
+                    for d in IMPACT_DIMENSIONS
+                ]
+                if assessment
+                else [],
+                "terms": terms,
+                "ratios": analysis.financial_analysis(application),
+                "memos": application.memo_versions.defer("pdf"),
+                "readiness": services.committee_readiness(application)
+                if application.status == ApplicationStatus.DUE_DILIGENCE
+                else [],
+                "history": fund_selectors.audit_events_for(user=user, obj=application),
+            }
+        )
+    return render(request, "fund/pipeline/application_detail.html", context)
+
+
+@login_required
+@require_POST
+def application_transition(request, pk: int, name: str):
+    application = _application(request, pk)
+    service = TRANSITION_SERVICES.get(name)
+    if service is None:
+        raise Http404
+    kwargs = {}
+    if name in TAKES_REASON:
+        kwargs["reason"] = request.POST.get("reason", "")
+    try:
+        before = application.status
+        application = service(actor=request.user, application=application, **kwargs)
+    except (ValidationError, ServiceError) as exc:
+        _refused(request, exc)
+    else:
+        if name == "submit" and before == application.status == ApplicationStatus.SUBMITTED:
+            messages.info(request, _("Deze aanvraag was al ingediend."))
+        else:
+            messages.success(request, _("Status: %(status)s.") % {"status": application.get_status_display()})
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def document_add(request, pk: int):
+    application = _application(request, pk)
+    form = DocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.document_add(
+                actor=request.user,
+                application=application,
+                kind=form.cleaned_data["kind"],
+                upload=form.cleaned_data["file"],
+            )
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Document toegevoegd."))
+    else:
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+def document_download(request, pk: int):
+    document = fund_selectors.get_scoped_or_404(
+        ApplicationDocument.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
+    )
+    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename)
+
+
+@login_required
+@require_POST
+def question_ask(request, pk: int):
+    application = _staff_application(request, pk)
+    form = QuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.question_ask(actor=request.user, application=application, text=form.cleaned_data["text"])
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Vraag verstuurd naar de aanvrager."))
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def question_answer(request, pk: int):
+    question = fund_selectors.get_scoped_or_404(
+        Question.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
+    )
+    form = AnswerForm(request.POST)
+    if form.is_valid():
+        try:
+            services.question_answer(
+                actor=request.user, question=question, answer=form.cleaned_data["answer"]
+            )
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Antwoord verstuurd."))
+    else:
+        messages.error(request, _("Schrijf het antwoord."))
+    return redirect("application_detail", pk=question.application_id)
+
+
+@login_required
+@require_POST
+def note_add(request, pk: int):
+    application = _staff_application(request, pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            services.internal_note_add(
+                actor=request.user, application=application, text=form.cleaned_data["text"]
+            )
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def checks_run(request, pk: int):
+    application = _staff_application(request, pk)
+    try:
+        services.eligibility_run(actor=request.user, application=application)
+    except (ValidationError, ServiceError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Toetsen opnieuw uitgevoerd."))
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def check_override(request, pk: int, code: str):
+    application = _staff_application(request, pk)
+    form = OverrideForm(request.POST)
+    try:
+        services.eligibility_override(
+            actor=request.user, application=application, code=code, reason=form.data.get("reason", "")
+        )
+    except (ValidationError, ServiceError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Toets overruled; de reden staat in het audittrail."))
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+def checklist_item_update(request, pk: int):
+    item = fund_selectors.get_scoped_or_404(
+        ChecklistItem.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
+    )
+    if not selectors.can_see_internal(request.user, item.application):
+        raise Http404
+    owners = User.objects.filter(memberships__fund=item.application.fund, memberships__role=Role.FUND_MANAGER)
+    form = ChecklistItemForm(request.POST, owners=owners, prefix=f"item{item.pk}")
+    if form.is_valid():
+        try:
+            services.checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Checklist bijgewerkt: %(item)s.") % {"item": item.title})
+    else:
+        messages.error(request, _("Controleer de velden van '%(item)s'.") % {"item": item.title})
+    return redirect("application_detail", pk=item.application_id)
+
+
+@login_required
+def assessment_edit(request, pk: int):
+    application = _staff_application(request, pk)
+    assessment = Assessment.objects.filter(application=application).first()
+    initial = {f: getattr(assessment, f) for f in services.ASSESSMENT_FIELDS} if assessment else {}
+    form = AssessmentForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.assessment_save(actor=request.user, application=application, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Beoordeling opgeslagen."))
+            return redirect("application_detail", pk=pk)
+    return render(
+        request,
+        "fund/pipeline/simple_form.html",
+        {"form": form, "application": application, "title": _("Impactbeoordeling en risico")},
+    )
+
+
+@login_required
+def terms_edit(request, pk: int):
+    application = _staff_application(request, pk)
+    terms = ProposedTerms.objects.filter(application=application).first()
+    if terms:
+        initial = {f: getattr(terms, f) for f in services.TERMS_FIELDS}
+        initial["amount"] = terms.amount.amount
+    else:
+        initial = {
+            "amount": application.requested_amount.amount if application.requested_amount else None,
+            "instrument": application.instrument,
+            "term_months": application.term_months,
+            "grace_months": application.grace_months,
+        }
+    form = TermsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.terms_save(actor=request.user, application=application, **form.service_kwargs())
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        except ServiceError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(request, _("Voorgestelde voorwaarden opgeslagen."))
+            return redirect("application_detail", pk=pk)
+    return render(
+        request,
+        "fund/pipeline/simple_form.html",
+        {"form": form, "application": application, "title": _("Voorgestelde voorwaarden")},
+    )
+
+
+@login_required
+@require_POST
+def memo_generate(request, pk: int):
+    application = _staff_application(request, pk)
+    try:
+        memo = services.memo_generate(actor=request.user, application=application)
+    except (ValidationError, ServiceError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(request, _("Memo versie %(n)s gemaakt.") % {"n": memo.number})
+    return redirect("application_detail", pk=pk)
+
+
+@login_required
+def memo_download(request, pk: int):
+    memo = fund_selectors.get_scoped_or_404(
+        MemoVersion.objects.filter(application__in=selectors.applications_for(request.user)).select_related(
+            "application"
+        ),
+        pk=pk,
+    )
+    if not selectors.can_see_internal(request.user, memo.application):
+        raise Http404
+    response = HttpResponse(bytes(memo.pdf), content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="memo-{memo.application.number}-v{memo.number}.pdf"'
+    )
+    return response
+
+
+@login_required
+@require_POST
+def application_hand_off(request, pk: int):
+    application = _staff_application(request, pk)
+    try:
+        contract = services.application_hand_off(actor=request.user, application=application)
+    except (ValidationError, ServiceError) as exc:
+        _refused(request, exc)
+    else:
+        messages.success(
+            request, _("Overgedragen aan de portefeuille: contract %(ref)s.") % {"ref": contract.reference}
+        )
+    return redirect("application_detail", pk=pk)
+
+
+# --------------------------------------------------------------------------------------------------
+# Pipeline overview
+# --------------------------------------------------------------------------------------------------
+
+
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@login_required
+def pipeline_overview(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if fund.pk not in fund_selectors.managed_fund_ids(request.user) and not fund_selectors.is_administrator(
+        request.user
+    ):
+        raise Http404
+    stage = request.GET.get("stage", "")
+    source = request.GET.get("source", "")
+    filters = {
+        "theme": _int_or_none(request.GET.get("theme")),
+        "municipality": _int_or_none(request.GET.get("municipality")),
+        "referral_source": source if source in ReferralSource.values else "",
+        "stage": stage if stage in ApplicationStatus.values else "",
+    }
+    applications = selectors.pipeline_applications(user=request.user, fund_ids={fund.pk}, **filters)
+    export = request.GET.get("format")
+    if export in ("csv", "xlsx"):
+        return _pipeline_export(applications, fund=fund, kind=export)
+    context = {
+        "fund": fund,
+        "applications": applications.prefetch_related("themes"),
+        "summary": selectors.stage_summary(applications),
+        "conversion": selectors.referral_conversion(
+            selectors.pipeline_applications(user=request.user, fund_ids={fund.pk})
+        ),
+        "filters": filters,
+        "themes": Theme.objects.filter(pk__in=fund.themes.values("pk")),
+        "municipalities": Municipality.objects.filter(pk__in=fund.region.values("pk")),
+        "sources": ReferralSource.choices,
+        "stages": [(s.value, s.label) for s in PIPELINE_STAGES],
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "fund/pipeline/overview.html", context)
+
+
+EXPORT_HEADER = [
+    "Aanvraag",
+    "Onderneming",
+    "Gemeente",
+    "Status",
+    "Dagen in fase",
+    "Gevraagd bedrag",
+    "Instrument",
+    "Thema's",
+    "Verwezen via",
+    "Verwijzende partner",
+    "Ingediend op",
+]
+
+
+def _export_rows(applications):
+    now = timezone.now()
+    for a in applications.prefetch_related("themes"):
+        yield [
+            a.number,
+            a.enterprise.organisation.name,
+            a.enterprise.organisation.municipality.name if a.enterprise.organisation.municipality else "",
+            str(a.get_status_display()),
+            (now - a.status_changed_at).days,
+            a.requested_amount.amount if a.requested_amount else None,
+            str(a.get_instrument_display()),
+            ", ".join(t.name for t in a.themes.all()),
+            str(a.get_referral_source_display()),
+            a.referral_partner.organisation.name if a.referral_partner else "",
+            timezone.localtime(a.submitted_at).date().isoformat() if a.submitted_at else "",
+        ]
+
+
+def _csv_value(value) -> str:
+    """Dutch CSV: decimal comma, empty for missing."""
+    if value is None:
+        return ""
+    if isinstance(value, Decimal):
+        return f"{value:.2f}".replace(".", ",")
+    return str(value)
+
+
+def _pipeline_export(applications, *, fund, kind: str) -> HttpResponse:
+    filename = f"pijplijn-{fund.code}-{timezone.localdate():%Y%m%d}"
+    if kind == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+        response.write("\ufeff")
+        writer = csv.writer(response, delimiter=";")
+        writer.writerow(EXPORT_HEADER)
+        for row in _export_rows(applications):
+            writer.writerow([_csv_value(v) for v in row])
+        return response
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Pijplijn"
+    sheet.append(EXPORT_HEADER)
+    for row in _export_rows(applications):
+        sheet.append(row)
+    for cell in sheet["F"][1:]:
+        cell.number_format = "#,##0.00"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
+    return response
+
+
+# --------------------------------------------------------------------------------------------------
+# Committee
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def meeting_list(request, fund_pk: int):
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if fund.pk not in fund_selectors.staff_fund_ids(request.user) and not fund_selectors.is_administrator(
+        request.user
+    ):
+        raise Http404
+    is_manager = services.is_fund_manager(request.user, fund)
+    committee_users = User.objects.filter(
+        memberships__fund=fund, memberships__role=Role.COMMITTEE_MEMBER, memberships__is_active=True
+    )
+    meeting_form = MeetingForm(request.POST if "meeting" in request.POST else None, prefix="meeting")
+    member_form = MemberForm(
+        request.POST if "member" in request.POST else None, users=committee_users, prefix="member"
+    )
+    if request.method == "POST":
+        if not is_manager:
+            raise Http404
+        try:
+            if "meeting" in request.POST and meeting_form.is_valid():
+                meeting = committee.meeting_create(actor=request.user, fund=fund, **meeting_form.cleaned_data)
+                return redirect("meeting_detail", pk=meeting.pk)
+            if "member" in request.POST and member_form.is_valid():
+                committee.committee_member_add(actor=request.user, fund=fund, **member_form.cleaned_data)
+                messages.success(request, _("Commissielid toegevoegd."))
+                return redirect("meeting_list", fund_pk=fund.pk)
+        except ValidationError as exc:
+            _apply_errors(member_form if "member" in request.POST else meeting_form, exc)
+        except ServiceError as exc:
+            messages.error(request, str(exc))
+    context = {
+        "fund": fund,
+        "meetings": selectors.meetings_for(request.user).filter(fund=fund).prefetch_related("items"),
+        "members": CommitteeMember.objects.filter(fund=fund).select_related("user"),
+        "rules": committee.rules_for(fund),
+        "is_manager": is_manager,
+        "meeting_form": meeting_form,
+        "member_form": member_form,
+        "today": timezone.localdate(),
+    }
+    return render(request, "fund/pipeline/meeting_list.html", context)
+
+
+@login_required
+def meeting_detail(request, pk: int):
+    meeting = fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
+    user = request.user
+    fund = meeting.fund
+    is_manager = services.is_fund_manager(user, fund)
+    seat = committee.seat_of(user, fund, meeting.date)
+    items = list(
+        meeting.items.select_related("application__enterprise__organisation", "memo").prefetch_related(
+            "decisions"
+        )
+    )
+    for item in items:
+        item.declarations_list = list(item.declarations.select_related("member__user"))
+        item.my_declaration = next(
+            (d for d in item.declarations_list if seat and d.member_id == seat.pk), None
+        )
+        item.show_votes = selectors.can_see_votes(user, item)
+        item.votes_list = list(item.votes.select_related("member__user")) if item.show_votes else []
+        item.my_vote = item.votes.filter(member=seat).first() if seat else None
+        item.tally = committee.tally(item) if item.show_votes else None
+        item.decision_list = list(item.decisions.all())
+        item.current = committee.current_decision(item.application)
+    candidates = (
+        selectors.applications_for(user)
+        .filter(fund=fund, status__in=[ApplicationStatus.COMMITTEE, *DECIDED_STATUSES], contract__isnull=True)
+        .exclude(pk__in=[i.application_id for i in items])
+    )
+    context = {
+        "meeting": meeting,
+        "items": items,
+        "seat": seat,
+        "is_manager": is_manager,
+        "agenda_form": AgendaItemForm(applications=candidates),
+        "declaration_form": DeclarationForm(),
+        "vote_form": VoteForm(),
+        "decision_form": DecisionForm(),
+        "history": fund_selectors.audit_events_for(user=user, obj=meeting) if is_manager else None,
+    }
+    return render(request, "fund/pipeline/meeting_detail.html", context)
+
+
+@login_required
+@require_POST
+def agenda_item_add(request, pk: int):
+    meeting = fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
+    candidates = selectors.applications_for(request.user).filter(fund=meeting.fund)
+    form = AgendaItemForm(request.POST, applications=candidates)
+    if form.is_valid():
+        try:
+            committee.agenda_item_add(
+                actor=request.user, meeting=meeting, application=form.cleaned_data["application"]
+            )
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Agendapunt toegevoegd."))
+    else:
+        messages.error(request, _("Kies een aanvraag."))
+    return redirect("meeting_detail", pk=pk)
+
+
+def _item(request, pk: int) -> AgendaItem:
+    return fund_selectors.get_scoped_or_404(selectors.agenda_items_for(request.user), pk=pk)
+
+
+@login_required
+@require_POST
+def conflict_declare(request, pk: int):
+    item = _item(request, pk)
+    form = DeclarationForm(request.POST)
+    if form.is_valid():
+        try:
+            committee.conflict_declare(actor=request.user, item=item, **form.cleaned_data)
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Verklaring vastgelegd."))
+    else:
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    return redirect("meeting_detail", pk=item.meeting_id)
+
+
+@login_required
+@require_POST
+def vote_cast(request, pk: int):
+    item = _item(request, pk)
+    form = VoteForm(request.POST)
+    if form.is_valid():
+        try:
+            committee.vote_cast(actor=request.user, item=item, **form.cleaned_data)
+        except (ValidationError, ServiceError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Uw stem is vastgelegd."))
+    else:
+        messages.error(request, _("Kies voor, tegen of onthouding."))
+    return redirect("meeting_detail", pk=item.meeting_id)
+
+
+@login_required
+@require_POST
+def decision_record(request, pk: int):
+    item = _item(request, pk)
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        supersedes = None
+        if request.POST.get("supersedes"):
+            supersedes = Decision.objects.filter(
+                item__application=item.application, pk=_int_or_none(request.POST["supersedes"])
+            ).first()
+        try:
+            committee.decision_record(
+                actor=request.user, item=item, supersedes=supersedes, **form.cleaned_data
+            )
+        except (ValidationError, ServiceError, PermissionDeniedError) as exc:
+            _refused(request, exc)
+        else:
+            messages.success(request, _("Besluit vastgelegd."))
+    else:
+        messages.error(request, _("Kies een besluit."))
+    return redirect("meeting_detail", pk=item.meeting_id)
+
+
+@login_required
+def minutes_pdf(request, pk: int):
+    from reports.minutes import minutes_pdf as render_minutes
+
+    meeting = fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
+    pdf = render_minutes(meeting=meeting, viewer=request.user)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = (
+        f'attachment; filename="notulen-{meeting.fund.code}-{meeting.date:%Y%m%d}.pdf"'
+    )
+    return response

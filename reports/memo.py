@@ -1,0 +1,231 @@
+"""Investment memo (investeringsmemo) for the committee, in Dutch: summary, enterprise, request, checks,
+financial analysis with the projected schedule, impact assessment, risks and proposed terms."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from xml.sax.saxutils import escape
+
+from reportlab.lib.units import mm
+from reportlab.platypus import Paragraph
+
+from fund.pipeline import analysis
+from fund.pipeline.eligibility import CHECK_LABELS
+from fund.pipeline.models import IMPACT_DIMENSIONS, Application, Assessment, ProposedTerms
+from fund.pipeline.services import latest_checks
+from portfolio.schedules import ScheduleError
+
+from .pdf import BODY, HEADING, SMALL, build, eur, table
+
+DIMENSION_NAMES = {
+    "what": "Wat (welke verandering)",
+    "who": "Wie (doelgroep)",
+    "how_much": "Hoeveel (schaal, diepte, duur)",
+    "contribution": "Bijdrage (wat zonder ons)",
+    "risk": "Impactrisico",
+}
+OUTCOME_NL = {"pass": "voldoet", "warning": "let op", "fail": "voldoet niet"}
+
+
+def _p(text) -> Paragraph:
+    return Paragraph(escape(str(text or "—")).replace("\n", "<br/>"), BODY)
+
+
+def _num(value: Decimal | None) -> str:
+    return "n.v.t." if value is None else f"{value:f}".replace(".", ",")
+
+
+def _pct(value: Decimal) -> str:
+    return f"{value.normalize():f}".replace(".", ",") + " %"
+
+
+def memo_pdf(*, application: Application, version: int) -> bytes:
+    enterprise = application.enterprise
+    organisation = enterprise.organisation
+    try:
+        terms = application.terms
+    except ProposedTerms.DoesNotExist:
+        terms = None
+    try:
+        assessment = application.assessment
+    except Assessment.DoesNotExist:
+        assessment = None
+    amount = eur(application.requested_amount) if application.requested_amount else "—"
+    story = [
+        Paragraph("Samenvatting", HEADING),
+        _p(
+            f"{organisation.name} vraagt {amount} ({application.get_instrument_display() or '—'}, "
+            f"{application.term_months or '—'} maanden) aan {application.fund.name}. "
+            f"Doel: {application.purpose}"
+        ),
+    ]
+    if assessment and assessment.risk_rating:
+        story.append(_p(f"Risicoklasse: {assessment.risk_rating}."))
+    if terms:
+        story.append(
+            _p(
+                f"Voorstel: {eur(terms.amount)} {terms.get_instrument_display().lower()} "
+                f"tegen {_pct(terms.interest_rate)} "
+                f"over {terms.term_months} maanden."
+            )
+        )
+    story += [
+        Paragraph("Onderneming", HEADING),
+        table(
+            [
+                ["Naam", organisation.name],
+                ["KvK-nummer", organisation.kvk_number or "—"],
+                ["Rechtsvorm", enterprise.get_legal_form_display()],
+                ["Vestigingsgemeente", str(organisation.municipality or "—")],
+                ["Keurmerken", ", ".join(str(label) for label in enterprise.labels.all()) or "geen"],
+                ["Missie", _p(enterprise.mission)],
+            ],
+            header=False,
+            widths=[45 * mm, 125 * mm],
+        ),
+        Paragraph("Aanvraag", HEADING),
+        table(
+            [
+                ["Gevraagd bedrag", amount],
+                ["Instrument", application.get_instrument_display() or "—"],
+                [
+                    "Looptijd",
+                    f"{application.term_months or '—'} maanden, {application.grace_months} aflossingsvrij",
+                ],
+                ["Thema's", ", ".join(t.name for t in application.themes.all()) or "—"],
+                ["Doel", _p(application.purpose)],
+                ["Besteding", _p(application.use_of_funds)],
+                ["Doelgroep", _p(application.target_group)],
+                ["Verwachte verandering", _p(application.expected_change)],
+                ["Meting", _p(application.measurement)],
+                [
+                    "Verwezen via",
+                    " ".join(
+                        filter(
+                            None,
+                            [
+                                application.get_referral_source_display(),
+                                str(application.referral_partner or ""),
+                            ],
+                        )
+                    ),
+                ],
+            ],
+            header=False,
+            widths=[45 * mm, 125 * mm],
+        ),
+        Paragraph("Toetsing aan het fondsbeleid", HEADING),
+    ]
+    checks = latest_checks(application)
+    overrides = {o.code: o.reason for o in application.eligibility_overrides.all()}
+    if checks:
+        rows = [["Toets", "Uitkomst", "Toelichting"]]
+        for check in checks:
+            outcome = OUTCOME_NL.get(check.outcome, check.outcome)
+            if check.code in overrides:
+                outcome += " (overruled)"
+            reason = check.reason + (
+                f" Overruled: {overrides[check.code]}" if check.code in overrides else ""
+            )
+            rows.append([_p(CHECK_LABELS.get(check.code, check.code)), outcome, _p(reason)])
+        story.append(table(rows, widths=[50 * mm, 25 * mm, 95 * mm]))
+    else:
+        story.append(_p("Nog niet getoetst."))
+
+    story.append(Paragraph("Financiële analyse", HEADING))
+    years = list(application.financials.all())
+    if years:
+        rows = [["Jaar", "Omzet", "EBITDA", "Resultaat", "Balanstotaal", "Eigen verm.", "Schulden"]]
+        rows += [
+            [
+                f"{y.year}{' (P)' if y.is_forecast else ''}",
+                *[
+                    eur(getattr(y, f)) if getattr(y, f) is not None else "—"
+                    for f in ("revenue", "ebitda", "net_result", "total_assets", "equity", "debt")
+                ],
+            ]
+            for y in years
+        ]
+        story.append(table(rows, money_columns=(1, 2, 3, 4, 5, 6)))
+    ratios = analysis.financial_analysis(application)
+    story.append(
+        table(
+            [["Kengetal", "Waarde", "Toelichting"]]
+            + [[_p(r.label), _num(r.value), _p(r.reason or "")] for r in ratios],
+            widths=[80 * mm, 25 * mm, 65 * mm],
+        )
+    )
+    if terms:
+        try:
+            rows = analysis.projected_schedule(terms)
+        except ScheduleError as exc:
+            rows = []
+            story.append(_p(f"Geen aflosschema: {exc}"))
+        if rows:
+            story.append(Paragraph("Geprojecteerd aflosschema (eerste 12 termijnen)", HEADING))
+            schedule = [["#", "Vervaldatum", "Aflossing", "Rente", "Termijnbedrag", "Restschuld"]]
+            schedule += [
+                [
+                    row.number,
+                    row.due_date.strftime("%d-%m-%Y"),
+                    eur(row.principal),
+                    eur(row.interest),
+                    eur(row.payment),
+                    eur(row.balance),
+                ]
+                for row in rows[:12]
+            ]
+            story.append(table(schedule, money_columns=(2, 3, 4, 5)))
+            total_interest = sum((row.interest for row in rows), Decimal("0.00"))
+            story.append(Paragraph(f"{len(rows)} termijnen; totale rente {eur(total_interest)}.", SMALL))
+
+    story.append(Paragraph("Impactbeoordeling (vijf dimensies)", HEADING))
+    if assessment:
+        rows = [["Dimensie", "Score (1–5)", "Onderbouwing"]]
+        rows += [
+            [
+                DIMENSION_NAMES[d],
+                str(getattr(assessment, f"{d}_score") or "—"),
+                _p(getattr(assessment, f"{d}_rationale")),
+            ]
+            for d in IMPACT_DIMENSIONS
+        ]
+        story.append(table(rows, widths=[50 * mm, 25 * mm, 95 * mm]))
+        if assessment.kpi_lines:
+            story.append(_p("Verwachte KPI's: " + "; ".join(assessment.kpi_lines)))
+        story += [
+            Paragraph("Risico's", HEADING),
+            _p(f"Risicoklasse {assessment.risk_rating or '—'}: {assessment.risk_rating_rationale}"),
+        ]
+    else:
+        story.append(_p("Nog niet beoordeeld."))
+
+    story.append(Paragraph("Voorgestelde voorwaarden", HEADING))
+    if terms:
+        story.append(
+            table(
+                [
+                    ["Bedrag", eur(terms.amount)],
+                    ["Instrument", terms.get_instrument_display()],
+                    ["Rente", _pct(terms.interest_rate) + " per jaar"],
+                    [
+                        "Looptijd",
+                        f"{terms.term_months} maanden, waarvan {terms.grace_months} aflossingsvrij "
+                        f"({terms.get_grace_type_display().lower()})",
+                    ],
+                    ["Aflossing", f"{terms.get_method_display()}, {terms.get_frequency_display().lower()}"],
+                    ["Zekerheden", _p(terms.security)],
+                    ["Convenanten", _p(terms.covenants)],
+                    ["Opschortende voorwaarden", _p("\n".join(terms.condition_lines))],
+                ],
+                header=False,
+                widths=[45 * mm, 125 * mm],
+            )
+        )
+    else:
+        story.append(_p("Nog geen voorstel."))
+    return build(
+        title=f"Investeringsmemo {application.number} — versie {version}",
+        subtitle=f"{organisation.name} — {application.fund.name}",
+        story=story,
+    )
