@@ -65,6 +65,16 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, di
     }
 
 
+# Other apps add the Dutch names of their own actions here (from their AppConfig.ready), so that the shared
+# history table (templates/includes/history.html) never shows a raw code; fund knows none of their actions.
+_LABEL_PROVIDERS: list = []
+
+
+def register_action_labels(provider) -> None:
+    """`provider()` returns {action: translated label}; called when shown, so it follows the language."""
+    _LABEL_PROVIDERS.append(provider)
+
+
 def action_label(action: str) -> str:
     """The Dutch (translatable) name of an audit action, for history tables."""
     from django.utils.translation import gettext as _
@@ -121,7 +131,13 @@ def action_label(action: str) -> str:
         "committee_member_added": _("Commissielid toegevoegd"),
         "committee_rules_set": _("Commissieregels vastgesteld"),
     }
-    return labels.get(action, action)
+    if action in labels:
+        return labels[action]
+    for provider in _LABEL_PROVIDERS:
+        label = provider().get(action)
+        if label:
+            return label
+    return action
 
 
 def state_label(state: str) -> str:

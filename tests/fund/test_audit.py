@@ -166,3 +166,14 @@ def test_history_shows_readable_actions_and_states(client):
     assert "Status gewijzigd" in body
     assert "In oprichting → Investeert" in body
     assert "Lening" in body  # instruments by their label, not their code
+
+
+def test_every_app_names_its_audit_actions_in_dutch():
+    """The shared history table shows a label, never a raw action code, for the portfolio and impact apps."""
+    from fund.audit import action_label
+
+    assert action_label("repayment_received") == "Betaling ontvangen"
+    assert action_label("penalty_interest_booked") == "Boeterente berekend"
+    assert action_label("impact_report_accepted") == "Rapportage geaccepteerd"
+    assert action_label("fund_created") == "Fonds aangemaakt"
+    assert action_label("something_unknown") == "something_unknown"

@@ -22,6 +22,16 @@ def _p(side, name: str):
     return pipeline_objects(side)[name].pk
 
 
+def _bank_job(side) -> int:
+    """A background bank import of this side's fund (queued; its page is what is checked)."""
+    from portfolio.models import BankImportJob
+
+    job = BankImportJob.objects.filter(fund=side.fund).first() or BankImportJob.objects.create(
+        fund=side.fund, filename="afschrift.csv", file="bank-imports/afschrift.csv"
+    )
+    return job.pk
+
+
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
     Role.COMMITTEE_MEMBER,
@@ -41,6 +51,8 @@ DETAIL_URLS: dict[str, Callable] = {
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
     "loan_statement": lambda s: reverse("loan_statement", args=[s.contract.pk]),
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
+    "bank_import_job": lambda s: reverse("bank_import_job", args=[_bank_job(s)]),
+    "portfolio_export": lambda s: reverse("portfolio_overview", args=[s.fund.pk]) + "?format=xlsx",
     "ledger_report": lambda s: reverse("ledger_report", args=[s.fund.pk]),
     "ledger_export": lambda s: reverse("ledger_report", args=[s.fund.pk]) + "?format=xlsx",
     "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
@@ -128,9 +140,11 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "municipality",
         "label_certificate",
         "portfolio_overview",
+        "portfolio_export",
         "contract",
         "loan_statement",
         "bank_statements",
+        "bank_import_job",
         "ledger_report",
         "ledger_export",
         "application",
@@ -149,6 +163,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "municipality",
         "label_certificate",
         "portfolio_overview",
+        "portfolio_export",
         "contract",
         "loan_statement",
         "ledger_report",

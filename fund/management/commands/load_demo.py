@@ -209,6 +209,7 @@ class Command(BaseCommand):
                     module.load()
             # The pipeline (every stage, a past committee) comes after the portfolio it hands off to.
             logins += demo_pipeline.load()
+            logins += self._other_logins(known={email for _, email, _ in logins})
         if not options["quiet_logins"]:
             self._print_logins(logins)
 
@@ -442,6 +443,18 @@ class Command(BaseCommand):
             where = scope.get("fund") or scope.get("organisation") or "—"
             logins.append((Role(role).label, email, str(where)))
         return logins
+
+    def _other_logins(self, *, known: set[str]) -> list[tuple[str, str, str]]:
+        """Demo users the apps added themselves (e.g. the second and third official for four eyes)."""
+        from fund.models import Membership
+
+        rows = (
+            Membership.objects.filter(user__email__endswith="@impactfonds.example")
+            .exclude(user__email__in=known)
+            .select_related("user", "fund", "organisation")
+            .order_by("user__email")
+        )
+        return [(Role(m.role).label, m.user.email, str(m.fund or m.organisation or "—")) for m in rows]
 
     def _print_logins(self, logins: list[tuple[str, str, str]]) -> None:
         out = self.stdout

@@ -1,0 +1,32 @@
+"""Dutch names of the portfolio's audit actions, for the history tables (registered in apps.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def labels() -> dict[str, str]:
+    return {
+        "contract_created": _("Contract vastgelegd"),
+        "condition_resolved": _("Opschortende voorwaarde afgehandeld"),
+        "contract_disbursed": _("Uitbetaald"),
+        "repayment_received": _("Betaling ontvangen"),
+        "charge_booked": _("Vergoeding of boeterente in rekening gebracht"),
+        "penalty_interest_booked": _("Boeterente berekend"),
+        "contract_restructured": _("Geherstructureerd"),
+        "contract_written_off": _("Afgeschreven"),
+        "contract_recovery": _("Afgeschreven bedrag terugontvangen"),
+        "equity_invested": _("Deelneming vastgelegd"),
+        "equity_revalued": _("Deelneming geherwaardeerd"),
+        "guarantee_issued": _("Garantie afgegeven"),
+        "guarantee_called": _("Garantie ingeroepen"),
+        "guarantee_released": _("Garantie vrijgegeven"),
+        "journal_entry_posted": _("Journaalpost geboekt"),
+        "journal_entry_reversed": _("Journaalpost teruggeboekt"),
+        "period_closed": _("Periode afgesloten"),
+        "bank_statement_imported": _("Bankafschrift ingelezen"),
+        "bank_line_assigned": _("Bankregel geboekt op contract"),
+        "bank_import_queued": _("Import van bankafschrift in de wachtrij"),
+        "bank_import_started": _("Import van bankafschrift gestart"),
+        "bank_import_finished": _("Import van bankafschrift afgerond"),
+    }
