@@ -1,26 +1,28 @@
 """Benchmark: the portfolio overview (balances, PAR, NAV) on a realistic ledger, against a naive ORM loop.
 
-Generates one fund with N loans (default 2,000; mixed annuity/linear/bullet, monthly/quarterly, 3–7 year
-terms, started 2019-01 … 2025-12), each with schedule version 1, its disbursement, an interest accrual and —
-for ~90 % of the loans, which keep paying — a repayment on every due date up to AS_OF (2026-06-30); the
-other ~10 % stop paying at some point, so PAR is not zero. All stay ACTIVE, also those already repaid in
-full (nothing in the app moves a loan to REPAID). Entries are written in value-date order (as a
-live ledger grows) with bulk_create, one transaction per batch, so PostgreSQL's deferred balance trigger
-checks every entry at each commit; the generation time is printed.
+Generates one fund with N loans (default 2,000; mixed annuity/linear/bullet, mostly monthly and some
+quarterly, 5–10 year terms with grace periods, started 2019-01 … 2019-06), each with schedule version 1, its
+disbursement, interest accrued at every month end and — for ~90 % of the loans, which keep paying — a
+repayment on every due date up to AS_OF (2026-06-30); the other ~10 % stop paying at some point, so PAR is
+not zero. All stay ACTIVE, also those already repaid in full (nothing in the app moves a loan to REPAID).
+Entries are written in value-date order (as a live ledger grows) with bulk_create, one transaction per
+batch, so PostgreSQL's deferred balance trigger checks every entry at each commit; bulk_create bypasses
+`entry_post`, so the running totals are rebuilt from the postings afterwards (and checked against them).
+The generation time is printed.
 
 Then it times, side by side on the same data:
   (a) the overview through the public selectors, each called as it is (account_balances, arrears,
       portfolio_at_risk 30 and 90 — each of which recomputes arrears — and fund_nav), and the same figures
-      with arrears and the balances computed once, PAR and NAV derived from them (what a page should do);
+      with arrears and the balances computed once, PAR and NAV derived from them, and the overview page's own
+      selector `portfolio_overview` (with the first page of 50 contracts);
   (b) a naive per-contract ORM loop computing the same figures (checked identical);
   (c) 10,000 build_schedule calls of mixed shapes (the arguments of bench/schedules.py).
 
 Targets (issue "Portfolio ledger"): overview < 300 ms and ≥ 50× faster than the naive loop;
 10,000 schedules < 3 s.
 
-Scale: with these events (2 postings per disbursement and accrual, up to 3 per repayment) 2,000 such loans
-book ~300,000 postings — loans started in 2025 have a year of history, quarterly ones a third of the
-entries. The issue's ~1,000,000 postings take ~6,700 loans: run with --loans 6700 for that ledger size.
+Scale: with these events (2 postings per disbursement and monthly accrual, up to 3 per repayment) 2,000
+loans book ~690,000 postings over seven and a half years; --loans 2900 books ~1,000,000.
 
 Run: DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python bench/portfolio.py
      .venv/bin/python bench/portfolio.py --small          (200 loans; also works on SQLite)
