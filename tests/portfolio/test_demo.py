@@ -18,8 +18,19 @@ def test_demo_portfolio_is_realistic_and_idempotent():
     assert JournalEntry.objects.count() == entries
 
     fund = Fund.objects.get(code="SIF-ZKIJ")
-    statuses = sorted(Contract.objects.filter(fund=fund).values_list("status", flat=True))
-    assert statuses == ["active", "active", "active", "active", "draft"]
+    recorded = Contract.objects.filter(fund=fund, application__isnull=True)
+    assert sorted(recorded.values_list("status", flat=True)) == [
+        "active",
+        "active",
+        "active",
+        "active",
+        "draft",
+    ]
+    # plus the contract the committee's approval with conditions handed over, waiting for its conditions
+    [handed_over] = Contract.objects.filter(fund=fund, application__isnull=False)
+    assert handed_over.status == "draft"
+    assert handed_over.application.status == "approved_with_conditions"
+    assert handed_over.conditions.filter(status="open").exists()
     totals = trial_balance(fund=fund)
     assert totals["debit"] == totals["credit"] > 0
     today = timezone.localdate()
