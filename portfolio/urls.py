@@ -8,6 +8,7 @@ urlpatterns = [
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/disburse/", views.contract_disburse, name="contract_disburse"),
     path("contracts/<int:pk>/repayment/", views.contract_repayment, name="contract_repayment"),
+    path("conditions/<int:pk>/resolve/", views.condition_resolve, name="condition_resolve"),
 ]
 urlpatterns += [
     path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),

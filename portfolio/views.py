@@ -171,6 +171,37 @@ def contract_repayment(request, pk: int):
     )
 
 
+@login_required
+@require_POST
+def condition_resolve(request, pk: int):
+    """A fund manager marks a condition precedent as met, or waives it with a reason."""
+    from .models import ConditionPrecedent
+
+    condition = fund_selectors.get_scoped_or_404(
+        ConditionPrecedent.objects.filter(contract__in=selectors.contracts_for(request.user)).select_related(
+            "contract"
+        ),
+        pk=pk,
+    )
+    if not request.user.has_perm("portfolio.change_contract", condition.contract):
+        raise PermissionDenied
+    status = request.POST.get("status", "")
+    if status not in ("met", "waived"):
+        messages.error(request, _("Kies: voldaan of vervallen."))
+        return redirect("contract_detail", pk=condition.contract_id)
+    try:
+        services.condition_resolve(
+            actor=request.user, condition=condition, status=status, reason=request.POST.get("reason", "")
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ServiceError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Voorwaarde bijgewerkt."))
+    return redirect("contract_detail", pk=condition.contract_id)
+
+
 def my_contracts(user) -> list[Contract]:
     return list(
         selectors.contracts_for(user).filter(

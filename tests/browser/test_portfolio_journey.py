@@ -1,24 +1,24 @@
-"""Portfolio journey in a real browser: a fund manager records a contract, pays it out, imports the bank's
-CAMT.053 statement with the first instalment, and sees the overview reflect the repayment.
-
-(The issue's journey starts from an approved application; applications are not built yet, so the fund
-manager records the contract directly, as the issue allows until then.)
+"""Portfolio journey in a real browser: the committee has approved an application with conditions; the fund
+manager hands it to the portfolio, marks the conditions met, pays the loan out, imports the bank's CAMT.053
+statement with the first instalment, and sees the overview reflect the repayment.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from fund.models import Role
+from fund.pipeline import committee
 from fund.templatetags.money import format_eur
 from portfolio.models import Contract
 from portfolio.schedules import build_schedule
+from tests.fund.pipeline_factories import in_committee, seat_committee
 from tests.portfolio.test_bankstatements import camt, ntry, tx
 
 pytestmark = [
@@ -31,42 +31,73 @@ pytestmark = [
 ]
 
 
-def test_contract_disbursement_camt_repayment_and_overview(browser_page, log_in, world):
+def _approved_with_conditions(side):
+    """An application the committee approved with a condition (as the pipeline journey ends)."""
+    application = in_committee(side)
+    members = seat_committee(side, count=3)
+    manager = side.users[Role.FUND_MANAGER]
+    meeting = committee.meeting_create(actor=manager, fund=side.fund, date=datetime.date(2026, 1, 8))
+    item = committee.agenda_item_add(actor=manager, meeting=meeting, application=application)
+    for member in members:
+        committee.conflict_declare(actor=member.user, item=item, has_conflict=False, description="")
+        committee.vote_cast(actor=member.user, item=item, choice="for")
+    committee.decision_record(
+        actor=members[0].user,
+        item=item,
+        outcome="approved_with_conditions",
+        conditions="Kwartaalcijfers aanleveren",
+    )
+    return application
+
+
+def test_approved_application_to_contract_disbursement_camt_repayment_and_overview(
+    browser_page, log_in, world
+):
     page = browser_page
-    fund, enterprise = world.a.fund, world.a.enterprise
+    fund = world.a.fund
+    application = _approved_with_conditions(world.a)
     log_in(page, world.a.users[Role.FUND_MANAGER])
 
-    page.goto(f"/funds/{fund.pk}/portfolio/")
-    page.get_by_role("link", name="Nieuw contract").click()
-    page.get_by_label(re.compile(r"^\s*Onderneming")).select_option(label=enterprise.organisation.name)
-    page.get_by_label(re.compile(r"^\s*Betalingskenmerk")).fill("ZK-E2E-1")
-    page.get_by_label(re.compile(r"^\s*Hoofdsom")).fill("60000")
-    page.get_by_label(re.compile(r"^\s*Rente per jaar")).fill("5")
-    page.get_by_label(re.compile(r"^\s*Looptijd")).fill("24")
-    page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_role("heading", level=1)).to_contain_text("ZK-E2E-1")
+    page.goto(reverse("application_detail", args=[application.pk]))
+    page.get_by_role("button", name="Overdragen aan de portefeuille").click()
+    expect(page.get_by_role("alert")).to_contain_text("Overgedragen aan de portefeuille: contract")
+    contract = Contract.objects.get(application=application)
+    assert contract.status == "draft"
 
-    page.get_by_label(re.compile(r"^\s*Bedrag")).first.fill("60000")
+    page.goto(reverse("contract_detail", args=[contract.pk]))
+    expect(page.get_by_role("heading", level=1)).to_contain_text(contract.reference)
+    open_conditions = contract.conditions.filter(status="open").count()
+    assert open_conditions >= 1  # the committee's condition, and the terms' own
+    for _ in range(open_conditions):
+        page.get_by_role("button", name="Voldaan").first.click()
+        expect(page.get_by_role("alert")).to_have_text("Voorwaarde bijgewerkt.")
+    assert not contract.conditions.filter(status="open").exists()
+
+    principal = contract.principal.amount
+    page.get_by_label(re.compile(r"^\s*Bedrag")).first.fill(str(principal))
     page.locator("#id_disburse-value_date").fill("2026-01-15")
     page.get_by_role("button", name="Uitbetalen").click()
     expect(page.get_by_role("alert")).to_have_text("Geboekt.")
     expect(page.get_by_role("cell", name="15-02-2026")).to_be_visible()  # the schedule now exists
 
+    contract.refresh_from_db()
+    assert contract.status == "active"
     first = build_schedule(
-        principal=Decimal("60000.00"),
-        annual_rate=Decimal("0.05"),
+        principal=principal,
+        annual_rate=contract.annual_rate,
         start_date=datetime.date(2026, 1, 15),
-        term_months=24,
-        frequency="monthly",
-        method="annuity",
-        day_count="30E/360",
+        term_months=contract.term_months,
+        frequency=contract.frequency,
+        method=contract.method,
+        day_count=contract.day_count,
+        grace_months=contract.grace_months,
     )[0]
     statement = camt(
         ntry(
             str(first.payment),
             booking="<BookgDt><Dt>2026-02-15</Dt></BookgDt><ValDt><Dt>2026-02-15</Dt></ValDt>",
             ref="E2E-BANK-1",
-            details=f"<NtryDtls>{tx(ustrd='Termijn februari ZK-E2E-1')}</NtryDtls>",
+            details=f"<NtryDtls>{tx(ustrd=f'Termijn februari {contract.reference}')}</NtryDtls>",
         )
     )
     page.goto(f"/funds/{fund.pk}/bank/")
@@ -79,11 +110,9 @@ def test_contract_disbursement_camt_repayment_and_overview(browser_page, log_in,
     expect(page.locator("#import-progress")).to_contain_text("1 regels geboekt, 0 niet herkend")
 
     page.goto(f"/funds/{fund.pk}/portfolio/")
-    row = page.get_by_role("row").filter(has_text="ZK-E2E-1")
-    outstanding = Decimal("60000.00") - first.principal
-    expect(row).to_contain_text(format_eur(outstanding, language="nl"))
-    contract = Contract.objects.get(reference="ZK-E2E-1")
-    assert contract.repayments.get().allocation == {
-        "current_interest": str(first.interest),
-        "current_principal": str(first.principal),
-    }
+    row = page.get_by_role("row").filter(has_text=contract.reference)
+    expect(row).to_contain_text(format_eur(principal - first.principal, language="nl"))
+    expected = {"current_interest": str(first.interest)}
+    if first.principal:
+        expected["current_principal"] = str(first.principal)
+    assert contract.repayments.get().allocation == expected
