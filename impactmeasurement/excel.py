@@ -129,7 +129,7 @@ def build_template(kpi_set: KPISet, periods: list[ReportingPeriod] | None = None
                 elif metric.value_type == ValueType.YES_NO and value.number is not None:
                     initial = "ja" if value.number else "nee"
                 else:
-                    initial = float(value.number) if value.number is not None else None
+                    initial = value.number  # a Decimal: openpyxl writes its exact digits
                 ws.cell(row=row, column=VALUE_COL, value=initial)
                 ws.cell(row=row, column=COMMENT_COL, value=value.comment or None)
             for col in (VALUE_COL, COMMENT_COL):

@@ -471,7 +471,7 @@ def export(request, fund_pk: int, fmt: str):
     ws.title = "Impact"
     ws.append(headers)
     for row in rows:
-        ws.append([v if not isinstance(v, Decimal) else float(v) for v in row.values()])
+        ws.append(list(row.values()))  # openpyxl writes Decimals as exact numbers
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)

@@ -38,27 +38,10 @@ def outcomes_panel(user, role) -> dict | None:
 
 @register.filter
 def outcome_action_label(action: str) -> str:
-    """Dutch (translatable) names of this app's audit actions; other actions as fund labels them."""
-    from django.utils.translation import gettext as _
-
+    """This app's audit actions are registered with fund's labels (apps.py); one lookup for all apps."""
     from fund.audit import action_label
 
-    labels = {
-        "outcome_contract_created": _("Resultaatcontract vastgelegd"),
-        "outcome_definition_added": _("Resultaat en mijlpalen vastgelegd"),
-        "outcome_contract_status_changed": _("Status gewijzigd"),
-        "participant_added": _("Deelnemer toegevoegd"),
-        "claim_submitted": _("Claim ingediend"),
-        "claim_verified": _("Claim geverifieerd"),
-        "claim_rejected": _("Claim afgewezen"),
-        "claim_in_proposal": _("Claim in betaalvoorstel"),
-        "proposal_prepared": _("Betaalvoorstel opgesteld"),
-        "proposal_withdrawn": _("Betaalvoorstel ingetrokken"),
-        "proposal_approval_given": _("Goedkeuring gegeven"),
-        "proposal_approved": _("Betaalvoorstel goedgekeurd, betaling aangemaakt"),
-        "proposal_paid": _("Betaling bevestigd"),
-    }
-    return labels.get(action) or action_label(action)
+    return action_label(action)
 
 
 @register.filter

@@ -1,0 +1,23 @@
+"""Dutch names of resultaatfinanciering's audit actions, for the history tables (registered in apps.py)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+
+
+def labels() -> dict[str, str]:
+    return {
+        "outcome_contract_created": _("Resultaatcontract vastgelegd"),
+        "outcome_definition_added": _("Resultaat en mijlpalen vastgelegd"),
+        "outcome_contract_status_changed": _("Status gewijzigd"),
+        "participant_added": _("Deelnemer toegevoegd"),
+        "claim_submitted": _("Claim ingediend"),
+        "claim_verified": _("Claim geverifieerd"),
+        "claim_rejected": _("Claim afgewezen"),
+        "claim_in_proposal": _("Claim in betaalvoorstel"),
+        "proposal_prepared": _("Betaalvoorstel opgesteld"),
+        "proposal_withdrawn": _("Betaalvoorstel ingetrokken"),
+        "proposal_approval_given": _("Goedkeuring gegeven"),
+        "proposal_approved": _("Betaalvoorstel goedgekeurd, betaling aangemaakt"),
+        "proposal_paid": _("Betaling bevestigd"),
+    }
