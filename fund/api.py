@@ -2,29 +2,13 @@
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework.views import exception_handler as drf_exception_handler
 
 from . import selectors
-from .exceptions import ServiceError
 from .models import Fund, Organisation, User
-
-
-def exception_handler(exc, context):
-    """Domain and Django validation errors become 400s with field-named messages."""
-    if isinstance(exc, DjangoValidationError):
-        exc = ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = PermissionDenied()
-    elif isinstance(exc, ServiceError):
-        exc = ValidationError({"detail": [str(exc)], "code": exc.code})
-    return drf_exception_handler(exc, context)
 
 
 class MoneySerializer(serializers.Serializer):

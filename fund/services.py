@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
+from core.errors import PermissionDeniedError, TransitionError
+
 from .audit import audit_record, field_changes
-from .exceptions import PermissionDeniedError, TransitionError
 from .models import (
     MAX_FUND_THEMES,
     Commitment,

@@ -20,9 +20,10 @@ from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.errors import ApplicationError
+
 from . import selectors, services
 from .context_processors import DASHBOARD_SLUGS
-from .exceptions import ServiceError
 from .forms import (
     EnterpriseForm,
     FundForm,
@@ -187,7 +188,7 @@ def fund_change_status(request, pk: int):
             to_status=form.cleaned_data["to_status"],
             reason=form.cleaned_data["reason"],
         )
-    except (ServiceError, ValidationError) as exc:
+    except (ApplicationError, ValidationError) as exc:
         messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
     else:
         messages.success(request, _("De status van het fonds is gewijzigd."))

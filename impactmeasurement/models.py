@@ -466,7 +466,7 @@ class Value(models.Model):
 
 def display_value(metric: Metric, number: Decimal | None, text: str = "") -> str:
     """A value as the user reads it: whole counts, amounts in cents, ja/nee."""
-    from fund.templatetags.money import format_eur
+    from core.formats import format_eur
 
     if metric.value_type == ValueType.TEXT:
         return text

@@ -225,7 +225,7 @@ def attribution_for(*, period: ReportingPeriod) -> tuple[Decimal, str]:
     linked contract, else of all the fund's contracts with the enterprise) divided by the enterprise's
     total financing (entered on the KPI set, since other financiers are not in the system), at most 1.
     """
-    from fund.templatetags.money import format_eur
+    from core.formats import format_eur
 
     kpi_set = period.kpi_set
     if kpi_set.attribution_method == AttributionMethod.FIXED_SHARE:

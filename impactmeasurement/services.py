@@ -17,11 +17,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
+from core.privacy import validate_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
 from fund.models import Enterprise, Fund, Theme, User
-from resultaatfinanciering.bsn import validate_no_bsn
 
 from . import validation
 from .models import (
@@ -56,7 +56,7 @@ MSG_NOT_RELATED = gettext_noop("Deze onderneming is geen relatie van het fonds."
 MSG_CONTRACT_MISMATCH = gettext_noop("Het contract hoort niet bij dit fonds en deze onderneming.")
 
 
-class ReportValidationError(ServiceError):
+class ReportValidationError(ApplicationError):
     """Input refused as a whole; `problems` lists every problem with its location."""
 
     def __init__(self, problems: list[Problem]):
@@ -189,7 +189,7 @@ def kpi_set_create(
     """A KPI set proposed at due diligence (status 'proposed'); confirmed at contracting."""
     _require_fund_manager(actor, fund)
     if not enterprise.fund_relations.filter(fund=fund).exists():
-        raise ServiceError(_(MSG_NOT_RELATED))
+        raise ApplicationError(_(MSG_NOT_RELATED))
     if contract is not None and (contract.fund_id != fund.pk or contract.enterprise_id != enterprise.pk):
         raise ValidationError({"contract": [_(MSG_CONTRACT_MISMATCH)]})
     errors = {}
@@ -239,7 +239,7 @@ def kpi_add(
     """Add a metric to a KPI set, with its baseline (nulmeting), year targets and allowed range."""
     _require_fund_manager(actor, kpi_set.fund)
     if kpi_set.status == KPISetStatus.ENDED:
-        raise ServiceError(_("Een beëindigde KPI-set kan niet meer worden gewijzigd."))
+        raise ApplicationError(_("Een beëindigde KPI-set kan niet meer worden gewijzigd."))
     if metric.fund_id not in (None, kpi_set.fund_id):
         raise ValidationError({"metric": [_("Deze metriek hoort bij een ander fonds.")]})
     if not metric.is_numeric and (baseline_value is not None or targets):
@@ -298,7 +298,7 @@ def kpi_set_confirm(*, actor: User | None, kpi_set: KPISet, reason: str = "") ->
             allowed=[],
         )
     if not kpi_set.kpis.exists():
-        raise ServiceError(_(MSG_NO_KPIS))
+        raise ApplicationError(_(MSG_NO_KPIS))
     kpi_set.status = KPISetStatus.CONFIRMED
     kpi_set.save(update_fields=["status"])
     periods = periods_generate(kpi_set=kpi_set)
@@ -375,10 +375,10 @@ def report_save(
     kpi_set = KPISet.objects.select_related("fund", "enterprise").get(pk=period.kpi_set_id)  # fresh status
     _require_reporter(actor, kpi_set)
     if kpi_set.status != KPISetStatus.CONFIRMED:
-        raise ServiceError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
+        raise ApplicationError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
     report = _report_for_update(period)
     if report.status not in EDITABLE_STATUSES:
-        raise ServiceError(_(MSG_NOT_EDITABLE) % {"status": report.get_status_display().lower()})
+        raise ApplicationError(_(MSG_NOT_EDITABLE) % {"status": report.get_status_display().lower()})
     kpis = _kpis(kpi_set)
     cleaned, problems = validation.validate_entries(period=period, entries=entries, kpis=kpis)
     if problems:
@@ -472,7 +472,7 @@ def report_return(
     _review_transition(report, ReportStatus.RETURNED)
     comments = {k: c.strip() for k, c in (comments or {}).items() if c and c.strip()}
     if not reason.strip() and not comments:
-        raise ServiceError(_(MSG_RETURN_NEEDS_COMMENT))
+        raise ApplicationError(_(MSG_RETURN_NEEDS_COMMENT))
     for text in [reason, *comments.values()]:
         validate_no_bsn(text)
     values = {v.kpi_id: v for v in report.values.filter(is_current=True)}
@@ -507,7 +507,7 @@ def value_correct(*, actor: User | None, value: Value, raw, reason: str, comment
     report = value.report
     _require_reporter_or_manager(actor, report.period.kpi_set)
     if report.status != ReportStatus.ACCEPTED:
-        raise ServiceError(_(MSG_CORRECT_ONLY_ACCEPTED))
+        raise ApplicationError(_(MSG_CORRECT_ONLY_ACCEPTED))
     if not reason or not reason.strip():
         raise ValidationError({"reason": [_(MSG_CORRECTION_REASON)]})
     validate_no_bsn(reason)
@@ -555,7 +555,7 @@ def evidence_add(
 ) -> Evidence:
     _require_reporter(actor, report.period.kpi_set)
     if not report.is_editable:
-        raise ServiceError(_(MSG_NOT_EDITABLE) % {"status": report.get_status_display().lower()})
+        raise ApplicationError(_(MSG_NOT_EDITABLE) % {"status": report.get_status_display().lower()})
     if kpi is not None and kpi.kpi_set_id != report.period.kpi_set_id:
         raise ValidationError({"kpi": [_("Deze KPI hoort niet bij deze rapportage.")]})
     if file.size > 10 * 1024 * 1024:
@@ -589,7 +589,7 @@ def report_import(
     """
     _require_reporter(actor, kpi_set)
     if kpi_set.status != KPISetStatus.CONFIRMED:
-        raise ServiceError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
+        raise ApplicationError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
     found = list(problems or [])
     kpis = _kpis(kpi_set)
     for period, entries in batches:

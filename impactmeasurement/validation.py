@@ -16,7 +16,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from resultaatfinanciering.bsn import validate_no_bsn
+from core.privacy import validate_no_bsn
 
 from .models import KPI, Aggregation, Metric, ReportingPeriod, Value, ValueType
 from .periods import MONTHS_PER_PERIOD, previous_label

@@ -15,8 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError
 from fund import selectors as fund_selectors
-from fund.exceptions import ServiceError
 from fund.views import _apply_errors
 from portfolio.selectors import contracts_for
 
@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CENT = Decimal("0.01")
 
 
-def _problems(request, exc: ServiceError) -> None:
+def _problems(request, exc: ApplicationError) -> None:
     problems = getattr(exc, "problems", None)
     if problems:
         messages.error(
@@ -86,7 +86,7 @@ def metric_create(request, fund_pk: int):
             metric = services.metric_create(actor=request.user, fund=fund, **data)
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Metriek %(code)s is toegevoegd.") % {"code": metric.code})
@@ -116,7 +116,7 @@ def kpi_set_create(request, fund_pk: int):
             kpi_set = services.kpi_set_create(actor=request.user, fund=fund, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("KPI-set aangemaakt (voorgesteld). Voeg KPI's toe en stel hem vast."))
@@ -140,7 +140,7 @@ def kpi_set_detail(request, pk: int):
             try:
                 services.kpi_set_confirm(actor=request.user, kpi_set=kpi_set)
                 messages.success(request, _("De KPI-set is vastgesteld; de rapportageperiodes staan klaar."))
-            except ServiceError as exc:
+            except ApplicationError as exc:
                 messages.error(request, str(exc))
             return redirect("impactmeasurement:kpi_set_detail", pk=pk)
         if kpi_form.is_valid():
@@ -148,7 +148,7 @@ def kpi_set_detail(request, pk: int):
                 services.kpi_add(actor=request.user, kpi_set=kpi_set, **kpi_form.cleaned_data)
             except ValidationError as exc:
                 _apply_errors(kpi_form, exc)
-            except ServiceError as exc:
+            except ApplicationError as exc:
                 kpi_form.add_error(None, str(exc))
             else:
                 messages.success(request, _("KPI toegevoegd."))
@@ -195,7 +195,7 @@ def excel_upload(request, pk: int):
             data=form.cleaned_data["file"].read(),
             submit=form.cleaned_data["submit"],
         )
-    except ServiceError as exc:
+    except ApplicationError as exc:
         _problems(request, exc)
     else:
         messages.success(
@@ -237,7 +237,7 @@ def report_form(request, pk: int):
                     report = report or services.report_save(actor=request.user, period=period, entries={})
                     services.evidence_add(actor=request.user, report=report, **evidence_form.cleaned_data)
                     messages.success(request, _("Bewijsstuk toegevoegd."))
-                except (ServiceError, ValidationError) as exc:
+                except (ApplicationError, ValidationError) as exc:
                     messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
             else:
                 messages.error(request, _("Kies een bestand."))
@@ -259,7 +259,7 @@ def report_form(request, pk: int):
             posted = dict(request.POST.items())
             errors = {f"value_{p.kpi_id}": p.message for p in exc.problems if p.kpi_id}
             messages.error(request, _("Niets opgeslagen: controleer de gemarkeerde velden."))
-        except ServiceError as exc:
+        except ApplicationError as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("Rapportage ingediend.") if submit else _("Concept opgeslagen."))
@@ -336,7 +336,7 @@ def report_review(request, pk: int):
                 )
                 form = CorrectionForm(request.POST)
                 if not form.is_valid():
-                    raise ServiceError(_("Geef de gecorrigeerde waarde en de reden."))
+                    raise ApplicationError(_("Geef de gecorrigeerde waarde en de reden."))
                 services.value_correct(
                     actor=request.user,
                     value=value,
@@ -346,7 +346,7 @@ def report_review(request, pk: int):
                 messages.success(request, _("Correctie vastgelegd als nieuwe versie."))
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
-        except ServiceError as exc:
+        except ApplicationError as exc:
             _problems(request, exc)
         return redirect("impactmeasurement:report_review", pk=pk)
     rows = selectors.report_rows(report)

@@ -19,8 +19,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.errors import ApplicationError
 from fund.audit import audit_record
-from fund.exceptions import ServiceError
 from fund.models import Fund, User
 
 from . import services
@@ -43,7 +43,7 @@ MSG_OTHER_FUND = gettext_noop("Dit contract hoort niet bij het fonds van deze ba
 TOKEN = re.compile(r"[A-Z0-9][A-Z0-9-]{2,34}")
 
 
-class BankImportError(ServiceError):
+class BankImportError(ApplicationError):
     pass
 
 
@@ -280,7 +280,7 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
             actor=job.created_by,
             progress=lambda done, total: cache.set(progress_key(job.pk), (done, total), 3600),
         )
-    except ServiceError as exc:
+    except ApplicationError as exc:
         return _job_finish(job=job, status=BankImportStatus.FAILED, error=str(exc))
     except Exception:  # an unexpected failure still ends the job, so the page stops waiting
         _job_finish(job=job, status=BankImportStatus.FAILED, error=_("Onverwachte fout; niets is geboekt."))

@@ -19,35 +19,36 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
+from core.errors import ApplicationError
 from fund.audit import audit_record
-from fund.exceptions import ServiceError
 from fund.models import Fund, User
 
+from .accounts import AccountCode
 from .models import Account, AccountType, BalanceSummary, Contract, JournalEntry, PeriodClose, Posting
 
 CENT = Decimal("0.01")
 
 # The default chart of accounts every fund gets (code, name, type). Extensible per fund.
-DEFAULT_CHART: list[tuple[str, str, str]] = [
-    ("1000", "Bank", AccountType.ASSET),
-    ("1100", "Uitstaande leningen (hoofdsom)", AccountType.ASSET),
-    ("1110", "Te ontvangen rente", AccountType.ASSET),
-    ("1115", "Te ontvangen boeterente", AccountType.ASSET),
-    ("1120", "Te ontvangen vergoedingen", AccountType.ASSET),
-    ("1130", "Te ontvangen resultaatbetalingen", AccountType.ASSET),
-    ("1200", "Deelnemingen (aandelen)", AccountType.ASSET),
-    ("1190", "Voorziening oninbaarheid", AccountType.CONTRA_ASSET),
-    ("2000", "Te betalen uitkeringen aan investeerders", AccountType.LIABILITY),
-    ("2100", "Te betalen resultaatbetalingen", AccountType.LIABILITY),
-    ("2200", "Vooruitontvangen aflossingen", AccountType.LIABILITY),
-    ("3000", "Gestort kapitaal investeerders", AccountType.EQUITY),
-    ("4000", "Rentebaten", AccountType.INCOME),
-    ("4050", "Boeterente", AccountType.INCOME),
-    ("4100", "Vergoedingen", AccountType.INCOME),
-    ("4200", "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
-    ("4300", "Herwaardering deelnemingen", AccountType.INCOME),
-    ("5000", "Dotatie voorziening", AccountType.EXPENSE),
-    ("5100", "Afschrijving leningen", AccountType.EXPENSE),
+DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
+    (AccountCode.BANK, "Bank", AccountType.ASSET),
+    (AccountCode.LOANS_PRINCIPAL, "Uitstaande leningen (hoofdsom)", AccountType.ASSET),
+    (AccountCode.INTEREST_RECEIVABLE, "Te ontvangen rente", AccountType.ASSET),
+    (AccountCode.PENALTY_INTEREST_RECEIVABLE, "Te ontvangen boeterente", AccountType.ASSET),
+    (AccountCode.FEES_RECEIVABLE, "Te ontvangen vergoedingen", AccountType.ASSET),
+    (AccountCode.OUTCOME_PAYMENTS_RECEIVABLE, "Te ontvangen resultaatbetalingen", AccountType.ASSET),
+    (AccountCode.EQUITY_INVESTMENTS, "Deelnemingen (aandelen)", AccountType.ASSET),
+    (AccountCode.LOAN_LOSS_PROVISION, "Voorziening oninbaarheid", AccountType.CONTRA_ASSET),
+    (AccountCode.DISTRIBUTIONS_PAYABLE, "Te betalen uitkeringen aan investeerders", AccountType.LIABILITY),
+    (AccountCode.OUTCOME_PAYMENTS_PAYABLE, "Te betalen resultaatbetalingen", AccountType.LIABILITY),
+    (AccountCode.PREPAYMENTS_RECEIVED, "Vooruitontvangen aflossingen", AccountType.LIABILITY),
+    (AccountCode.PAID_IN_CAPITAL, "Gestort kapitaal investeerders", AccountType.EQUITY),
+    (AccountCode.INTEREST_INCOME, "Rentebaten", AccountType.INCOME),
+    (AccountCode.PENALTY_INTEREST_INCOME, "Boeterente", AccountType.INCOME),
+    (AccountCode.FEE_INCOME, "Vergoedingen", AccountType.INCOME),
+    (AccountCode.RECOVERIES, "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
+    (AccountCode.EQUITY_REVALUATION, "Herwaardering deelnemingen", AccountType.INCOME),
+    (AccountCode.PROVISION_EXPENSE, "Dotatie voorziening", AccountType.EXPENSE),
+    (AccountCode.WRITE_OFF_EXPENSE, "Afschrijving leningen", AccountType.EXPENSE),
 ]
 
 MSG_UNBALANCED = gettext_noop("De journaalpost is niet in balans: debet %(debit)s, credit %(credit)s.")
@@ -73,7 +74,7 @@ class Line:
     contract: Contract | None = None
 
 
-class LedgerError(ServiceError):
+class LedgerError(ApplicationError):
     pass
 
 

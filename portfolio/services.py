@@ -17,8 +17,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
+from core.errors import TransitionError
 from fund.audit import audit_record
-from fund.exceptions import TransitionError
 from fund.models import Enterprise, Fund, User
 
 from .ledger import CENT, LedgerError, Line, entry_post

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError
 from fund import selectors as fund_selectors
-from fund.exceptions import ServiceError
 from fund.views import _apply_errors
 
 from . import selectors, services
@@ -148,7 +148,7 @@ def _event(request, pk: int, action, *, prefix: str):
         action(contract=contract, **form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except ServiceError as exc:
+    except ApplicationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Geboekt."))
@@ -195,7 +195,7 @@ def condition_resolve(request, pk: int):
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except ServiceError as exc:
+    except ApplicationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Voorwaarde bijgewerkt."))
@@ -257,7 +257,7 @@ def bank_line_assign(request, pk: int):
     else:
         try:
             assign(bank_line=line, contract=form.cleaned_data["contract"], actor=request.user)
-        except (BankImportError, ServiceError) as exc:
+        except (BankImportError, ApplicationError) as exc:
             messages.error(request, str(exc))
         else:
             messages.success(request, _("De betaling is geboekt."))
@@ -315,7 +315,7 @@ def period_close(request, fund_pk: int):
         return redirect("ledger_report", fund_pk=fund.pk)
     try:
         close(fund=fund, through=through, actor=request.user)
-    except ServiceError as exc:
+    except ApplicationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(
@@ -386,7 +386,7 @@ def contract_action(request, pk: int, action: str):
         ACTIONS[action](request.user, contract, form.cleaned_data)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
-    except ServiceError as exc:
+    except ApplicationError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Geboekt."))

@@ -7,10 +7,9 @@ import datetime
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
+from core.pdf import BODY, HEADING, build, eur, table
 from portfolio import services
 from portfolio.models import Contract
-
-from .pdf import BODY, HEADING, build, eur, table
 
 
 def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:

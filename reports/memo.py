@@ -9,13 +9,12 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
+from core.pdf import BODY, HEADING, SMALL, build, eur, table
 from fund.pipeline import analysis
 from fund.pipeline.eligibility import CHECK_LABELS
 from fund.pipeline.models import IMPACT_DIMENSIONS, Application, Assessment, ProposedTerms
 from fund.pipeline.services import latest_checks
 from portfolio.schedules import ScheduleError
-
-from .pdf import BODY, HEADING, SMALL, build, eur, table
 
 DIMENSION_NAMES = {
     "what": "Wat (welke verandering)",

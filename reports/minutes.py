@@ -10,10 +10,9 @@ from xml.sax.saxutils import escape
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
+from core.pdf import BODY, HEADING, build, table
 from fund.pipeline import committee, selectors
 from fund.pipeline.models import CommitteeMember, Meeting
-
-from .pdf import BODY, HEADING, build, table
 
 VOTE_NL = {"for": "voor", "against": "tegen", "abstain": "onthouding"}
 

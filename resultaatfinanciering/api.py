@@ -9,8 +9,9 @@ from rest_framework import mixins, routers, serializers, status, viewsets
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.response import Response
 
+from core.privacy import validate_no_bsn
+
 from . import selectors, services
-from .bsn import validate_no_bsn
 from .models import Claim
 
 

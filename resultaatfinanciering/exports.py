@@ -18,7 +18,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from reportlab.platypus import Paragraph, Spacer
 
-from reports import pdf
+from core import pdf
 
 from .models import Claim, PaymentProposal
 from .selectors import SavingsReport

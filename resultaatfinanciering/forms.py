@@ -5,7 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .bsn import validate_no_bsn
+from core.privacy import validate_no_bsn
+
 from .models import Milestone, Participant
 
 

@@ -17,11 +17,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from fund.exceptions import ServiceError
+from core.errors import ApplicationError
+from core.privacy import contains_bsn
 from fund.models import User
 
 from . import services
-from .bsn import contains_bsn
 from .models import Claim, ClaimState, Milestone, OutcomeContract
 
 MAX_ROWS = 5000
@@ -31,7 +31,7 @@ YES = {"ja", "j", "yes", "y", "1", "true", "waar"}
 NO = {"nee", "n", "no", "0", "false", "onwaar"}
 
 
-class UploadError(ServiceError):
+class UploadError(ApplicationError):
     def __init__(self, message, *, rows: list[str] | None = None):
         super().__init__(message, code="upload_refused")
         self.rows = rows or []
@@ -167,7 +167,7 @@ def claims_import(*, actor: User | None, contract: OutcomeContract, uploaded, to
                         evidence_note=values["toelichting"],
                         today=today,
                     )
-            except (ValidationError, ServiceError) as exc:
+            except (ValidationError, ApplicationError) as exc:
                 errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
         if errors:
             raise UploadError(
@@ -209,7 +209,7 @@ def verification_import(*, actor: User, contract: OutcomeContract, uploaded) -> 
                     services.claim_decide(
                         actor=actor, claim=claim, verified=answer in YES, reason=values["opmerking"]
                     )
-            except (ValidationError, ServiceError) as exc:
+            except (ValidationError, ApplicationError) as exc:
                 errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
         if errors:
             raise UploadError(
@@ -264,7 +264,7 @@ def participants_import(*, actor: User, contract: OutcomeContract, uploaded) -> 
                         household_type=household,
                         benefit_started_on=started,
                     )
-            except (ValidationError, ServiceError) as exc:
+            except (ValidationError, ApplicationError) as exc:
                 errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
         if errors:
             raise UploadError(

@@ -17,9 +17,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.privacy import validate_no_bsn
 from fund.models import Enterprise, Fund, Organisation
-
-from .bsn import validate_no_bsn
 
 ZERO = Decimal("0.00")
 RATE = {"max_digits": 5, "decimal_places": 4, "validators": [MinValueValidator(0), MaxValueValidator(1)]}

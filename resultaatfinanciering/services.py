@@ -20,13 +20,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
+from core.privacy import validate_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
 from fund.models import User
 from portfolio.ledger import Line, entry_post
 
-from .bsn import validate_no_bsn
 from .models import (
     Approval,
     BenefitNorm,
@@ -141,7 +141,7 @@ def _date(value: datetime.date) -> str:
 
 
 def _eur(value: Decimal) -> str:
-    from fund.templatetags.money import format_eur
+    from core.formats import format_eur
 
     return format_eur(value, language="nl")
 
@@ -178,7 +178,7 @@ def definition_add(
     if actor is not None:
         _require_official(actor, contract, allow_admin=True)
     if contract.status != ContractStatus.DRAFT:
-        raise ServiceError(_(MSG_DRAFT_ONLY))
+        raise ApplicationError(_(MSG_DRAFT_ONLY))
     definition = OutcomeDefinition(contract=contract, **fields)
     definition.full_clean()
     definition.save()
@@ -235,9 +235,9 @@ def contract_change_status(
         contract.signed_document = signed_document
     if to_status == ContractStatus.ACTIVE:
         if not contract.signed_document:
-            raise ServiceError(_(MSG_SIGNED_REQUIRED))
+            raise ApplicationError(_(MSG_SIGNED_REQUIRED))
         if not Milestone.objects.filter(definition__contract=contract).exists():
-            raise ServiceError(_(MSG_NO_DEFINITION))
+            raise ApplicationError(_(MSG_NO_DEFINITION))
     contract.status = to_status
     contract.save()
     audit_record(
@@ -301,7 +301,7 @@ def norm_on(*, household_type: str, on: datetime.date) -> BenefitNorm:
     if norm is None:
         from .models import HouseholdType
 
-        raise ServiceError(
+        raise ApplicationError(
             _(MSG_NO_NORM) % {"household": HouseholdType(household_type).label, "date": _date(on)}
         )
     return norm
@@ -345,7 +345,7 @@ def claim_price(*, participant: Participant, milestone: Milestone, achieved_on: 
             milestone_shares=shares,
         )
     except PricingError as exc:
-        raise ServiceError(str(exc)) from exc
+        raise ApplicationError(str(exc)) from exc
     inputs = {
         "model": "savings",
         "norm_id": norm.pk,
@@ -391,7 +391,7 @@ def _claim_checks(
 ) -> None:
     """Every refusal with its reason, as ValidationError keyed by field."""
     if contract.status != ContractStatus.ACTIVE:
-        raise ServiceError(
+        raise ApplicationError(
             _(MSG_CONTRACT_NOT_ACTIVE) % {"status": ContractStatus(contract.status).label},
             code="contract_not_active",
         )
@@ -646,7 +646,9 @@ def proposal_prepare(
         .order_by("pk")
     )
     if not claims:
-        raise ServiceError(_(MSG_NOTHING_TO_PROPOSE) % {"date": _date(period_end)}, code="nothing_to_propose")
+        raise ApplicationError(
+            _(MSG_NOTHING_TO_PROPOSE) % {"date": _date(period_end)}, code="nothing_to_propose"
+        )
     total = sum((c.price for c in claims), Decimal("0.00"))
     try:
         with transaction.atomic():
@@ -658,7 +660,7 @@ def proposal_prepare(
                 total=total,
             )
     except IntegrityError as exc:
-        raise ServiceError(
+        raise ApplicationError(
             _("Voor deze periode bestaat al een betaalvoorstel; trek dat eerst in."), code="duplicate_period"
         ) from exc
     Claim.objects.filter(pk__in=[c.pk for c in claims]).update(
@@ -718,7 +720,7 @@ def _creditor(contract: OutcomeContract) -> tuple[str, str]:
     organisation = contract.fund.manager.organisation if contract.fund_id else contract.provider.organisation
     name = contract.fund.name if contract.fund_id else organisation.name
     if not organisation.iban:
-        raise ServiceError(_(MSG_NO_IBAN) % {"name": organisation.name}, code="no_iban")
+        raise ApplicationError(_(MSG_NO_IBAN) % {"name": organisation.name}, code="no_iban")
     return name, organisation.iban
 
 

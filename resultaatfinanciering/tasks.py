@@ -7,7 +7,7 @@ import datetime
 from celery import shared_task
 from django.utils import timezone
 
-from fund.exceptions import ServiceError
+from core.errors import ApplicationError
 
 from . import services
 from .models import ContractStatus, OutcomeContract
@@ -28,7 +28,7 @@ def prepare_proposals(as_of: str | None = None) -> list[int]:
             proposal = services.proposal_prepare(
                 actor=None, contract=contract, period_start=period_start, period_end=period_end
             )
-        except ServiceError:
+        except ApplicationError:
             continue  # nothing to propose, or already proposed for this period
         created.append(proposal.pk)
     return created

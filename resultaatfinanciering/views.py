@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError
 from fund import selectors as fund_selectors
-from fund.exceptions import ServiceError
 from fund.models import Organisation
 
 from . import exports, imports, selectors, services
@@ -125,7 +125,7 @@ def contract_create(request):
         if not form.errors:
             try:
                 contract = services.contract_create(actor=user, **data)
-            except (ValidationError, ServiceError) as exc:
+            except (ValidationError, ApplicationError) as exc:
                 _apply_errors(form, exc, rename={"portfolio_contract": "portfolio_reference"})
             else:
                 messages.success(
@@ -153,7 +153,7 @@ def definition_add(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             services.definition_add(actor=request.user, contract=contract, **form.service_kwargs())
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Resultaat en mijlpalen vastgelegd."))
@@ -170,7 +170,7 @@ def participant_add(request, pk: int):
     if request.method == "POST" and form.is_valid():
         try:
             participant = services.participant_add(actor=request.user, contract=contract, **form.cleaned_data)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Deelnemer %(ref)s toegevoegd.") % {"ref": participant.reference})
@@ -193,7 +193,7 @@ def contract_activate(request, pk: int):
                 signed_document=form.cleaned_data["signed_document"],
                 reason=_("Getekend contract geüpload"),
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Het contract is lopend; de aanbieder kan resultaten claimen."))
@@ -212,7 +212,7 @@ def contract_end(request, pk: int):
             services.contract_change_status(
                 actor=request.user, contract=contract, to_status=ContractStatus.ENDED, **form.cleaned_data
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(request, _("Het contract is beëindigd."))
@@ -274,7 +274,7 @@ def claim_create(request, pk: int):
                 evidence=form.cleaned_data["evidence"],
                 evidence_note=form.cleaned_data["evidence_note"],
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _apply_errors(form, exc)
         else:
             messages.success(
@@ -357,7 +357,7 @@ def claim_decide(request, pk: int):
             services.claim_decide(
                 actor=request.user, claim=claim, verified=verified, reason=form.cleaned_data["reason"]
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             messages.error(request, _error_text(exc))
         else:
             messages.success(
@@ -380,7 +380,7 @@ def proposal_prepare(request, pk: int):
         return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
     try:
         proposal = services.proposal_prepare(actor=request.user, contract=contract, **form.cleaned_data)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         messages.error(request, _error_text(exc))
         return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
     messages.success(request, _("Betaalvoorstel opgesteld; het wacht op twee goedkeuringen."))
@@ -425,7 +425,7 @@ def _proposal_action(request, pk: int, action, success: str, form_class=None):
         data = form.cleaned_data
     try:
         action(proposal, **data)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         messages.error(request, _error_text(exc))
     else:
         messages.success(request, success)

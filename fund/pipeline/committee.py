@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
 from fund.models import Fund, User
 
 from .models import (
@@ -171,14 +171,14 @@ def agenda_item_add(*, actor: User, meeting: Meeting, application: Application) 
     _require_fund_manager(actor, meeting.fund)
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.fund_id != meeting.fund_id:
-        raise ServiceError(_(MSG_OTHER_FUND))
+        raise ApplicationError(_(MSG_OTHER_FUND))
     if application.status not in (ApplicationStatus.COMMITTEE, *DECIDED_STATUSES) or application.contract_id:
-        raise ServiceError(_(MSG_NOT_READY))
+        raise ApplicationError(_(MSG_NOT_READY))
     memo = application.memo_versions.order_by("-number").first()
     if memo is None:
-        raise ServiceError(_(MSG_NO_MEMO))
+        raise ApplicationError(_(MSG_NO_MEMO))
     if meeting.items.filter(application=application).exists():
-        raise ServiceError(_("Deze aanvraag staat al op de agenda van deze vergadering."))
+        raise ApplicationError(_("Deze aanvraag staat al op de agenda van deze vergadering."))
     position = (meeting.items.order_by("-position").values_list("position", flat=True).first() or 0) + 1
     item = AgendaItem.objects.create(meeting=meeting, application=application, memo=memo, position=position)
     audit_record(
@@ -227,9 +227,9 @@ def conflict_declare(
     if has_conflict and not description.strip():
         raise ValidationError({"description": [_("Omschrijf het tegenstrijdig belang.")]})
     if item.decisions.exists():
-        raise ServiceError(_(MSG_DECIDED))
+        raise ApplicationError(_(MSG_DECIDED))
     if ConflictDeclaration.objects.filter(item=item, member=member).exists():
-        raise ServiceError(_(MSG_ALREADY_DECLARED))
+        raise ApplicationError(_(MSG_ALREADY_DECLARED))
     declaration = ConflictDeclaration.objects.create(
         item=item, member=member, has_conflict=has_conflict, description=description.strip()
     )
@@ -251,19 +251,19 @@ def vote_cast(*, actor: User, item: AgendaItem, choice: str, remarks: str = "") 
     if choice not in VoteChoice.values:
         raise ValidationError({"choice": [_("Kies voor, tegen of onthouding.")]})
     if item.decisions.exists():
-        raise ServiceError(_(MSG_DECIDED), code="decided")
+        raise ApplicationError(_(MSG_DECIDED), code="decided")
     declaration = ConflictDeclaration.objects.filter(item=item, member=member).first()
     if declaration is None:
-        raise ServiceError(_(MSG_DECLARE_FIRST), code="declare_first")
+        raise ApplicationError(_(MSG_DECLARE_FIRST), code="declare_first")
     if declaration.has_conflict:
         raise PermissionDeniedError(_(MSG_CONFLICTED))
     if Vote.objects.filter(item=item, member=member).exists():
-        raise ServiceError(_(MSG_ALREADY_VOTED), code="already_voted")
+        raise ApplicationError(_(MSG_ALREADY_VOTED), code="already_voted")
     try:
         with transaction.atomic():
             vote = Vote.objects.create(item=item, member=member, choice=choice, remarks=remarks.strip())
     except IntegrityError as exc:  # a concurrent second vote by the same member
-        raise ServiceError(_(MSG_ALREADY_VOTED), code="already_voted") from exc
+        raise ApplicationError(_(MSG_ALREADY_VOTED), code="already_voted") from exc
     audit_record(
         actor=actor,
         obj=item.meeting,
@@ -375,25 +375,27 @@ def decision_record(
     if outcome == DecisionOutcome.DEFERRED and not questions:
         raise ValidationError({"questions": [_(MSG_QUESTIONS)]})
     if application.contract_id:
-        raise ServiceError(_(MSG_HANDED_OFF))
+        raise ApplicationError(_(MSG_HANDED_OFF))
 
     current = current_decision(application)
     must_supersede = current is not None and (
         current.outcome != DecisionOutcome.DEFERRED or current.item_id == item.pk
     )
     if must_supersede and (supersedes is None or supersedes.pk != current.pk):
-        raise ServiceError(_(MSG_SUPERSEDE))
+        raise ApplicationError(_(MSG_SUPERSEDE))
     if not must_supersede and supersedes is not None:
-        raise ServiceError(_(MSG_NOTHING_TO_SUPERSEDE))
+        raise ApplicationError(_(MSG_NOTHING_TO_SUPERSEDE))
 
     counted = tally(item)
     if outcome != DecisionOutcome.DEFERRED:
         if not counted.has_quorum:
-            raise ServiceError(
+            raise ApplicationError(
                 _(MSG_NO_QUORUM) % {"present": counted.present, "quorum": counted.quorum}, code="no_quorum"
             )
         if counted.voted < counted.present:
-            raise ServiceError(_(MSG_NOT_ALL_VOTED) % {"voted": counted.voted, "present": counted.present})
+            raise ApplicationError(
+                _(MSG_NOT_ALL_VOTED) % {"voted": counted.voted, "present": counted.present}
+            )
         params = {
             "for": counted.votes_for,
             "against": counted.votes_against,
@@ -401,9 +403,9 @@ def decision_record(
         }
         if outcome in (DecisionOutcome.APPROVED, DecisionOutcome.APPROVED_WITH_CONDITIONS):
             if not counted.has_majority_for:
-                raise ServiceError(_(MSG_NO_MAJORITY) % params, code="no_majority")
+                raise ApplicationError(_(MSG_NO_MAJORITY) % params, code="no_majority")
         elif counted.has_majority_for:
-            raise ServiceError(_(MSG_MAJORITY_FOR), code="majority_for")
+            raise ApplicationError(_(MSG_MAJORITY_FOR), code="majority_for")
 
     from_status = application.status
     to_status = OUTCOME_STATUS[outcome]

@@ -45,7 +45,7 @@ class CheckResult:
 
 
 def _eur(value: Decimal) -> str:
-    from fund.templatetags.money import format_eur
+    from core.formats import format_eur
 
     return format_eur(value)
 

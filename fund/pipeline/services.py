@@ -23,9 +23,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
 from fund.models import Enterprise, Fund, FundStatus, Membership, ReferralPartner, Role, Theme, User
 from fund.services import enterprise_relation_add
 
@@ -269,7 +269,7 @@ def application_create(
     if not (is_investee(actor, enterprise) or is_fund_manager(actor, fund)):
         raise PermissionDeniedError(_(MSG_ENTERPRISE_NOT_IN_SCOPE))
     if fund.status != FundStatus.INVESTING:
-        raise ServiceError(_(MSG_FUND_NOT_INVESTING))
+        raise ApplicationError(_(MSG_FUND_NOT_INVESTING))
     unknown = set(fields) - set(APPLICATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -290,7 +290,7 @@ def application_update(
     application = _locked(application)
     _require_editor(actor, application)
     if application.status != S.DRAFT:
-        raise ServiceError(_(MSG_NOT_EDITABLE))
+        raise ApplicationError(_(MSG_NOT_EDITABLE))
     unknown = set(fields) - set(APPLICATION_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
@@ -321,7 +321,7 @@ def financial_years_save(*, actor: User, application: Application, years: list[d
     application = _locked(application)
     _require_editor(actor, application)
     if application.status != S.DRAFT:
-        raise ServiceError(_(MSG_NOT_EDITABLE))
+        raise ApplicationError(_(MSG_NOT_EDITABLE))
     historical = [y for y in years if not y.get("is_forecast")]
     if len(historical) > MAX_HISTORICAL_YEARS:
         raise ValidationError(
@@ -390,7 +390,7 @@ def document_add(*, actor: User, application: Application, kind: str, upload) ->
     application = _locked(application)
     _require_editor(actor, application)
     if application.status not in UPLOAD_STATUSES:
-        raise ServiceError(_("Bij deze aanvraag kunnen geen documenten meer worden toegevoegd."))
+        raise ApplicationError(_("Bij deze aanvraag kunnen geen documenten meer worden toegevoegd."))
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": [_("Kies de soort document.")]})
     try:
@@ -487,7 +487,7 @@ def question_answer(*, actor: User, question: Question, answer: str) -> Question
     if not answer.strip():
         raise ValidationError({"answer": [_("Schrijf het antwoord.")]})
     if question.answered_at:
-        raise ServiceError(_("Deze vraag is al beantwoord."))
+        raise ApplicationError(_("Deze vraag is al beantwoord."))
     question.answer, question.answered_by, question.answered_at = answer.strip(), actor, timezone.now()
     question.save(update_fields=["answer", "answered_by", "answered_at"])
     audit_record(
@@ -588,9 +588,9 @@ def application_submit(*, actor: User, application: Application) -> Application:
             raise PermissionDeniedError()
         missing = missing_items(application)
         if missing:
-            raise ServiceError(_(MSG_INCOMPLETE) % {"missing": "; ".join(missing)}, code="incomplete")
+            raise ApplicationError(_(MSG_INCOMPLETE) % {"missing": "; ".join(missing)}, code="incomplete")
         if application.fund.status != FundStatus.INVESTING:
-            raise ServiceError(_(MSG_FUND_NOT_INVESTING))
+            raise ApplicationError(_(MSG_FUND_NOT_INVESTING))
     _apply(actor=actor, application=application, name="submit")
     referred_by = application.referral_partner
     enterprise_relation_add(
@@ -611,9 +611,9 @@ def application_start_due_diligence(*, actor: User, application: Application) ->
     if application.status == S.SCREENING and is_fund_manager(actor, application.fund):
         failing = unresolved_checks(application)
         if failing is None:
-            raise ServiceError(_(MSG_NO_CHECKS))
+            raise ApplicationError(_(MSG_NO_CHECKS))
         if failing:
-            raise ServiceError(
+            raise ApplicationError(
                 _(MSG_CHECKS_OPEN) % {"checks": ", ".join(str(eligibility.CHECK_LABELS[c]) for c in failing)}
             )
     _apply(actor=actor, application=application, name="start_due_diligence")
@@ -646,7 +646,7 @@ def application_refer_to_committee(*, actor: User, application: Application) -> 
     if application.status == S.DUE_DILIGENCE and is_fund_manager(actor, application.fund):
         missing = committee_readiness(application)
         if missing:
-            raise ServiceError(_(MSG_NOT_READY_FOR_COMMITTEE) % {"missing": "; ".join(missing)})
+            raise ApplicationError(_(MSG_NOT_READY_FOR_COMMITTEE) % {"missing": "; ".join(missing)})
     return _apply(actor=actor, application=application, name="refer_to_committee")
 
 
@@ -747,7 +747,7 @@ def eligibility_run(*, actor: User, application: Application) -> list[Eligibilit
     application = _locked(application)
     _require_fund_manager(actor, application.fund)
     if application.status in (S.DRAFT, S.WITHDRAWN):
-        raise ServiceError(_("De toetsen lopen pas na indienen."))
+        raise ApplicationError(_("De toetsen lopen pas na indienen."))
     return _eligibility_run(actor=actor, application=application)
 
 
@@ -760,7 +760,7 @@ def eligibility_override(
     reason = _require_reason(reason)
     check = next((c for c in latest_checks(application) if c.code == code), None)
     if check is None or check.outcome != CheckOutcome.FAIL:
-        raise ServiceError(_(MSG_OVERRIDE_NOT_FAILED))
+        raise ApplicationError(_(MSG_OVERRIDE_NOT_FAILED))
     override, _created = EligibilityOverride.objects.update_or_create(
         application=application, code=code, defaults={"reason": reason, "by": actor}
     )
@@ -797,7 +797,7 @@ def _checklist_create(application: Application) -> None:
 def _require_due_diligence(actor: User, application: Application) -> None:
     _require_fund_manager(actor, application.fund)
     if application.status != S.DUE_DILIGENCE:
-        raise ServiceError(_("Dit kan alleen tijdens de due diligence."))
+        raise ApplicationError(_("Dit kan alleen tijdens de due diligence."))
 
 
 @transaction.atomic
@@ -943,7 +943,7 @@ def memo_generate(*, actor: User, application: Application) -> MemoVersion:
     application = _locked(application)
     _require_fund_manager(actor, application.fund)
     if application.status not in (S.DUE_DILIGENCE, S.COMMITTEE):
-        raise ServiceError(_("Een memo wordt gemaakt tijdens de due diligence of voor de commissie."))
+        raise ApplicationError(_("Een memo wordt gemaakt tijdens de due diligence of voor de commissie."))
     number = (application.memo_versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
     pdf = memo_pdf(application=application, version=number)
     memo = MemoVersion.objects.create(
@@ -974,13 +974,13 @@ def application_hand_off(*, actor: User, application: Application, signed_on: da
     application = _locked(application)
     _require_fund_manager(actor, application.fund)
     if not application.is_approved:
-        raise ServiceError(_(MSG_NOT_APPROVED))
+        raise ApplicationError(_(MSG_NOT_APPROVED))
     if application.contract_id:
-        raise ServiceError(_(MSG_ALREADY_HANDED_OFF) % {"ref": application.contract.reference})
+        raise ApplicationError(_(MSG_ALREADY_HANDED_OFF) % {"ref": application.contract.reference})
     try:
         terms = application.terms
     except ProposedTerms.DoesNotExist as exc:
-        raise ServiceError(_(MSG_NO_TERMS)) from exc
+        raise ApplicationError(_(MSG_NO_TERMS)) from exc
     decision = (
         Decision.objects.filter(item__application=application, superseded_by__isnull=True)
         .order_by("-recorded_at", "-id")

@@ -20,8 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.errors import ApplicationError, PermissionDeniedError
 from fund import selectors as fund_selectors
-from fund.exceptions import PermissionDeniedError, ServiceError
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
 from fund.views import _apply_errors
 
@@ -130,7 +130,7 @@ def application_create(request):
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(
@@ -153,7 +153,7 @@ def application_edit(request, pk: int):
             services.application_update(actor=request.user, application=application, **form.service_kwargs())
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Concept opgeslagen."))
@@ -185,7 +185,7 @@ def application_financials(request, pk: int):
         ]
         try:
             services.financial_years_save(actor=request.user, application=application, years=years)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Jaarcijfers opgeslagen."))
@@ -299,7 +299,7 @@ def application_transition(request, pk: int, name: str):
     try:
         before = application.status
         application = service(actor=request.user, application=application, **kwargs)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         _refused(request, exc)
     else:
         if name == "submit" and before == application.status == ApplicationStatus.SUBMITTED:
@@ -322,7 +322,7 @@ def document_add(request, pk: int):
                 kind=form.cleaned_data["kind"],
                 upload=form.cleaned_data["file"],
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Document toegevoegd."))
@@ -350,7 +350,7 @@ def question_ask(request, pk: int):
     if form.is_valid():
         try:
             services.question_ask(actor=request.user, application=application, text=form.cleaned_data["text"])
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Vraag verstuurd naar de aanvrager."))
@@ -369,7 +369,7 @@ def question_answer(request, pk: int):
             services.question_answer(
                 actor=request.user, question=question, answer=form.cleaned_data["answer"]
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Antwoord verstuurd."))
@@ -388,7 +388,7 @@ def note_add(request, pk: int):
             services.internal_note_add(
                 actor=request.user, application=application, text=form.cleaned_data["text"]
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
     return redirect("application_detail", pk=pk)
 
@@ -399,7 +399,7 @@ def checks_run(request, pk: int):
     application = _staff_application(request, pk)
     try:
         services.eligibility_run(actor=request.user, application=application)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         _refused(request, exc)
     else:
         messages.success(request, _("Toetsen opnieuw uitgevoerd."))
@@ -415,7 +415,7 @@ def check_override(request, pk: int, code: str):
         services.eligibility_override(
             actor=request.user, application=application, code=code, reason=form.data.get("reason", "")
         )
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         _refused(request, exc)
     else:
         messages.success(request, _("Toets overruled; de reden staat in het audittrail."))
@@ -435,7 +435,7 @@ def checklist_item_update(request, pk: int):
     if form.is_valid():
         try:
             services.checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Checklist bijgewerkt: %(item)s.") % {"item": item.title})
@@ -455,7 +455,7 @@ def assessment_edit(request, pk: int):
             services.assessment_save(actor=request.user, application=application, **form.cleaned_data)
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Beoordeling opgeslagen."))
@@ -487,7 +487,7 @@ def terms_edit(request, pk: int):
             services.terms_save(actor=request.user, application=application, **form.service_kwargs())
         except ValidationError as exc:
             _apply_errors(form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("Voorgestelde voorwaarden opgeslagen."))
@@ -505,7 +505,7 @@ def memo_generate(request, pk: int):
     application = _staff_application(request, pk)
     try:
         memo = services.memo_generate(actor=request.user, application=application)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         _refused(request, exc)
     else:
         messages.success(request, _("Memo versie %(n)s gemaakt.") % {"n": memo.number})
@@ -535,7 +535,7 @@ def application_hand_off(request, pk: int):
     application = _staff_application(request, pk)
     try:
         contract = services.application_hand_off(actor=request.user, application=application)
-    except (ValidationError, ServiceError) as exc:
+    except (ValidationError, ApplicationError) as exc:
         _refused(request, exc)
     else:
         messages.success(
@@ -697,7 +697,7 @@ def meeting_list(request, fund_pk: int):
                 return redirect("meeting_list", fund_pk=fund.pk)
         except ValidationError as exc:
             _apply_errors(member_form if "member" in request.POST else meeting_form, exc)
-        except ServiceError as exc:
+        except ApplicationError as exc:
             messages.error(request, str(exc))
     context = {
         "fund": fund,
@@ -765,7 +765,7 @@ def agenda_item_add(request, pk: int):
             committee.agenda_item_add(
                 actor=request.user, meeting=meeting, application=form.cleaned_data["application"]
             )
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Agendapunt toegevoegd."))
@@ -786,7 +786,7 @@ def conflict_declare(request, pk: int):
     if form.is_valid():
         try:
             committee.conflict_declare(actor=request.user, item=item, **form.cleaned_data)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Verklaring vastgelegd."))
@@ -805,7 +805,7 @@ def vote_cast(request, pk: int):
     if form.is_valid():
         try:
             committee.vote_cast(actor=request.user, item=item, **form.cleaned_data)
-        except (ValidationError, ServiceError) as exc:
+        except (ValidationError, ApplicationError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Uw stem is vastgelegd."))
@@ -829,7 +829,7 @@ def decision_record(request, pk: int):
             committee.decision_record(
                 actor=request.user, item=item, supersedes=supersedes, **form.cleaned_data
             )
-        except (ValidationError, ServiceError, PermissionDeniedError) as exc:
+        except (ValidationError, ApplicationError, PermissionDeniedError) as exc:
             _refused(request, exc)
         else:
             messages.success(request, _("Besluit vastgelegd."))

@@ -2,7 +2,7 @@
 
 import django.core.validators
 import django.db.models.deletion
-import resultaatfinanciering.bsn
+import core.privacy
 import resultaatfinanciering.models
 from decimal import Decimal
 from django.conf import settings
@@ -41,10 +41,10 @@ class Migration(migrations.Migration):
             name='OutcomeContract',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=35, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9 ./-]*$'), resultaatfinanciering.bsn.validate_no_bsn], verbose_name='kenmerk')),
+                ('reference', models.CharField(max_length=35, unique=True, validators=[django.core.validators.RegexValidator('^[A-Za-z0-9][A-Za-z0-9 ./-]*$'), core.privacy.validate_no_bsn], verbose_name='kenmerk')),
                 ('starts_on', models.DateField(verbose_name='begindatum')),
                 ('ends_on', models.DateField(verbose_name='einddatum')),
-                ('target_group', models.TextField(validators=[resultaatfinanciering.bsn.validate_no_bsn], verbose_name='doelgroep')),
+                ('target_group', models.TextField(validators=[core.privacy.validate_no_bsn], verbose_name='doelgroep')),
                 ('budget_cap', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='budgetplafond')),
                 ('participant_cap', models.DecimalField(decimal_places=2, max_digits=14, verbose_name='plafond per deelnemer')),
                 ('claim_window_days', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='claimtermijn (dagen na behalen)')),
@@ -69,7 +69,7 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('code', models.SlugField(max_length=40, verbose_name='code')),
                 ('name', models.CharField(max_length=200, verbose_name='naam')),
-                ('evidence_required', models.TextField(validators=[resultaatfinanciering.bsn.validate_no_bsn], verbose_name='vereist bewijs')),
+                ('evidence_required', models.TextField(validators=[core.privacy.validate_no_bsn], verbose_name='vereist bewijs')),
                 ('pricing_model', models.CharField(choices=[('savings', 'Besparingsmodel'), ('rate_card', 'Vaste prijs (tariefkaart)')], max_length=12, verbose_name='prijsmodel')),
                 ('months', models.PositiveSmallIntegerField(blank=True, null=True, verbose_name='maanden besparing')),
                 ('benefit_reduction', models.DecimalField(blank=True, decimal_places=4, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(1)], verbose_name='deel van de uitkering dat stopt')),
@@ -107,7 +107,7 @@ class Migration(migrations.Migration):
             name='Participant',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=40, validators=[resultaatfinanciering.bsn.validate_no_bsn, django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]{2,39}$', 'Gebruik de pseudonieme referentie van de gemeente: hoofdletters, cijfers en koppeltekens.')], verbose_name='deelnemersreferentie')),
+                ('reference', models.CharField(max_length=40, validators=[core.privacy.validate_no_bsn, django.core.validators.RegexValidator('^[A-Z0-9][A-Z0-9-]{2,39}$', 'Gebruik de pseudonieme referentie van de gemeente: hoofdletters, cijfers en koppeltekens.')], verbose_name='deelnemersreferentie')),
                 ('household_type', models.CharField(choices=[('single', 'Alleenstaande'), ('single_parent', 'Alleenstaande ouder'), ('couple', 'Gehuwden / samenwonenden')], max_length=20, verbose_name='leefvorm')),
                 ('benefit_started_on', models.DateField(verbose_name='uitkering gestart op')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='aangemaakt op')),
@@ -162,11 +162,11 @@ class Migration(migrations.Migration):
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('achieved_on', models.DateField(verbose_name='behaald op')),
                 ('evidence', models.FileField(blank=True, upload_to=resultaatfinanciering.models.evidence_path, verbose_name='bewijsstuk')),
-                ('evidence_note', models.TextField(blank=True, validators=[resultaatfinanciering.bsn.validate_no_bsn], verbose_name='toelichting bewijs')),
+                ('evidence_note', models.TextField(blank=True, validators=[core.privacy.validate_no_bsn], verbose_name='toelichting bewijs')),
                 ('state', models.CharField(choices=[('submitted', 'Ingediend'), ('verified', 'Geverifieerd'), ('rejected', 'Afgewezen'), ('in_proposal', 'In betaalvoorstel'), ('paid', 'Betaald')], default='submitted', max_length=12, verbose_name='status')),
                 ('submitted_at', models.DateTimeField(auto_now_add=True, verbose_name='ingediend op')),
                 ('decided_at', models.DateTimeField(blank=True, null=True, verbose_name='beoordeeld op')),
-                ('decision_reason', models.TextField(blank=True, validators=[resultaatfinanciering.bsn.validate_no_bsn], verbose_name='toelichting beoordeling')),
+                ('decision_reason', models.TextField(blank=True, validators=[core.privacy.validate_no_bsn], verbose_name='toelichting beoordeling')),
                 ('norm_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=14, null=True, verbose_name='normbedrag gebruikt')),
                 ('pricing_inputs', models.JSONField(default=dict, verbose_name='prijsinvoer')),
                 ('pricing_version', models.CharField(max_length=20, verbose_name='prijsversie')),

@@ -13,9 +13,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from core.formats import format_eur
 from fund.models import Role
 from fund.pipeline import committee
-from fund.templatetags.money import format_eur
 from portfolio.models import Contract
 from portfolio.schedules import build_schedule
 from tests.fund.pipeline_factories import in_committee, seat_committee

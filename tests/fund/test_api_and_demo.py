@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from djmoney.money import Money
 
+from core.formats import format_eur
 from fund.models import (
     AuditEvent,
     Enterprise,
@@ -22,7 +23,6 @@ from fund.models import (
     SocialLabel,
     User,
 )
-from fund.templatetags.money import format_eur
 
 pytestmark = pytest.mark.django_db
 

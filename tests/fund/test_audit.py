@@ -7,9 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 from django.urls import reverse
 
+from core.errors import TransitionError
 from fund import services
 from fund.audit import audit_record
-from fund.exceptions import TransitionError
 from fund.models import AuditEvent, Fund, Role
 from tests.factories import make_enterprise, make_fund, make_member
 

@@ -14,7 +14,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pypdf import PdfReader
 
-from fund.exceptions import PermissionDeniedError, ServiceError
+from core.errors import ApplicationError, PermissionDeniedError
 from fund.models import AuditEvent, Role
 from fund.pipeline import committee, services
 from fund.pipeline.models import ApplicationStatus, CommitteeRules, Decision, MemoVersion
@@ -114,7 +114,7 @@ def test_conflicted_member_cannot_vote_and_does_not_see_the_votes(setup, client)
 def test_no_quorum_without_enough_members_free_of_conflict(setup):
     _world, application, members, _meeting, item = setup
     _declare_and_vote(item, members, {0: "for", 1: "for"}, conflicted=(2, 3))
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.decision_record(actor=members[0].user, item=item, outcome="approved")
     assert str(excinfo.value) == "Geen quorum: 2 leden zonder tegenstrijdig belang aanwezig, 3 nodig."
     # deferral needs no quorum
@@ -156,7 +156,7 @@ def test_majority_rules(setup, majority, votes, approvable):
         application.refresh_from_db()
         assert application.status == ApplicationStatus.APPROVED
     else:
-        with pytest.raises(ServiceError) as excinfo:
+        with pytest.raises(ApplicationError) as excinfo:
             committee.decision_record(actor=members[0].user, item=item, outcome="approved")
         assert excinfo.value.code == "no_majority"
         committee.decision_record(
@@ -169,7 +169,7 @@ def test_majority_rules(setup, majority, votes, approvable):
 def test_rejection_against_a_majority_for_is_refused(setup):
     _world, _application, members, _meeting, item = setup
     _declare_and_vote(item, members, {0: "for", 1: "for", 2: "for", 3: "against"})
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.decision_record(actor=members[0].user, item=item, outcome="rejected", reasons="x")
     assert excinfo.value.code == "majority_for"
 
@@ -177,7 +177,7 @@ def test_rejection_against_a_majority_for_is_refused(setup):
 def test_all_present_members_must_have_voted(setup):
     _world, _application, members, _meeting, item = setup
     _declare_and_vote(item, members, {0: "for", 1: "for"})
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.decision_record(actor=members[0].user, item=item, outcome="approved")
     assert "2 van 4" in str(excinfo.value)
 
@@ -203,18 +203,18 @@ def test_only_the_chair_records_the_decision(setup):
 
 def test_votes_need_a_declaration_once_per_member_and_stop_at_the_decision(setup):
     _world, _application, members, _meeting, item = setup
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.vote_cast(actor=members[0].user, item=item, choice="for")
     assert excinfo.value.code == "declare_first"
     _declare_and_vote(item, members, {0: "for", 1: "for", 2: "for"})
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.vote_cast(actor=members[0].user, item=item, choice="against")
     assert excinfo.value.code == "already_voted"
-    with pytest.raises(ServiceError):
+    with pytest.raises(ApplicationError):
         committee.conflict_declare(actor=members[0].user, item=item, has_conflict=True, description="x")
     committee.vote_cast(actor=members[3].user, item=item, choice="abstain")
     committee.decision_record(actor=members[0].user, item=item, outcome="approved")
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.vote_cast(actor=members[3].user, item=item, choice="against")
     assert excinfo.value.code in ("decided", "already_voted")
     assert committee.tally(item).votes_for == 3
@@ -227,7 +227,7 @@ def test_a_vote_after_the_decision_is_refused(setup):
     committee.decision_record(
         actor=members[0].user, item=item, outcome="deferred", questions="Prognose 2027?"
     )
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         committee.vote_cast(actor=members[1].user, item=item, choice="for")
     assert excinfo.value.code == "decided"
     assert item.votes.count() == 0
@@ -262,7 +262,7 @@ def test_decision_is_immutable_and_a_change_supersedes_it(setup):
         first.save()
     with pytest.raises(ValidationError):
         first.delete()
-    with pytest.raises(ServiceError):  # a second decision must name the one it replaces
+    with pytest.raises(ApplicationError):  # a second decision must name the one it replaces
         committee.decision_record(
             actor=members[0].user, item=item, outcome="approved_with_conditions", conditions="x"
         )
@@ -319,7 +319,7 @@ def test_memo_versions_are_immutable_and_contain_the_key_figures(setup):
 def test_hand_off_creates_the_contract_with_conditions_precedent(setup):
     world, application, members, _meeting, item = setup
     manager = world.a.users[Role.FUND_MANAGER]
-    with pytest.raises(ServiceError):
+    with pytest.raises(ApplicationError):
         services.application_hand_off(actor=manager, application=application)
     _declare_and_vote(item, members, {0: "for", 1: "for", 2: "for"}, conflicted=(3,))
     committee.decision_record(
@@ -340,9 +340,9 @@ def test_hand_off_creates_the_contract_with_conditions_precedent(setup):
     ]
     application.refresh_from_db()
     assert application.contract == contract
-    with pytest.raises(ServiceError):
+    with pytest.raises(ApplicationError):
         services.application_hand_off(actor=manager, application=application)
-    with pytest.raises(ServiceError):  # the decision can no longer change here
+    with pytest.raises(ApplicationError):  # the decision can no longer change here
         committee.decision_record(
             actor=members[0].user,
             item=item,

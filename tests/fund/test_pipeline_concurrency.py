@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection
 
-from fund.exceptions import ServiceError
+from core.errors import ApplicationError
 from fund.models import Role
 from fund.pipeline import committee
 from fund.pipeline.models import Decision, Vote
@@ -32,7 +32,7 @@ def _run_at_once(*actions) -> list[str]:
             barrier.wait()
             action()
             outcomes.append("ok")
-        except ServiceError as exc:
+        except ApplicationError as exc:
             outcomes.append(exc.code)
         finally:
             thread_connection.close()

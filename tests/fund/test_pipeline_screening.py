@@ -10,8 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from djmoney.money import Money
 
+from core.errors import ApplicationError
 from fund import services as fund_services
-from fund.exceptions import ServiceError
 from fund.models import AuditEvent, Role, SocialLabel
 from fund.pipeline import analysis, eligibility, services
 from fund.pipeline.models import Application, FinancialYear, ProposedTerms
@@ -216,7 +216,7 @@ def test_checks_run_on_submit_and_on_demand(world):
 
 
 def test_only_the_fund_manager_runs_checks_on_demand(world):
-    from fund.exceptions import PermissionDeniedError
+    from core.errors import PermissionDeniedError
 
     application = submitted(world.a)
     for role in (Role.INVESTEE, Role.COMMITTEE_MEMBER):
@@ -230,7 +230,7 @@ def test_override_needs_a_written_reason_and_is_audited(world):
     manager = world.a.users[Role.FUND_MANAGER]
     with pytest.raises(ValidationError):
         services.eligibility_override(actor=manager, application=application, code="social_label", reason=" ")
-    with pytest.raises(ServiceError):  # a passing check is not overridden
+    with pytest.raises(ApplicationError):  # a passing check is not overridden
         services.eligibility_override(actor=manager, application=application, code="region", reason="x")
     services.eligibility_override(
         actor=manager, application=application, code="social_label", reason="PSO-audit gepland in mei"
@@ -242,7 +242,7 @@ def test_override_needs_a_written_reason_and_is_audited(world):
 
 
 def test_investee_cannot_override(world):
-    from fund.exceptions import PermissionDeniedError
+    from core.errors import PermissionDeniedError
 
     SocialLabel.objects.filter(enterprise=world.a.enterprise).delete()
     application = submitted(world.a)

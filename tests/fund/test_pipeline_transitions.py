@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund.models import AuditEvent, Role
 from fund.pipeline import services
 from fund.pipeline.models import Application, ApplicationStatus
@@ -151,7 +151,7 @@ def test_fund_manager_may_apply_on_the_enterprises_behalf(world):
 
 def test_submit_refuses_an_incomplete_draft_and_lists_what_is_missing(world):
     application = draft(world.a, requested_amount=None, purpose="")
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         services.application_submit(actor=world.a.users[Role.INVESTEE], application=application)
     message = str(excinfo.value)
     for missing in [
@@ -236,7 +236,7 @@ def test_due_diligence_waits_for_failed_checks_to_be_overridden(world):
     application.term_months = 36
     services.application_submit(actor=investee, application=application)
     services.application_start_screening(actor=manager, application=application)
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         services.application_start_due_diligence(actor=manager, application=application)
     assert "Looptijd binnen het beleid" in str(excinfo.value)
     services.eligibility_override(
@@ -253,7 +253,7 @@ def test_due_diligence_waits_for_failed_checks_to_be_overridden(world):
 def test_committee_needs_complete_due_diligence(world):
     manager = world.a.users[Role.FUND_MANAGER]
     application = in_due_diligence(world.a)
-    with pytest.raises(ServiceError) as excinfo:
+    with pytest.raises(ApplicationError) as excinfo:
         services.application_refer_to_committee(actor=manager, application=application)
     message = str(excinfo.value)
     assert "checklist: Uittreksel Kamer van Koophandel" in message

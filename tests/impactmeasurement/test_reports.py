@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund.models import AuditEvent
 from impactmeasurement import services
 from impactmeasurement.models import Value
@@ -92,12 +92,12 @@ def test_illegal_transitions_are_refused(world, kpi_set):
     with pytest.raises(TransitionError, match="Concept"):
         services.report_accept(actor=manager, report=draft)
     report = submitted(world, kpi_set)
-    with pytest.raises(ServiceError, match="toelichting"):
+    with pytest.raises(ApplicationError, match="toelichting"):
         services.report_return(actor=manager, report=report, reason=" ")
     services.report_accept(actor=manager, report=report)
     with pytest.raises(TransitionError):
         services.report_return(actor=manager, report=report, reason="te laat bedacht")
-    with pytest.raises(ServiceError, match="kan niet meer worden gewijzigd"):
+    with pytest.raises(ApplicationError, match="kan niet meer worden gewijzigd"):
         services.report_save(actor=investee, period=period, entries=entries(kpi_set, uitstroom_bijstand="11"))
 
 
@@ -182,7 +182,7 @@ def test_kpi_set_needs_attribution_input(world):
             end=__import__("datetime").date(2026, 12, 31),
         )
     assert "enterprise_total_financing" in exc.value.message_dict
-    with pytest.raises(ServiceError):
+    with pytest.raises(ApplicationError):
         services.kpi_set_create(
             actor=None,
             fund=world.a.fund,

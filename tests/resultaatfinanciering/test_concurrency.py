@@ -8,7 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 
-from fund.exceptions import ServiceError
+from core.errors import ApplicationError
 from fund.models import Role
 from resultaatfinanciering import services
 from resultaatfinanciering.models import Approval, Payment, ProposalState
@@ -26,7 +26,7 @@ def _race(*calls):
         try:
             barrier.wait()
             outcomes.append(call())
-        except ServiceError as exc:
+        except ApplicationError as exc:
             outcomes.append(exc)
         finally:
             connections.close_all()
@@ -71,7 +71,7 @@ def test_two_officials_giving_the_second_approval_at_once_create_one_payment(pro
         lambda: services.proposal_approve(actor=side.officials[2], proposal=proposal),
         lambda: services.proposal_approve(actor=fourth, proposal=proposal),
     )
-    refused = [r for r in results if isinstance(r, ServiceError)]
+    refused = [r for r in results if isinstance(r, ApplicationError)]
     assert len(results) == 2 and len(refused) == 1
     assert Payment.objects.filter(proposal=proposal).count() == 1
     assert Approval.objects.filter(proposal=proposal).count() == 2
@@ -85,6 +85,6 @@ def test_the_same_official_approving_twice_at_once_counts_once(proposal):
         lambda: services.proposal_approve(actor=side.officials[1], proposal=proposal),
         lambda: services.proposal_approve(actor=side.officials[1], proposal=proposal),
     )
-    assert sum(isinstance(r, ServiceError) for r in results) == 1
+    assert sum(isinstance(r, ApplicationError) for r in results) == 1
     assert Approval.objects.filter(proposal=proposal).count() == 1
     assert not Payment.objects.exists()

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from fund.exceptions import PermissionDeniedError, ServiceError, TransitionError
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund.models import AuditEvent, Role
 from portfolio.models import JournalEntry
 from resultaatfinanciering import services
@@ -55,7 +55,7 @@ def test_norm_is_chosen_by_achievement_date(outcomes):
     assert services.norm_on(household_type="single", on=datetime.date(2025, 7, 1)).monthly_amount == D(
         "1369.06"
     )
-    with pytest.raises(ServiceError, match="geen bijstandsnorm"):
+    with pytest.raises(ApplicationError, match="geen bijstandsnorm"):
         services.norm_on(household_type="single", on=datetime.date(2024, 12, 31))
 
 
@@ -304,7 +304,7 @@ def test_proposal_bundles_verified_unpaid_results(outcomes):
     assert set(proposal.claims.values_list("state", flat=True)) == {ClaimState.IN_PROPOSAL}
     unverified.refresh_from_db()
     assert unverified.proposal is None
-    with pytest.raises(ServiceError, match="geen geverifieerde"):
+    with pytest.raises(ApplicationError, match="geen geverifieerde"):
         services.proposal_prepare(
             actor=a.officials[0],
             contract=a.contract,
@@ -413,7 +413,7 @@ def test_contract_lifecycle_refuses_illegal_transitions(outcomes):
     services.contract_change_status(
         actor=a.officials[0], contract=a.contract, to_status="ended", reason="klaar"
     )
-    with pytest.raises(ServiceError, match="niet lopend"):
+    with pytest.raises(ApplicationError, match="niet lopend"):
         submit(a, a.participants[0], a.start)
 
 

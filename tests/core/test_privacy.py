@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from stdnum.nl import bsn as stdnum_bsn
 
-from resultaatfinanciering.bsn import (
+from core.privacy import (
     BSN_REFUSED_MESSAGE,
     contains_bsn,
     find_bsn_candidates,

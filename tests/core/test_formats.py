@@ -1,0 +1,105 @@
+"""One format for an amount, a percentage, a number and a time, in both languages."""
+
+import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.template import Context, Template
+from django.utils import translation
+from djmoney.money import Money
+
+from core import formats
+
+D = Decimal
+
+
+@pytest.mark.parametrize(
+    ("value", "nl", "en"),
+    [
+        (D("1234.56"), "€ 1.234,56", "€1,234.56"),
+        (D("-6451.81"), "€ -6.451,81", "-€6,451.81"),
+        (D("-0.001"), "€ 0,00", "€0.00"),  # never "-€ 0,00"
+        (D("0.005"), "€ 0,01", "€0.01"),  # half up
+        (Money("2172.57", "EUR"), "€ 2.172,57", "€2,172.57"),
+        (1000000, "€ 1.000.000,00", "€1,000,000.00"),
+    ],
+)
+def test_format_eur(value, nl, en):
+    assert formats.format_eur(value, language="nl") == nl
+    assert formats.format_eur(value, language="en") == en
+
+
+def test_format_eur_follows_the_active_language():
+    with translation.override("nl"):
+        assert formats.format_eur(D("34206.77")) == "€ 34.206,77"
+    with translation.override("en"):
+        assert formats.format_eur(D("34206.77")) == "€34,206.77"
+
+
+@pytest.mark.parametrize(
+    ("fraction", "nl", "en"),
+    [
+        (D("0.25"), "25 %", "25%"),
+        (D("0.0675"), "6,75 %", "6.75%"),
+        (D("0.045"), "4,5 %", "4.5%"),
+        (D("0.067"), "6,7 %", "6.7%"),
+        (D("1"), "100 %", "100%"),
+    ],
+)
+def test_format_percent_from_a_fraction(fraction, nl, en):
+    assert formats.format_percent(fraction, language="nl") == nl
+    assert formats.format_percent(fraction, language="en") == en
+
+
+@pytest.mark.parametrize(
+    ("value", "places", "nl"),
+    [
+        (D("292081.4"), None, "292.081,4"),
+        (D("50.2142"), None, "50,21"),
+        (6000, None, "6.000"),
+        (D("6000.00"), None, "6.000"),
+        (D("10.5"), 2, "10,50"),
+        (D("-0.0001"), None, "0"),
+    ],
+)
+def test_format_number(value, places, nl):
+    assert formats.format_number(value, places, language="nl") == nl
+
+
+def test_csv_numbers_use_a_decimal_comma_without_grouping():
+    assert formats.csv_number(D("2172.57")) == "2172,57"
+    assert formats.csv_number(D("1234567.5"), 2) == "1234567,50"
+    assert formats.csv_number(Money("-5", "EUR"), 2) == "-5,00"
+
+
+def test_times_are_shown_in_amsterdam():
+    utc = datetime.datetime(2026, 11, 28, 6, 22, tzinfo=ZoneInfo("UTC"))
+    assert formats.format_datetime(utc, language="nl") == "28-11-2026 07:22"
+    summer = datetime.datetime(2026, 7, 1, 22, 30, tzinfo=ZoneInfo("UTC"))
+    assert formats.format_datetime(summer, language="nl") == "02-07-2026 00:30"  # CEST, the next day
+    assert formats.format_date(datetime.date(2026, 3, 5), language="nl") == "05-03-2026"
+
+
+def test_a_naive_timestamp_is_refused():
+    with pytest.raises(ValueError):
+        formats.format_datetime(datetime.datetime(2026, 1, 1, 12, 0))  # noqa: DTZ001
+
+
+def test_template_filters_use_the_same_formats():
+    template = Template(
+        "{% load money %}{{ a|eur }}|{{ f|percent }}|{{ p|pct }}|{{ n|number }}|"
+        "{{ r|rate_pct }}|{{ t|localdt }}"
+    )
+    context = Context(
+        {
+            "a": D("-6451.81"),
+            "f": D("0.25"),
+            "p": D("6.7"),
+            "n": D("292081.4"),
+            "r": D("0.045"),
+            "t": datetime.datetime(2026, 11, 28, 6, 22, tzinfo=ZoneInfo("UTC")),
+        }
+    )
+    with translation.override("nl"):
+        assert template.render(context) == "€ -6.451,81|25 %|6,7 %|292.081,4|4,5 %|28-11-2026 07:22"
