@@ -9,6 +9,8 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
+from core.forms import AmountField, DecimalField
+
 from . import selectors
 from .models import (
     MAX_FUND_THEMES,
@@ -24,8 +26,6 @@ from .models import (
     Theme,
 )
 from .validators import validate_iban, validate_kvk_number, validate_postcode
-
-AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -54,7 +54,7 @@ class FundForm(forms.Form):
         error_messages={"invalid": _("Gebruik 2 tot 12 letters, cijfers of koppeltekens.")},
     )
     vintage_year = forms.IntegerField(label=_("Startjaar"), min_value=2000, max_value=2100)
-    target_size = forms.DecimalField(label=_("Beoogde fondsomvang (€)"), **AMOUNT)
+    target_size = AmountField(label=_("Beoogde fondsomvang (€)"), min_value=Decimal("0.01"))
     region = forms.ModelMultipleChoiceField(
         label=_("Regio (gemeenten)"),
         queryset=Municipality.objects.all(),
@@ -67,22 +67,22 @@ class FundForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Kies ten minste één thema.")},
     )
-    min_ticket = forms.DecimalField(label=_("Minimaal ticket (€)"), **AMOUNT)
-    max_ticket = forms.DecimalField(label=_("Maximaal ticket (€)"), **AMOUNT)
+    min_ticket = AmountField(label=_("Minimaal ticket (€)"), min_value=Decimal("0.01"))
+    max_ticket = AmountField(label=_("Maximaal ticket (€)"), min_value=Decimal("0.01"))
     allowed_instruments = forms.MultipleChoiceField(
         label=_("Toegestane instrumenten"), choices=Instrument.choices, widget=forms.CheckboxSelectMultiple
     )
-    max_exposure_pct = forms.DecimalField(
+    max_exposure_pct = DecimalField(
         label=_("Maximale blootstelling per onderneming (% van fondsomvang)"),
         max_digits=5,
         decimal_places=2,
         min_value=Decimal("0.01"),
         max_value=Decimal("100"),
     )
-    interest_rate_min = forms.DecimalField(
+    interest_rate_min = DecimalField(
         label=_("Rente minimaal (%)"), max_digits=5, decimal_places=2, min_value=Decimal("0")
     )
-    interest_rate_max = forms.DecimalField(
+    interest_rate_max = DecimalField(
         label=_("Rente maximaal (%)"), max_digits=5, decimal_places=2, max_value=Decimal("30")
     )
     max_term_months = forms.IntegerField(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from base64 import b32encode
 from io import BytesIO
 
@@ -12,15 +11,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.errors import ApplicationError
+from core.documents import serve_upload
+from core.exports import csv_response
+from core.views import run_action, submit_form
 
 from . import selectors, services
 from .context_processors import DASHBOARD_SLUGS
@@ -142,13 +144,15 @@ def fund_create(request):
     managers = FundManager.objects.select_related("organisation")
     form = FundForm(request.POST or None, manager_choices=managers)
     if request.method == "POST" and form.is_valid():
-        try:
-            fund = services.fund_create(actor=request.user, **form.service_kwargs())
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Fonds %(name)s is aangemaakt.") % {"name": fund.name})
-            return redirect("fund_detail", pk=fund.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.fund_create(actor=request.user, **form.service_kwargs()),
+            success_message=lambda fund: _("Fonds %(name)s is aangemaakt.") % {"name": fund.name},
+            success_url=lambda fund: reverse("fund_detail", kwargs={"pk": fund.pk}),
+        )
+        if done:
+            return done
     return render(request, "fund/fund_form.html", {"form": form, "title": _("Nieuw fonds")})
 
 
@@ -159,13 +163,17 @@ def fund_update(request, pk: int):
         raise PermissionDenied
     form = FundForm(request.POST or None, initial=FundForm.initial_for(fund))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.fund_update(actor=request.user, fund=fund, data=form.service_kwargs())
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("De wijzigingen zijn opgeslagen."))
-            return redirect("fund_detail", pk=fund.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.fund_update(
+                actor=request.user, fund=fund, data=form.service_kwargs()
+            ),
+            success_message=_("De wijzigingen zijn opgeslagen."),
+            success_url=reverse("fund_detail", kwargs={"pk": fund.pk}),
+        )
+        if done:
+            return done
     return render(request, "fund/fund_form.html", {"form": form, "fund": fund, "title": fund.name})
 
 
@@ -181,18 +189,17 @@ def fund_change_status(request, pk: int):
             label = form.fields[field].label if field in form.fields else ""
             messages.error(request, f"{label}: {' '.join(errors)}")
         return redirect("fund_detail", pk=fund.pk)
-    try:
-        services.fund_change_status(
+    return run_action(
+        request,
+        action=lambda: services.fund_change_status(
             actor=request.user,
             fund=fund,
             to_status=form.cleaned_data["to_status"],
             reason=form.cleaned_data["reason"],
-        )
-    except (ApplicationError, ValidationError) as exc:
-        messages.error(request, " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc))
-    else:
-        messages.success(request, _("De status van het fonds is gewijzigd."))
-    return redirect("fund_detail", pk=fund.pk)
+        ),
+        success_message=_("De status van het fonds is gewijzigd."),
+        success_url=reverse("fund_detail", kwargs={"pk": fund.pk}),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -242,13 +249,10 @@ def organisation_export(request):
     if not request.user.has_perm("fund.export_organisations"):
         raise PermissionDenied
     organisations, _kind, _query = _organisation_queryset(request)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="organisaties.csv"'
-    response.write("\ufeff")  # Excel opens UTF-8 CSV correctly with a BOM
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow([_("Naam"), _("KvK-nummer"), _("Soort"), _("Plaats"), _("Gemeente")])
-    for org in organisations:
-        writer.writerow(
+    return csv_response(
+        filename="organisaties.csv",
+        header=[_("Naam"), _("KvK-nummer"), _("Soort"), _("Plaats"), _("Gemeente")],
+        rows=(
             [
                 org.name,
                 org.kvk_number,
@@ -256,8 +260,9 @@ def organisation_export(request):
                 org.city,
                 org.municipality.name if org.municipality else "",
             ]
-        )
-    return response
+            for org in organisations
+        ),
+    )
 
 
 @login_required
@@ -297,16 +302,19 @@ def enterprise_create(request):
         referral_choices=ReferralPartner.objects.select_related("organisation"),
     )
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        try:
-            enterprise = services.enterprise_create(actor=request.user, **data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request, _("%(name)s is geregistreerd.") % {"name": enterprise.organisation.name}
-            )
-            return redirect("organisation_detail", pk=enterprise.organisation_id)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.enterprise_create(actor=request.user, **data),
+            success_message=lambda enterprise: (
+                _("%(name)s is geregistreerd.") % {"name": enterprise.organisation.name}
+            ),
+            success_url=lambda enterprise: reverse(
+                "organisation_detail", kwargs={"pk": enterprise.organisation_id}
+            ),
+        )
+        if done:
+            return done
     return render(
         request, "fund/enterprise_form.html", {"form": form, "title": _("Nieuwe impactonderneming")}
     )
@@ -333,13 +341,17 @@ def enterprise_update(request, pk: int):
     }
     form = EnterpriseForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.enterprise_update(actor=request.user, enterprise=enterprise, data=form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("De wijzigingen zijn opgeslagen."))
-            return redirect("organisation_detail", pk=organisation.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.enterprise_update(
+                actor=request.user, enterprise=enterprise, data=data
+            ),
+            success_message=_("De wijzigingen zijn opgeslagen."),
+            success_url=reverse("organisation_detail", kwargs={"pk": organisation.pk}),
+        )
+        if done:
+            return done
     return render(
         request,
         "fund/enterprise_form.html",
@@ -357,13 +369,15 @@ def social_label_create(request, pk: int):
         raise PermissionDenied
     form = SocialLabelForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.social_label_add(actor=request.user, enterprise=enterprise, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Het keurmerk is toegevoegd."))
-            return redirect("organisation_detail", pk=organisation.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.social_label_add(actor=request.user, enterprise=enterprise, **data),
+            success_message=_("Het keurmerk is toegevoegd."),
+            success_url=reverse("organisation_detail", kwargs={"pk": organisation.pk}),
+        )
+        if done:
+            return done
     return render(
         request,
         "fund/social_label_form.html",
@@ -376,12 +390,7 @@ def social_label_certificate(request, pk: int):
     label = selectors.get_scoped_or_404(selectors.social_labels_for(request.user), pk=pk)
     if not label.certificate:
         raise Http404
-    return FileResponse(
-        label.certificate.open("rb"),
-        as_attachment=True,
-        filename=label.certificate.name.rsplit("/", 1)[-1],
-        content_type="application/pdf",
-    )
+    return serve_upload(request, subject=label, field_file=label.certificate)
 
 
 # --------------------------------------------------------------------------------------------------
