@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .formats import format_datetime
+
 
 class AppendOnlyQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -99,4 +101,4 @@ class DownloadRecord(AppendOnlyModel):
         indexes = [models.Index(fields=["subject_type", "subject_id"], name="download_subject")]
 
     def __str__(self) -> str:
-        return f"{self.file_name} — {self.user_id} — {self.at:%Y-%m-%d %H:%M}"
+        return f"{self.file_name} — {self.user_id} — {format_datetime(self.at)}"

@@ -20,6 +20,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
+from core.formats import format_datetime
+
 from .validators import validate_cbs_code, validate_iban, validate_kvk_number, validate_postcode
 
 # --------------------------------------------------------------------------------------------------
@@ -680,7 +682,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["content_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+        return f"{format_datetime(self.created_at)} {self.action} {self.object_repr}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
