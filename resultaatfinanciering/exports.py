@@ -270,7 +270,10 @@ def savings_report_pdf(
     ]
     subtitle = _("Besparingsrapportage resultaatfinanciering")
     if period:
-        subtitle = _("%(subtitle)s, resultaten behaald t/m %(period)s") % {"subtitle": subtitle, "period": period}
+        subtitle = _("%(subtitle)s, resultaten behaald t/m %(period)s") % {
+            "subtitle": subtitle,
+            "period": period,
+        }
     return pdf.build(title=title, subtitle=subtitle, story=story, generated_at=generated_at)
 
 

@@ -99,8 +99,8 @@ def evidence_claims_for(user: User) -> QuerySet[Claim]:
     return Claim.objects.filter(q).exclude(evidence="").select_related("contract")
 
 
-def can_see_evidence(user: User, claim: Claim) -> bool:
-    return is_official_of(user, claim.contract) or is_provider_of(user, claim.contract)
+def can_see_evidence_of(user: User, contract: OutcomeContract) -> bool:
+    return is_official_of(user, contract) or is_provider_of(user, contract)
 
 
 def signed_contracts_for(user: User) -> QuerySet[OutcomeContract]:
@@ -112,7 +112,9 @@ def signed_contracts_for(user: User) -> QuerySet[OutcomeContract]:
 
 
 def can_see_signed_document(user: User, contract: OutcomeContract) -> bool:
-    return is_official_of(user, contract) or is_provider_of(user, contract) or is_fund_manager_of(user, contract)
+    return (
+        is_official_of(user, contract) or is_provider_of(user, contract) or is_fund_manager_of(user, contract)
+    )
 
 
 def can_see_contract(user: User, contract: OutcomeContract) -> bool:
@@ -134,13 +136,13 @@ def can_see_bank_file(user: User, proposal: PaymentProposal) -> bool:
 
 def can_see_municipality_report(user: User, organisation) -> bool:
     """The municipality's stored savings report covers all its contracts: its officials and administrators."""
-    return fund_selectors.is_administrator(user) or organisation.pk in fund_selectors.official_organisation_ids(
+    return fund_selectors.is_administrator(
         user
-    )
+    ) or organisation.pk in fund_selectors.official_organisation_ids(user)
 
 
 def can_see_savings_report(user: User, subject) -> bool:
-    """A contract's report: whoever sees the contract; a municipality's: its officials (and administrators)."""
+    """A contract's report: whoever sees the contract; a municipality's: its officials and administrators."""
     if isinstance(subject, OutcomeContract):
         return can_see_contract(user, subject)
     return can_see_municipality_report(user, subject)

@@ -4,9 +4,9 @@ audit record (who, from → to, why) and a clear Dutch refusal when it is not al
 Claim: submitted → verified | rejected; verified → in_proposal (proposal_prepare) → paid (payment_confirm).
 Proposal: pending → approved (second approval, creates the Payment exactly once) → paid; pending → withdrawn.
 
-Who acts is always explicit: a user (whose role is checked), or ``SYSTEM`` for scheduled tasks and management
-commands (only where a service allows it). ``actor=None`` is refused everywhere, so a view or the API can never
-skip the checks by passing no user.
+Who acts is always explicit: a user (whose role is checked), or ``SYSTEM`` for scheduled tasks and
+management commands (only where a service allows it). ``actor=None`` is refused everywhere, so a view or the
+API can never skip the checks by passing no user.
 
 The documents someone acts on (the SEPA pain.001 file, the payment order) are made once, at the second
 approval, in the same transaction, and stored with ``core.documents``: every download is the same bytes.
@@ -899,8 +899,14 @@ def payment_documents_store(*, actor, proposal: PaymentProposal) -> dict[str, do
     approved_at = proposal.approvals.order_by("-sequence").values_list("approved_at", flat=True).first()
     stem = payment.end_to_end_id
     made = {
-        KIND_SEPA: (exports.payment_order_sepa(proposal, approved_at=approved_at), f"sepa-pain001-{stem}.xml"),
-        KIND_PAYMENT_ORDER: (exports.payment_order_pdf(proposal, approved_at=approved_at), f"betaalopdracht-{stem}.pdf"),
+        KIND_SEPA: (
+            exports.payment_order_sepa(proposal, approved_at=approved_at),
+            f"sepa-pain001-{stem}.xml",
+        ),
+        KIND_PAYMENT_ORDER: (
+            exports.payment_order_pdf(proposal, approved_at=approved_at),
+            f"betaalopdracht-{stem}.pdf",
+        ),
         KIND_PAYMENT_ORDER_CSV: (exports.payment_order_csv(proposal), f"betaalopdracht-{stem}.csv"),
     }
     return {
@@ -987,3 +993,99 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
 
 def open_claims_q() -> Q:
     return ~Q(state=ClaimState.REJECTED)
+
+
+# --------------------------------------------------------------------------------------------------
+# Savings reports: stored once per subject and period
+# --------------------------------------------------------------------------------------------------
+
+MSG_REPORT_REGENERATE = gettext_noop(
+    "Alleen ambtenaren van de gemeente mogen een besparingsrapportage opnieuw vastleggen."
+)
+REPORT_FORMATS = {"pdf": KIND_SAVINGS_REPORT, "xlsx": KIND_SAVINGS_REPORT_XLSX}
+
+
+def _report_subject(subject) -> tuple[str, str, object]:
+    """(title, file stem, contracts) of a contract's or a municipality's savings report."""
+    if isinstance(subject, OutcomeContract):
+        return (
+            _("Besparingsrapportage %(ref)s") % {"ref": subject.reference},
+            f"besparing-{subject.reference}",
+            OutcomeContract.objects.filter(pk=subject.pk),
+        )
+    return (
+        _("Besparingsrapportage %(name)s") % {"name": subject.name},
+        f"besparing-gemeente-{subject.pk}",
+        OutcomeContract.objects.filter(payer=subject),
+    )
+
+
+def savings_report_document(*, subject, period: str, fmt: str) -> documents.StoredDocument | None:
+    """The stored report of a subject (contract or paying municipality) for a period, newest version."""
+    _title, stem, _contracts = _report_subject(subject)
+    return (
+        documents.documents_for(subject=subject, kind=REPORT_FORMATS[fmt])
+        .filter(filename=f"{stem}-{period}.{fmt}")
+        .first()
+    )
+
+
+@transaction.atomic
+def savings_report_store(
+    *, actor, subject, period: str, fmt: str, reason: str = ""
+) -> documents.StoredDocument:
+    """The savings report of a contract or a paying municipality over the results achieved up to the end of
+    ``period`` (a quarter, "2026-Q3"), stored once: asked again, the stored version is returned. With a
+    ``reason`` an official of the municipality makes a new version with the figures as they are now.
+
+    Callers have checked the user may see the subject (selectors.can_see_savings_report)."""
+    from . import exports, selectors
+
+    _require_actor(actor, system_allowed=True)
+    if fmt not in REPORT_FORMATS:
+        raise ApplicationError(_("Onbekend bestandsformaat: %(fmt)s.") % {"fmt": fmt}, field="fmt")
+    try:
+        _start, end = selectors.quarter_bounds(period)
+    except ValueError:
+        raise ValidationError(
+            {"period": [_("Geef een kwartaal als 2026-Q3, niet '%(value)s'.") % {"value": period}]}
+        ) from None
+    period = period.upper()
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    existing = savings_report_document(subject=subject, period=period, fmt=fmt)
+    if existing is not None and not reason:
+        return existing
+    if existing is not None:
+        payer_id = subject.payer_id if isinstance(subject, OutcomeContract) else subject.pk
+        if not (
+            actor is SYSTEM
+            or fund_selectors.is_administrator(actor)
+            or payer_id in fund_selectors.official_organisation_ids(actor)
+        ):
+            raise PermissionDeniedError(_(MSG_REPORT_REGENERATE))
+    title, stem, contracts = _report_subject(subject)
+    report = selectors.savings_report(contracts=contracts, until=end)
+    now = timezone.now()
+    if fmt == "pdf":
+        content = exports.savings_report_pdf(report, title=title, period=period, generated_at=now)
+    else:
+        content = exports.savings_report_workbook(report, generated_at=now)
+    if not reason and documents.document_latest(kind=REPORT_FORMATS[fmt], subject=subject) is not None:
+        reason = _("Rapportage over %(period)s") % {"period": period}  # a new period, not a correction
+    document = documents.document_store(
+        kind=REPORT_FORMATS[fmt],
+        subject=subject,
+        content=content,
+        filename=f"{stem}-{period}.{fmt}",
+        actor=_user(actor),
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        obj=subject,
+        action="savings_report_stored",
+        reason=reason,
+        data={"period": period, "format": fmt, "version": document.version, "sha256": document.sha256},
+    )
+    return document
