@@ -176,7 +176,6 @@ def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datet
         "currency": "EUR",
     }
     sepa = SepaTransfer(config, clean=True)
-    sepa.msg_id = f"MSG-{payment.end_to_end_id}"[:35]
     approved = timezone.localtime(approved_at) if approved_at else formats.local_now()
     sepa.add_payment(
         {
@@ -190,15 +189,24 @@ def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datet
         }
     )
     xml = sepa.export(validate=True)
-    # sepaxml stamps the creation time (CreDtTm) with the machine's clock: use the approval time instead.
-    return _replace_creation_time(xml, approved)
+    # sepaxml stamps the creation time with the machine's clock and makes random message and batch ids: the
+    # file is the payment's, so its ids derive from the payment and its time is the approval's.
+    return _fixed_header(
+        xml,
+        {
+            "MsgId": f"MSG-{payment.end_to_end_id}"[:35],
+            "PmtInfId": f"PMT-{payment.end_to_end_id}"[:35],
+            "CreDtTm": approved.replace(tzinfo=None, microsecond=0).isoformat(),
+        },
+    )
 
 
-def _replace_creation_time(xml: bytes, when: datetime.datetime) -> bytes:
+def _fixed_header(xml: bytes, values: dict[str, str]) -> bytes:
     import re
 
-    stamp = when.replace(tzinfo=None, microsecond=0).isoformat().encode()
-    return re.sub(rb"<CreDtTm>[^<]*</CreDtTm>", b"<CreDtTm>" + stamp + b"</CreDtTm>", xml, count=1)
+    for tag, value in values.items():
+        xml = re.sub(rf"<{tag}>[^<]*</{tag}>".encode(), f"<{tag}>{value}</{tag}>".encode(), xml, count=1)
+    return xml
 
 
 # --------------------------------------------------------------------------------------------------

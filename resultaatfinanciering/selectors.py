@@ -184,8 +184,9 @@ class SavingsReport:
 
     @property
     def budget_used(self) -> Decimal:
-        """Share of the budget cap taken by submitted and accepted claims, as a fraction (0.0435)."""
-        return round_to(self.committed / self.budget_cap, 4) if self.budget_cap else Decimal(0)
+        """Share of the budget cap taken by submitted and accepted claims, as a fraction (unrounded: it is
+        rounded once, where it is shown)."""
+        return self.committed / self.budget_cap if self.budget_cap else Decimal(0)
 
     @property
     def budget_used_pct(self) -> Decimal:

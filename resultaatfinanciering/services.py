@@ -29,7 +29,7 @@ from django.utils.translation import gettext_noop
 
 from core import documents
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
-from core.formats import format_date, format_eur
+from core.formats import format_date, format_eur, format_number
 from core.money import to_cents, to_decimal
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
@@ -249,7 +249,13 @@ def definition_add(
     rows = list(milestones)
     total = sum((to_decimal(m["share"]) for m in rows), Decimal("0"))
     if not rows or total != 1:
-        raise ValidationError({"milestones": [_(MSG_SHARES) % {"code": definition.code, "total": total}]})
+        raise ValidationError(
+            {
+                "milestones": [
+                    _(MSG_SHARES) % {"code": definition.code, "total": format_number(total, max_places=4)}
+                ]
+            }
+        )
     previous = None
     for position, row in enumerate(rows, start=1):
         milestone = Milestone(
