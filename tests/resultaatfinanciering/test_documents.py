@@ -439,3 +439,15 @@ def test_indigo_csv_is_a_dutch_csv(client, outcomes):
     text = get(client, a.officials[0], url("indigo_export", a.contract.pk, "csv")).content.decode("utf-8-sig")
     assert ";01-09-2026;" in text and ";2172,57;" in text
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text.split("\n", 1)[1])
+
+
+def test_django_admin_shows_neither_evidence_nor_signed_contract(admin_client, outcomes):
+    a, _ = outcomes
+    claim = submit(a, a.participants[0], evidence=ContentFile(b"%PDF-1.4\n", name="contract.pdf"))
+    for path in (
+        reverse("admin:resultaatfinanciering_claim_change", args=[claim.pk]),
+        reverse("admin:resultaatfinanciering_outcomecontract_change", args=[a.contract.pk]),
+    ):
+        response = admin_client.get(path)
+        assert response.status_code == 200
+        assert "/media/" not in response.content.decode() and "contract.pdf" not in response.content.decode()
