@@ -835,6 +835,8 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
     sequence = len(approvals) + 1
     if sequence == APPROVALS_NEEDED:
         creditor_name, creditor_iban = _creditor(contract)  # refuse before writing anything
+        if not contract.payer.iban:  # the SEPA file made at approval is debited from it
+            raise ApplicationError(_(MSG_NO_IBAN) % {"name": contract.payer.name}, code="no_iban")
     try:
         with transaction.atomic():
             Approval.objects.create(proposal=proposal, official=actor, sequence=sequence)

@@ -451,3 +451,21 @@ def test_django_admin_shows_neither_evidence_nor_signed_contract(admin_client, o
         response = admin_client.get(path)
         assert response.status_code == 200
         assert "/media/" not in response.content.decode() and "contract.pdf" not in response.content.decode()
+
+
+def test_second_approval_is_refused_while_the_municipality_has_no_iban(outcomes):
+    from fund.models import Organisation
+
+    a, _ = outcomes
+    services.claim_verify(actor=a.officials[0], claim=submit(a, a.participants[0]))
+    proposal = services.proposal_prepare(
+        actor=a.officials[0], contract=a.contract, period_start=datetime.date(2026, 7, 1), period_end=SEP
+    )
+    services.proposal_approve(actor=a.officials[1], proposal=proposal)
+    Organisation.objects.filter(pk=a.contract.payer_id).update(iban="")
+    with pytest.raises(Exception, match="heeft geen IBAN"):
+        services.proposal_approve(actor=a.officials[2], proposal=proposal)
+    proposal.refresh_from_db()
+    assert proposal.state == ProposalState.PENDING and not document_latest(
+        kind=services.KIND_SEPA, subject=proposal
+    )
