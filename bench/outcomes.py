@@ -64,7 +64,7 @@ def generate(*, contracts: int, participants: int, seed: int = 6) -> None:
     for n in range(contracts):
         with transaction.atomic():
             contract = services.contract_create(
-                actor=None,
+                actor=services.SYSTEM,
                 reference=f"BENCH-{n:03d}",
                 payer=payer,
                 provider=enterprise,
@@ -76,7 +76,7 @@ def generate(*, contracts: int, participants: int, seed: int = 6) -> None:
                 claim_window_days=365,
             )
             definition = services.definition_add(
-                actor=None,
+                actor=services.SYSTEM,
                 contract=contract,
                 code="uitstroom",
                 name="Uitstroom naar werk",
@@ -94,7 +94,7 @@ def generate(*, contracts: int, participants: int, seed: int = 6) -> None:
                 ],
             )
             services.contract_change_status(
-                actor=None,
+                actor=services.SYSTEM,
                 contract=contract,
                 to_status="active",
                 signed_document=ContentFile(b"%PDF", name="c.pdf"),

@@ -33,12 +33,14 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(OutcomeContract)
 class OutcomeContractAdmin(ReadOnlyAdmin):
+    exclude = ["signed_document"]  # private: served to the parties by a scoped view, never by the admin
     list_display = ["reference", "payer", "provider", "status", "starts_on", "ends_on", "budget_cap"]
     list_filter = ["status"]
 
 
 @admin.register(Claim)
 class ClaimAdmin(ReadOnlyAdmin):
+    exclude = ["evidence"]  # private: only the municipality's officials and the enterprise download it
     list_display = ["participant", "milestone", "achieved_on", "state", "price"]
     list_filter = ["state"]
 

@@ -20,4 +20,7 @@ def labels() -> dict[str, str]:
         "proposal_approval_given": _("Goedkeuring gegeven"),
         "proposal_approved": _("Betaalvoorstel goedgekeurd, betaling aangemaakt"),
         "proposal_paid": _("Betaling bevestigd"),
+        "claim_released": _("Claim uit betaalvoorstel gehaald"),
+        "claim_paid": _("Claim betaald"),
+        "savings_report_stored": _("Besparingsrapportage vastgelegd"),
     }

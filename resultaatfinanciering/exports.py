@@ -1,13 +1,18 @@
 """Documents: the payment order (PDF, CSV, SEPA pain.001), the savings report (PDF, Excel) and the
 INDIGO export.
 
-The PDFs use the shared reportlab building blocks of `reports.pdf`. Amounts are Decimals to the cent; the
-SEPA file carries whole cents as integers (sepaxml's convention), so nothing passes through a float.
+The PDFs are built with core.pdf (escaped text; amounts, percentages and dates in the Dutch format), the CSV
+files with core.exports (";", decimal comma, dd-mm-jjjj) and the Excel files keep numbers as numbers with
+core.exports' number formats. Amounts are Decimals to the cent; the SEPA file carries whole cents as integers
+(sepaxml's convention), so nothing passes through a float.
+
+The payment order and the SEPA file are built once, at approval (services.payment_documents_store), from
+what is fixed then: the approval time is passed in, never "now".
 """
 
 from __future__ import annotations
 
-import csv
+import datetime
 import io
 import json
 from decimal import Decimal
@@ -16,18 +21,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from reportlab.platypus import Paragraph, Spacer
 
-from core import pdf
+from core import exports as core_exports
+from core import formats, pdf
 
 from .models import Claim, PaymentProposal
 from .selectors import SavingsReport
 
-EURO = '"€" #,##0.00;"€" -#,##0.00'
-
 
 def _date(value) -> str:
-    return value.strftime("%d-%m-%Y") if value else "—"
+    return pdf.date(value) if value else "—"
 
 
 def _proposal_claims(proposal: PaymentProposal) -> list[Claim]:
@@ -43,7 +46,8 @@ def _proposal_claims(proposal: PaymentProposal) -> list[Claim]:
 # --------------------------------------------------------------------------------------------------
 
 
-def payment_order_pdf(proposal: PaymentProposal) -> bytes:
+def payment_order_pdf(proposal: PaymentProposal, *, approved_at: datetime.datetime | None = None) -> bytes:
+    """The payment order as approved (no payment date: that is recorded when the payment is confirmed)."""
     contract = proposal.contract
     payment = proposal.payment
     approvals = list(proposal.approvals.select_related("official").order_by("sequence"))
@@ -62,15 +66,14 @@ def payment_order_pdf(proposal: PaymentProposal) -> bytes:
                 *[
                     [
                         _("Goedkeuring %(n)s") % {"n": a.sequence},
-                        f"{a.official} — {a.approved_at:%d-%m-%Y %H:%M}",
+                        f"{a.official} — {formats.format_datetime(a.approved_at, language='nl')}",
                     ]
                     for a in approvals
                 ],
-                [_("Betaald op"), _date(payment.paid_on)],
             ],
             header=False,
         ),
-        Paragraph(_("Resultaten in deze betaling"), pdf.HEADING),
+        pdf.heading(_("Resultaten in deze betaling")),
         pdf.table(
             [
                 [
@@ -98,8 +101,8 @@ def payment_order_pdf(proposal: PaymentProposal) -> bytes:
             + [["", "", "", "", "", _("Totaal"), pdf.eur(proposal.total)]],
             money_columns=(4, 6),
         ),
-        Spacer(1, 4),
-        Paragraph(
+        pdf.spacer(),
+        pdf.p(
             _(
                 "Elke prijs is herberekenbaar uit de opgeslagen invoer (normbedrag, parameters, "
                 "prijsversie). Deelnemers staan alleen met hun pseudonieme referentie van de gemeente "
@@ -112,67 +115,56 @@ def payment_order_pdf(proposal: PaymentProposal) -> bytes:
         title=_("Betaalopdracht resultaatfinanciering %(ref)s") % {"ref": payment.end_to_end_id},
         subtitle=f"{contract.payer.name} → {payment.creditor_name}",
         story=story,
+        generated_at=approved_at or timezone.now(),
     )
 
 
-def payment_order_csv(proposal: PaymentProposal) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            "betalingskenmerk",
-            "contract",
-            "begunstigde",
-            "iban_begunstigde",
-            "deelnemer",
-            "resultaat",
-            "mijlpaal",
-            "behaald_op",
-            "geverifieerd_door",
-            "normbedrag",
-            "prijsversie",
-            "bedrag",
-        ]
-    )
+PAYMENT_ORDER_COLUMNS = [
+    "betalingskenmerk",
+    "contract",
+    "begunstigde",
+    "iban_begunstigde",
+    "deelnemer",
+    "resultaat",
+    "mijlpaal",
+    "behaald_op",
+    "geverifieerd_door",
+    "normbedrag",
+    "prijsversie",
+    "bedrag",
+]
+
+
+def payment_order_csv(proposal: PaymentProposal) -> bytes:
+    """The payment order as a Dutch CSV file (";", decimal comma, dd-mm-jjjj), one row per result."""
     payment = proposal.payment
-    for c in _proposal_claims(proposal):
-        writer.writerow(
-            [
-                payment.end_to_end_id,
-                proposal.contract.reference,
-                payment.creditor_name,
-                payment.creditor_iban,
-                c.participant.reference,
-                c.milestone.definition.code,
-                c.milestone.code,
-                c.achieved_on.isoformat(),
-                c.decided_by.email if c.decided_by else "",
-                c.norm_amount if c.norm_amount is not None else "",
-                c.pricing_version,
-                c.price,
-            ]
-        )
-    writer.writerow(
+    reference = proposal.contract.reference
+    rows = [
         [
             payment.end_to_end_id,
-            proposal.contract.reference,
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "",
-            "totaal",
-            proposal.total,
+            reference,
+            payment.creditor_name,
+            payment.creditor_iban,
+            c.participant.reference,
+            c.milestone.definition.code,
+            c.milestone.code,
+            c.achieved_on,
+            c.decided_by.email if c.decided_by else "",
+            c.norm_amount,
+            c.pricing_version,
+            c.price,
         ]
-    )
-    return out.getvalue()
+        for c in _proposal_claims(proposal)
+    ]
+    rows.append([payment.end_to_end_id, reference, "", "", "", "", "", "", "", "", "totaal", proposal.total])
+    return core_exports.csv_bytes(header=PAYMENT_ORDER_COLUMNS, rows=rows)
 
 
-def payment_order_sepa(proposal: PaymentProposal) -> bytes:
-    """SEPA credit transfer (pain.001.001.03) from the municipality's account to the creditor."""
+def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datetime | None = None) -> bytes:
+    """SEPA credit transfer (pain.001.001.03) from the municipality's account to the creditor.
+
+    The message id is derived from the payment (a bank refuses a second upload of the same MsgId) and the
+    requested execution date is the approval date; the file is made once, at approval."""
     from sepaxml import SepaTransfer
 
     contract = proposal.contract
@@ -184,18 +176,37 @@ def payment_order_sepa(proposal: PaymentProposal) -> bytes:
         "currency": "EUR",
     }
     sepa = SepaTransfer(config, clean=True)
+    approved = timezone.localtime(approved_at) if approved_at else formats.local_now()
     sepa.add_payment(
         {
             "name": payment.creditor_name,
             "IBAN": payment.creditor_iban.replace(" ", ""),
-            "amount": int((payment.amount * 100).to_integral_value()),
-            "execution_date": timezone.localdate(),
+            "amount": int(payment.amount * 100),  # whole cents (Payment.amount has two places)
+            "execution_date": approved.date(),
             "description": f"Resultaatfinanciering {contract.reference} {_date(proposal.period_start)}-"
             f"{_date(proposal.period_end)}",
             "endtoend_id": payment.end_to_end_id,
         }
     )
-    return sepa.export(validate=True)
+    xml = sepa.export(validate=True)
+    # sepaxml stamps the creation time with the machine's clock and makes random message and batch ids: the
+    # file is the payment's, so its ids derive from the payment and its time is the approval's.
+    return _fixed_header(
+        xml,
+        {
+            "MsgId": f"MSG-{payment.end_to_end_id}"[:35],
+            "PmtInfId": f"PMT-{payment.end_to_end_id}"[:35],
+            "CreDtTm": approved.replace(tzinfo=None, microsecond=0).isoformat(),
+        },
+    )
+
+
+def _fixed_header(xml: bytes, values: dict[str, str]) -> bytes:
+    import re
+
+    for tag, value in values.items():
+        xml = re.sub(rf"<{tag}>[^<]*</{tag}>".encode(), f"<{tag}>{value}</{tag}>".encode(), xml, count=1)
+    return xml
 
 
 # --------------------------------------------------------------------------------------------------
@@ -208,13 +219,13 @@ def _summary_rows(report: SavingsReport) -> list[list]:
         [_("Budgetplafond"), pdf.eur(report.budget_cap)],
         [
             _("Budget gebruikt (ingediend en goedgekeurd)"),
-            f"{pdf.eur(report.committed)} ({report.budget_used_pct} %)",
+            f"{pdf.eur(report.committed)} ({pdf.percent(report.budget_used, 1)})",
         ],
         [_("Geverifieerd"), pdf.eur(report.verified)],
         [_("Betaald"), pdf.eur(report.paid)],
         [_("Bruto besparing (geschat)"), pdf.eur(report.gross_saving)],
         [_("Netto besparing (geschat)"), pdf.eur(report.net_saving)],
-        [_("Resultaten (deelnemers)"), str(report.results)],
+        [_("Resultaten (deelnemers)"), pdf.number(report.results, 0)],
         [
             _("Kosten per resultaat"),
             pdf.eur(report.cost_per_result) if report.cost_per_result is not None else "—",
@@ -222,17 +233,19 @@ def _summary_rows(report: SavingsReport) -> list[list]:
     ]
 
 
-def savings_report_pdf(report: SavingsReport, *, title: str) -> bytes:
+def savings_report_pdf(
+    report: SavingsReport, *, title: str, period: str = "", generated_at: datetime.datetime | None = None
+) -> bytes:
     story = [
         pdf.table(_summary_rows(report), header=False),
-        Paragraph(_("Resultaten per mijlpaal en kwartaal"), pdf.HEADING),
+        pdf.heading(_("Resultaten per mijlpaal en kwartaal")),
         pdf.table(
             [[_("Kwartaal"), _("Mijlpaal"), _("Aantal"), _("Bedrag"), _("Betaald")]]
             + [
                 [
                     r["quarter"],
                     f"{r['milestone']} — {r['milestone_name']}",
-                    r["count"],
+                    pdf.number(r["count"], 0),
                     pdf.eur(r["amount"]),
                     pdf.eur(r["paid"]),
                 ]
@@ -240,7 +253,7 @@ def savings_report_pdf(report: SavingsReport, *, title: str) -> bytes:
             ],
             money_columns=(2, 3, 4),
         ),
-        Paragraph(_("Contracten"), pdf.HEADING),
+        pdf.heading(_("Contracten")),
         pdf.table(
             [[_("Kenmerk"), _("Aanbieder"), _("Periode"), _("Budgetplafond")]]
             + [
@@ -254,8 +267,8 @@ def savings_report_pdf(report: SavingsReport, *, title: str) -> bytes:
             ],
             money_columns=(3,),
         ),
-        Spacer(1, 4),
-        Paragraph(
+        pdf.spacer(),
+        pdf.p(
             _(
                 "Besparing geschat met de bijstandsnorm die gold op de behaaldatum, de uitvoeringskosten, "
                 "deadweight en verdringing uit het contract; één keer per deelnemer en resultaat geteld."
@@ -263,11 +276,20 @@ def savings_report_pdf(report: SavingsReport, *, title: str) -> bytes:
             pdf.SMALL,
         ),
     ]
-    return pdf.build(title=title, subtitle=_("Besparingsrapportage resultaatfinanciering"), story=story)
+    subtitle = _("Besparingsrapportage resultaatfinanciering")
+    if period:
+        subtitle = _("%(subtitle)s, resultaten behaald t/m %(period)s") % {
+            "subtitle": subtitle,
+            "period": period,
+        }
+    return pdf.build(title=title, subtitle=subtitle, story=story, generated_at=generated_at)
 
 
-def savings_report_workbook(report: SavingsReport) -> bytes:
+def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.datetime | None = None) -> bytes:
     workbook = Workbook()
+    if generated_at is not None:
+        stamp = core_exports.excel_value(generated_at)
+        workbook.properties.created = workbook.properties.modified = stamp
     summary = workbook.active
     summary.title = _("Samenvatting")[:31]
     for label, value in [
@@ -280,8 +302,11 @@ def savings_report_workbook(report: SavingsReport) -> bytes:
         (_("Kosten per resultaat"), report.cost_per_result),
     ]:
         summary.append([label, value])
-        summary.cell(row=summary.max_row, column=2).number_format = EURO
+        summary.cell(row=summary.max_row, column=2).number_format = core_exports.EXCEL_EUR
+    summary.append([_("Budget gebruikt (%)"), report.budget_used])
+    summary.cell(row=summary.max_row, column=2).number_format = core_exports.EXCEL_PERCENT
     summary.append([_("Resultaten (deelnemers)"), report.results])
+    summary.cell(row=summary.max_row, column=2).number_format = core_exports.EXCEL_INTEGER
     summary.column_dimensions["A"].width = 34
     summary.column_dimensions["B"].width = 18
     detail = workbook.create_sheet(_("Per kwartaal")[:31])
@@ -290,8 +315,9 @@ def savings_report_workbook(report: SavingsReport) -> bytes:
         cell.font = Font(bold=True)
     for r in report.rows:
         detail.append([r["quarter"], r["milestone"], r["milestone_name"], r["count"], r["amount"], r["paid"]])
+        detail.cell(row=detail.max_row, column=4).number_format = core_exports.EXCEL_INTEGER
         for column in (5, 6):
-            detail.cell(row=detail.max_row, column=column).number_format = EURO
+            detail.cell(row=detail.max_row, column=column).number_format = core_exports.EXCEL_EUR
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -372,28 +398,37 @@ def indigo_json(contracts) -> str:
     )
 
 
-def indigo_csv(contracts) -> str:
-    """Flat rows: one per outcome result and one per payment, with the project id on each."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(["project_id", "record", "metric_id", "date", "state", "amount", "status"])
+def indigo_csv(contracts) -> bytes:
+    """Flat rows: one per outcome result and one per payment, with the project id on each (Dutch CSV)."""
+    rows = []
     for contract in contracts:
         project = indigo_project(contract)
         pid = project["id"]["value"]
         for r in project["outcome_results"]:
-            writer.writerow(
+            rows.append(
                 [
                     pid,
                     "outcome_result",
                     r["metric_id"]["value"],
-                    r["achieved_on"]["value"],
+                    datetime.date.fromisoformat(r["achieved_on"]["value"]),
                     r["state"]["value"],
-                    r["price"]["value"],
+                    Decimal(r["price"]["value"]),
                     "public",
                 ]
             )
         for p in project["outcome_payments"]:
-            writer.writerow(
-                [pid, "outcome_payment", "", p["paid_on"]["value"] or "", "", p["amount"]["value"], "public"]
+            paid_on = p["paid_on"]["value"]
+            rows.append(
+                [
+                    pid,
+                    "outcome_payment",
+                    "",
+                    datetime.date.fromisoformat(paid_on) if paid_on else None,
+                    "",
+                    Decimal(p["amount"]["value"]),
+                    "public",
+                ]
             )
-    return out.getvalue()
+    return core_exports.csv_bytes(
+        header=["project_id", "record", "metric_id", "date", "state", "amount", "status"], rows=rows
+    )

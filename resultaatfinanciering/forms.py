@@ -5,7 +5,9 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.privacy import validate_no_bsn
+from core.forms import AmountField, PercentField
+from core.numbers import parse_decimal
+from core.privacy import validate_filename_no_bsn, validate_no_bsn
 
 from .models import Milestone, Participant
 
@@ -21,7 +23,12 @@ class ClaimForm(forms.Form):
     participant = forms.ModelChoiceField(label=_("Deelnemer"), queryset=Participant.objects.none())
     milestone = forms.ModelChoiceField(label=_("Mijlpaal"), queryset=Milestone.objects.none())
     achieved_on = forms.DateField(label=_("Behaald op"), widget=DateInput())
-    evidence = forms.FileField(label=_("Bewijsstuk"), required=False, help_text=_("PDF of afbeelding."))
+    evidence = forms.FileField(
+        label=_("Bewijsstuk"),
+        required=False,
+        help_text=_("PDF of afbeelding; geen BSN in de bestandsnaam."),
+        validators=[validate_filename_no_bsn],
+    )
     evidence_note = forms.CharField(
         label=_("Toelichting"),
         required=False,
@@ -76,12 +83,8 @@ class ContractForm(forms.Form):
     target_group = forms.CharField(
         label=_("Doelgroep"), widget=forms.Textarea(attrs={"rows": 3}), validators=[validate_no_bsn]
     )
-    budget_cap = forms.DecimalField(
-        label=_("Budgetplafond (€)"), max_digits=14, decimal_places=2, min_value=0
-    )
-    participant_cap = forms.DecimalField(
-        label=_("Plafond per deelnemer (€)"), max_digits=14, decimal_places=2, min_value=0
-    )
+    budget_cap = AmountField(label=_("Budgetplafond (€)"), min_value=0)
+    participant_cap = AmountField(label=_("Plafond per deelnemer (€)"), min_value=0)
     claim_window_days = forms.IntegerField(
         label=_("Claimtermijn (dagen na behalen)"), min_value=1, max_value=3650
     )
@@ -107,27 +110,16 @@ class DefinitionForm(forms.Form):
     )
     pricing_model = forms.ChoiceField(label=_("Prijsmodel"), choices=())
     months = forms.IntegerField(label=_("Maanden besparing"), min_value=1, max_value=120, required=False)
-    benefit_reduction = forms.DecimalField(
-        label=_("Deel van de uitkering dat stopt (0–1)"), max_digits=5, decimal_places=4, required=False
+    benefit_reduction = PercentField(
+        label=_("Deel van de uitkering dat stopt (%)"), decimal_places=2, required=False
     )
-    execution_cost_per_year = forms.DecimalField(
-        label=_("Uitvoeringskosten per jaar (€)"), max_digits=14, decimal_places=2, required=False
+    execution_cost_per_year = AmountField(label=_("Uitvoeringskosten per jaar (€)"), required=False)
+    deadweight = PercentField(label=_("Deadweight (%)"), decimal_places=2, required=False)
+    displacement = PercentField(label=_("Verdringing (%)"), decimal_places=2, required=False)
+    savings_share = PercentField(
+        label=_("Aandeel van de besparing voor de aanbieder (%)"), decimal_places=2, required=False
     )
-    deadweight = forms.DecimalField(
-        label=_("Deadweight (0–1)"), max_digits=5, decimal_places=4, required=False
-    )
-    displacement = forms.DecimalField(
-        label=_("Verdringing (0–1)"), max_digits=5, decimal_places=4, required=False
-    )
-    savings_share = forms.DecimalField(
-        label=_("Aandeel van de besparing voor de aanbieder (0–1)"),
-        max_digits=5,
-        decimal_places=4,
-        required=False,
-    )
-    fixed_price = forms.DecimalField(
-        label=_("Vaste prijs per resultaat (€)"), max_digits=14, decimal_places=2, required=False
-    )
+    fixed_price = AmountField(label=_("Vaste prijs per resultaat (€)"), required=False)
     milestones = forms.CharField(
         label=_("Mijlpalen"),
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -141,8 +133,6 @@ class DefinitionForm(forms.Form):
         self.fields["pricing_model"].choices = PricingModel.choices
 
     def clean_milestones(self):
-        from decimal import Decimal, InvalidOperation
-
         rows = []
         for number, line in enumerate(self.cleaned_data["milestones"].splitlines(), start=1):
             if not line.strip():
@@ -154,8 +144,8 @@ class DefinitionForm(forms.Form):
                     % {"n": number}
                 )
             try:
-                share = Decimal(parts[2].replace(",", "."))
-            except InvalidOperation:
+                share = parse_decimal(parts[2])
+            except ValueError:
                 raise forms.ValidationError(
                     _("Regel %(n)s: aandeel '%(value)s' is geen getal.") % {"n": number, "value": parts[2]}
                 ) from None
@@ -199,8 +189,23 @@ class ParticipantForm(forms.Form):
 
 
 class ActivateForm(forms.Form):
-    signed_document = forms.FileField(label=_("Getekend contract (PDF)"))
+    signed_document = forms.FileField(
+        label=_("Getekend contract (PDF)"), validators=[validate_filename_no_bsn]
+    )
 
 
 class EndForm(forms.Form):
     reason = forms.CharField(label=_("Reden"), validators=[validate_no_bsn])
+
+
+class ReportStoreForm(forms.Form):
+    """Store the savings report of a quarter again, with the figures as they are now (needs a reason)."""
+
+    period = forms.RegexField(
+        label=_("Kwartaal"),
+        regex=r"^\d{4}-[Qq][1-4]$",
+        max_length=7,
+        error_messages={"invalid": _("Geef een kwartaal als 2026-Q3.")},
+    )
+    fmt = forms.ChoiceField(label=_("Bestand"), choices=[("pdf", "PDF"), ("xlsx", "Excel")])
+    reason = forms.CharField(label=_("Reden voor de nieuwe versie"), validators=[validate_no_bsn])

@@ -17,7 +17,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, error_text
 from core.privacy import contains_bsn
 from fund.models import User
 
@@ -98,12 +98,6 @@ def _parse_date(text: str) -> datetime.date:
     raise ValueError(text)
 
 
-def _messages(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
-
-
 def _milestone(contract: OutcomeContract, definition_code: str, milestone_code: str) -> Milestone:
     milestones = services_milestones(contract)
     found = milestones.get((definition_code, milestone_code))
@@ -168,7 +162,7 @@ def claims_import(*, actor: User | None, contract: OutcomeContract, uploaded, to
                         today=today,
                     )
             except (ValidationError, ApplicationError) as exc:
-                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
+                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": error_text(exc)})
         if errors:
             raise UploadError(
                 _("Niets ingelezen: %(n)s regel(s) afgekeurd.") % {"n": len(errors)}, rows=errors
@@ -210,7 +204,7 @@ def verification_import(*, actor: User, contract: OutcomeContract, uploaded) -> 
                         actor=actor, claim=claim, verified=answer in YES, reason=values["opmerking"]
                     )
             except (ValidationError, ApplicationError) as exc:
-                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
+                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": error_text(exc)})
         if errors:
             raise UploadError(
                 _("Niets verwerkt: %(n)s regel(s) afgekeurd.") % {"n": len(errors)}, rows=errors
@@ -265,7 +259,7 @@ def participants_import(*, actor: User, contract: OutcomeContract, uploaded) -> 
                         benefit_started_on=started,
                     )
             except (ValidationError, ApplicationError) as exc:
-                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": _messages(exc)})
+                errors.append(_("Regel %(row)s: %(message)s") % {"row": number, "message": error_text(exc)})
         if errors:
             raise UploadError(
                 _("Niets ingelezen: %(n)s regel(s) afgekeurd.") % {"n": len(errors)}, rows=errors

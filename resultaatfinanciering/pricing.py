@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 
+from core.money import to_cents
+
 __all__ = ["PRICING_VERSION", "OutcomePrice", "PricingError", "price_outcome", "recompute"]
 
 PRICING_VERSION = "2026.1"
@@ -65,11 +67,7 @@ class OutcomePrice:
 
 def _cents(value: Fraction) -> Decimal:
     """Round an exact amount to the cent, half away from zero (ROUND_HALF_UP), as a 2-place Decimal."""
-    quotient, remainder = divmod(abs(value.numerator) * 100, value.denominator)
-    if 2 * remainder >= value.denominator:
-        quotient += 1
-    sign = "-" if value < 0 and quotient else ""
-    return Decimal(f"{sign}{quotient}e-2")
+    return to_cents(value)
 
 
 def _number(name: str, value: object) -> Fraction:

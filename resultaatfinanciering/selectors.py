@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
 
+from core.money import round_to, to_cents
 from fund import selectors as fund_selectors
 from fund.models import Fund, User
 
@@ -28,14 +29,15 @@ from .models import (
     ProposalState,
 )
 
-CENT = Decimal("0.01")
 COMMITTED_STATES = [ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL, ClaimState.PAID]
 ACCEPTED_STATES = [ClaimState.VERIFIED, ClaimState.IN_PROPOSAL, ClaimState.PAID]
 
 
 def cents(value) -> Decimal:
-    """Exact cents (SQLite sums decimals as floats)."""
-    return Decimal(str(value or 0)).quantize(CENT)
+    """Exact cents (SQLite sums decimals as floats: repr of the float, never the float itself)."""
+    if isinstance(value, float):
+        value = repr(value)
+    return to_cents(value or 0)
 
 
 def contracts_for(user: User) -> QuerySet[OutcomeContract]:
@@ -80,6 +82,72 @@ def is_provider_of(user: User, contract: OutcomeContract) -> bool:
     return contract.provider.organisation_id in fund_selectors.own_enterprise_organisation_ids(user)
 
 
+def is_fund_manager_of(user: User, contract: OutcomeContract) -> bool:
+    return bool(contract.fund_id) and contract.fund_id in fund_selectors.managed_fund_ids(user)
+
+
+# Uploaded files. Evidence may hold personal data that only verification needs: the officials of the paying
+# municipality and the enterprise's own users, no one else (not the fund, not administrators). The signed
+# contract is the parties': the municipality, the enterprise and, when it pre-finances, the fund's managers
+# (the payments go to the fund and sit in its ledger).
+
+
+def evidence_claims_for(user: User) -> QuerySet[Claim]:
+    """Claims whose evidence the user may download."""
+    q = Q(contract__payer_id__in=fund_selectors.official_organisation_ids(user))
+    q |= Q(contract__provider__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
+    return Claim.objects.filter(q).exclude(evidence="").select_related("contract")
+
+
+def can_see_evidence_of(user: User, contract: OutcomeContract) -> bool:
+    return is_official_of(user, contract) or is_provider_of(user, contract)
+
+
+def signed_contracts_for(user: User) -> QuerySet[OutcomeContract]:
+    """Contracts whose signed document the user may download: the parties to it."""
+    q = Q(payer_id__in=fund_selectors.official_organisation_ids(user))
+    q |= Q(provider__organisation_id__in=fund_selectors.own_enterprise_organisation_ids(user))
+    q |= Q(fund_id__in=fund_selectors.managed_fund_ids(user))
+    return OutcomeContract.objects.filter(q).exclude(signed_document="")
+
+
+def can_see_signed_document(user: User, contract: OutcomeContract) -> bool:
+    return (
+        is_official_of(user, contract) or is_provider_of(user, contract) or is_fund_manager_of(user, contract)
+    )
+
+
+def can_see_contract(user: User, contract: OutcomeContract) -> bool:
+    return contracts_for(user).filter(pk=contract.pk).exists()
+
+
+def can_see_proposal(user: User, proposal: PaymentProposal) -> bool:
+    return proposal.state in (ProposalState.APPROVED, ProposalState.PAID) and can_see_contract(
+        user, proposal.contract
+    )
+
+
+def can_see_bank_file(user: User, proposal: PaymentProposal) -> bool:
+    """The SEPA file is the municipality's own: its officials only."""
+    return proposal.state in (ProposalState.APPROVED, ProposalState.PAID) and is_official_of(
+        user, proposal.contract
+    )
+
+
+def can_see_municipality_report(user: User, organisation) -> bool:
+    """The municipality's stored savings report covers all its contracts: its officials and administrators."""
+    return fund_selectors.is_administrator(
+        user
+    ) or organisation.pk in fund_selectors.official_organisation_ids(user)
+
+
+def can_see_savings_report(user: User, subject) -> bool:
+    """A contract's report: whoever sees the contract; a municipality's: its officials and administrators."""
+    if isinstance(subject, OutcomeContract):
+        return can_see_contract(user, subject)
+    return can_see_municipality_report(user, subject)
+
+
 def pending_for_official(user: User) -> dict[str, int]:
     """Work waiting for an official: claims to verify and proposals to approve (not their own)."""
     contracts = OutcomeContract.objects.filter(payer_id__in=fund_selectors.official_organisation_ids(user))
@@ -115,16 +183,18 @@ class SavingsReport:
     quarters: list[str] = field(default_factory=list)
 
     @property
+    def budget_used(self) -> Decimal:
+        """Share of the budget cap taken by submitted and accepted claims, as a fraction (unrounded: it is
+        rounded once, where it is shown)."""
+        return self.committed / self.budget_cap if self.budget_cap else Decimal(0)
+
+    @property
     def budget_used_pct(self) -> Decimal:
-        return (
-            (self.committed / self.budget_cap * 100).quantize(Decimal("0.1"))
-            if self.budget_cap
-            else Decimal(0)
-        )
+        return round_to(self.committed / self.budget_cap * 100, 1) if self.budget_cap else Decimal(0)
 
     @property
     def cost_per_result(self) -> Decimal | None:
-        return (self.verified / self.results).quantize(CENT) if self.results else None
+        return to_cents(self.verified / self.results) if self.results else None
 
     def chart(self) -> dict:
         """Chart.js data: accepted results per quarter, one dataset per milestone."""
@@ -144,17 +214,22 @@ class SavingsReport:
         }
 
 
-def savings_report(*, contracts: QuerySet[OutcomeContract]) -> SavingsReport:
+def savings_report(
+    *, contracts: QuerySet[OutcomeContract], until: datetime.date | None = None
+) -> SavingsReport:
     """Results per milestone and quarter, amounts paid, estimated gross and net saving, budget used.
 
     The saving of a result is counted once per participant and definition: the gross and net saving
-    stored on the participant's first accepted milestone (the pricing of the whole result).
+    stored on the participant's first accepted milestone (the pricing of the whole result). ``until``
+    limits it to results achieved up to that day (the report for a period).
     """
     contracts = list(contracts.order_by("reference"))
     report = SavingsReport(contracts=contracts)
     ids = [c.pk for c in contracts]
     report.budget_cap = cents(sum((c.budget_cap for c in contracts), Decimal(0)))
     claims = Claim.objects.filter(contract_id__in=ids)
+    if until is not None:
+        claims = claims.filter(achieved_on__lte=until)
     totals = claims.aggregate(
         committed=Sum("price", filter=Q(state__in=COMMITTED_STATES)),
         verified=Sum("price", filter=Q(state__in=ACCEPTED_STATES)),

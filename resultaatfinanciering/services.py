@@ -3,6 +3,13 @@ audit record (who, from → to, why) and a clear Dutch refusal when it is not al
 
 Claim: submitted → verified | rejected; verified → in_proposal (proposal_prepare) → paid (payment_confirm).
 Proposal: pending → approved (second approval, creates the Payment exactly once) → paid; pending → withdrawn.
+
+Who acts is always explicit: a user (whose role is checked), or ``SYSTEM`` for scheduled tasks and
+management commands (only where a service allows it). ``actor=None`` is refused everywhere, so a view or the
+API can never skip the checks by passing no user.
+
+The documents someone acts on (the SEPA pain.001 file, the payment order) are made once, at the second
+approval, in the same transaction, and stored with ``core.documents``: every download is the same bytes.
 """
 
 from __future__ import annotations
@@ -20,11 +27,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core import documents
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
-from core.privacy import validate_no_bsn
+from core.formats import format_date, format_eur, format_number
+from core.money import to_cents, to_decimal
+from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import User
+from portfolio.accounts import AccountCode
 from portfolio.ledger import Line, entry_post
 
 from .models import (
@@ -44,9 +55,35 @@ from .models import (
 )
 from .pricing import PRICING_VERSION, PricingError, price_outcome
 
-CENT = Decimal("0.01")
 APPROVALS_NEEDED = 2
 
+# Document kinds (registered in apps.py with who may download them).
+KIND_SEPA = "sepa_pain001"
+KIND_PAYMENT_ORDER = "payment_order"
+KIND_PAYMENT_ORDER_CSV = "payment_order_csv"
+KIND_SAVINGS_REPORT = "savings_report"
+KIND_SAVINGS_REPORT_XLSX = "savings_report_xlsx"
+
+
+class SystemActor:
+    """The system itself (a scheduled task, a management command): never a logged-in user.
+
+    Services record it in the audit trail without a user (shown as "systeem"); it passes the role checks only
+    of the services that accept it (``system_allowed=True``), never four-eyes approvals or verification."""
+
+    is_authenticated = False
+    pk = None
+
+    def __repr__(self) -> str:
+        return "SYSTEM"
+
+    def __str__(self) -> str:
+        return "systeem"
+
+
+SYSTEM = SystemActor()
+
+MSG_NO_ACTOR = gettext_noop("Er is geen gebruiker bekend voor deze actie; log in en probeer het opnieuw.")
 MSG_NOT_OFFICIAL = gettext_noop("Alleen ambtenaren van de betalende gemeente mogen dit doen.")
 MSG_NOT_PROVIDER = gettext_noop(
     "Alleen de aanbieder (de onderneming van dit contract) mag resultaten claimen."
@@ -113,37 +150,66 @@ CONTRACT_TRANSITIONS = {
 # --------------------------------------------------------------------------------------------------
 
 
+def _is_user(user) -> bool:
+    return user is not None and user is not SYSTEM and getattr(user, "is_authenticated", False)
+
+
 def is_payer_official(user: User | None, contract: OutcomeContract) -> bool:
-    return user is not None and contract.payer_id in fund_selectors.official_organisation_ids(user)
+    return _is_user(user) and contract.payer_id in fund_selectors.official_organisation_ids(user)
 
 
 def is_provider_user(user: User | None, contract: OutcomeContract) -> bool:
-    return user is not None and contract.provider.organisation_id in (
+    return _is_user(user) and contract.provider.organisation_id in (
         fund_selectors.own_enterprise_organisation_ids(user)
     )
 
 
-def _require_official(actor: User | None, contract: OutcomeContract, *, allow_admin: bool = False) -> None:
-    if actor is None:
-        raise PermissionDeniedError(_(MSG_NOT_OFFICIAL))
+def _require_actor(actor, *, system_allowed: bool = False) -> bool:
+    """Refuse a missing actor (and SYSTEM where the service does not allow it); True when SYSTEM acts."""
+    if actor is SYSTEM:
+        if not system_allowed:
+            raise PermissionDeniedError(_(MSG_NOT_OFFICIAL))
+        return True
+    if not _is_user(actor):
+        raise PermissionDeniedError(_(MSG_NO_ACTOR))
+    return False
+
+
+def _require_official(
+    actor, contract: OutcomeContract, *, allow_admin: bool = False, system_allowed: bool = False
+) -> None:
+    if _require_actor(actor, system_allowed=system_allowed):
+        return
     if allow_admin and fund_selectors.is_administrator(actor):
         return
     if not is_payer_official(actor, contract):
         raise PermissionDeniedError(_(MSG_NOT_OFFICIAL))
 
 
-def _cents(value: Decimal) -> Decimal:
-    return Decimal(str(value or 0)).quantize(CENT)
+def _user(actor) -> User | None:
+    """The user to store on a record (None for SYSTEM)."""
+    return actor if _is_user(actor) else None
+
+
+def _cents(value) -> Decimal:
+    return to_cents(value or 0)
 
 
 def _date(value: datetime.date) -> str:
-    return value.strftime("%d-%m-%Y")
+    return format_date(value, language="nl")
 
 
 def _eur(value: Decimal) -> str:
-    from core.formats import format_eur
-
     return format_eur(value, language="nl")
+
+
+def _no_bsn_in_filename(upload, field: str) -> None:
+    if upload is None:
+        return
+    try:
+        validate_filename_no_bsn(upload)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}, code="bsn_refused") from None
 
 
 # --------------------------------------------------------------------------------------------------
@@ -157,8 +223,7 @@ def contract_create(*, actor: User | None, **fields) -> OutcomeContract:
     contract = OutcomeContract(**fields)
     if contract.payer_id and not contract.payer.municipality_government_id:
         raise ValidationError({"payer": [_(MSG_PAYER_NOT_MUNICIPALITY)]})
-    if actor is not None:
-        _require_official(actor, contract, allow_admin=True)
+    _require_official(actor, contract, allow_admin=True, system_allowed=True)
     pc = contract.portfolio_contract
     if pc is not None and (pc.fund_id != contract.fund_id or pc.enterprise_id != contract.provider_id):
         raise ValidationError({"portfolio_contract": [_(MSG_PORTFOLIO_OTHER)]})
@@ -175,17 +240,22 @@ def definition_add(
 ) -> OutcomeDefinition:
     """An outcome definition with its milestones, in order; each milestone needs the one before it."""
     contract = OutcomeContract.objects.select_for_update().get(pk=contract.pk)
-    if actor is not None:
-        _require_official(actor, contract, allow_admin=True)
+    _require_official(actor, contract, allow_admin=True, system_allowed=True)
     if contract.status != ContractStatus.DRAFT:
         raise ApplicationError(_(MSG_DRAFT_ONLY))
     definition = OutcomeDefinition(contract=contract, **fields)
     definition.full_clean()
     definition.save()
     rows = list(milestones)
-    total = sum((Decimal(str(m["share"])) for m in rows), Decimal("0"))
+    total = sum((to_decimal(m["share"]) for m in rows), Decimal("0"))
     if not rows or total != 1:
-        raise ValidationError({"milestones": [_(MSG_SHARES) % {"code": definition.code, "total": total}]})
+        raise ValidationError(
+            {
+                "milestones": [
+                    _(MSG_SHARES) % {"code": definition.code, "total": format_number(total, max_places=4)}
+                ]
+            }
+        )
     previous = None
     for position, row in enumerate(rows, start=1):
         milestone = Milestone(
@@ -193,7 +263,7 @@ def definition_add(
             position=position,
             code=row["code"],
             name=row["name"],
-            share=Decimal(str(row["share"])),
+            share=to_decimal(row["share"]),
             prerequisite=previous if row.get("requires_previous", True) else None,
         )
         milestone.full_clean()
@@ -218,8 +288,7 @@ def contract_change_status(
     signed_document: File | None = None,
 ) -> OutcomeContract:
     contract = OutcomeContract.objects.select_for_update().get(pk=contract.pk)
-    if actor is not None:
-        _require_official(actor, contract, allow_admin=True)
+    _require_official(actor, contract, allow_admin=True, system_allowed=True)
     from_status = ContractStatus(contract.status)
     allowed = CONTRACT_TRANSITIONS[from_status]
     if to_status not in allowed:
@@ -232,6 +301,7 @@ def contract_change_status(
             allowed=[str(s.label) for s in allowed],
         )
     if signed_document is not None:
+        _no_bsn_in_filename(signed_document, "signed_document")
         contract.signed_document = signed_document
     if to_status == ContractStatus.ACTIVE:
         if not contract.signed_document:
@@ -261,8 +331,7 @@ def participant_add(
     benefit_started_on: datetime.date,
 ) -> Participant:
     """Register a participant by the municipality's pseudonymous reference (officials of the payer)."""
-    if actor is not None:
-        _require_official(actor, contract, allow_admin=True)
+    _require_official(actor, contract, allow_admin=True, system_allowed=True)
     participant = Participant(
         contract=contract,
         reference=(reference or "").strip().upper(),
@@ -498,9 +567,11 @@ def claim_submit(
     contract = (
         OutcomeContract.objects.select_for_update(of=("self",)).select_related("provider").get(pk=contract.pk)
     )
-    if actor is not None and not is_provider_user(actor, contract):
+    _require_actor(actor)
+    if not is_provider_user(actor, contract):
         raise PermissionDeniedError(_(MSG_NOT_PROVIDER))
     validate_no_bsn(evidence_note)
+    _no_bsn_in_filename(evidence, "evidence")
     _claim_checks(
         contract=contract, participant=participant, milestone=milestone, achieved_on=achieved_on, today=today
     )
@@ -532,7 +603,7 @@ def claim_submit(
         milestone=milestone,
         achieved_on=achieved_on,
         evidence_note=evidence_note,
-        submitted_by=actor if actor is not None and actor.is_authenticated else None,
+        submitted_by=_user(actor),
         norm=priced.norm,
         norm_amount=priced.norm.monthly_amount if priced.norm else None,
         pricing_inputs=priced.inputs,
@@ -634,10 +705,9 @@ def proposal_prepare(
     period_end: datetime.date,
 ) -> PaymentProposal:
     """Bundle every verified, unpaid result achieved up to the period end; prepared by an official or the
-    system (actor None, e.g. the scheduled task)."""
+    system (``SYSTEM``, the scheduled task)."""
     contract = OutcomeContract.objects.select_for_update().get(pk=contract.pk)
-    if actor is not None:
-        _require_official(actor, contract)
+    _require_official(actor, contract, system_allowed=True)
     if period_start > period_end:
         raise ValidationError({"period_start": [_(MSG_PERIOD)]})
     claims = list(
@@ -656,7 +726,7 @@ def proposal_prepare(
                 contract=contract,
                 period_start=period_start,
                 period_end=period_end,
-                prepared_by=actor,
+                prepared_by=_user(actor),
                 total=total,
             )
     except IntegrityError as exc:
@@ -701,7 +771,18 @@ def proposal_withdraw(*, actor: User, proposal: PaymentProposal, reason: str) ->
             to_state=str(ProposalState.WITHDRAWN.label),
             allowed=[],
         )
-    proposal.claims.update(state=ClaimState.VERIFIED, proposal=None)
+    claims = list(proposal.claims.select_for_update().order_by("pk"))
+    Claim.objects.filter(pk__in=[c.pk for c in claims]).update(state=ClaimState.VERIFIED, proposal=None)
+    for claim in claims:
+        audit_record(
+            actor=actor,
+            obj=claim,
+            action="claim_released",
+            from_state=ClaimState.IN_PROPOSAL,
+            to_state=ClaimState.VERIFIED,
+            reason=reason.strip(),
+            data={"proposal": proposal.pk},
+        )
     proposal.state = ProposalState.WITHDRAWN
     proposal.save(update_fields=["state"])
     audit_record(
@@ -754,6 +835,8 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
     sequence = len(approvals) + 1
     if sequence == APPROVALS_NEEDED:
         creditor_name, creditor_iban = _creditor(contract)  # refuse before writing anything
+        if not contract.payer.iban:  # the SEPA file made at approval is debited from it
+            raise ApplicationError(_(MSG_NO_IBAN) % {"name": contract.payer.name}, code="no_iban")
     try:
         with transaction.atomic():
             Approval.objects.create(proposal=proposal, official=actor, sequence=sequence)
@@ -792,15 +875,64 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
             value_date=timezone.localdate(),
             description=_("Resultaatbetaling goedgekeurd %(ref)s") % {"ref": payment.end_to_end_id},
             lines=[
-                Line("1130", debit=proposal.total, contract=contract.portfolio_contract),
-                Line("2100", credit=proposal.total, contract=contract.portfolio_contract),
+                Line(
+                    AccountCode.OUTCOME_PAYMENTS_RECEIVABLE,
+                    debit=proposal.total,
+                    contract=contract.portfolio_contract,
+                ),
+                Line(
+                    AccountCode.OUTCOME_PAYMENTS_PAYABLE,
+                    credit=proposal.total,
+                    contract=contract.portfolio_contract,
+                ),
             ],
             actor=actor,
             contract=contract.portfolio_contract,
             source_document=f"resultaatfinanciering:proposal:{proposal.pk}",
             idempotency_key=f"outcomes:proposal:{proposal.pk}:approved",
         )
+    payment_documents_store(actor=actor, proposal=proposal)
     return proposal
+
+
+def payment_documents_store(*, actor, proposal: PaymentProposal) -> dict[str, documents.StoredDocument]:
+    """The payment order (PDF, CSV) and the SEPA pain.001 file of an approved proposal, made once.
+
+    Called inside the second approval's transaction. Everything in them is fixed at approval (the approval
+    time is the generation time and the requested execution date; the SEPA MsgId is derived from the
+    payment), so calling it again stores nothing new: the same bytes return the stored version."""
+    from . import exports
+
+    payment = proposal.payment
+    approved_at = proposal.approvals.order_by("-sequence").values_list("approved_at", flat=True).first()
+    stem = payment.end_to_end_id
+    made = {
+        KIND_SEPA: (
+            exports.payment_order_sepa(proposal, approved_at=approved_at),
+            f"sepa-pain001-{stem}.xml",
+        ),
+        KIND_PAYMENT_ORDER: (
+            exports.payment_order_pdf(proposal, approved_at=approved_at),
+            f"betaalopdracht-{stem}.pdf",
+        ),
+        KIND_PAYMENT_ORDER_CSV: (exports.payment_order_csv(proposal), f"betaalopdracht-{stem}.csv"),
+    }
+    return {
+        kind: documents.document_store(
+            kind=kind, subject=proposal, content=content, filename=filename, actor=_user(actor)
+        )
+        for kind, (content, filename) in made.items()
+    }
+
+
+def payment_document(*, proposal: PaymentProposal, kind: str) -> documents.StoredDocument:
+    """The stored document of an approved proposal. A proposal approved before documents were stored
+    gets them now, once, built from its approval exactly as at approval."""
+    document = documents.document_latest(kind=kind, subject=proposal)
+    if document is None:
+        with transaction.atomic():
+            document = payment_documents_store(actor=SYSTEM, proposal=proposal)[kind]
+    return document
 
 
 @transaction.atomic
@@ -826,7 +958,18 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
     payment.save(update_fields=["paid_on", "confirmed_by"])
     proposal.state = ProposalState.PAID
     proposal.save(update_fields=["state"])
-    count = proposal.claims.update(state=ClaimState.PAID)
+    claims = list(proposal.claims.select_for_update().order_by("pk"))
+    count = Claim.objects.filter(pk__in=[c.pk for c in claims]).update(state=ClaimState.PAID)
+    for claim in claims:
+        audit_record(
+            actor=actor,
+            obj=claim,
+            action="claim_paid",
+            from_state=ClaimState.IN_PROPOSAL,
+            to_state=ClaimState.PAID,
+            reason=_("Betaling %(ref)s bevestigd") % {"ref": payment.end_to_end_id},
+            data={"proposal": proposal.pk, "paid_on": paid_on},
+        )
     audit_record(
         actor=actor,
         obj=proposal,
@@ -841,8 +984,12 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
             value_date=paid_on,
             description=_("Resultaatbetaling ontvangen %(ref)s") % {"ref": payment.end_to_end_id},
             lines=[
-                Line("1000", debit=payment.amount, contract=contract.portfolio_contract),
-                Line("1130", credit=payment.amount, contract=contract.portfolio_contract),
+                Line(AccountCode.BANK, debit=payment.amount, contract=contract.portfolio_contract),
+                Line(
+                    AccountCode.OUTCOME_PAYMENTS_RECEIVABLE,
+                    credit=payment.amount,
+                    contract=contract.portfolio_contract,
+                ),
             ],
             actor=actor,
             contract=contract.portfolio_contract,
@@ -854,3 +1001,99 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
 
 def open_claims_q() -> Q:
     return ~Q(state=ClaimState.REJECTED)
+
+
+# --------------------------------------------------------------------------------------------------
+# Savings reports: stored once per subject and period
+# --------------------------------------------------------------------------------------------------
+
+MSG_REPORT_REGENERATE = gettext_noop(
+    "Alleen ambtenaren van de gemeente mogen een besparingsrapportage opnieuw vastleggen."
+)
+REPORT_FORMATS = {"pdf": KIND_SAVINGS_REPORT, "xlsx": KIND_SAVINGS_REPORT_XLSX}
+
+
+def _report_subject(subject) -> tuple[str, str, object]:
+    """(title, file stem, contracts) of a contract's or a municipality's savings report."""
+    if isinstance(subject, OutcomeContract):
+        return (
+            _("Besparingsrapportage %(ref)s") % {"ref": subject.reference},
+            f"besparing-{subject.reference}",
+            OutcomeContract.objects.filter(pk=subject.pk),
+        )
+    return (
+        _("Besparingsrapportage %(name)s") % {"name": subject.name},
+        f"besparing-gemeente-{subject.pk}",
+        OutcomeContract.objects.filter(payer=subject),
+    )
+
+
+def savings_report_document(*, subject, period: str, fmt: str) -> documents.StoredDocument | None:
+    """The stored report of a subject (contract or paying municipality) for a period, newest version."""
+    _title, stem, _contracts = _report_subject(subject)
+    return (
+        documents.documents_for(subject=subject, kind=REPORT_FORMATS[fmt])
+        .filter(filename=f"{stem}-{period}.{fmt}")
+        .first()
+    )
+
+
+@transaction.atomic
+def savings_report_store(
+    *, actor, subject, period: str, fmt: str, reason: str = ""
+) -> documents.StoredDocument:
+    """The savings report of a contract or a paying municipality over the results achieved up to the end of
+    ``period`` (a quarter, "2026-Q3"), stored once: asked again, the stored version is returned. With a
+    ``reason`` an official of the municipality makes a new version with the figures as they are now.
+
+    Callers have checked the user may see the subject (selectors.can_see_savings_report)."""
+    from . import exports, selectors
+
+    _require_actor(actor, system_allowed=True)
+    if fmt not in REPORT_FORMATS:
+        raise ApplicationError(_("Onbekend bestandsformaat: %(fmt)s.") % {"fmt": fmt}, field="fmt")
+    try:
+        _start, end = selectors.quarter_bounds(period)
+    except ValueError:
+        raise ValidationError(
+            {"period": [_("Geef een kwartaal als 2026-Q3, niet '%(value)s'.") % {"value": period}]}
+        ) from None
+    period = period.upper()
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    existing = savings_report_document(subject=subject, period=period, fmt=fmt)
+    if existing is not None and not reason:
+        return existing
+    if existing is not None:
+        payer_id = subject.payer_id if isinstance(subject, OutcomeContract) else subject.pk
+        if not (
+            actor is SYSTEM
+            or fund_selectors.is_administrator(actor)
+            or payer_id in fund_selectors.official_organisation_ids(actor)
+        ):
+            raise PermissionDeniedError(_(MSG_REPORT_REGENERATE))
+    title, stem, contracts = _report_subject(subject)
+    report = selectors.savings_report(contracts=contracts, until=end)
+    now = timezone.now()
+    if fmt == "pdf":
+        content = exports.savings_report_pdf(report, title=title, period=period, generated_at=now)
+    else:
+        content = exports.savings_report_workbook(report, generated_at=now)
+    if not reason and documents.document_latest(kind=REPORT_FORMATS[fmt], subject=subject) is not None:
+        reason = _("Rapportage over %(period)s") % {"period": period}  # a new period, not a correction
+    document = documents.document_store(
+        kind=REPORT_FORMATS[fmt],
+        subject=subject,
+        content=content,
+        filename=f"{stem}-{period}.{fmt}",
+        actor=_user(actor),
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        obj=subject,
+        action="savings_report_stored",
+        reason=reason,
+        data={"period": period, "format": fmt, "version": document.version, "sha256": document.sha256},
+    )
+    return document

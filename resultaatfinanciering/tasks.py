@@ -26,7 +26,7 @@ def prepare_proposals(as_of: str | None = None) -> list[int]:
         )
         try:
             proposal = services.proposal_prepare(
-                actor=None, contract=contract, period_start=period_start, period_end=period_end
+                actor=services.SYSTEM, contract=contract, period_start=period_start, period_end=period_end
             )
         except ApplicationError:
             continue  # nothing to propose, or already proposed for this period

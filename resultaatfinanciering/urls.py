@@ -19,6 +19,8 @@ urlpatterns = [
     path("contracts/<int:pk>/proposals/new/", views.proposal_prepare, name="proposal_prepare"),
     path("contracts/<int:pk>/report/", views.contract_report, name="contract_report"),
     path("contracts/<int:pk>/report.<str:fmt>", views.contract_report_file, name="contract_report_file"),
+    path("contracts/<int:pk>/report/store/", views.contract_report_store, name="contract_report_store"),
+    path("contracts/<int:pk>/signed/", views.contract_signed_document, name="contract_signed_document"),
     path("contracts/<int:pk>/indigo.<str:fmt>", views.indigo_export, name="indigo_export"),
     path(
         "municipalities/<int:organisation_pk>/report/", views.municipality_report, name="municipality_report"
@@ -28,6 +30,12 @@ urlpatterns = [
         views.municipality_report_file,
         name="municipality_report_file",
     ),
+    path(
+        "municipalities/<int:organisation_pk>/report/store/",
+        views.municipality_report_store,
+        name="municipality_report_store",
+    ),
+    path("claims/<int:pk>/evidence/", views.claim_evidence, name="claim_evidence"),
     path("claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/approve/", views.proposal_approve, name="proposal_approve"),

@@ -2,6 +2,9 @@
 
 Every view fetches its contract, claim or proposal through `selectors.*_for(request.user)` (404 outside
 scope) and then checks the role for the action (403 for a visible object the user may not change).
+Forms go through core.views.submit_form, buttons through run_action. Stored documents (payment order,
+SEPA file, savings reports) are served as stored, after the same check as core's download view; uploaded
+files (evidence, signed contract) through scoped views with core.documents.serve_upload.
 """
 
 from __future__ import annotations
@@ -10,15 +13,17 @@ import datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core import documents, formats
+from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Organisation
 
@@ -33,6 +38,7 @@ from .forms import (
     PaidForm,
     ParticipantForm,
     ProposalForm,
+    ReportStoreForm,
     UploadForm,
     WithdrawForm,
 )
@@ -43,12 +49,6 @@ CLAIMS_PER_PAGE = 50
 
 def _contract(request, pk: int):
     return fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
-
-
-def _error_text(exc: Exception) -> str:
-    if isinstance(exc, ValidationError):
-        return " ".join(exc.messages)
-    return str(exc)
 
 
 def _previous_period(contract) -> tuple[datetime.date, datetime.date]:
@@ -75,14 +75,12 @@ def contract_list(request):
     return render(request, "resultaatfinanciering/contract_list.html", context)
 
 
-def _apply_errors(form, exc: Exception, *, rename: dict | None = None) -> None:
-    """A service's refusal onto the form: field errors on their field, anything else on top."""
-    if isinstance(exc, ValidationError) and hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            field = (rename or {}).get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, _error_text(exc))
+def _detail_url(contract) -> str:
+    return reverse("resultaatfinanciering:contract_detail", args=[contract.pk])
+
+
+def _form_errors(form) -> str:
+    return " ".join(e for errors in form.errors.values() for e in errors)
 
 
 def _form_page(request, *, contract, form, title: str, submit_label: str):
@@ -123,15 +121,16 @@ def contract_create(request):
                     _("Geen financieringscontract met dit kenmerk bij dit fonds en deze onderneming."),
                 )
         if not form.errors:
-            try:
-                contract = services.contract_create(actor=user, **data)
-            except (ValidationError, ApplicationError) as exc:
-                _apply_errors(form, exc, rename={"portfolio_contract": "portfolio_reference"})
-            else:
-                messages.success(
-                    request, _("Concept-contract %(ref)s is vastgelegd.") % {"ref": contract.reference}
-                )
-                return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+            done = submit_form(
+                request,
+                form,
+                action=lambda _data: services.contract_create(actor=user, **data),
+                success_url=_detail_url,
+                success_message=lambda c: _("Concept-contract %(ref)s is vastgelegd.") % {"ref": c.reference},
+                rename={"portfolio_contract": "portfolio_reference"},
+            )
+            if done:
+                return done
     return _form_page(
         request, contract=None, form=form, title=_("Nieuw resultaatcontract"), submit_label=_("Opslaan")
     )
@@ -151,13 +150,17 @@ def definition_add(request, pk: int):
     contract = _official_contract(request, pk)
     form = DefinitionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.definition_add(actor=request.user, contract=contract, **form.service_kwargs())
-        except (ValidationError, ApplicationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Resultaat en mijlpalen vastgelegd."))
-            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda _data: services.definition_add(
+                actor=request.user, contract=contract, **form.service_kwargs()
+            ),
+            success_url=_detail_url(contract),
+            success_message=_("Resultaat en mijlpalen vastgelegd."),
+        )
+        if done:
+            return done
     return _form_page(
         request, contract=contract, form=form, title=_("Resultaat toevoegen"), submit_label=_("Opslaan")
     )
@@ -168,13 +171,15 @@ def participant_add(request, pk: int):
     contract = _official_contract(request, pk)
     form = ParticipantForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            participant = services.participant_add(actor=request.user, contract=contract, **form.cleaned_data)
-        except (ValidationError, ApplicationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Deelnemer %(ref)s toegevoegd.") % {"ref": participant.reference})
-            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.participant_add(actor=request.user, contract=contract, **data),
+            success_url=_detail_url(contract),
+            success_message=lambda p: _("Deelnemer %(ref)s toegevoegd.") % {"ref": p.reference},
+        )
+        if done:
+            return done
     return _form_page(
         request, contract=contract, form=form, title=_("Deelnemer toevoegen"), submit_label=_("Toevoegen")
     )
@@ -185,19 +190,21 @@ def contract_activate(request, pk: int):
     contract = _official_contract(request, pk)
     form = ActivateForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_change_status(
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.contract_change_status(
                 actor=request.user,
                 contract=contract,
                 to_status=ContractStatus.ACTIVE,
-                signed_document=form.cleaned_data["signed_document"],
+                signed_document=data["signed_document"],
                 reason=_("Getekend contract geüpload"),
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Het contract is lopend; de aanbieder kan resultaten claimen."))
-            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+            ),
+            success_url=_detail_url(contract),
+            success_message=_("Het contract is lopend; de aanbieder kan resultaten claimen."),
+        )
+        if done:
+            return done
     return _form_page(
         request, contract=contract, form=form, title=_("Contract activeren"), submit_label=_("Activeren")
     )
@@ -208,15 +215,17 @@ def contract_end(request, pk: int):
     contract = _official_contract(request, pk)
     form = EndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.contract_change_status(
-                actor=request.user, contract=contract, to_status=ContractStatus.ENDED, **form.cleaned_data
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Het contract is beëindigd."))
-            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.contract_change_status(
+                actor=request.user, contract=contract, to_status=ContractStatus.ENDED, **data
+            ),
+            success_url=_detail_url(contract),
+            success_message=_("Het contract is beëindigd."),
+        )
+        if done:
+            return done
     return _form_page(
         request, contract=contract, form=form, title=_("Contract beëindigen"), submit_label=_("Beëindigen")
     )
@@ -247,6 +256,7 @@ def contract_detail(request, pk: int):
         "report": selectors.savings_report(contracts=selectors.contracts_for(user).filter(pk=contract.pk)),
         "is_official": is_official,
         "is_provider": is_provider,
+        "can_see_signed": selectors.can_see_signed_document(user, contract),
         "claim_form": ClaimForm(contract=contract, initial={"achieved_on": timezone.localdate()}),
         "upload_form": UploadForm(),
         "proposal_form": ProposalForm(initial={"period_start": start, "period_end": end}),
@@ -264,25 +274,18 @@ def claim_create(request, pk: int):
         raise PermissionDenied
     form = ClaimForm(request.POST or None, request.FILES or None, contract=contract)
     if request.method == "POST" and form.is_valid():
-        try:
-            claim = services.claim_submit(
-                actor=request.user,
-                contract=contract,
-                participant=form.cleaned_data["participant"],
-                milestone=form.cleaned_data["milestone"],
-                achieved_on=form.cleaned_data["achieved_on"],
-                evidence=form.cleaned_data["evidence"],
-                evidence_note=form.cleaned_data["evidence_note"],
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(
-                request,
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.claim_submit(actor=request.user, contract=contract, **data),
+            success_url=_detail_url(contract),
+            success_message=lambda claim: (
                 _("Claim ingediend: %(claim)s, %(price)s.")
-                % {"claim": claim, "price": services._eur(claim.price)},
-            )
-            return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
+                % {"claim": claim, "price": formats.format_eur(claim.price)}
+            ),
+        )
+        if done:
+            return done
     return render(request, "resultaatfinanciering/claim_form.html", {"contract": contract, "form": form})
 
 
@@ -350,22 +353,19 @@ def claim_decide(request, pk: int):
         raise PermissionDenied
     form = DecisionForm(request.POST)
     verified = request.POST.get("decision") == "verify"
+    back = _detail_url(claim.contract)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    else:
-        try:
-            services.claim_decide(
-                actor=request.user, claim=claim, verified=verified, reason=form.cleaned_data["reason"]
-            )
-        except (ValidationError, ApplicationError) as exc:
-            messages.error(request, _error_text(exc))
-        else:
-            messages.success(
-                request,
-                (_("Claim %(claim)s geverifieerd.") if verified else _("Claim %(claim)s afgewezen."))
-                % {"claim": claim},
-            )
-    return redirect("resultaatfinanciering:contract_detail", pk=claim.contract_id)
+        messages.error(request, _form_errors(form))
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: services.claim_decide(
+            actor=request.user, claim=claim, verified=verified, reason=form.cleaned_data["reason"]
+        ),
+        success_url=back,
+        success_message=(_("Claim %(claim)s geverifieerd.") if verified else _("Claim %(claim)s afgewezen."))
+        % {"claim": claim},
+    )
 
 
 @login_required
@@ -377,14 +377,14 @@ def proposal_prepare(request, pk: int):
     form = ProposalForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Geef een geldige periode."))
-        return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
-    try:
-        proposal = services.proposal_prepare(actor=request.user, contract=contract, **form.cleaned_data)
-    except (ValidationError, ApplicationError) as exc:
-        messages.error(request, _error_text(exc))
-        return redirect("resultaatfinanciering:contract_detail", pk=contract.pk)
-    messages.success(request, _("Betaalvoorstel opgesteld; het wacht op twee goedkeuringen."))
-    return redirect("resultaatfinanciering:proposal_detail", pk=proposal.pk)
+        return redirect(_detail_url(contract))
+    return run_action(
+        request,
+        action=lambda: services.proposal_prepare(actor=request.user, contract=contract, **form.cleaned_data),
+        success_url=lambda proposal: reverse("resultaatfinanciering:proposal_detail", args=[proposal.pk]),
+        success_message=_("Betaalvoorstel opgesteld; het wacht op twee goedkeuringen."),
+        error_url=_detail_url(contract),
+    )
 
 
 @login_required
@@ -406,6 +406,8 @@ def proposal_detail(request, pk: int):
         "paid_form": PaidForm(initial={"paid_on": timezone.localdate()}),
         "withdraw_form": WithdrawForm(),
         "payment": getattr(proposal, "payment", None),
+        "documents": _proposal_documents(user, proposal),
+        "can_see_evidence": selectors.can_see_evidence_of(user, proposal.contract),
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = fund_selectors.audit_events_for(user=user, obj=proposal)
@@ -416,20 +418,17 @@ def _proposal_action(request, pk: int, action, success: str, form_class=None):
     proposal = fund_selectors.get_scoped_or_404(selectors.proposals_for(request.user), pk=pk)
     if not selectors.is_official_of(request.user, proposal.contract):
         raise PermissionDenied
+    back = reverse("resultaatfinanciering:proposal_detail", args=[pk])
     data = {}
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-            return redirect("resultaatfinanciering:proposal_detail", pk=pk)
+            messages.error(request, _form_errors(form))
+            return redirect(back)
         data = form.cleaned_data
-    try:
-        action(proposal, **data)
-    except (ValidationError, ApplicationError) as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(request, success)
-    return redirect("resultaatfinanciering:proposal_detail", pk=pk)
+    return run_action(
+        request, action=lambda: action(proposal, **data), success_url=back, success_message=success
+    )
 
 
 @login_required
@@ -467,26 +466,62 @@ def payment_confirm(request, pk: int):
     )
 
 
+PAYMENT_DOCUMENTS = {
+    "pdf": services.KIND_PAYMENT_ORDER,
+    "csv": services.KIND_PAYMENT_ORDER_CSV,
+    "xml": services.KIND_SEPA,
+}
+
+
+def _proposal_documents(user, proposal) -> list[tuple[str, str]]:
+    """(label, download URL) of the stored payment documents the user may download."""
+    if proposal.state not in (ProposalState.APPROVED, ProposalState.PAID):
+        return []
+    found = []
+    for kind in PAYMENT_DOCUMENTS.values():
+        if documents.document_kind(kind).can_view(user, proposal):
+            stored = documents.document_latest(kind=kind, subject=proposal)
+            if stored is not None:
+                found.append((documents.document_kind(kind).label, documents.document_url(stored)))
+    return found
+
+
+def _serve_stored(request, document, subject):
+    """A stored document after the check of core's download view (its kind's predicate; 404 otherwise)."""
+    if document is None or not documents.document_kind(document.kind).can_view(request.user, subject):
+        raise Http404
+    return documents.serve_document(request, document)
+
+
 @login_required
 def payment_order(request, pk: int, fmt: str):
+    """The payment order (PDF, CSV) and the municipality's SEPA file, exactly as stored at approval."""
     proposal = fund_selectors.get_scoped_or_404(selectors.proposals_for(request.user), pk=pk)
-    if proposal.state not in (ProposalState.APPROVED, ProposalState.PAID):
+    kind = PAYMENT_DOCUMENTS.get(fmt)
+    if kind is None or proposal.state not in (ProposalState.APPROVED, ProposalState.PAID):
         raise Http404
-    name = f"betaalopdracht-{proposal.payment.end_to_end_id}"
-    if fmt == "pdf":
-        body, content_type = exports.payment_order_pdf(proposal), "application/pdf"
-    elif fmt == "csv":
-        body, content_type = exports.payment_order_csv(proposal), "text/csv; charset=utf-8"
-    elif fmt == "xml":
-        if not selectors.is_official_of(request.user, proposal.contract):
-            raise Http404  # the bank file is the municipality's own
-        body, content_type = exports.payment_order_sepa(proposal), "application/xml"
-        name = f"sepa-pain001-{proposal.payment.end_to_end_id}"
-    else:
-        raise Http404
-    response = HttpResponse(body, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    return response
+    if not documents.document_kind(kind).can_view(request.user, proposal):
+        raise Http404  # e.g. the bank file is the municipality's own
+    return _serve_stored(request, services.payment_document(proposal=proposal, kind=kind), proposal)
+
+
+# --------------------------------------------------------------------------------------------------
+# Uploaded files: evidence and the signed contract (private storage, scoped views)
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def claim_evidence(request, pk: int):
+    """A claim's evidence: the paying municipality's officials and the enterprise's own users only."""
+    claim = fund_selectors.get_scoped_or_404(selectors.evidence_claims_for(request.user), pk=pk)
+    return documents.serve_upload(request, subject=claim, field_file=claim.evidence)
+
+
+@login_required
+def contract_signed_document(request, pk: int):
+    """The signed contract: the parties (municipality, enterprise, the pre-financing fund's managers)."""
+    contract = fund_selectors.get_scoped_or_404(selectors.signed_contracts_for(request.user), pk=pk)
+    return documents.serve_upload(request, subject=contract, field_file=contract.signed_document)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -494,13 +529,33 @@ def payment_order(request, pk: int, fmt: str):
 # --------------------------------------------------------------------------------------------------
 
 
-def _report_context(report, *, title: str, file_url_name: str, file_kwargs: dict) -> dict:
+def _current_quarter() -> str:
+    today = formats.local_today()
+    return selectors.quarter_label(today.year, today.month)
+
+
+def _report_context(request, report, *, title: str, subject, file_url_name: str, file_kwargs: dict) -> dict:
+    stored = list(documents.documents_for(subject=subject, kind=services.KIND_SAVINGS_REPORT)) + list(
+        documents.documents_for(subject=subject, kind=services.KIND_SAVINGS_REPORT_XLSX)
+    )
+    payer_id = subject.payer_id if hasattr(subject, "payer_id") else subject.pk
+    can_store = payer_id in fund_selectors.official_organisation_ids(request.user) or (
+        fund_selectors.is_administrator(request.user)
+    )
     return {
         "report": report,
         "title": title,
         "chart": report.chart(),
         "file_url_name": file_url_name,
         "file_kwargs": file_kwargs,
+        "period": _current_quarter(),
+        "stored": [
+            (doc, documents.document_url(doc))
+            for doc in sorted(stored, key=lambda d: (d.created_at, d.version), reverse=True)
+        ],
+        "store_form": ReportStoreForm(initial={"period": _current_quarter(), "fmt": "pdf"})
+        if can_store
+        else None,
     }
 
 
@@ -509,8 +564,10 @@ def contract_report(request, pk: int):
     contract = _contract(request, pk)
     report = selectors.savings_report(contracts=selectors.contracts_for(request.user).filter(pk=pk))
     context = _report_context(
+        request,
         report,
         title=_("Besparingsrapportage %(ref)s") % {"ref": contract.reference},
+        subject=contract,
         file_url_name="contract_report_file",
         file_kwargs={"pk": pk},
     )
@@ -531,50 +588,76 @@ def municipality_report(request, organisation_pk: int):
     organisation, contracts = _municipality_contracts(request, organisation_pk)
     report = selectors.savings_report(contracts=contracts)
     context = _report_context(
+        request,
         report,
         title=_("Besparingsrapportage %(name)s") % {"name": organisation.name},
+        subject=organisation,
         file_url_name="municipality_report_file",
         file_kwargs={"organisation_pk": organisation_pk},
     )
+    context["can_download"] = selectors.can_see_municipality_report(request.user, organisation)
     return render(request, "resultaatfinanciering/report.html", context)
 
 
-def _report_file(report, *, title: str, stem: str, fmt: str) -> HttpResponse:
-    if fmt == "pdf":
-        response = HttpResponse(
-            exports.savings_report_pdf(report, title=title), content_type="application/pdf"
-        )
-    elif fmt == "xlsx":
-        response = HttpResponse(
-            exports.savings_report_workbook(report),
-            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    else:
+def _report_file(request, subject, fmt: str):
+    """The stored report of the asked quarter (?periode=2026-Q3, default the current one), stored on the
+    first request and the same bytes on every later one."""
+    if fmt not in services.REPORT_FORMATS or not selectors.can_see_savings_report(request.user, subject):
         raise Http404
-    response["Content-Disposition"] = f'attachment; filename="{stem}.{fmt}"'
-    return response
+    period = (request.GET.get("periode") or _current_quarter()).upper()
+    try:
+        selectors.quarter_bounds(period)
+    except ValueError:
+        raise Http404 from None
+    document = services.savings_report_document(subject=subject, period=period, fmt=fmt)
+    if document is None:
+        document = services.savings_report_store(actor=request.user, subject=subject, period=period, fmt=fmt)
+    return _serve_stored(request, document, subject)
+
+
+def _report_store(request, subject, back: str):
+    form = ReportStoreForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _form_errors(form))
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: services.savings_report_store(
+            actor=request.user, subject=subject, **form.cleaned_data
+        ),
+        success_url=back,
+        success_message=lambda doc: (
+            _("Besparingsrapportage vastgelegd als versie %(version)s.") % {"version": doc.version}
+        ),
+    )
 
 
 @login_required
 def contract_report_file(request, pk: int, fmt: str):
-    contract = _contract(request, pk)
-    report = selectors.savings_report(contracts=selectors.contracts_for(request.user).filter(pk=pk))
-    return _report_file(
-        report,
-        title=_("Besparingsrapportage %(ref)s") % {"ref": contract.reference},
-        stem=f"besparing-{contract.reference}",
-        fmt=fmt,
-    )
+    return _report_file(request, _contract(request, pk), fmt)
 
 
 @login_required
 def municipality_report_file(request, organisation_pk: int, fmt: str):
-    organisation, contracts = _municipality_contracts(request, organisation_pk)
-    return _report_file(
-        selectors.savings_report(contracts=contracts),
-        title=_("Besparingsrapportage %(name)s") % {"name": organisation.name},
-        stem=f"besparing-gemeente-{organisation.pk}",
-        fmt=fmt,
+    organisation, _contracts = _municipality_contracts(request, organisation_pk)
+    return _report_file(request, organisation, fmt)
+
+
+@login_required
+@require_POST
+def contract_report_store(request, pk: int):
+    contract = _contract(request, pk)
+    return _report_store(request, contract, reverse("resultaatfinanciering:contract_report", args=[pk]))
+
+
+@login_required
+@require_POST
+def municipality_report_store(request, organisation_pk: int):
+    organisation, _contracts = _municipality_contracts(request, organisation_pk)
+    if not selectors.can_see_municipality_report(request.user, organisation):
+        raise Http404
+    return _report_store(
+        request, organisation, reverse("resultaatfinanciering:municipality_report", args=[organisation_pk])
     )
 
 

@@ -44,7 +44,6 @@ PENDING: set[str] = {
     "pipeline",
     "portfolio",
     "impactmeasurement",
-    "resultaatfinanciering",
     "reports",
 }
 

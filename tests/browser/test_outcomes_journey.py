@@ -69,4 +69,7 @@ def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, 
     assert download.suggested_filename.startswith("betaalopdracht-RF-")
     text = PdfReader(io.BytesIO(Path(download.path()).read_bytes())).pages[0].extract_text()
     assert "HLM-2026-0001" in text and "2.172,57" in text
+    with page.expect_download() as again:  # stored at approval: the same document every time
+        page.get_by_role("link", name="Betaalopdracht (PDF)").click()
+    assert Path(again.value.path()).read_bytes() == Path(download.path()).read_bytes()
     assert Payment.objects.get().amount == Claim.objects.get().price

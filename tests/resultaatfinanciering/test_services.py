@@ -354,7 +354,7 @@ def test_system_prepared_proposal_can_be_approved_by_any_two_officials(outcomes)
     for participant in a.participants[:1]:
         services.claim_verify(actor=a.officials[0], claim=submit(a, participant, a.start))
     proposal = services.proposal_prepare(
-        actor=None, contract=a.contract, period_start=datetime.date(2026, 7, 1), period_end=SEP
+        actor=services.SYSTEM, contract=a.contract, period_start=datetime.date(2026, 7, 1), period_end=SEP
     )
     services.proposal_approve(actor=a.officials[0], proposal=proposal)
     services.proposal_approve(actor=a.officials[1], proposal=proposal)

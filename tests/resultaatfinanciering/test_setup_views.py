@@ -53,15 +53,15 @@ def test_official_sets_up_a_prefinanced_contract_in_the_pages(client, world):
         "evidence_required": "Arbeidscontract",
         "pricing_model": "savings",
         "months": "12",
-        "benefit_reduction": "1",
+        "benefit_reduction": "100",
         "execution_cost_per_year": "2883",
-        "deadweight": "0.25",
+        "deadweight": "25",
         "displacement": "0",
-        "savings_share": "0.5",
+        "savings_share": "50",
         "milestones": "start;Start werk;0,30\n12m;12 maanden;0,60",
     }
     page = client.post(url("definition_add", contract.pk), definition).content.decode()
-    assert "tellen op tot 0.90 in plaats van 1" in page
+    assert "tellen op tot 0,9 in plaats van 1" in page
     definition["milestones"] = "start;Start werk;0,30\n12m;12 maanden;0,70"
     assert client.post(url("definition_add", contract.pk), definition).status_code == 302
     start, twelve = contract.definitions.get().milestones.order_by("position")

@@ -280,8 +280,8 @@ def test_proposal_approval_in_the_pages_and_payment_documents(client, outcomes):
     pdf = client.get(url("payment_order", proposal.pk, "pdf"))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "HLM-2026-0001" in text and "4.345,14" in text
-    rows = client.get(url("payment_order", proposal.pk, "csv")).content.decode().splitlines()
-    assert rows[0].startswith("betalingskenmerk;") and rows[-1].endswith(";totaal;4345.14") and len(rows) == 4
+    rows = client.get(url("payment_order", proposal.pk, "csv")).content.decode("utf-8-sig").splitlines()
+    assert rows[0].startswith("betalingskenmerk;") and rows[-1].endswith(";totaal;4345,14") and len(rows) == 4
     xml = client.get(url("payment_order", proposal.pk, "xml")).content.decode()
     assert "pain.001.001.03" in xml and '<InstdAmt Ccy="EUR">4345.14</InstdAmt>' in xml
     assert a.contract.fund.manager.organisation.iban in xml  # paid to the pre-financing fund
