@@ -426,3 +426,28 @@ def test_review_page_shows_times_in_amsterdam(client, world, kpi_set):
     client.force_login(world.a.users["fund_manager"])
     page = client.get(reverse("impactmeasurement:report_review", args=[report.period_id])).content.decode()
     assert "ingediend 01-05-2026 00:30" in page
+
+
+def test_correction_on_review_page_reads_dutch_numbers_and_shows_refusals(client, world, kpi_set):
+    report = accepted(world, kpi_set)
+    value = report.values.get(kpi__metric__code="totaal-fte")
+    client.force_login(world.a.users["fund_manager"])
+    url = reverse("impactmeasurement:report_review", args=[report.period_id])
+    data = {"action": "correct", "value_id": value.pk, "value": "1.2.3", "reason": "Typfout"}
+    page = client.post(url, data, follow=True).content.decode()
+    assert "Niets opgeslagen. 1 fout(en): &#x27;1.2.3&#x27; is geen geldig getal" in page
+    assert report.values.filter(kpi=value.kpi).count() == 1
+    client.post(url, {**data, "value": "1.021,5"})
+    assert report.values.get(kpi=value.kpi, is_current=True).number == D("1021.5")
+    assert "v1: 20 · v2: 1.021,5" in client.get(url).content.decode()
+
+
+def test_excel_upload_with_a_bsn_in_the_file_name_is_refused(client, world, kpi_set):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.a.users["investee"])
+    upload = SimpleUploadedFile("rapportage_111222333.xlsx", b"PK\x03\x04")
+    url = reverse("impactmeasurement:excel_upload", args=[kpi_set.pk])
+    page = client.post(url, {"file": upload, "submit": "on"}, follow=True).content.decode()
+    assert "burgerservicenummer" in page
+    assert not Report.objects.exists()
