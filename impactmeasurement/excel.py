@@ -13,13 +13,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
+
+from core.exports import EXCEL_EUR, EXCEL_INTEGER
+from core.money import round_to
 
 from .models import KPISet, ReportingPeriod, ValueType, display_value
 from .validation import Entry, Problem, period_target, previous_values, targets_by_kpi
@@ -32,6 +34,8 @@ HEADER_ROW = 4
 FIRST_ROW = 5
 VALUE_COL, COMMENT_COL = 7, 8  # G, H
 MAX_BYTES = 5 * 1024 * 1024
+# How a prefilled value shows in Excel (decimals and percentages keep Excel's own "General": exact digits)
+VALUE_FORMATS = {ValueType.COUNT: EXCEL_INTEGER, ValueType.AMOUNT: EXCEL_EUR}
 
 
 class TemplateError(Exception):
@@ -120,7 +124,7 @@ def build_template(kpi_set: KPISet, periods: list[ReportingPeriod] | None = None
             ws.cell(
                 row=row,
                 column=6,
-                value=display_value(metric, target.quantize(Decimal("0.01"))) if target else "",
+                value=display_value(metric, round_to(target, 2)) if target else "",
             )
             value = current.get(kpi.pk)
             if value is not None:
@@ -131,6 +135,8 @@ def build_template(kpi_set: KPISet, periods: list[ReportingPeriod] | None = None
                 else:
                     initial = value.number  # a Decimal: openpyxl writes its exact digits
                 ws.cell(row=row, column=VALUE_COL, value=initial)
+                if metric.value_type in VALUE_FORMATS:
+                    ws.cell(row=row, column=VALUE_COL).number_format = VALUE_FORMATS[metric.value_type]
                 ws.cell(row=row, column=COMMENT_COL, value=value.comment or None)
             for col in (VALUE_COL, COMMENT_COL):
                 cell = ws.cell(row=row, column=col)

@@ -7,6 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core import forms as core_forms
+from core.privacy import validate_filename_no_bsn
 from fund.models import Enterprise, Theme
 
 from .models import (
@@ -31,10 +33,14 @@ class KPISetForm(forms.Form):
     start = forms.DateField(label=_("Eerste periode vanaf"), widget=DATE)
     end = forms.DateField(label=_("Laatste periode tot en met"), widget=DATE)
     due_days = forms.IntegerField(
-        label=_("Inleveren binnen (dagen na periode-einde)"), min_value=0, max_value=365, initial=30
+        label=_("Inleveren binnen (dagen na periode-einde)"),
+        min_value=0,
+        max_value=365,
+        initial=30,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
     )
     attribution_method = forms.ChoiceField(label=_("Toerekening"), choices=AttributionMethod.choices)
-    attribution_share = forms.DecimalField(
+    attribution_share = core_forms.DecimalField(
         label=_("Vast aandeel (0–1)"),
         max_digits=5,
         decimal_places=4,
@@ -42,14 +48,23 @@ class KPISetForm(forms.Form):
         max_value=1,
         required=False,
     )
-    enterprise_total_financing = forms.DecimalField(
-        label=_("Totale financiering van de onderneming (€)"), max_digits=14, decimal_places=2, required=False
+    enterprise_total_financing = core_forms.AmountField(
+        label=_("Totale financiering van de onderneming (€)"), required=False
     )
-    anomaly_change_pct = forms.DecimalField(
-        label=_("Signaleren bij verandering groter dan (%)"), initial=50, min_value=Decimal("0.01")
+    # thresholds are kept in percent (50 = 50 %), so a plain number field rather than a PercentField
+    anomaly_change_pct = core_forms.DecimalField(
+        label=_("Signaleren bij verandering groter dan (%)"),
+        initial=50,
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
     )
-    anomaly_target_pct = forms.DecimalField(
-        label=_("Signaleren bij afwijking van doel groter dan (%)"), initial=50, min_value=Decimal("0.01")
+    anomaly_target_pct = core_forms.DecimalField(
+        label=_("Signaleren bij afwijking van doel groter dan (%)"),
+        initial=50,
+        min_value=Decimal("0.01"),
+        max_digits=6,
+        decimal_places=2,
     )
 
     def __init__(self, *args, enterprises=None, contracts=None, **kwargs):
@@ -78,13 +93,13 @@ def parse_targets(text: str) -> dict[int, Decimal]:
 
 class KPIForm(forms.Form):
     metric = forms.ModelChoiceField(label=_("Metriek"), queryset=Metric.objects.none())
-    baseline_value = forms.DecimalField(label=_("Nulmeting"), **NUMBER)
+    baseline_value = core_forms.DecimalField(label=_("Nulmeting"), **NUMBER)
     baseline_date = forms.DateField(label=_("Datum nulmeting"), widget=DATE, required=False)
     targets = forms.CharField(
         label=_("Doelen per jaar"), required=False, help_text=_("Bijv. 2026: 40; 2027: 50")
     )
-    min_value = forms.DecimalField(label=_("Minimum"), **NUMBER)
-    max_value = forms.DecimalField(label=_("Maximum"), **NUMBER)
+    min_value = core_forms.DecimalField(label=_("Minimum"), **NUMBER)
+    max_value = core_forms.DecimalField(label=_("Maximum"), **NUMBER)
     required = forms.BooleanField(label=_("Verplicht"), required=False, initial=True)
 
     def __init__(self, *args, metrics=None, **kwargs):
@@ -131,12 +146,12 @@ class MetricForm(forms.Form):
 
 
 class UploadForm(forms.Form):
-    file = forms.FileField(label=_("Ingevuld sjabloon (.xlsx)"))
+    file = forms.FileField(label=_("Ingevuld sjabloon (.xlsx)"), validators=[validate_filename_no_bsn])
     submit = forms.BooleanField(label=_("Direct indienen"), required=False, initial=True)
 
 
 class EvidenceForm(forms.Form):
-    file = forms.FileField(label=_("Bewijsstuk"))
+    file = forms.FileField(label=_("Bewijsstuk"), validators=[validate_filename_no_bsn])
     kpi = forms.ModelChoiceField(label=_("Bij KPI (optioneel)"), queryset=None, required=False)
     description = forms.CharField(label=_("Omschrijving"), max_length=200, required=False)
 

@@ -465,8 +465,8 @@ class Value(models.Model):
 
 
 def display_value(metric: Metric, number: Decimal | None, text: str = "") -> str:
-    """A value as the user reads it: whole counts, amounts in cents, ja/nee."""
-    from core.formats import format_eur
+    """A value as the user reads it (core.formats): "7.900", "292.081,4", "€ 1.234,56", "50,25 %", ja/nee."""
+    from core.formats import format_eur, format_number, format_pct
 
     if metric.value_type == ValueType.TEXT:
         return text
@@ -476,12 +476,10 @@ def display_value(metric: Metric, number: Decimal | None, text: str = "") -> str
         return str(_("ja")) if number else str(_("nee"))
     if metric.value_type == ValueType.AMOUNT:
         return format_eur(number)
-    if metric.value_type == ValueType.COUNT:
-        return f"{number:.0f}"
-    text_value = f"{number.normalize():f}"
-    if (get_language() or "nl").startswith("nl"):
-        text_value = text_value.replace(".", ",")
-    return f"{text_value} %" if metric.value_type == ValueType.PERCENTAGE else text_value
+    if metric.value_type == ValueType.PERCENTAGE:
+        return format_pct(number, max_places=4)
+    # counts are whole, but a count's target per period need not be (50 a year → 12,5 a quarter)
+    return format_number(number, max_places=4)
 
 
 def evidence_path(instance: Evidence, filename: str) -> str:
@@ -509,3 +507,8 @@ class Evidence(models.Model):
 
     def __str__(self) -> str:
         return self.file.name
+
+    @property
+    def filename(self) -> str:
+        """The file's own name, without the storage folders."""
+        return self.file.name.rsplit("/", 1)[-1]

@@ -28,6 +28,8 @@ from django.db.models import (
 )
 from django.utils.translation import gettext as _
 
+from core.formats import format_date, format_eur, format_number
+from core.money import round_to
 from fund import selectors as fund_selectors
 from fund.models import Fund, User
 from portfolio.selectors import outstanding_principal_by_contract
@@ -47,9 +49,9 @@ from .models import (
     ValueType,
 )
 
-FOUR = Decimal("0.0001")
-CENT = Decimal("0.01")
-SHARE = Decimal("0.000001")
+FOUR = 4  # decimals of an aggregated value (the value columns' own precision)
+CENT = 2  # decimals of an amount
+SHARE = 6  # decimals of an attributed share (Report.attribution_share)
 GROUPS = {
     None: None,
     "theme": "report__period__kpi_set__enterprise__themes__name",
@@ -225,12 +227,12 @@ def attribution_for(*, period: ReportingPeriod) -> tuple[Decimal, str]:
     linked contract, else of all the fund's contracts with the enterprise) divided by the enterprise's
     total financing (entered on the KPI set, since other financiers are not in the system), at most 1.
     """
-    from core.formats import format_eur
-
     kpi_set = period.kpi_set
     if kpi_set.attribution_method == AttributionMethod.FIXED_SHARE:
-        share = Decimal(kpi_set.attribution_share).quantize(SHARE)
-        return share, _("vast aandeel per investering: %(pct)s %%") % {"pct": f"{share * 100:.2f}"}
+        share = round_to(kpi_set.attribution_share, SHARE)
+        return share, _("vast aandeel per investering: %(pct)s %%") % {
+            "pct": format_number(share * 100, max_places=2)
+        }
     outstanding = outstanding_principal_by_contract(fund=kpi_set.fund, as_of=period.end)
     if kpi_set.contract_id:
         contract_ids = [kpi_set.contract_id]
@@ -240,11 +242,11 @@ def attribution_for(*, period: ReportingPeriod) -> tuple[Decimal, str]:
         )
     fund_part = sum((outstanding.get(pk, Decimal("0")) for pk in contract_ids), start=Decimal("0"))
     total = Decimal(kpi_set.enterprise_total_financing)
-    share = min(Decimal(1), max(Decimal(0), fund_part / total)).quantize(SHARE)
+    share = round_to(min(Decimal(1), max(Decimal(0), fund_part / total)), SHARE)
     return share, _("uitstaand bij het fonds %(part)s van totale financiering %(total)s op %(date)s") % {
         "part": format_eur(fund_part),
         "total": format_eur(total),
-        "date": period.end.strftime("%d-%m-%Y"),
+        "date": format_date(period.end),
     }
 
 
@@ -258,10 +260,10 @@ def _exact(value) -> Decimal:
     return value if isinstance(value, Decimal) else Decimal(str(value))
 
 
-def _decimal(value, quantum: Decimal = FOUR) -> Decimal | None:
+def _decimal(value, places: int = FOUR) -> Decimal | None:
     if value is None:
         return None
-    return Decimal(str(value)).quantize(quantum)
+    return round_to(_exact(value), places)
 
 
 def _accepted_filter(prefix: str, *, fund: Fund, period, municipality_ids, enterprise_ids) -> Q:
@@ -456,25 +458,25 @@ def portfolio_impact(
     out = []
     for row in rows:
         metric = metrics[row["kpi__metric_id"]]
-        quantum = CENT if metric.value_type == ValueType.AMOUNT else FOUR
+        places = CENT if metric.value_type == ValueType.AMOUNT else FOUR
         rule = metric.aggregation
         target_total, target_count = row["target_total"], row["target_n"]
         target_total = Decimal(str(target_total)) if target_total is not None else None
         target_mean = target_total / target_count if target_count else None
         if rule in ADDITIVE:
-            actual = _decimal(row["total"], quantum)
-            attributed = _decimal(row["attributed"], quantum)
+            actual = _decimal(row["total"], places)
+            attributed = _decimal(row["attributed"], places)
             if rule == Aggregation.SUM and target_total is not None:  # a flow: the year target pro rata
                 target_value = target_total * _period_fraction(row["report__period__label"])
             else:  # a stock: the year target itself
                 target_value = target_total
             baseline = row["baseline_sum"]
         elif rule == Aggregation.AVERAGE:
-            actual, attributed = _decimal(row["mean"], quantum), None
+            actual, attributed = _decimal(row["mean"], places), None
             target_value, baseline = target_mean, row["baseline_mean"]
         else:  # weighted average
             w = weighted.get((row["kpi__metric_id"], row["report__period__label"], row["group"]))
-            actual = _decimal(w[0] / w[1], quantum) if w and w[1] else None
+            actual = _decimal(w[0] / w[1], places) if w and w[1] else None
             attributed = None
             target_value, baseline = target_mean, row["baseline_mean"]
         corrected = row["corrected"]
@@ -489,8 +491,8 @@ def portfolio_impact(
                 "enterprises": row["n"],
                 "actual": actual,
                 "attributed": attributed,
-                "target": _decimal(target_value, quantum),
-                "baseline": _decimal(baseline, quantum),
+                "target": _decimal(target_value, places),
+                "baseline": _decimal(baseline, places),
                 "corrected_values": corrected,
                 "max_version": row["max_version"],
                 "version_used": _("huidige geaccepteerde versie")
@@ -533,7 +535,7 @@ def export_rows(*, fund: Fund, municipality_ids=None) -> list[dict]:
         organisation = report.period.kpi_set.enterprise.organisation
         share = report.attribution_share
         attributed = (
-            (value.number * share).quantize(FOUR)
+            round_to(value.number * share, FOUR)
             if value.number is not None and share is not None and metric.aggregation in ADDITIVE
             else None
         )

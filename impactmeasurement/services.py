@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
-from core.privacy import validate_no_bsn
+from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import Enterprise, Fund, Theme, User
@@ -61,8 +61,8 @@ class ReportValidationError(ApplicationError):
 
     def __init__(self, problems: list[Problem]):
         super().__init__(
-            _("De rapportage bevat %(n)s fout(en): %(list)s")
-            % {"n": len(problems), "list": "; ".join(str(p) for p in problems)},
+            _("Niets opgeslagen. %(n)s fout(en): %(list)s")
+            % {"n": len(problems), "list": " · ".join(str(p) for p in problems)},
             code="invalid_report",
         )
         self.problems = problems
@@ -560,6 +560,10 @@ def evidence_add(
         raise ValidationError({"kpi": [_("Deze KPI hoort niet bij deze rapportage.")]})
     if file.size > 10 * 1024 * 1024:
         raise ValidationError({"file": [_("Een bewijsstuk is hoogstens 10 MB.")]})
+    try:
+        validate_filename_no_bsn(file)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from None
     validate_no_bsn(description)
     evidence = Evidence.objects.create(
         report=report,
@@ -570,6 +574,22 @@ def evidence_add(
     )
     audit_record(actor=actor, obj=report, action="impact_evidence_added", data={"file": evidence.file.name})
     return evidence
+
+
+@transaction.atomic
+def period_evidence_add(
+    *,
+    actor: User | None,
+    period: ReportingPeriod,
+    file: UploadedFile,
+    kpi: KPI | None = None,
+    description: str = "",
+) -> Evidence:
+    """Evidence for a period's report; a draft report is started when there is none yet (all or nothing)."""
+    report = Report.objects.filter(period=period).first()
+    if report is None:
+        report = report_save(actor=actor, period=period, entries={})
+    return evidence_add(actor=actor, report=report, file=file, kpi=kpi, description=description)
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import override
 
+from core.formats import format_date
 from fund.audit import audit_record
 from fund.models import Membership, Role
 
@@ -68,7 +69,7 @@ def report_reminders(today: str | None = None) -> dict[str, int]:
                 % {
                     "period": period.label,
                     "fund": period.kpi_set.fund.name,
-                    "date": period.due_date.strftime("%d-%m-%Y"),
+                    "date": format_date(period.due_date, language="nl"),
                 },
             )
             ReportingPeriod.objects.filter(pk=period.pk).update(reminder_sent_on=day)
@@ -90,7 +91,8 @@ def report_reminders(today: str | None = None) -> dict[str, int]:
                     obj=period,
                     action="impact_report_overdue",
                     to_state="overdue",
-                    reason=_("Niet ingediend vóór %(date)s") % {"date": period.due_date.strftime("%d-%m-%Y")},
+                    reason=_("Niet ingediend vóór %(date)s")
+                    % {"date": format_date(period.due_date, language="nl")},
                 )
             managers = _emails(role=Role.FUND_MANAGER, fund_id=period.kpi_set.fund_id)
             if managers:
@@ -104,7 +106,7 @@ def report_reminders(today: str | None = None) -> dict[str, int]:
                     % {
                         "period": period.label,
                         "enterprise": period.kpi_set.enterprise,
-                        "date": period.due_date.strftime("%d-%m-%Y"),
+                        "date": format_date(period.due_date, language="nl"),
                     },
                     None,
                     managers,

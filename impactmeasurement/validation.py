@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
+from core.formats import format_number
+from core.money import is_whole_cents, round_to, to_cents
+from core.numbers import parse_decimal
 from core.privacy import validate_no_bsn
 
 from .models import KPI, Aggregation, Metric, ReportingPeriod, Value, ValueType
 from .periods import MONTHS_PER_PERIOD, previous_label
 
 MAX_ABS = Decimal("1E16")
-FOUR_PLACES = Decimal("0.0001")
 YES = {"ja", "j", "yes", "y", "true", "waar", "1"}
 NO = {"nee", "n", "no", "false", "onwaar", "0"}
 _UNIT_TOKENS = ("€", "eur", "euro", "%")
@@ -72,41 +74,34 @@ def _is_blank(raw: Any) -> bool:
 
 
 def parse_number(raw: Any, *, unit: str = "") -> Decimal:
-    """A number from what a person or a system sends: 12, 12.5, "1.234,56", "€ 1.234,56", "12 %"."""
+    """A number from what a person or a system sends, read the Dutch way (core.numbers.parse_decimal).
+
+    Numbers (JSON numbers, spreadsheet cells) are taken as they are: 12, 12.5. Text is read as a Dutch user
+    types it: "7.900" is 7900, "1.234,56", "€ 1.234,56", "12,5", "12 %"; the metric's unit may follow the
+    number ("12,5 ton CO₂"). What cannot be read unambiguously ("1.2.3") is refused, never guessed.
+    """
     if isinstance(raw, bool):
         raise ValueProblem(_("'%(value)s' is geen getal") % {"value": raw}, "type")
-    if isinstance(raw, int | Decimal):
-        return Decimal(raw)
-    if isinstance(raw, float):
-        return Decimal(repr(raw))
+    if isinstance(raw, int | float | Decimal):
+        return parse_decimal(raw)
     text = str(raw).strip()
-    cleaned = text.replace("\u00a0", " ").replace("\u202f", " ")
-    lowered = cleaned.lower()
+    lowered = text.replace("\u00a0", " ").replace("\u202f", " ").lower()
     for token in (unit.lower(), *_UNIT_TOKENS):
         if token and lowered.endswith(token):
             lowered = lowered[: -len(token)].strip()
         if token and lowered.startswith(token):
             lowered = lowered[len(token) :].strip()
-    compact = lowered.replace(" ", "")
-    if not re.fullmatch(r"[-+]?[0-9.,]+", compact) or not re.search(r"[0-9]", compact):
-        if re.search(r"[0-9]", compact) and re.search(r"[a-z]", compact):
-            raise ValueProblem(
-                _("'%(value)s' heeft een andere eenheid dan %(unit)s") % {"value": text, "unit": unit or "—"},
-                "unit",
-            )
+    if not re.search(r"[0-9]", lowered):
         raise ValueProblem(_("'%(value)s' is geen getal") % {"value": text}, "type")
-    if "," in compact and "." in compact:
-        decimal_sep = "," if compact.rfind(",") > compact.rfind(".") else "."
-        thousands = "." if decimal_sep == "," else ","
-        compact = compact.replace(thousands, "").replace(decimal_sep, ".")
-    elif compact.count(",") == 1:
-        compact = compact.replace(",", ".")
-    elif compact.count(",") > 1 or compact.count(".") > 1:
-        compact = compact.replace(",", "").replace(".", "")
+    if re.search(r"[^\W\d_]", lowered):  # a letter left over: another unit ("12 kg")
+        raise ValueProblem(
+            _("'%(value)s' heeft een andere eenheid dan %(unit)s") % {"value": text, "unit": unit or "—"},
+            "unit",
+        )
     try:
-        return Decimal(compact)
-    except InvalidOperation as exc:
-        raise ValueProblem(_("'%(value)s' is geen getal") % {"value": text}, "type") from exc
+        return parse_decimal(lowered)
+    except ValueError as exc:  # core's Dutch message, naming the value as it was typed
+        raise ValueProblem(str(exc).replace(f"'{lowered}'", f"'{text}'", 1), "type") from None
 
 
 def parse_value(metric: Metric, raw: Any) -> tuple[Decimal | None, str]:
@@ -148,20 +143,21 @@ def parse_value(metric: Metric, raw: Any) -> tuple[Decimal | None, str]:
             raise ValueProblem(_("'%(value)s' is geen geheel getal") % {"value": raw}, "type")
         if number < 0:
             raise ValueProblem(_("een aantal kan niet negatief zijn"), "range")
-        return number.quantize(Decimal(1)), ""
+        return round_to(number, 0), ""
     if kind == ValueType.AMOUNT:
-        if number != number.quantize(Decimal("0.01")):
+        if not is_whole_cents(number):
             raise ValueProblem(_("'%(value)s' is geen bedrag in hele centen") % {"value": raw}, "type")
-        return number.quantize(Decimal("0.01")), ""
+        return to_cents(number), ""
     if kind == ValueType.PERCENTAGE and not (0 <= number <= 100):
         raise ValueProblem(_("een percentage ligt tussen 0 en 100, niet %(value)s") % {"value": raw}, "range")
-    if number != number.quantize(FOUR_PLACES):
+    if number != round_to(number, 4):
         raise ValueProblem(_("'%(value)s' heeft meer dan 4 decimalen") % {"value": raw}, "type")
     return number, ""
 
 
-def _fmt(number: Decimal) -> str:
-    return f"{number.normalize():f}".replace(".", ",")
+def _fmt(number: Decimal, places: int = 4) -> str:
+    """A number in a message: "7.900", "12,5" (core.formats, up to ``places`` decimals)."""
+    return format_number(number, max_places=places)
 
 
 def check_range(kpi: KPI, number: Decimal | None) -> None:
@@ -216,7 +212,7 @@ def anomalies_for(
                         "grens %(limit)s %%"
                     )
                     % {
-                        "change": _fmt(change.quantize(Decimal("0.1"))),
+                        "change": _fmt(change, 1),
                         "previous": _fmt(previous),
                         "value": _fmt(number),
                         "limit": _fmt(kpi_set.anomaly_change_pct),
@@ -231,8 +227,8 @@ def anomalies_for(
                     "code": "target",
                     "message": _("wijkt %(off)s %% af van het doel (%(target)s); grens %(limit)s %%")
                     % {
-                        "off": _fmt(off.quantize(Decimal("0.1"))),
-                        "target": _fmt(target.quantize(FOUR_PLACES)),
+                        "off": _fmt(off, 1),
+                        "target": _fmt(target),
                         "limit": _fmt(kpi_set.anomaly_target_pct),
                     },
                 }

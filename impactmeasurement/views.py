@@ -2,44 +2,41 @@
 
 from __future__ import annotations
 
-import csv
 import io
-from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core.documents import serve_upload
+from core.errors import ApplicationError, error_text
+from core.exports import (
+    EXCEL_EUR,
+    EXCEL_INTEGER,
+    EXCEL_NUMBER,
+    EXCEL_PERCENT,
+    csv_response,
+    excel_value,
+)
+from core.formats import format_number
+from core.money import round_to
+from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
-from fund.views import _apply_errors
 from portfolio.selectors import contracts_for
 
 from . import excel, selectors, services
 from .forms import CorrectionForm, EvidenceForm, KPIForm, KPISetForm, MetricForm, UploadForm
-from .models import ADDITIVE, Report, ReportingPeriod, Value, display_value
+from .models import ADDITIVE, Report, ReportingPeriod, Value, ValueType, display_value
 from .services import ReportValidationError
 from .validation import Entry
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CENT = Decimal("0.01")
-
-
-def _problems(request, exc: ApplicationError) -> None:
-    problems = getattr(exc, "problems", None)
-    if problems:
-        messages.error(
-            request,
-            _("Niets opgeslagen. %(n)s fout(en): %(list)s")
-            % {"n": len(problems), "list": " · ".join(str(p) for p in problems)},
-        )
-    else:
-        messages.error(request, str(exc))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -80,17 +77,17 @@ def metric_create(request, fund_pk: int):
     metrics = selectors.metrics_for(request.user, fund=fund)
     form = MetricForm(request.POST or None, metrics=metrics)
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        data["themes"] = list(data["themes"])
-        try:
-            metric = services.metric_create(actor=request.user, fund=fund, **data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Metriek %(code)s is toegevoegd.") % {"code": metric.code})
-            return redirect("impactmeasurement:metric_list")
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.metric_create(
+                actor=request.user, fund=fund, **{**data, "themes": list(data["themes"])}
+            ),
+            success_url=reverse("impactmeasurement:metric_list"),
+            success_message=lambda metric: _("Metriek %(code)s is toegevoegd.") % {"code": metric.code},
+        )
+        if done:
+            return done
     return render(
         request,
         "impactmeasurement/form.html",
@@ -112,15 +109,15 @@ def kpi_set_create(request, fund_pk: int):
     contracts = contracts_for(request.user).filter(fund=fund)
     form = KPISetForm(request.POST or None, enterprises=enterprises, contracts=contracts)
     if request.method == "POST" and form.is_valid():
-        try:
-            kpi_set = services.kpi_set_create(actor=request.user, fund=fund, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("KPI-set aangemaakt (voorgesteld). Voeg KPI's toe en stel hem vast."))
-            return redirect("impactmeasurement:kpi_set_detail", pk=kpi_set.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.kpi_set_create(actor=request.user, fund=fund, **data),
+            success_url=lambda kpi_set: reverse("impactmeasurement:kpi_set_detail", args=[kpi_set.pk]),
+            success_message=_("KPI-set aangemaakt (voorgesteld). Voeg KPI's toe en stel hem vast."),
+        )
+        if done:
+            return done
     return render(
         request,
         "impactmeasurement/form.html",
@@ -136,23 +133,24 @@ def kpi_set_detail(request, pk: int):
     if request.method == "POST":
         if not can_change:
             raise PermissionDenied
+        here = reverse("impactmeasurement:kpi_set_detail", args=[pk])
         if request.POST.get("action") == "confirm":
-            try:
-                services.kpi_set_confirm(actor=request.user, kpi_set=kpi_set)
-                messages.success(request, _("De KPI-set is vastgesteld; de rapportageperiodes staan klaar."))
-            except ApplicationError as exc:
-                messages.error(request, str(exc))
-            return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+            return run_action(
+                request,
+                action=lambda: services.kpi_set_confirm(actor=request.user, kpi_set=kpi_set),
+                success_url=here,
+                success_message=_("De KPI-set is vastgesteld; de rapportageperiodes staan klaar."),
+            )
         if kpi_form.is_valid():
-            try:
-                services.kpi_add(actor=request.user, kpi_set=kpi_set, **kpi_form.cleaned_data)
-            except ValidationError as exc:
-                _apply_errors(kpi_form, exc)
-            except ApplicationError as exc:
-                kpi_form.add_error(None, str(exc))
-            else:
-                messages.success(request, _("KPI toegevoegd."))
-                return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+            done = submit_form(
+                request,
+                kpi_form,
+                action=lambda data: services.kpi_add(actor=request.user, kpi_set=kpi_set, **data),
+                success_url=here,
+                success_message=_("KPI toegevoegd."),
+            )
+            if done:
+                return done
     context = {
         "kpi_set": kpi_set,
         "kpis": kpi_set.kpis.select_related("metric").prefetch_related("targets"),
@@ -184,26 +182,28 @@ def excel_upload(request, pk: int):
     kpi_set = fund_selectors.get_scoped_or_404(selectors.kpi_sets_for(request.user), pk=pk)
     if not request.user.has_perm("impactmeasurement.submit_report", kpi_set):
         raise Http404
+    here = reverse("impactmeasurement:kpi_set_detail", args=[pk])
     form = UploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Kies een ingevuld sjabloon (.xlsx)."))
-        return redirect("impactmeasurement:kpi_set_detail", pk=pk)
-    try:
-        reports = excel.import_upload(
+        bsn = form.has_error("file", code="bsn_refused")
+        messages.error(
+            request, " ".join(form.errors["file"]) if bsn else _("Kies een ingevuld sjabloon (.xlsx).")
+        )
+        return redirect(here)
+    return run_action(
+        request,
+        action=lambda: excel.import_upload(
             actor=request.user,
             kpi_set=kpi_set,
             data=form.cleaned_data["file"].read(),
             submit=form.cleaned_data["submit"],
-        )
-    except ApplicationError as exc:
-        _problems(request, exc)
-    else:
-        messages.success(
-            request,
+        ),
+        success_url=here,
+        success_message=lambda reports: (
             _("Sjabloon verwerkt: %(periods)s.")
-            % {"periods": ", ".join(f"{r.period.label} ({r.get_status_display().lower()})" for r in reports)},
-        )
-    return redirect("impactmeasurement:kpi_set_detail", pk=pk)
+            % {"periods": ", ".join(f"{r.period.label} ({r.get_status_display().lower()})" for r in reports)}
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -230,18 +230,23 @@ def report_form(request, pk: int):
         if not can_edit:
             raise PermissionDenied
         kpis = list(kpi_set.kpis.all())
+        here = reverse("impactmeasurement:report_form", args=[pk])
         if request.POST.get("action") == "evidence":
             evidence_form = EvidenceForm(request.POST, request.FILES, kpis=kpi_set.kpis.all())
-            if evidence_form.is_valid():
-                try:
-                    report = report or services.report_save(actor=request.user, period=period, entries={})
-                    services.evidence_add(actor=request.user, report=report, **evidence_form.cleaned_data)
-                    messages.success(request, _("Bewijsstuk toegevoegd."))
-                except (ApplicationError, ValidationError) as exc:
-                    messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
-            else:
-                messages.error(request, _("Kies een bestand."))
-            return redirect("impactmeasurement:report_form", pk=pk)
+            if not evidence_form.is_valid():
+                bsn = evidence_form.has_error("file", code="bsn_refused")
+                messages.error(
+                    request, " ".join(evidence_form.errors["file"]) if bsn else _("Kies een bestand.")
+                )
+                return redirect(here)
+            return run_action(
+                request,
+                action=lambda: services.period_evidence_add(
+                    actor=request.user, period=period, **evidence_form.cleaned_data
+                ),
+                success_url=here,
+                success_message=_("Bewijsstuk toegevoegd."),
+            )
         entries = {
             kpi.pk: Entry(
                 raw=request.POST.get(f"value_{kpi.pk}", ""),
@@ -260,10 +265,10 @@ def report_form(request, pk: int):
             errors = {f"value_{p.kpi_id}": p.message for p in exc.problems if p.kpi_id}
             messages.error(request, _("Niets opgeslagen: controleer de gemarkeerde velden."))
         except ApplicationError as exc:
-            messages.error(request, str(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Rapportage ingediend.") if submit else _("Concept opgeslagen."))
-            return redirect("impactmeasurement:report_form", pk=pk)
+            return redirect(here)
         report = getattr(period, "report", None)
     rows = selectors.report_rows(report) if report else selectors.report_rows(Report(period=period))
     for row in rows:
@@ -278,7 +283,7 @@ def report_form(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], row["target"].quantize(CENT)) if row["target"] is not None else ""
+            display_value(row["metric"], round_to(row["target"], 2)) if row["target"] is not None else ""
         )
     context = {
         "period": period,
@@ -294,14 +299,17 @@ def report_form(request, pk: int):
 
 
 def _initial(value: Value | None) -> str:
+    """A saved value in its input as the user typed it, the Dutch way ("7.900,00", "12,5")."""
     if value is None:
         return ""
     metric = value.kpi.metric
     if value.number is None:
         return value.text
-    if metric.value_type == "yes_no":
+    if metric.value_type == ValueType.YES_NO:
         return "ja" if value.number else "nee"
-    return f"{value.number.normalize():f}".replace(".", ",")
+    if metric.value_type == ValueType.AMOUNT:
+        return format_number(value.number, 2)
+    return format_number(value.number, max_places=4)
 
 
 @login_required
@@ -314,48 +322,14 @@ def report_review(request, pk: int):
     if report is None:
         raise Http404
     if request.method == "POST":
-        action = request.POST.get("action")
-        try:
-            if action == "accept":
-                services.report_accept(
-                    actor=request.user, report=report, reason=request.POST.get("reason", "")
-                )
-                messages.success(request, _("Rapportage geaccepteerd."))
-            elif action == "return":
-                comments = {kpi.pk: request.POST.get(f"review_{kpi.pk}", "") for kpi in kpi_set.kpis.all()}
-                services.report_return(
-                    actor=request.user,
-                    report=report,
-                    reason=request.POST.get("reason", ""),
-                    comments=comments,
-                )
-                messages.success(request, _("Rapportage teruggestuurd met opmerkingen."))
-            elif action == "correct":
-                value = fund_selectors.get_scoped_or_404(
-                    report.values.filter(is_current=True), pk=request.POST.get("value_id")
-                )
-                form = CorrectionForm(request.POST)
-                if not form.is_valid():
-                    raise ApplicationError(_("Geef de gecorrigeerde waarde en de reden."))
-                services.value_correct(
-                    actor=request.user,
-                    value=value,
-                    raw=form.cleaned_data["value"],
-                    reason=form.cleaned_data["reason"],
-                )
-                messages.success(request, _("Correctie vastgelegd als nieuwe versie."))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        except ApplicationError as exc:
-            _problems(request, exc)
-        return redirect("impactmeasurement:report_review", pk=pk)
+        return _review_action(request, report=report, kpi_set=kpi_set)
     rows = selectors.report_rows(report)
     for row in rows:
         row["previous_display"] = (
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], row["target"].quantize(CENT)) if row["target"] is not None else ""
+            display_value(row["metric"], round_to(row["target"], 2)) if row["target"] is not None else ""
         )
     context = {
         "period": period,
@@ -363,22 +337,61 @@ def report_review(request, pk: int):
         "report": report,
         "rows": rows,
         "evidence": report.evidence.all(),
+        "submitted_late": bool(report.submitted_at)
+        and timezone.localtime(report.submitted_at).date() > period.due_date,
         "history": fund_selectors.audit_events_for(user=request.user, obj=report),
         "correction_form": CorrectionForm(),
     }
     return render(request, "impactmeasurement/report_review.html", context)
 
 
+def _review_action(request, *, report: Report, kpi_set):
+    """Accept, return (with comments per value) or correct an accepted value: one service call each."""
+    action = request.POST.get("action")
+    reason = request.POST.get("reason", "")
+
+    def accept():
+        return services.report_accept(actor=request.user, report=report, reason=reason)
+
+    def return_():
+        comments = {kpi.pk: request.POST.get(f"review_{kpi.pk}", "") for kpi in kpi_set.kpis.all()}
+        return services.report_return(actor=request.user, report=report, reason=reason, comments=comments)
+
+    def correct():
+        value = fund_selectors.get_scoped_or_404(
+            report.values.filter(is_current=True), pk=request.POST.get("value_id")
+        )
+        form = CorrectionForm(request.POST)
+        if not form.is_valid():
+            raise ApplicationError(_("Geef de gecorrigeerde waarde en de reden."))
+        return services.value_correct(
+            actor=request.user,
+            value=value,
+            raw=form.cleaned_data["value"],
+            reason=form.cleaned_data["reason"],
+        )
+
+    actions = {
+        "accept": (accept, _("Rapportage geaccepteerd.")),
+        "return": (return_, _("Rapportage teruggestuurd met opmerkingen.")),
+        "correct": (correct, _("Correctie vastgelegd als nieuwe versie.")),
+    }
+    if action not in actions:
+        raise Http404
+    run, done = actions[action]
+    here = reverse("impactmeasurement:report_review", args=[report.period_id])
+    return run_action(request, action=run, success_url=here, success_message=done)
+
+
 @login_required
 def evidence_download(request, pk: int, evidence_pk: int):
+    """An evidence file, only for who may see the report (the enterprise, the fund's staff): 404 otherwise."""
     period = _period(request, pk)
     report = getattr(period, "report", None)
     if report is None:
         raise Http404
     evidence = fund_selectors.get_scoped_or_404(report.evidence.all(), pk=evidence_pk)
-    return FileResponse(
-        evidence.file.open("rb"), as_attachment=True, filename=evidence.file.name.rsplit("/", 1)[-1]
-    )
+    return serve_upload(request, subject=evidence, field_file=evidence.file)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -453,27 +466,38 @@ def export(request, fund_pk: int, fmt: str):
     rows = selectors.export_rows(fund=fund, **scope)
     headers = list(rows[0].keys()) if rows else ["periode", "onderneming", "metriek", "waarde"]
     name = f"impact-{fund.code}-{timezone.localdate():%Y%m%d}"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=headers, delimiter=";")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: ("" if v is None else str(v)) for k, v in row.items()})
-        response = HttpResponse(buffer.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-        return response
+    if fmt == "csv":  # Dutch CSV: ";", decimal comma, UTF-8 with BOM (core.exports)
+        return csv_response(filename=f"{name}.csv", header=headers, rows=[list(r.values()) for r in rows])
     if fmt != "xlsx":
         raise Http404
     from openpyxl import Workbook
 
+    value_types = dict(selectors.metrics_for(request.user, fund=fund).values_list("code", "value_type"))
     wb = Workbook()
     ws = wb.active
     ws.title = "Impact"
     ws.append(headers)
     for row in rows:
-        ws.append(list(row.values()))  # openpyxl writes Decimals as exact numbers
+        ws.append([excel_value(v) for v in row.values()])  # numbers stay numbers (exact Decimals)
+        formats = _excel_formats(value_types.get(row["metriek"]))
+        for column, number_format in formats.items():
+            ws.cell(row=ws.max_row, column=headers.index(column) + 1).number_format = number_format
     buffer = io.BytesIO()
     wb.save(buffer)
     response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
+
+
+def _excel_formats(value_type: str | None) -> dict[str, str]:
+    """Number formats of an export row's numeric columns, by its metric's value type."""
+    if value_type == ValueType.AMOUNT:
+        value_format = attributed_format = EXCEL_EUR
+    elif value_type in (ValueType.COUNT, ValueType.YES_NO):
+        value_format, attributed_format = EXCEL_INTEGER, EXCEL_NUMBER
+    else:
+        value_format = attributed_format = EXCEL_NUMBER
+    formats = {"aandeel_fonds": EXCEL_PERCENT, "toegerekend": attributed_format}
+    if value_type != ValueType.TEXT:
+        formats["waarde"] = value_format
+    return formats

@@ -43,7 +43,6 @@ PENDING: set[str] = {
     "fund",
     "pipeline",
     "portfolio",
-    "impactmeasurement",
     "reports",
 }
 

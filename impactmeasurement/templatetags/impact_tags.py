@@ -6,6 +6,7 @@ from django.utils import timezone
 from fund import selectors as fund_selectors
 from fund.models import Role
 from impactmeasurement import selectors
+from impactmeasurement.models import display_value
 
 register = template.Library()
 
@@ -42,3 +43,11 @@ def impact_panel(context):
     elif role in (Role.COMMITTEE_MEMBER, Role.MUNICIPAL_OFFICIAL, Role.ADMINISTRATOR):
         data.update(show=True)
     return data
+
+
+@register.filter(name="metric_value")
+def metric_value(number, metric) -> str:
+    """A number of a metric (baseline, target, bound) as the metric's values are shown: "7.900", "€ 1,50"."""
+    if number is None or number == "":
+        return ""
+    return display_value(metric, number)

@@ -161,3 +161,37 @@ def test_one_bad_period_refuses_the_good_one_too(world, kpi_set, template):
         upload(world, kpi_set, template, submit=False)
     assert errors(exc) == [f"Rapportage!G{q2['uitstroom-bijstand']}: een aantal kan niet negatief zijn"]
     assert not Report.objects.exists()
+
+
+# --- issue 11: text cells read the Dutch way; number cells stay numbers ----------------------------
+
+
+def test_text_cells_are_read_the_dutch_way_and_number_cells_as_numbers(world, kpi_set, template):
+    fill_q1(
+        template[excel.SHEET],
+        **{
+            "uitstroom-bijstand": 10,
+            "totaal-fte": "12,5",
+            "aandeel-afstand": 50.25,
+            "schuld-geregeld": "7.900",
+        },
+    )
+    (report,) = upload(world, kpi_set, template, submit=False)
+    values = {v.kpi.metric.code: v.number for v in report.values.all() if v.number is not None}
+    assert values == {
+        "uitstroom-bijstand": D("10"),
+        "totaal-fte": D("12.5"),
+        "aandeel-afstand": D("50.25"),
+        "schuld-geregeld": D("7900.00"),
+    }
+
+
+def test_unreadable_text_cells_are_named_and_nothing_is_written(world, kpi_set, template):
+    rows = fill_q1(template[excel.SHEET], **{"totaal-fte": "abc", "schuld-geregeld": "1.2.3"})
+    with pytest.raises(ReportValidationError) as exc:
+        upload(world, kpi_set, template)
+    found = errors(exc)
+    assert found[0] == f"Rapportage!G{rows['totaal-fte']}: 'abc' is geen getal"
+    assert found[1].startswith(f"Rapportage!G{rows['schuld-geregeld']}: '1.2.3' is geen geldig getal")
+    assert len(found) == 2
+    assert not Report.objects.exists() and not Value.objects.exists()

@@ -188,3 +188,54 @@ def test_every_error_is_listed_and_nothing_is_written(world, kpi_set):
         )
     assert len(exc.value.problems) == 3
     assert not period.__class__.objects.filter(pk=period.pk, report__isnull=False).exists()
+
+
+# --- issue 11: numbers typed the Dutch way (core.numbers.parse_decimal) ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("7.900", D("7900")),
+        ("€ 7.900", D("7900")),
+        ("12.500,50", D("12500.50")),
+        ("1,5", D("1.5")),
+        ("0.125", D("0.125")),
+        ("35 %", D("35")),
+        (7900, D("7900")),
+        (12.5, D("12.5")),
+    ],
+)
+def test_a_dot_before_three_digits_groups_thousands(raw, expected):
+    assert parse_number(raw) == expected
+
+
+@pytest.mark.parametrize("raw", ["1.2.3", "12,34,56", "1.23.456"])
+def test_numbers_that_cannot_be_read_are_refused_not_guessed(raw):
+    with pytest.raises(ValueProblem) as exc:
+        parse_number(raw)
+    assert exc.value.code == "type" and f"'{raw}'" in exc.value.message
+
+
+def test_range_message_shows_numbers_the_dutch_way(world, kpi_set):
+    period = kpi_set.periods.get(label="2026-Q1")
+    with pytest.raises(ReportValidationError) as exc:
+        services.report_save(
+            actor=world.a.users["investee"],
+            period=period,
+            entries=entries(kpi_set, uitstroom_bijstand="7.900"),
+        )
+    assert [str(p) for p in exc.value.problems] == [
+        "uitstroom-bijstand: 7.900 ligt buiten het toegestane bereik (… – 500)"
+    ]
+
+
+@pytest.mark.django_db
+def test_display_value_groups_thousands_and_uses_a_decimal_comma():
+    from impactmeasurement.models import display_value
+
+    assert display_value(Metric.objects.get(code="uitstroom-bijstand"), D("7900")) == "7.900"
+    assert display_value(Metric.objects.get(code="totaal-fte"), D("292081.4000")) == "292.081,4"
+    assert display_value(Metric.objects.get(code="aandeel-afstand"), D("50.2142")) == "50,2142 %"
+    assert display_value(Metric.objects.get(code="schuld-geregeld"), D("7900.00")) == "€ 7.900,00"
+    assert display_value(Metric.objects.get(code="schuld-geregeld"), D("-6451.81")) == "€ -6.451,81"

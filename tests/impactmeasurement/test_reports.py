@@ -169,7 +169,7 @@ def test_fixed_share_attribution(world):
     )
     report = services.report_accept(actor=world.a.users["fund_manager"], report=submitted(world, kpi_set))
     assert report.attribution_share == D("0.4")
-    assert report.attribution_basis == "vast aandeel per investering: 40.00 %"
+    assert report.attribution_basis == "vast aandeel per investering: 40 %"
 
 
 def test_kpi_set_needs_attribution_input(world):

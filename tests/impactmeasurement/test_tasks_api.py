@@ -139,3 +139,23 @@ def test_api_scoped_to_the_enterprise(world, kpi_set):
     )  # may read, not report on the enterprise's behalf
     assert client.get(url).status_code == 200
     assert client.post(url, {"values": [], "submit": True}, format="json").status_code == 403
+
+
+def test_api_strings_are_read_the_dutch_way_json_numbers_as_they_are(api, kpi_set):
+    period = kpi_set.periods.get(label="2026-Q1")
+    url = reverse("impactmeasurement:api_period_values", args=[period.pk])
+    values = [
+        {"metric": "schuld-geregeld", "value": "7.900"},
+        {"metric": "totaal-fte", "value": 12.5},
+        {"metric": "uitstroom-bijstand", "value": "1.2.3"},
+    ]
+    response = api.post(url, {"values": values}, format="json")
+    assert response.status_code == 400
+    (error,) = response.json()["errors"]
+    assert error["location"] == "values[2].value" and error["code"] == "type"
+    assert error["message"].startswith("'1.2.3' is geen geldig getal")
+    assert not Report.objects.exists()
+    values[2]["value"] = 10
+    assert api.post(url, {"values": values}, format="json").status_code == 200
+    stored = {v.kpi.metric.code: v.number for v in Report.objects.get(period=period).values.all()}
+    assert stored == {"schuld-geregeld": D("7900.00"), "totaal-fte": D("12.5"), "uitstroom-bijstand": D("10")}

@@ -248,3 +248,206 @@ def test_fund_specific_metric(client, world):
     assert Metric.objects.get(code="fa-buurtmaaltijden").fund == world.a.fund
     client.force_login(world.b.users["investee"])
     assert "fa-buurtmaaltijden" not in client.get(reverse("impactmeasurement:metric_list")).content.decode()
+
+
+# --- issue 11: numbers typed and shown the Dutch way, private evidence, Amsterdam times --------------
+
+
+def test_report_form_reads_dutch_thousands_and_shows_them_back(client, world, kpi_set):
+    period = kpi_set.periods.get(label="2026-Q1")
+    schuld, fte = kpi_of(kpi_set, "schuld-geregeld"), kpi_of(kpi_set, "totaal-fte")
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[period.pk])
+    page = client.get(url).content.decode()
+    assert f'name="value_{schuld.pk}" id="value_{schuld.pk}" inputmode="decimal"' in page
+    assert 'type="number"' not in page
+    response = client.post(url, {f"value_{schuld.pk}": "7.900", f"value_{fte.pk}": "12,5", "action": "save"})
+    assert response.status_code == 302
+    values = {v.kpi.metric.code: v.number for v in Report.objects.get(period=period).values.all()}
+    assert values == {"schuld-geregeld": D("7900.00"), "totaal-fte": D("12.5")}
+    page = client.get(url).content.decode()
+    assert 'value="7.900,00"' in page and 'value="12,5"' in page
+
+
+def test_kpi_set_forms_read_dutch_numbers_and_the_page_shows_them_dutch(client, world):
+    from impactmeasurement.models import KPISet, Metric
+
+    client.force_login(world.a.users["fund_manager"])
+    create = reverse("impactmeasurement:kpi_set_create", args=[world.a.fund.pk])
+    form_page = client.get(create).content.decode()
+    assert 'inputmode="decimal"' in form_page and 'type="number"' not in form_page
+    data = {
+        "enterprise": world.a.enterprise.pk,
+        "contract": world.a.contract.pk,
+        "frequency": "quarterly",
+        "start": "2026-01-01",
+        "end": "2026-12-31",
+        "due_days": "30",
+        "attribution_method": "outstanding_share",
+        "enterprise_total_financing": "200.000",
+        "anomaly_change_pct": "12,5",
+        "anomaly_target_pct": "50",
+    }
+    assert client.post(create, data).status_code == 302
+    kpi_set = KPISet.objects.get()
+    assert kpi_set.enterprise_total_financing == D("200000") and kpi_set.anomaly_change_pct == D("12.5")
+    detail = reverse("impactmeasurement:kpi_set_detail", args=[kpi_set.pk])
+    metric = Metric.objects.get(code="uitstroom-bijstand")
+    response = client.post(
+        detail,
+        {
+            "metric": metric.pk,
+            "baseline_value": "7.900",
+            "baseline_date": "2025-12-31",
+            "targets": "2026: 6.000; 2027: 7.500,5",
+            "min_value": "1.000",
+            "max_value": "10.000",
+            "required": "on",
+        },
+    )
+    assert response.status_code == 302
+    kpi = kpi_set.kpis.get()
+    assert (kpi.baseline_value, kpi.min_value, kpi.max_value) == (D("7900"), D("1000"), D("10000"))
+    assert {t.year: t.value for t in kpi.targets.all()} == {2026: D("6000"), 2027: D("7500.5")}
+    page = client.get(detail).content.decode()
+    assert "7.900 (31-12-2025)" in page and "2026: 6.000; 2027: 7.500,5" in page and "1.000 – 10.000" in page
+
+
+def test_kpi_set_page_shows_a_fixed_share_as_a_percentage(client, world):
+    from tests.impactmeasurement.factories import make_kpi_set
+
+    kpi_set = make_kpi_set(
+        world.a,
+        contract=None,
+        attribution_method="fixed_share",
+        attribution_share=D("0.25"),
+        enterprise_total_financing=None,
+    )
+    client.force_login(world.a.users["fund_manager"])
+    page = client.get(reverse("impactmeasurement:kpi_set_detail", args=[kpi_set.pk])).content.decode()
+    assert "(25 %)" in page and "0.2500" not in page and "0,2500" not in page
+
+
+def _accepted_big(world, kpi_set):
+    report = services.report_save(
+        actor=world.a.users["investee"],
+        period=kpi_set.periods.get(label="2026-Q1"),
+        entries=entries(
+            kpi_set,
+            uitstroom_bijstand="10",
+            totaal_fte=("292.081,4", "Groot"),
+            aandeel_afstand="50,2142",
+        ),
+        submit=True,
+    )
+    return services.report_accept(actor=world.a.users["fund_manager"], report=report)
+
+
+def test_portfolio_table_and_review_page_show_dutch_numbers(client, world, kpi_set):
+    report = _accepted_big(world, kpi_set)
+    client.force_login(world.a.users["fund_manager"])
+    page = client.get(reverse("impactmeasurement:portfolio", args=[world.a.fund.pk])).content.decode()
+    assert '<td class="text-end" data-metric="totaal-fte">292.081,4</td>' in page
+    assert '<td class="text-end" data-metric="aandeel-afstand">50,21</td>' in page
+    assert "292081,4" not in page and "50,2142" not in page
+    review = client.get(reverse("impactmeasurement:report_review", args=[report.period_id])).content.decode()
+    assert "292.081,4" in review and "50,2142 %" in review
+    assert "Toegerekend aandeel: 25 %" in review
+
+
+def test_exports_use_dutch_csv_numbers_and_excel_number_formats(client, world, kpi_set):
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    from core.exports import EXCEL_PERCENT
+
+    _accepted_big(world, kpi_set)
+    client.force_login(world.a.users["fund_manager"])
+    response = client.get(reverse("impactmeasurement:export", args=[world.a.fund.pk, "csv"]))
+    assert response.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+    fte = next(r for r in rows if r["metriek"] == "totaal-fte")
+    assert fte["waarde"] == "292081,4" and fte["aandeel_fonds"] == "0,25" and fte["toegerekend"] == "73020,35"
+    response = client.get(reverse("impactmeasurement:export", args=[world.a.fund.pk, "xlsx"]))
+    ws = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in ws[1]]
+    row = next(r for r in ws.iter_rows(min_row=2) if r[header.index("metriek")].value == "totaal-fte")
+    waarde, share = row[header.index("waarde")], row[header.index("aandeel_fonds")]
+    assert waarde.value == 292081.4 and waarde.number_format != "General"
+    assert share.value == 0.25 and share.number_format == EXCEL_PERCENT
+
+
+def test_evidence_is_private_scoped_recorded_and_refuses_a_bsn_file_name(client, world, kpi_set):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from core.models import DownloadRecord
+
+    period = kpi_set.periods.get(label="2026-Q1")
+    url = reverse("impactmeasurement:report_form", args=[period.pk])
+    client.force_login(world.a.users["investee"])
+    bsn_name = SimpleUploadedFile("loonstrook_111222333.pdf", b"%PDF-1.4\n%%EOF\n")
+    response = client.post(url, {"action": "evidence", "file": bsn_name}, follow=True)
+    assert "burgerservicenummer" in response.content.decode()
+    assert not Report.objects.filter(period=period, evidence__isnull=False).exists()
+    pdf = SimpleUploadedFile("loonlijst.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    client.post(url, {"action": "evidence", "file": pdf, "description": "Loonlijst Q1"})
+    evidence = Report.objects.get(period=period).evidence.get()
+    download = reverse("impactmeasurement:evidence_download", args=[period.pk, evidence.pk])
+    assert download in client.get(url).content.decode()
+    response = client.get(download)
+    assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
+    assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
+    assert DownloadRecord.objects.filter(user=world.a.users["investee"]).count() == 1
+    client.force_login(world.a.users["fund_manager"])
+    assert client.get(download).status_code == 200
+    for role in ("municipal_official", "investor"):  # same side, but no access to single reports
+        client.force_login(world.a.users[role])
+        assert client.get(download).status_code == 404, role
+    for role in ("investee", "fund_manager"):
+        client.force_login(world.b.users[role])
+        assert client.get(download).status_code == 404, role
+    assert DownloadRecord.objects.count() == 2
+
+
+def test_review_page_shows_times_in_amsterdam(client, world, kpi_set):
+    import datetime
+
+    report = services.report_save(
+        actor=world.a.users["investee"],
+        period=kpi_set.periods.get(label="2026-Q1"),
+        entries=entries(kpi_set, **GOOD),
+        submit=True,
+    )
+    Report.objects.filter(pk=report.pk).update(
+        submitted_at=datetime.datetime(2026, 4, 30, 22, 30, tzinfo=datetime.UTC)
+    )
+    client.force_login(world.a.users["fund_manager"])
+    page = client.get(reverse("impactmeasurement:report_review", args=[report.period_id])).content.decode()
+    assert "ingediend 01-05-2026 00:30" in page
+
+
+def test_correction_on_review_page_reads_dutch_numbers_and_shows_refusals(client, world, kpi_set):
+    report = accepted(world, kpi_set)
+    value = report.values.get(kpi__metric__code="totaal-fte")
+    client.force_login(world.a.users["fund_manager"])
+    url = reverse("impactmeasurement:report_review", args=[report.period_id])
+    data = {"action": "correct", "value_id": value.pk, "value": "1.2.3", "reason": "Typfout"}
+    page = client.post(url, data, follow=True).content.decode()
+    assert "Niets opgeslagen. 1 fout(en): &#x27;1.2.3&#x27; is geen geldig getal" in page
+    assert report.values.filter(kpi=value.kpi).count() == 1
+    client.post(url, {**data, "value": "1.021,5"})
+    assert report.values.get(kpi=value.kpi, is_current=True).number == D("1021.5")
+    assert "v1: 20 · v2: 1.021,5" in client.get(url).content.decode()
+
+
+def test_excel_upload_with_a_bsn_in_the_file_name_is_refused(client, world, kpi_set):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(world.a.users["investee"])
+    upload = SimpleUploadedFile("rapportage_111222333.xlsx", b"PK\x03\x04")
+    url = reverse("impactmeasurement:excel_upload", args=[kpi_set.pk])
+    page = client.post(url, {"file": upload, "submit": "on"}, follow=True).content.decode()
+    assert "burgerservicenummer" in page
+    assert not Report.objects.exists()
