@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.money import round_to
 from fund.models import Enterprise, Instrument
 
 from .models import DayCount, Frequency, RepaymentMethod
@@ -66,9 +67,9 @@ class ContractForm(forms.Form):
 
         data = dict(self.cleaned_data)
         data["principal"] = Money(data["principal"], "EUR")
-        data["annual_rate"] = (data.pop("annual_rate_pct") / 100).quantize(Decimal("0.000001"))
+        data["annual_rate"] = round_to(data.pop("annual_rate_pct") / 100, 6)
         penalty = data.pop("penalty_rate_pct", None)
-        data["penalty_rate"] = (penalty / 100).quantize(Decimal("0.000001")) if penalty is not None else None
+        data["penalty_rate"] = round_to(penalty / 100, 6) if penalty is not None else None
         data["conditions"] = [line.strip() for line in data["conditions"].splitlines() if line.strip()]
         return data
 
