@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.documents import document_url
 from core.errors import ApplicationError
 from fund import selectors as fund_selectors
 from fund.views import _apply_errors
@@ -21,6 +22,7 @@ from fund.views import _apply_errors
 from . import selectors, services
 from .forms import AmountDateForm, ContractForm
 from .models import Contract, ScheduleVersion
+from .statements import loan_statements
 
 
 @login_required
@@ -108,6 +110,9 @@ def contract_detail(request, pk: int):
         "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
         "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
         "action_forms": [(name, title, form) for name, (title, form) in _action_forms(as_of).items()],
+        "statements": [
+            {"document": document, "url": document_url(document)} for document in loan_statements(contract)
+        ],
     }
     if context["is_fund_staff"]:
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
@@ -115,6 +120,19 @@ def contract_detail(request, pk: int):
         )
         context["history"] = fund_selectors.audit_events_for(user=user, obj=contract)
     return render(request, "portfolio/contract_detail.html", context)
+
+
+@login_required
+def loan_statement(request, pk: int):
+    """The contract's statement as of today, for whoever may see the contract (investee, fund staff):
+    stored once per position (core.documents) and served as stored."""
+    from core.documents import serve_document
+
+    from .statements import loan_statement_store
+
+    contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
+    document = loan_statement_store(actor=request.user, contract=contract, as_of=timezone.localdate())
+    return serve_document(request, document)
 
 
 @login_required
