@@ -350,8 +350,10 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
             sheet["equity"].append({"account": account, "amount": normal})
         else:
             movement = to_cents(account.period_credit) - to_cents(account.period_debit)
+            amount = movement if kind == "income" else -movement
             pnl["income" if kind == "income" else "expense"].append(
-                {"account": account, "amount": movement if kind == "income" else -movement}
+                # `signed`: as the P&L shows it, expenses negative ("€ -1.234,56", never "-€ 1.234,56")
+                {"account": account, "amount": amount, "signed": amount if kind == "income" else -amount}
             )
     result_to_date = sum(
         (row["balance"] if row["account"].account_type == "income" else -row["balance"])
