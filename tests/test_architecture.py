@@ -42,10 +42,8 @@ ALLOWED: dict[str, set[str]] = {
 PENDING: set[str] = {
     "fund",
     "pipeline",
-    "portfolio",
     "impactmeasurement",
     "resultaatfinanciering",
-    "reports",
 }
 
 
