@@ -432,8 +432,11 @@ def overview_naive(fund, as_of) -> dict:
     """What one would write first: per contract, its balances, its schedule and its payments via the ORM."""
     from django.db.models import Sum
 
+    from core.money import to_cents
     from portfolio.models import DEBIT_NORMAL, Account, Contract, ContractStatus, Posting
-    from portfolio.selectors import cents
+
+    def cents(value) -> Decimal:
+        return to_cents(value or 0)
 
     kinds = dict(Account.objects.filter(fund=fund).values_list("code", "account_type"))
     totals: dict[str, Decimal] = {}

@@ -8,8 +8,11 @@ class PortfolioConfig(AppConfig):
     verbose_name = _("Portefeuille")
 
     def ready(self) -> None:
+        from core.documents import register_document_kind
         from fund.audit import register_action_labels
 
         from .audit_labels import labels
+        from .statements import KIND, can_view_loan_statement
 
         register_action_labels(labels)
+        register_document_kind(KIND, label=_("Leningoverzicht"), can_view=can_view_loan_statement)

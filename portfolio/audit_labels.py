@@ -29,4 +29,5 @@ def labels() -> dict[str, str]:
         "bank_import_queued": _("Import van bankafschrift in de wachtrij"),
         "bank_import_started": _("Import van bankafschrift gestart"),
         "bank_import_finished": _("Import van bankafschrift afgerond"),
+        "loan_statement_stored": _("Leningoverzicht opgeslagen"),
     }

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.errors import ApplicationError
+from core.formats import format_datetime
 from fund.audit import audit_record
 from fund.models import Fund, User
 
@@ -105,7 +106,7 @@ def statement_import(
     previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
     if previous is not None:
         raise BankImportError(
-            _(MSG_DUPLICATE_FILE) % {"date": previous.imported_at.strftime("%d-%m-%Y %H:%M")},
+            _(MSG_DUPLICATE_FILE) % {"date": format_datetime(previous.imported_at)},
             code="duplicate_file",
         )
     try:
@@ -113,7 +114,7 @@ def statement_import(
             return _import(fund=fund, statement=statement, filename=filename, actor=actor, progress=progress)
     except IntegrityError as exc:  # the same file or line imported at the same moment by someone else
         previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
-        date = previous.imported_at.strftime("%d-%m-%Y %H:%M") if previous else "—"
+        date = format_datetime(previous.imported_at) if previous else "—"
         raise BankImportError(_(MSG_DUPLICATE_FILE) % {"date": date}, code="duplicate_file") from exc
 
 

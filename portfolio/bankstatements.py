@@ -41,6 +41,9 @@ from zoneinfo import ZoneInfo
 from stdnum import iban as stdnum_iban
 from stdnum import numdb
 
+from core.formats import format_number
+from core.money import is_whole_cents, to_cents
+
 __all__ = [
     "MAX_FILE_SIZE",
     "SUPPORTED_CAMT053_NAMESPACES",
@@ -60,7 +63,6 @@ SUPPORTED_CAMT053_NAMESPACES: tuple[str, ...] = tuple(
 
 Direction = Literal["credit", "debit"]
 
-_CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
 _EUR = "EUR"
 _MAX_INTEGER_DIGITS = 13  # ISO 20022 amounts: 18 digits in total, of which up to 5 after the point
@@ -149,7 +151,7 @@ def _nl_size(size: int) -> str:
 
 def _nl(amount: Decimal) -> str:
     """1234.5 -> '1.234,50' (Dutch notation, for messages)."""
-    return f"{amount:,.2f}".replace(",", "_").replace(".", ",").replace("_", ".")
+    return format_number(amount, 2, language="nl")
 
 
 def _squash(text: str | None) -> str:
@@ -205,10 +207,10 @@ def _to_cents(digits: str, fraction: str, raw: str, *, exact_zeros_ok: bool) -> 
     if len(integer) > _MAX_INTEGER_DIGITS:
         raise _Invalid(f"bedrag '{raw}' is te groot")
     value = Decimal(f"{digits}.{fraction or '0'}")
-    too_fine = len(fraction) > 2 and (not exact_zeros_ok or value != value.quantize(_CENT))
+    too_fine = len(fraction) > 2 and (not exact_zeros_ok or not is_whole_cents(value))
     if too_fine:
         raise _Invalid(f"bedrag '{raw}' heeft meer dan 2 decimalen")
-    return value.quantize(_CENT)
+    return to_cents(value)  # exact: only trailing zeros beyond the cent are dropped
 
 
 def _sha256(*parts: object) -> str:

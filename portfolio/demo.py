@@ -11,9 +11,11 @@ from decimal import Decimal
 from django.utils import timezone
 from djmoney.money import Money
 
+from core.money import to_cents
 from fund.models import Fund
 
 from . import bankimport, services, tasks
+from .accounts import AccountCode
 from .ledger import Line, entry_post
 from .models import Contract
 
@@ -35,12 +37,12 @@ def load() -> None:
         return
     today = timezone.localdate()
     for i, commitment in enumerate(fund.commitments.select_related("investor__organisation").order_by("pk")):
-        paid_in = (commitment.amount.amount * D("0.40")).quantize(D("0.01"))
+        paid_in = to_cents(commitment.amount.amount * D("0.40"))
         entry_post(
             fund=fund,
             value_date=datetime.date(2025, 1, 15),
             description=f"Kapitaalstorting {commitment.investor.organisation.name} (40 %)",
-            lines=[Line("1000", debit=paid_in), Line("3000", credit=paid_in)],
+            lines=[Line(AccountCode.BANK, debit=paid_in), Line(AccountCode.PAID_IN_CAPITAL, credit=paid_in)],
             actor=None,
             idempotency_key=f"demo:capital:{i}",
         )

@@ -1,4 +1,5 @@
-"""Excel exports (openpyxl): amounts as numbers with a euro format, so they stay calculable."""
+"""Excel exports (openpyxl): amounts as numbers with the project's number formats (core.exports), so they
+stay calculable and look like the pages: euros, percentages (fractions), dates as dd-mm-jjjj."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from core.exports import EXCEL_DATE, EXCEL_EUR, EXCEL_PERCENT, excel_value
+from core.formats import format_date
 from fund.models import Fund
-
-EURO = '"€" #,##0.00;"€" -#,##0.00'
 
 
 def _sheet(workbook, title: str, header: list[str], rows: list[list], money_columns: set[int]):
@@ -20,10 +21,10 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list], money_colu
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        sheet.append([excel_value(value) for value in row])
     for column in money_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
-            cell.number_format = EURO
+            cell.number_format = EXCEL_EUR
     for column_cells in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column_cells)
         sheet.column_dimensions[column_cells[0].column_letter].width = min(max(12, width + 2), 60)
@@ -51,7 +52,7 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
     ]
     sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["equity"]]
     sheet_rows += [
-        ["", _("Resultaat tot en met %(date)s") % {"date": end.isoformat()}, report["result_to_date"]]
+        ["", _("Resultaat tot en met %(date)s") % {"date": format_date(end)}, report["result_to_date"]]
     ]
     _sheet(workbook, _("Balans"), [_("Rekening"), _("Naam"), _("Bedrag")], sheet_rows, {3})
     pnl_rows = [[r["account"].code, r["account"].name, r["amount"]] for r in report["pnl"]["income"]]
@@ -59,12 +60,12 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
     pnl_rows += [
         [
             "",
-            _("Resultaat %(start)s – %(end)s") % {"start": start, "end": end},
+            _("Resultaat %(start)s – %(end)s") % {"start": format_date(start), "end": format_date(end)},
             report["total"]["period_result"],
         ]
     ]
     _sheet(workbook, _("Winst en verlies"), [_("Rekening"), _("Naam"), _("Bedrag")], pnl_rows, {3})
-    workbook.properties.title = f"{fund.name} {start}–{end}"
+    workbook.properties.title = f"{fund.name} {format_date(start)} – {format_date(end)}"
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -84,15 +85,17 @@ def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
             [_("Stand per"), as_of],
             [_("Uitstaande hoofdsom"), overview["outstanding"]],
             [_("NAV"), overview["nav"]],
-            ["PAR30 (%)", overview["par30"]],
-            ["PAR90 (%)", overview["par90"]],
+            ["PAR30", overview["par30"] / 100],  # the page shows percent; the cell holds the fraction
+            ["PAR90", overview["par90"] / 100],
         ],
         set(),
     )
     sheet = workbook[_("Kerncijfers")[:31]]
     for row in (4, 5):
-        sheet.cell(row=row, column=2).number_format = EURO
-    sheet.cell(row=3, column=2).number_format = "dd-mm-yyyy"
+        sheet.cell(row=row, column=2).number_format = EXCEL_EUR
+    for row in (6, 7):
+        sheet.cell(row=row, column=2).number_format = EXCEL_PERCENT
+    sheet.cell(row=3, column=2).number_format = EXCEL_DATE
     _sheet(
         workbook,
         _("Contracten"),
@@ -134,7 +137,7 @@ def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
             [[name, amount] for name, amount in sorted(totals.items(), key=lambda item: -item[1])],
             {2},
         )
-    workbook.properties.title = f"{fund.name} {as_of}"
+    workbook.properties.title = f"{fund.name} {format_date(as_of)}"
     buffer = BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -4,12 +4,15 @@ from decimal import Decimal
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
 
+from core.forms import AmountField, PercentField
 from fund.models import Enterprise, Instrument
 
 from .models import DayCount, Frequency, RepaymentMethod
 
-AMOUNT = {"max_digits": 14, "decimal_places": 2, "min_value": Decimal("0.01")}
+AMOUNT = {"min_value": Decimal("0.01")}  # AmountField: euros, whole cents, typed the Dutch way
+MONTHS = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})  # never type=number
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")  # HTML date inputs need ISO dates
 
 
@@ -21,25 +24,19 @@ class ContractForm(forms.Form):
         error_messages={"invalid": _("Gebruik 3 tot 35 letters, cijfers of koppeltekens.")},
     )
     instrument = forms.ChoiceField(label=_("Instrument"), choices=Instrument.choices)
-    principal = forms.DecimalField(label=_("Hoofdsom (€)"), **AMOUNT)
-    annual_rate_pct = forms.DecimalField(
-        label=_("Rente per jaar (%)"),
-        max_digits=6,
-        decimal_places=3,
-        min_value=Decimal("0"),
-        max_value=Decimal("30"),
-    )
-    penalty_rate_pct = forms.DecimalField(
+    principal = AmountField(label=_("Hoofdsom (€)"), **AMOUNT)
+    annual_rate = PercentField(label=_("Rente per jaar (%)"), high=Decimal("30"), decimal_places=3)
+    penalty_rate = PercentField(
         label=_("Boeterente per jaar (%)"),
         help_text=_("Over te late termijnen, per dag. Leeg laten als het contract geen boeterente kent."),
         required=False,
-        max_digits=6,
+        high=Decimal("100"),
         decimal_places=3,
-        min_value=Decimal("0"),
-        max_value=Decimal("100"),
     )
-    term_months = forms.IntegerField(label=_("Looptijd (maanden)"), min_value=1, max_value=360)
-    grace_months = forms.IntegerField(label=_("Aflossingsvrije maanden"), min_value=0, initial=0)
+    term_months = forms.IntegerField(label=_("Looptijd (maanden)"), min_value=1, max_value=360, widget=MONTHS)
+    grace_months = forms.IntegerField(
+        label=_("Aflossingsvrije maanden"), min_value=0, initial=0, widget=MONTHS
+    )
     frequency = forms.ChoiceField(label=_("Termijn"), choices=Frequency.choices)
     method = forms.ChoiceField(label=_("Aflossingsmethode"), choices=RepaymentMethod.choices)
     day_count = forms.ChoiceField(label=_("Dagtelling"), choices=DayCount.choices)
@@ -62,19 +59,15 @@ class ContractForm(forms.Form):
             self.fields["enterprise"].queryset = enterprises
 
     def service_kwargs(self) -> dict:
-        from djmoney.money import Money
-
+        """The cleaned data as contract_create takes it (rates are fractions: PercentField returns them)."""
         data = dict(self.cleaned_data)
         data["principal"] = Money(data["principal"], "EUR")
-        data["annual_rate"] = (data.pop("annual_rate_pct") / 100).quantize(Decimal("0.000001"))
-        penalty = data.pop("penalty_rate_pct", None)
-        data["penalty_rate"] = (penalty / 100).quantize(Decimal("0.000001")) if penalty is not None else None
         data["conditions"] = [line.strip() for line in data["conditions"].splitlines() if line.strip()]
         return data
 
 
 class AmountDateForm(forms.Form):
-    amount = forms.DecimalField(label=_("Bedrag (€)"), **AMOUNT)
+    amount = AmountField(label=_("Bedrag (€)"), **AMOUNT)
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
 
 
@@ -107,20 +100,20 @@ class PrepaymentForm(forms.Form):
 class RestructureForm(forms.Form):
     as_of = forms.DateField(label=_("Ingangsdatum"), widget=DATE)
     term_months = forms.IntegerField(
-        label=_("Nieuwe resterende looptijd (maanden)"), min_value=1, required=False
+        label=_("Nieuwe resterende looptijd (maanden)"), min_value=1, required=False, widget=MONTHS
     )
     grace_months = forms.IntegerField(
-        label=_("Aflossingsvrije maanden (betalingspauze)"), min_value=0, initial=0
+        label=_("Aflossingsvrije maanden (betalingspauze)"), min_value=0, initial=0, widget=MONTHS
     )
-    annual_rate_pct = forms.DecimalField(
-        label=_("Nieuwe rente (%)"), max_digits=6, decimal_places=3, min_value=Decimal("0"), required=False
+    annual_rate = PercentField(
+        label=_("Nieuwe rente (%)"), high=Decimal("30"), decimal_places=3, required=False
     )
     reason = forms.CharField(label=_("Reden"), max_length=255)
 
 
 class WriteOffForm(forms.Form):
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
-    amount = forms.DecimalField(label=_("Bedrag (leeg = alles)"), required=False, **AMOUNT)
+    amount = AmountField(label=_("Bedrag (leeg = alles)"), required=False, **AMOUNT)
     reason = forms.CharField(label=_("Reden"), max_length=255)
 
 
@@ -128,6 +121,6 @@ class ChargeForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Soort"), choices=[("fee", _("Vergoeding")), ("penalty_interest", _("Boeterente"))]
     )
-    amount = forms.DecimalField(label=_("Bedrag (€)"), **AMOUNT)
+    amount = AmountField(label=_("Bedrag (€)"), **AMOUNT)
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
     reason = forms.CharField(label=_("Omschrijving"), max_length=200)

@@ -20,13 +20,13 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
 from core.errors import ApplicationError
+from core.formats import format_date, format_eur
+from core.money import is_whole_cents, to_cents
 from fund.audit import audit_record
 from fund.models import Fund, User
 
 from .accounts import AccountCode
 from .models import Account, AccountType, BalanceSummary, Contract, JournalEntry, PeriodClose, Posting
-
-CENT = Decimal("0.01")
 
 # The default chart of accounts every fund gets (code, name, type). Extensible per fund.
 DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
@@ -103,9 +103,9 @@ def _amount(value, *, line: int) -> Decimal:
     if isinstance(value, float):
         raise LedgerError(_(MSG_CENTS) % {"line": line, "amount": value})
     amount = Decimal(value)
-    if amount != amount.quantize(CENT):
+    if not is_whole_cents(amount):
         raise LedgerError(_(MSG_CENTS) % {"line": line, "amount": amount})
-    return amount.quantize(CENT)
+    return to_cents(amount)
 
 
 def _check_lines(*, fund: Fund, lines: list[Line], accounts: dict[str, Account]) -> list[tuple]:
@@ -129,7 +129,9 @@ def _check_lines(*, fund: Fund, lines: list[Line], accounts: dict[str, Account])
     total_debit = sum((d for _, d, _, _ in checked), Decimal("0.00"))
     total_credit = sum((c for _, _, c, _ in checked), Decimal("0.00"))
     if total_debit != total_credit:
-        raise LedgerError(_(MSG_UNBALANCED) % {"debit": total_debit, "credit": total_credit})
+        raise LedgerError(
+            _(MSG_UNBALANCED) % {"debit": format_eur(total_debit), "credit": format_eur(total_credit)}
+        )
     return checked
 
 
@@ -177,7 +179,7 @@ def _entry_post(
     Fund.objects.select_for_update().filter(pk=fund.pk).first()  # serialise against period close
     last_closed = closed_through(fund=fund)
     if last_closed is not None and value_date <= last_closed:
-        raise LedgerError(_(MSG_CLOSED_PERIOD) % {"date": last_closed.strftime("%d-%m-%Y")})
+        raise LedgerError(_(MSG_CLOSED_PERIOD) % {"date": format_date(last_closed)})
     accounts = ensure_chart_of_accounts(fund=fund)
     checked = _check_lines(fund=fund, lines=lines, accounts=accounts)
     entry = JournalEntry.objects.create(
@@ -252,9 +254,7 @@ def period_close(*, fund: Fund, through: datetime.date, actor: User | None) -> P
     Fund.objects.select_for_update().filter(pk=fund.pk).first()
     last = closed_through(fund=fund)
     if last is not None and through <= last:
-        raise LedgerError(
-            _("De periode tot en met %(date)s is al afgesloten.") % {"date": last.strftime("%d-%m-%Y")}
-        )
+        raise LedgerError(_("De periode tot en met %(date)s is al afgesloten.") % {"date": format_date(last)})
     close = PeriodClose.objects.create(fund=fund, closed_through=through, closed_by=actor)
     audit_record(actor=actor, obj=fund, action="period_closed", to_state=through.isoformat())
     return close
@@ -292,8 +292,8 @@ def _totals_from_postings(*, fund: Fund) -> dict[tuple[int, int | None], tuple[D
     )
     return {
         (row["account_id"], row["contract_id"]): (
-            Decimal(row["debit"]).quantize(CENT),
-            Decimal(row["credit"]).quantize(CENT),
+            to_cents(Decimal(str(row["debit"]))),
+            to_cents(Decimal(str(row["credit"]))),
         )
         for row in rows
     }

@@ -493,6 +493,11 @@ class BankLine(models.Model):
     def __str__(self) -> str:
         return f"{self.booking_date} {self.direction} {self.amount} {self.counterparty_name}"
 
+    @property
+    def signed_amount(self) -> Decimal:
+        """The amount as the account sees it: money going out is negative (shown as "€ -12,50")."""
+        return -self.amount if self.direction == "debit" else self.amount
+
 
 class BankImportStatus(models.TextChoices):
     QUEUED = "queued", _("in de wachtrij")

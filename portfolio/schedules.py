@@ -1,16 +1,16 @@
 """Repayment schedules for fund loans: annuity, linear and bullet, with grace and day counts.
 
-Money must be exact to the cent, so every amount is a ``Decimal`` rounded ROUND_HALF_UP to two
-places (floats are refused). Rounding differences are never spread or dropped: the last instalment
-absorbs them, so the principals add up to the loan exactly and the final balance is 0.00.
-Pure functions without Django, lean enough to be called thousands of times in a batch.
+Money must be exact to the cent, so every amount is a ``Decimal`` rounded to two places with the
+project's one rounding rule (``core.money.to_cents``, half up; floats are refused). Rounding differences
+are never spread or dropped: the last instalment absorbs them, so the principals add up to the loan
+exactly and the final balance is 0.00. Pure functions (no database), lean enough to be called thousands
+of times in a batch.
 """
 
 from dataclasses import dataclass, fields
 from datetime import date, datetime
 from decimal import (
     ROUND_HALF_EVEN,
-    ROUND_HALF_UP,
     Context,
     Decimal,
     DivisionByZero,
@@ -18,6 +18,8 @@ from decimal import (
     Overflow,
     localcontext,
 )
+
+from core.money import is_whole_cents, to_cents
 
 __all__ = [
     "DAY_COUNTS",
@@ -35,10 +37,9 @@ FREQUENCIES: dict[str, int] = {"monthly": 1, "quarterly": 3, "semiannual": 6, "a
 METHODS: tuple[str, ...] = ("annuity", "linear", "bullet")
 DAY_COUNTS: tuple[str, ...] = ("30E/360", "ACT/365", "ACT/ACT")
 
-_CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
 # Intermediate results are computed in a fixed context, independent of the caller's context;
-# only the final cent rounding is ROUND_HALF_UP.
+# only the final cent rounding is half up (core.money.to_cents).
 _CONTEXT = Context(prec=28, rounding=ROUND_HALF_EVEN, traps=[InvalidOperation, DivisionByZero, Overflow])
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 _ACT_ACT_BASIS = 365 * 366  # ACT/ACT numerators are expressed over 365 x 366
@@ -143,10 +144,12 @@ def _validate(principal, annual_rate, start_date, term_months, frequency, method
     if principal <= 0:
         raise ScheduleError(f"principal must be positive, got {principal}")
     try:
-        cents = principal.quantize(_CENT, context=_CONTEXT)
+        with localcontext(_CONTEXT):
+            whole = is_whole_cents(principal)
+            cents = to_cents(principal)
     except InvalidOperation:
         raise ScheduleError(f"principal is too large, got {principal}") from None
-    if cents != principal:
+    if not whole:
         raise ScheduleError(f"principal must be a whole number of cents, got {principal}")
 
     annual_rate = _decimal_arg(annual_rate, "annual_rate")
@@ -220,12 +223,10 @@ def build_schedule(
         if method == "bullet":
             instalment = None
         elif method == "linear" or rate == 0:
-            instalment = (principal / n_amortising).quantize(_CENT, ROUND_HALF_UP)
+            instalment = to_cents(principal / n_amortising)
         else:
             periodic = rate / (12 // period)
-            instalment = (principal * periodic / (1 - (1 + periodic) ** -n_amortising)).quantize(
-                _CENT, ROUND_HALF_UP
-            )
+            instalment = to_cents(principal * periodic / (1 - (1 + periodic) ** -n_amortising))
         annuity = method == "annuity"
 
         # The loop is the hot path (the benchmark builds 600,000 rows): the day-count numerators are
@@ -262,7 +263,7 @@ def build_schedule(
             factor = factors.get(numerator)
             if factor is None:
                 factor = factors[numerator] = rate * numerator
-            interest = (balance * factor / denominator).quantize(_CENT, ROUND_HALF_UP)
+            interest = to_cents(balance * factor / denominator)
 
             if number == n_periods:
                 repaid = balance

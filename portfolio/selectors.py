@@ -14,18 +14,12 @@ from decimal import Decimal
 from django.db.models import DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
+from core.money import round_to, to_cents
 from fund.models import Fund, User
 from fund.selectors import is_administrator, own_enterprise_organisation_ids, staff_fund_ids
 
+from .accounts import AccountCode
 from .models import DEBIT_NORMAL, Account, BalanceSummary, Contract, JournalEntry, Posting
-
-CENT = Decimal("0.01")
-
-
-def cents(value) -> Decimal:
-    """Exact cents (SQLite sums decimals as floats; on PostgreSQL this changes nothing)."""
-    return Decimal(str(value or 0)).quantize(CENT)
-
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
@@ -67,7 +61,7 @@ def _totals(
         .order_by()
     )
     for row in running:
-        totals[tuple(row[f] for f in by)] = (cents(row["d"]), cents(row["c"]))
+        totals[tuple(row[f] for f in by)] = (to_cents(row["d"]), to_cents(row["c"]))
     if as_of is not None:
         later = (  # a posting's value date is its entry's: the entries' (fund, value_date) index finds them
             Posting.objects.filter(entry__fund=fund, entry__value_date__gt=as_of, **filters)
@@ -78,7 +72,7 @@ def _totals(
         for row in later:
             group = tuple(row[f] for f in by)
             debit, credit = totals.get(group, (Decimal("0.00"), Decimal("0.00")))
-            totals[group] = (debit - cents(row["d"]), credit - cents(row["c"]))
+            totals[group] = (debit - to_cents(row["d"]), credit - to_cents(row["c"]))
     return totals
 
 
@@ -97,7 +91,7 @@ def trial_balance(*, fund: Fund, as_of: datetime.date | None = None) -> dict[str
     totals = _postings(fund=fund, as_of=as_of).aggregate(
         debit=Coalesce(Sum("debit"), ZERO), credit=Coalesce(Sum("credit"), ZERO)
     )
-    return {"debit": cents(totals["debit"]), "credit": cents(totals["credit"])}
+    return {"debit": to_cents(totals["debit"]), "credit": to_cents(totals["credit"])}
 
 
 def contract_account_balance(
@@ -108,7 +102,7 @@ def contract_account_balance(
     if as_of is not None:
         qs = qs.filter(value_date__lte=as_of)
     totals = qs.aggregate(debit=Coalesce(Sum("debit"), ZERO), credit=Coalesce(Sum("credit"), ZERO))
-    return cents(totals["debit"]) - cents(totals["credit"])
+    return to_cents(totals["debit"]) - to_cents(totals["credit"])
 
 
 def outstanding_principal_by_contract(
@@ -116,7 +110,11 @@ def outstanding_principal_by_contract(
 ) -> dict[int, Decimal]:
     """{contract id: outstanding principal} for a whole fund (account 1100 per contract)."""
     totals = _totals(
-        fund=fund, as_of=as_of, by=("contract_id",), account__code="1100", contract__isnull=False
+        fund=fund,
+        as_of=as_of,
+        by=("contract_id",),
+        account__code=AccountCode.LOANS_PRINCIPAL,
+        contract__isnull=False,
     )
     return {contract_id: debit - credit for (contract_id,), (debit, credit) in totals.items()}
 
@@ -125,7 +123,6 @@ __all__ = [
     "account_balances",
     "arrears",
     "arrears_bucket",
-    "cents",
     "contract_account_balance",
     "contracts_for",
     "fund_nav",
@@ -224,7 +221,7 @@ def par_from_arrears(rows: dict[int, dict], *, days: int) -> Decimal:
     if total <= 0:
         return Decimal("0.0000")
     at_risk = sum((r["outstanding"] for r in rows.values() if r["days_past_due"] > days), Decimal("0.00"))
-    return (at_risk / total).quantize(Decimal("0.0001"))
+    return round_to(at_risk / total, 4)
 
 
 def portfolio_at_risk(*, fund: Fund, as_of: datetime.date, days: int = 30) -> Decimal:
@@ -232,9 +229,20 @@ def portfolio_at_risk(*, fund: Fund, as_of: datetime.date, days: int = 30) -> De
     return par_from_arrears(arrears(fund=fund, as_of=as_of), days=days)
 
 
-NAV_ASSETS = ("1000", "1100", "1110", "1120", "1130", "1200")
-NAV_CONTRA = ("1190",)
-NAV_LIABILITIES = ("2000", "2100", "2200")
+NAV_ASSETS = (
+    AccountCode.BANK,
+    AccountCode.LOANS_PRINCIPAL,
+    AccountCode.INTEREST_RECEIVABLE,
+    AccountCode.FEES_RECEIVABLE,
+    AccountCode.OUTCOME_PAYMENTS_RECEIVABLE,
+    AccountCode.EQUITY_INVESTMENTS,
+)
+NAV_CONTRA = (AccountCode.LOAN_LOSS_PROVISION,)
+NAV_LIABILITIES = (
+    AccountCode.DISTRIBUTIONS_PAYABLE,
+    AccountCode.OUTCOME_PAYMENTS_PAYABLE,
+    AccountCode.PREPAYMENTS_RECEIVED,
+)
 
 
 def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
@@ -295,7 +303,11 @@ def with_arrears(contracts, rows: dict[int, dict]) -> list[Contract]:
 def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Decimal]:
     """{contract id: provision held} (the credit balance of account 1190 per contract)."""
     totals = _totals(
-        fund=fund, as_of=as_of, by=("contract_id",), account__code="1190", contract__isnull=False
+        fund=fund,
+        as_of=as_of,
+        by=("contract_id",),
+        account__code=AccountCode.LOAN_LOSS_PROVISION,
+        contract__isnull=False,
     )
     return {contract_id: credit - debit for (contract_id,), (debit, credit) in totals.items()}
 
@@ -326,7 +338,7 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
     )
     trial, sheet, pnl = [], {"assets": [], "liabilities": [], "equity": []}, {"income": [], "expense": []}
     for account in closing:
-        debit, credit = cents(account.total_debit), cents(account.total_credit)
+        debit, credit = to_cents(account.total_debit), to_cents(account.total_credit)
         normal = debit - credit if account.account_type in DEBIT_NORMAL else credit - debit
         trial.append({"account": account, "debit": debit, "credit": credit, "balance": normal})
         kind = account.account_type
@@ -337,9 +349,11 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
         elif kind == "equity":
             sheet["equity"].append({"account": account, "amount": normal})
         else:
-            movement = cents(account.period_credit) - cents(account.period_debit)
+            movement = to_cents(account.period_credit) - to_cents(account.period_debit)
+            amount = movement if kind == "income" else -movement
             pnl["income" if kind == "income" else "expense"].append(
-                {"account": account, "amount": movement if kind == "income" else -movement}
+                # `signed`: as the P&L shows it, expenses negative ("€ -1.234,56", never "-€ 1.234,56")
+                {"account": account, "amount": amount, "signed": amount if kind == "income" else -amount}
             )
     result_to_date = sum(
         (row["balance"] if row["account"].account_type == "income" else -row["balance"])
@@ -364,18 +378,20 @@ def guarantee_exposure(*, fund: Fund) -> Decimal:
     """Off-balance exposure: active guarantees' amounts not yet called."""
     from .models import ContractStatus
 
-    guaranteed = cents(
+    guaranteed = to_cents(
         Contract.objects.filter(fund=fund, instrument="guarantee", status=ContractStatus.ACTIVE).aggregate(
             total=Sum("principal")
         )["total"]
+        or 0
     )
-    called = cents(
+    called = to_cents(
         Posting.objects.filter(
             contract__fund=fund,
             contract__instrument="guarantee",
             contract__status=ContractStatus.ACTIVE,
-            account__code="1100",
+            account__code=AccountCode.LOANS_PRINCIPAL,
         ).aggregate(total=Sum("debit"))["total"]
+        or 0
     )
     return guaranteed - called
 

@@ -7,7 +7,7 @@ the record that describes it, with an audit record. Amounts are EUR Decimals in 
 from __future__ import annotations
 
 import datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from itertools import accumulate
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -18,10 +18,13 @@ from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
 from core.errors import TransitionError
+from core.formats import format_date, format_eur, local_today
+from core.money import is_whole_cents, to_cents
 from fund.audit import audit_record
 from fund.models import Enterprise, Fund, User
 
-from .ledger import CENT, LedgerError, Line, entry_post
+from .accounts import AccountCode
+from .ledger import LedgerError, Line, entry_post
 from .models import (
     ConditionPrecedent,
     ConditionStatus,
@@ -34,7 +37,7 @@ from .models import (
     ScheduleVersion,
 )
 from .schedules import ScheduleError, build_schedule
-from .selectors import cents, contract_account_balance
+from .selectors import contract_account_balance
 
 LOAN_INSTRUMENTS = ("loan", "subordinated_loan", "convertible_loan")
 MSG_NOT_A_LOAN = gettext_noop("Dit kan alleen bij een lening (instrument: %(instrument)s).")
@@ -54,9 +57,14 @@ MSG_OVER_PRINCIPAL = gettext_noop(
 )
 MSG_NOT_ACTIVE = gettext_noop("Het contract is niet lopend (status: %(status)s).")
 MSG_WAIVE_REASON = gettext_noop("Geef een reden waarom de voorwaarde vervalt.")
+MSG_NOT_WRITTEN_OFF = gettext_noop(
+    "Terugontvangen na afschrijving kan alleen bij een afgeschreven contract (status: %(status)s); "
+    "boek een betaling op een lopend contract als aflossing."
+)
 
 
-def _cents(value: Decimal | Money, *, field: str) -> Decimal:
+def _amount(value: Decimal | Money, *, field: str) -> Decimal:
+    """A positive amount in whole euro cents, or a refusal naming the field (never rounded silently)."""
     if isinstance(value, Money):
         if str(value.currency) != "EUR":
             raise ValidationError({field: [_("Bedragen zijn in euro's.")]})
@@ -64,9 +72,9 @@ def _cents(value: Decimal | Money, *, field: str) -> Decimal:
     if isinstance(value, float):
         raise ValidationError({field: [_("Bedragen zijn in hele centen, geen kommagetal-benadering.")]})
     amount = Decimal(value)
-    if amount <= 0 or amount != amount.quantize(CENT):
+    if amount <= 0 or not is_whole_cents(amount):
         raise ValidationError({field: [_("Geef een positief bedrag in hele centen.")]})
-    return amount
+    return to_cents(amount)
 
 
 def _post_pair(
@@ -120,7 +128,7 @@ def contract_create(
     penalty_rate: Decimal | None = None,
 ) -> Contract:
     """A fund manager records a contract directly (until applications hand over approved terms)."""
-    amount = _cents(principal, field="principal")
+    amount = _amount(principal, field="principal")
     errors: dict[str, list[str]] = {}
     if penalty_rate is not None and not (Decimal("0") <= Decimal(penalty_rate) <= Decimal("1")):
         errors["penalty_rate"] = [_("De boeterente moet tussen 0 en 100 % per jaar liggen.")]
@@ -129,7 +137,11 @@ def contract_create(
     if not (fund.min_ticket.amount <= amount <= fund.max_ticket.amount):
         errors["principal"] = [
             _(MSG_OUTSIDE_TICKET)
-            % {"amount": amount, "low": fund.min_ticket.amount, "high": fund.max_ticket.amount}
+            % {
+                "amount": format_eur(amount),
+                "low": format_eur(fund.min_ticket),
+                "high": format_eur(fund.max_ticket),
+            }
         ]
     if not enterprise.fund_relations.filter(fund=fund).exists():
         errors["enterprise"] = [_(MSG_ENTERPRISE_NOT_RELATED)]
@@ -138,7 +150,7 @@ def contract_create(
             build_schedule(
                 principal=amount,
                 annual_rate=Decimal(annual_rate),
-                start_date=signed_on or datetime.date(2026, 1, 1),
+                start_date=signed_on or local_today(),  # the schedule starts at (full) disbursement
                 term_months=term_months,
                 frequency=frequency,
                 method=method,
@@ -255,7 +267,7 @@ def _schedule_version_create(
 
 
 def disbursed_total(contract: Contract) -> Decimal:
-    return cents(contract.disbursements.aggregate(total=Sum("amount"))["total"])
+    return to_cents(contract.disbursements.aggregate(total=Sum("amount"))["total"] or 0)
 
 
 @transaction.atomic
@@ -264,7 +276,7 @@ def contract_disburse(
 ) -> Disbursement:
     """Pay out a tranche. The schedule (version 1) starts when the full principal has been paid out."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    amount = _cents(amount, field="amount")
+    amount = _amount(amount, field="amount")
     if contract.instrument not in LOAN_INSTRUMENTS:
         raise LedgerError(_(MSG_NOT_A_LOAN) % {"instrument": contract.get_instrument_display()})
     if contract.status not in (ContractStatus.DRAFT, ContractStatus.ACTIVE):
@@ -280,7 +292,11 @@ def contract_disburse(
             {
                 "amount": [
                     _(MSG_OVER_PRINCIPAL)
-                    % {"amount": amount, "principal": contract.principal.amount, "paid": paid}
+                    % {
+                        "amount": format_eur(amount),
+                        "principal": format_eur(contract.principal),
+                        "paid": format_eur(paid),
+                    }
                 ]
             }
         )
@@ -289,8 +305,8 @@ def contract_disburse(
         actor=actor,
         value_date=value_date,
         description=_("Uitbetaling %(ref)s") % {"ref": contract.reference},
-        debit="1100",
-        credit="1000",
+        debit=AccountCode.LOANS_PRINCIPAL,
+        credit=AccountCode.BANK,
         amount=amount,
     )
     disbursement = Disbursement.objects.create(
@@ -341,8 +357,8 @@ def interest_accrue(*, actor: User | None, contract: Contract, through: datetime
             value_date=line.due_date,
             description=_("Rentetermijn %(n)d %(ref)s") % {"n": line.number, "ref": contract.reference},
             lines=[
-                Line("1110", debit=line.interest, contract=contract),
-                Line("4000", credit=line.interest, contract=contract),
+                Line(AccountCode.INTEREST_RECEIVABLE, debit=line.interest, contract=contract),
+                Line(AccountCode.INTEREST_INCOME, credit=line.interest, contract=contract),
             ],
             actor=actor,
             contract=contract,
@@ -363,14 +379,14 @@ def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     this date, so it stays right after a restructuring or prepayment starts a new version.
     """
     version = current_schedule(contract)
-    outstanding = _balance(contract, "1100", as_of)
+    outstanding = _balance(contract, AccountCode.LOANS_PRINCIPAL, as_of)
     planned = outstanding
     if version is not None:
         last_due = version.lines.filter(due_date__lte=as_of).order_by("-number").first()
         planned = last_due.balance if last_due is not None else version.principal
     return {
-        "fees": max(_balance(contract, "1120", as_of), Decimal("0.00")),
-        "interest": max(_balance(contract, "1110", as_of), Decimal("0.00")),
+        "fees": max(_balance(contract, AccountCode.FEES_RECEIVABLE, as_of), Decimal("0.00")),
+        "interest": max(_balance(contract, AccountCode.INTEREST_RECEIVABLE, as_of), Decimal("0.00")),
         "principal_due": max(outstanding - planned, Decimal("0.00")),
         "outstanding_principal": outstanding,
     }
@@ -387,12 +403,12 @@ DEFAULT_ALLOCATION_ORDER = (
     "current_principal",
 )
 ALLOCATION_ACCOUNTS = {
-    "fees": "1120",
-    "penalty_interest": "1115",
-    "overdue_interest": "1110",
-    "overdue_principal": "1100",
-    "current_interest": "1110",
-    "current_principal": "1100",
+    "fees": AccountCode.FEES_RECEIVABLE,
+    "penalty_interest": AccountCode.PENALTY_INTEREST_RECEIVABLE,
+    "overdue_interest": AccountCode.INTEREST_RECEIVABLE,
+    "overdue_principal": AccountCode.LOANS_PRINCIPAL,
+    "current_interest": AccountCode.INTEREST_RECEIVABLE,
+    "current_principal": AccountCode.LOANS_PRINCIPAL,
 }
 
 
@@ -420,7 +436,9 @@ def owed_parts(*, contract: Contract, value_date: datetime.date) -> dict[str, De
     current_principal = min(line.principal, owed["principal_due"]) if line else Decimal("0.00")
     return {
         "fees": owed["fees"],
-        "penalty_interest": max(_balance(contract, "1115", value_date), Decimal("0.00")),
+        "penalty_interest": max(
+            _balance(contract, AccountCode.PENALTY_INTEREST_RECEIVABLE, value_date), Decimal("0.00")
+        ),
         "overdue_interest": owed["interest"] - current_interest,
         "overdue_principal": owed["principal_due"] - current_principal,
         "current_interest": current_interest,
@@ -445,7 +463,7 @@ def repayment_receive(
     A prepayment waits on account 2200 until the fund manager chooses a shorter term or lower instalment.
     """
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    amount = _cents(amount, field="amount")
+    amount = _amount(amount, field="amount")
     if idempotency_key:
         existing = Repayment.objects.filter(
             entry__fund=contract.fund, entry__idempotency_key=idempotency_key
@@ -467,9 +485,9 @@ def repayment_receive(
         allocation["prepayment"] = remaining
     credits: dict[str, Decimal] = {}
     for part, value in allocation.items():
-        account = ALLOCATION_ACCOUNTS.get(part, "2200")
+        account = ALLOCATION_ACCOUNTS.get(part, AccountCode.PREPAYMENTS_RECEIVED)
         credits[account] = credits.get(account, Decimal("0.00")) + value
-    lines = [Line("1000", debit=amount, contract=contract)]
+    lines = [Line(AccountCode.BANK, debit=amount, contract=contract)]
     lines += [Line(account, credit=value, contract=contract) for account, value in credits.items()]
     entry = entry_post(
         fund=contract.fund,
@@ -485,7 +503,8 @@ def repayment_receive(
         contract=contract,
         value_date=value_date,
         amount=amount,
-        scheduled_paid=credits.get("1100", Decimal("0.00")) + credits.get("1110", Decimal("0.00")),
+        scheduled_paid=credits.get(AccountCode.LOANS_PRINCIPAL, Decimal("0.00"))
+        + credits.get(AccountCode.INTEREST_RECEIVABLE, Decimal("0.00")),
         allocation={part: str(value) for part, value in allocation.items()},
         entry=entry,
     )
@@ -509,12 +528,15 @@ def charge_book(
     reason: str,
 ) -> int:
     """Charge a fee or penalty interest to the enterprise (receivable and income)."""
-    accounts = {"fee": ("1120", "4100"), "penalty_interest": ("1115", "4050")}
+    accounts = {
+        "fee": (AccountCode.FEES_RECEIVABLE, AccountCode.FEE_INCOME),
+        "penalty_interest": (AccountCode.PENALTY_INTEREST_RECEIVABLE, AccountCode.PENALTY_INTEREST_INCOME),
+    }
     if kind not in accounts:
         raise ValidationError({"kind": [_("Kies een vergoeding of boeterente.")]})
     if not (reason or "").strip():
         raise ValidationError({"reason": [_(MSG_REASON)]})
-    amount = _cents(amount, field="amount")
+    amount = _amount(amount, field="amount")
     receivable, income = accounts[kind]
     entry = entry_post(
         fund=contract.fund,
@@ -606,7 +628,7 @@ def penalty_interest_book(
     euro_days, start = overdue_euro_days(contract=contract, start=start, end=through)
     if through <= start:
         return None
-    amount = (euro_days * contract.penalty_rate / PENALTY_DAY_BASIS).quantize(CENT, rounding=ROUND_HALF_UP)
+    amount = to_cents(euro_days * contract.penalty_rate / PENALTY_DAY_BASIS)
     entry = None
     if amount > 0:
         entry = entry_post(
@@ -615,12 +637,12 @@ def penalty_interest_book(
             description=_("Boeterente %(ref)s %(start)s – %(end)s")
             % {
                 "ref": contract.reference,
-                "start": start.strftime("%d-%m-%Y"),
-                "end": through.strftime("%d-%m-%Y"),
+                "start": format_date(start, language="nl"),
+                "end": format_date(through, language="nl"),
             },
             lines=[
-                Line("1115", debit=amount, contract=contract),
-                Line("4050", credit=amount, contract=contract),
+                Line(AccountCode.PENALTY_INTEREST_RECEIVABLE, debit=amount, contract=contract),
+                Line(AccountCode.PENALTY_INTEREST_INCOME, credit=amount, contract=contract),
             ],
             actor=actor,
             contract=contract,
@@ -680,7 +702,7 @@ def contract_restructure(
     version = current_schedule(contract)
     if version is None:
         raise LedgerError(_(MSG_NO_SCHEDULE))
-    outstanding = _balance(contract, "1100", as_of)
+    outstanding = _balance(contract, AccountCode.LOANS_PRINCIPAL, as_of)
     if outstanding <= 0:
         raise LedgerError(_(MSG_NOTHING_OUTSTANDING))
     terms = {
@@ -726,18 +748,18 @@ def prepayment_apply(
     version = current_schedule(contract)
     if version is None:
         raise LedgerError(_(MSG_NO_SCHEDULE))
-    held = -_balance(contract, "2200", value_date)  # a liability: credit balance
+    held = -_balance(contract, AccountCode.PREPAYMENTS_RECEIVED, value_date)  # a liability: credit balance
     if held <= 0:
         raise LedgerError(_(MSG_NO_PREPAYMENT))
-    outstanding = _balance(contract, "1100", value_date)
+    outstanding = _balance(contract, AccountCode.LOANS_PRINCIPAL, value_date)
     applied = min(held, outstanding)
     entry_post(
         fund=contract.fund,
         value_date=value_date,
         description=_("Vooruitbetaling verrekend %(ref)s") % {"ref": contract.reference},
         lines=[
-            Line("2200", debit=applied, contract=contract),
-            Line("1100", credit=applied, contract=contract),
+            Line(AccountCode.PREPAYMENTS_RECEIVED, debit=applied, contract=contract),
+            Line(AccountCode.LOANS_PRINCIPAL, credit=applied, contract=contract),
         ],
         actor=actor,
         contract=contract,
@@ -769,7 +791,8 @@ def prepayment_apply(
         actor=actor,
         start_date=value_date,
         principal=remaining_principal,
-        reason=_("Vervroegde aflossing %(amount)s (%(option)s)") % {"amount": applied, "option": label},
+        reason=_("Vervroegde aflossing %(amount)s (%(option)s)")
+        % {"amount": format_eur(applied, language="nl"), "option": label},
         term_months=term,
         grace_months=0,
     )
@@ -791,23 +814,33 @@ def contract_write_off(
     if not (reason or "").strip():
         raise ValidationError({"reason": [_(MSG_REASON)]})
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
-    outstanding = _balance(contract, "1100", value_date)
-    amount = outstanding if amount is None else _cents(amount, field="amount")
+    outstanding = _balance(contract, AccountCode.LOANS_PRINCIPAL, value_date)
+    amount = outstanding if amount is None else _amount(amount, field="amount")
     if outstanding <= 0:
         raise LedgerError(_(MSG_NOTHING_OUTSTANDING))
     if amount > outstanding:
-        raise ValidationError({"amount": [_(MSG_WRITE_OFF_TOO_MUCH) % {"outstanding": outstanding}]})
+        raise ValidationError(
+            {"amount": [_(MSG_WRITE_OFF_TOO_MUCH) % {"outstanding": format_eur(outstanding)}]}
+        )
     full = amount == outstanding
-    interest = max(_balance(contract, "1110", value_date), Decimal("0.00")) if full else Decimal("0.00")
-    provision = max(-_balance(contract, "1190", value_date), Decimal("0.00"))  # contra-asset: credit balance
+    interest = (
+        max(_balance(contract, AccountCode.INTEREST_RECEIVABLE, value_date), Decimal("0.00"))
+        if full
+        else Decimal("0.00")
+    )
+    provision = max(
+        -_balance(contract, AccountCode.LOAN_LOSS_PROVISION, value_date), Decimal("0.00")
+    )  # contra-asset: credit balance
     from_provision = min(provision, amount + interest)
-    lines = [Line("1100", credit=amount, contract=contract)]
+    lines = [Line(AccountCode.LOANS_PRINCIPAL, credit=amount, contract=contract)]
     if interest > 0:
-        lines.append(Line("1110", credit=interest, contract=contract))
+        lines.append(Line(AccountCode.INTEREST_RECEIVABLE, credit=interest, contract=contract))
     if from_provision > 0:
-        lines.append(Line("1190", debit=from_provision, contract=contract))
+        lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, debit=from_provision, contract=contract))
     if amount + interest - from_provision > 0:
-        lines.append(Line("5100", debit=amount + interest - from_provision, contract=contract))
+        lines.append(
+            Line(AccountCode.WRITE_OFF_EXPENSE, debit=amount + interest - from_provision, contract=contract)
+        )
     entry_post(
         fund=contract.fund,
         value_date=value_date,
@@ -842,15 +875,20 @@ def contract_recovery(
     value_date: datetime.date,
     reason: str = "",
 ) -> Repayment:
-    """Money received after a write-off: income (recoveries), not a repayment of principal."""
-    amount = _cents(amount, field="amount")
+    """Money received after a write-off: income (recoveries), not a repayment of principal.
+
+    Only a written-off contract can recover; money on a live loan is a repayment (repayment_receive)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    if contract.status != ContractStatus.WRITTEN_OFF:
+        raise LedgerError(_(MSG_NOT_WRITTEN_OFF) % {"status": contract.get_status_display()})
+    amount = _amount(amount, field="amount")
     entry = _post_pair(
         contract=contract,
         actor=actor,
         value_date=value_date,
         description=_("Terugontvangen na afschrijving %(ref)s") % {"ref": contract.reference},
-        debit="1000",
-        credit="4200",
+        debit=AccountCode.BANK,
+        credit=AccountCode.RECOVERIES,
         amount=amount,
     )
     repayment = Repayment.objects.create(
@@ -891,25 +929,25 @@ def provisions_book(
     total_up = total_down = Decimal("0.00")
     contracts = {c.pk: c for c in Contract.objects.filter(fund=fund)}
     for pk, row in arrears(fund=fund, as_of=as_of).items():
-        target = (row["outstanding"] * rates[row["bucket"]]).quantize(CENT)
+        target = to_cents(row["outstanding"] * rates[row["bucket"]])
         change = target - current.get(pk, Decimal("0.00"))
         if change > 0:
-            lines.append(Line("1190", credit=change, contract=contracts[pk]))
+            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, credit=change, contract=contracts[pk]))
             total_up += change
         elif change < 0:
-            lines.append(Line("1190", debit=-change, contract=contracts[pk]))
+            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, debit=-change, contract=contracts[pk]))
             total_down += -change
     if not lines:
         return None
     net = total_up - total_down
     if net > 0:
-        lines.append(Line("5000", debit=net))
+        lines.append(Line(AccountCode.PROVISION_EXPENSE, debit=net))
     elif net < 0:
-        lines.append(Line("5000", credit=-net))
+        lines.append(Line(AccountCode.PROVISION_EXPENSE, credit=-net))
     entry = entry_post(
         fund=fund,
         value_date=as_of,
-        description=_("Voorzieningen per %(date)s") % {"date": as_of.strftime("%d-%m-%Y")},
+        description=_("Voorzieningen per %(date)s") % {"date": format_date(as_of, language="nl")},
         lines=lines,
         actor=actor,
         idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}",
@@ -939,20 +977,21 @@ def equity_invest(
     """Buy shares: the stake is booked at cost (Dr equity investments, Cr bank)."""
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     _require(contract, "equity")
-    if contract.conditions.filter(status=ConditionStatus.OPEN).exists():
+    open_conditions = list(contract.conditions.filter(status=ConditionStatus.OPEN))
+    if open_conditions:
         raise LedgerError(
-            _(MSG_OPEN_CONDITIONS) % {"names": ", ".join(c.description for c in contract.conditions.all())}
+            _(MSG_OPEN_CONDITIONS) % {"names": ", ".join(c.description for c in open_conditions)}
         )
     if Decimal(shares) <= 0 or Decimal(price_per_share) <= 0:
         raise ValidationError({"shares": [_("Aantal en prijs moeten positief zijn.")]})
-    cost = (Decimal(shares) * Decimal(price_per_share)).quantize(CENT)
+    cost = to_cents(Decimal(shares) * Decimal(price_per_share))
     _post_pair(
         contract=contract,
         actor=actor,
         value_date=value_date,
         description=_("Aankoop aandelen %(ref)s") % {"ref": contract.reference},
-        debit="1200",
-        credit="1000",
+        debit=AccountCode.EQUITY_INVESTMENTS,
+        credit=AccountCode.BANK,
         amount=cost,
     )
     contract.shares, contract.price_per_share, contract.status = (
@@ -977,11 +1016,12 @@ def equity_revalue(
     reason: str,
 ) -> Decimal:
     """Value the stake at `valuation`: the difference goes to the revaluation result (account 4300)."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
     _require(contract, "equity")
     if not (reason or "").strip():
         raise ValidationError({"reason": [_(MSG_REASON)]})
-    valuation = _cents(valuation, field="valuation")
-    change = valuation - _balance(contract, "1200", value_date)
+    valuation = _amount(valuation, field="valuation")
+    change = valuation - _balance(contract, AccountCode.EQUITY_INVESTMENTS, value_date)
     if change != 0:
         up = change > 0
         entry_post(
@@ -991,10 +1031,16 @@ def equity_revalue(
             % {"ref": contract.reference, "reason": reason.strip()},
             lines=[
                 Line(
-                    "1200", debit=abs(change) if up else 0, credit=0 if up else abs(change), contract=contract
+                    AccountCode.EQUITY_INVESTMENTS,
+                    debit=abs(change) if up else 0,
+                    credit=0 if up else abs(change),
+                    contract=contract,
                 ),
                 Line(
-                    "4300", credit=abs(change) if up else 0, debit=0 if up else abs(change), contract=contract
+                    AccountCode.EQUITY_REVALUATION,
+                    credit=abs(change) if up else 0,
+                    debit=0 if up else abs(change),
+                    contract=contract,
                 ),
             ],
             actor=actor,
@@ -1030,7 +1076,12 @@ def guarantee_issue(*, actor: User | None, contract: Contract) -> Contract:
 
 def guarantee_called_total(contract: Contract) -> Decimal:
     """What has been paid out under the guarantee: its claim postings (a guarantee has no other)."""
-    return cents(contract.postings.filter(account__code="1100").aggregate(total=Sum("debit"))["total"])
+    return to_cents(
+        contract.postings.filter(account__code=AccountCode.LOANS_PRINCIPAL).aggregate(total=Sum("debit"))[
+            "total"
+        ]
+        or 0
+    )
 
 
 @transaction.atomic
@@ -1042,17 +1093,17 @@ def guarantee_call(
     _require(contract, "guarantee")
     if contract.status != ContractStatus.ACTIVE:
         raise LedgerError(_(MSG_NOT_ACTIVE) % {"status": contract.get_status_display()})
-    amount = _cents(amount, field="amount")
+    amount = _amount(amount, field="amount")
     left = contract.principal.amount - guarantee_called_total(contract)
     if amount > left:
-        raise ValidationError({"amount": [_(MSG_CALL_TOO_MUCH) % {"left": left}]})
+        raise ValidationError({"amount": [_(MSG_CALL_TOO_MUCH) % {"left": format_eur(left)}]})
     _post_pair(
         contract=contract,
         actor=actor,
         value_date=value_date,
         description=_("Garantie ingeroepen %(ref)s") % {"ref": contract.reference},
-        debit="1100",
-        credit="1000",
+        debit=AccountCode.LOANS_PRINCIPAL,
+        credit=AccountCode.BANK,
         amount=amount,
     )
     audit_record(actor=actor, obj=contract, action="guarantee_called", data={"amount": amount})

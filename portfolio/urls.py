@@ -6,6 +6,7 @@ urlpatterns = [
     path("funds/<int:fund_pk>/portfolio/", views.portfolio_overview, name="portfolio_overview"),
     path("funds/<int:fund_pk>/contracts/new/", views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
+    path("contracts/<int:pk>/statement.pdf", views.loan_statement, name="loan_statement"),
     path("contracts/<int:pk>/disburse/", views.contract_disburse, name="contract_disburse"),
     path("contracts/<int:pk>/repayment/", views.contract_repayment, name="contract_repayment"),
     path("conditions/<int:pk>/resolve/", views.condition_resolve, name="condition_resolve"),

@@ -6,21 +6,24 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError
+from core.documents import document_url
+from core.formats import format_date, format_eur
+from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
-from fund.views import _apply_errors
 
 from . import selectors, services
 from .forms import AmountDateForm, ContractForm
 from .models import Contract, ScheduleVersion
+from .statements import loan_statements
 
 
 @login_required
@@ -108,6 +111,9 @@ def contract_detail(request, pk: int):
         "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
         "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
         "action_forms": [(name, title, form) for name, (title, form) in _action_forms(as_of).items()],
+        "statements": [
+            {"document": document, "url": document_url(document)} for document in loan_statements(contract)
+        ],
     }
     if context["is_fund_staff"]:
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
@@ -118,6 +124,19 @@ def contract_detail(request, pk: int):
 
 
 @login_required
+def loan_statement(request, pk: int):
+    """The contract's statement as of today, for whoever may see the contract (investee, fund staff):
+    stored once per position (core.documents) and served as stored."""
+    from core.documents import serve_document
+
+    from .statements import loan_statement_store
+
+    contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
+    document = loan_statement_store(actor=request.user, contract=contract, as_of=timezone.localdate())
+    return serve_document(request, document)
+
+
+@login_required
 def contract_create(request, fund_pk: int):
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.add_contract", fund):
@@ -125,41 +144,56 @@ def contract_create(request, fund_pk: int):
     enterprises = fund_selectors.enterprises_for(request.user).filter(fund_relations__fund=fund)
     form = ContractForm(request.POST or None, enterprises=enterprises)
     if request.method == "POST" and form.is_valid():
-        try:
-            contract = services.contract_create(actor=request.user, fund=fund, **form.service_kwargs())
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        else:
-            messages.success(request, _("Contract %(ref)s is vastgelegd.") % {"ref": contract.reference})
-            return redirect("contract_detail", pk=contract.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda _data: services.contract_create(
+                actor=request.user, fund=fund, **form.service_kwargs()
+            ),
+            success_message=lambda contract: (
+                _("Contract %(ref)s is vastgelegd.") % {"ref": contract.reference}
+            ),
+            success_url=lambda contract: reverse("contract_detail", args=[contract.pk]),
+        )
+        if done:
+            return done
     return render(request, "portfolio/contract_form.html", {"form": form, "fund": fund})
 
 
-def _event(request, pk: int, action, *, prefix: str):
+def _form_invalid(request, form, contract):
+    """A form on the contract page that does not validate: its field errors as messages, back to the page."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect("contract_detail", pk=contract.pk)
+
+
+def _event(request, pk: int, service, *, prefix: str, done: str):
     contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
     if not request.user.has_perm("portfolio.change_contract", contract):
         raise PermissionDenied
     form = AmountDateForm(request.POST, prefix=prefix)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
-        return redirect("contract_detail", pk=contract.pk)
-    try:
-        action(contract=contract, **form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except ApplicationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Geboekt."))
-    return redirect("contract_detail", pk=contract.pk)
+        return _form_invalid(request, form, contract)
+    data = form.cleaned_data
+    return run_action(
+        request,
+        action=lambda: service(actor=request.user, contract=contract, **data),
+        success_message=done
+        % {"amount": format_eur(data["amount"]), "date": format_date(data["value_date"])},
+        success_url=reverse("contract_detail", args=[contract.pk]),
+    )
 
 
 @login_required
 @require_POST
 def contract_disburse(request, pk: int):
     return _event(
-        request, pk, lambda **kw: services.contract_disburse(actor=request.user, **kw), prefix="disburse"
+        request,
+        pk,
+        services.contract_disburse,
+        prefix="disburse",
+        done=_("Uitbetaling van %(amount)s per %(date)s geboekt."),
     )
 
 
@@ -167,7 +201,11 @@ def contract_disburse(request, pk: int):
 @require_POST
 def contract_repayment(request, pk: int):
     return _event(
-        request, pk, lambda **kw: services.repayment_receive(actor=request.user, **kw), prefix="repay"
+        request,
+        pk,
+        services.repayment_receive,
+        prefix="repay",
+        done=_("Ontvangen betaling van %(amount)s per %(date)s geboekt."),
     )
 
 
@@ -189,17 +227,14 @@ def condition_resolve(request, pk: int):
     if status not in ("met", "waived"):
         messages.error(request, _("Kies: voldaan of vervallen."))
         return redirect("contract_detail", pk=condition.contract_id)
-    try:
-        services.condition_resolve(
+    return run_action(
+        request,
+        action=lambda: services.condition_resolve(
             actor=request.user, condition=condition, status=status, reason=request.POST.get("reason", "")
-        )
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except ApplicationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Voorwaarde bijgewerkt."))
-    return redirect("contract_detail", pk=condition.contract_id)
+        ),
+        success_message=_("Voorwaarde bijgewerkt."),
+        success_url=reverse("contract_detail", args=[condition.contract_id]),
+    )
 
 
 def my_contracts(user) -> list[Contract]:
@@ -245,23 +280,22 @@ def bank_statements(request, fund_pk: int):
 @login_required
 @require_POST
 def bank_line_assign(request, pk: int):
-    from .bankimport import BankImportError
     from .bankimport import bank_line_assign as assign
     from .forms import AssignForm
 
     line = fund_selectors.get_scoped_or_404(selectors.bank_lines_for(request.user), pk=pk)
     contracts = selectors.contracts_for(request.user).filter(fund_id=line.fund_id, status="active")
     form = AssignForm(request.POST, contracts=contracts)
+    back = reverse("bank_statements", args=[line.fund_id])
     if not form.is_valid():
         messages.error(request, _("Kies een lopend contract van dit fonds."))
-    else:
-        try:
-            assign(bank_line=line, contract=form.cleaned_data["contract"], actor=request.user)
-        except (BankImportError, ApplicationError) as exc:
-            messages.error(request, str(exc))
-        else:
-            messages.success(request, _("De betaling is geboekt."))
-    return redirect("bank_statements", fund_pk=line.fund_id)
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: assign(bank_line=line, contract=form.cleaned_data["contract"], actor=request.user),
+        success_message=_("De betaling van %(amount)s is geboekt.") % {"amount": format_eur(line.amount)},
+        success_url=back,
+    )
 
 
 @login_required
@@ -293,9 +327,17 @@ def ledger_report(request, fund_pk: int):
             f'attachment; filename="grootboek-{fund.code}-{end.isoformat()}.xlsx"'
         )
         return response
-    return render(
-        request, "portfolio/ledger_report.html", {"fund": fund, "report": report, "start": start, "end": end}
-    )
+    from .ledger import closed_through
+
+    context = {
+        "fund": fund,
+        "report": report,
+        "start": start,
+        "end": end,
+        "closed_through": closed_through(fund=fund),
+        "can_close": request.user.has_perm("portfolio.add_contract", fund),
+    }
+    return render(request, "portfolio/ledger_report.html", context)
 
 
 @login_required
@@ -313,16 +355,12 @@ def period_close(request, fund_pk: int):
     except ValueError:
         messages.error(request, _("Afsluiten tot en met: geef een datum (JJJJ-MM-DD)."))
         return redirect("ledger_report", fund_pk=fund.pk)
-    try:
-        close(fund=fund, through=through, actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(
-            request,
-            _("De periode tot en met %(date)s is afgesloten.") % {"date": through.strftime("%d-%m-%Y")},
-        )
-    return redirect("ledger_report", fund_pk=fund.pk)
+    return run_action(
+        request,
+        action=lambda: close(fund=fund, through=through, actor=request.user),
+        success_message=_("De periode tot en met %(date)s is afgesloten.") % {"date": format_date(through)},
+        success_url=reverse("ledger_report", args=[fund.pk]),
+    )
 
 
 def _action_forms(as_of):
@@ -350,7 +388,7 @@ ACTIONS = {
         reason=d["reason"],
         term_months=d["term_months"],
         grace_months=d["grace_months"] or 0,
-        annual_rate=(d["annual_rate_pct"] / 100) if d["annual_rate_pct"] is not None else None,
+        annual_rate=d["annual_rate"],
     ),
     "charge": lambda user, contract, d: services.charge_book(
         actor=user,
@@ -378,19 +416,13 @@ def contract_action(request, pk: int, action: str):
     _title, blank = _action_forms(timezone.localdate())[action]
     form = blank.__class__(request.POST, prefix=action)
     if not form.is_valid():
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}")
-        return redirect("contract_detail", pk=contract.pk)
-    try:
-        ACTIONS[action](request.user, contract, form.cleaned_data)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    except ApplicationError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Geboekt."))
-    return redirect("contract_detail", pk=contract.pk)
+        return _form_invalid(request, form, contract)
+    return run_action(
+        request,
+        action=lambda: ACTIONS[action](request.user, contract, form.cleaned_data),
+        success_message=_("Geboekt."),
+        success_url=reverse("contract_detail", args=[contract.pk]),
+    )
 
 
 @login_required

@@ -42,7 +42,6 @@ ALLOWED: dict[str, set[str]] = {
 PENDING: set[str] = {
     "fund",
     "pipeline",
-    "portfolio",
     "reports",
 }
 

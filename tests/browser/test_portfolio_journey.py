@@ -77,7 +77,9 @@ def test_approved_application_to_contract_disbursement_camt_repayment_and_overvi
     page.get_by_label(re.compile(r"^\s*Bedrag")).first.fill(str(principal))
     page.locator("#id_disburse-value_date").fill("2026-01-15")
     page.get_by_role("button", name="Uitbetalen").click()
-    expect(page.get_by_role("alert")).to_have_text("Geboekt.")
+    expect(page.get_by_role("alert")).to_have_text(
+        f"Uitbetaling van {format_eur(principal, language='nl')} per 15-01-2026 geboekt."
+    )
     expect(page.get_by_role("cell", name="15-02-2026")).to_be_visible()  # the schedule now exists
 
     contract.refresh_from_db()

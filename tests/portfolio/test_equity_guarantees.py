@@ -77,7 +77,7 @@ def test_guarantee_is_off_balance_until_called(fund):
     assert guarantee_exposure(fund=fund) == D("30000.00")
     with pytest.raises(ValidationError) as exc:
         services.guarantee_call(actor=None, contract=guarantee, amount=D("30000.01"), value_date=DAY)
-    assert "30000.00" in exc.value.messages[0]
+    assert "€ 30.000,00" in exc.value.messages[0]
     services.guarantee_release(actor=None, contract=guarantee, reason="Bankkrediet afgelost")
     guarantee.refresh_from_db()
     assert guarantee.status == "closed"

@@ -9,6 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from djmoney.money import Money
 
+from core.money import to_cents
 from portfolio import services
 from portfolio.ledger import LedgerError
 from portfolio.selectors import account_balances, arrears, contract_account_balance, trial_balance
@@ -162,23 +163,23 @@ def test_provisions_follow_the_arrears_bucket_and_book_once_per_date(contract):
     on_time = datetime.date(2026, 2, 28)
     services.provisions_book(actor=None, fund=fund, as_of=on_time)
     outstanding = contract_account_balance(contract=contract, account_code="1100", as_of=on_time)
-    assert -contract_account_balance(contract=contract, account_code="1190") == (
+    assert -contract_account_balance(contract=contract, account_code="1190") == to_cents(
         outstanding * D("0.01")
-    ).quantize(D("0.01"))
+    )
     assert (
         services.provisions_book(actor=None, fund=fund, as_of=on_time) is None
     )  # nothing changes, nothing booked
     late = datetime.date(2026, 5, 20)  # March unpaid: 66 days, bucket 61-90 → 50 %
     services.provisions_book(actor=None, fund=fund, as_of=late)
-    assert -contract_account_balance(contract=contract, account_code="1190") == (
-        outstanding * D("0.50")
-    ).quantize(D("0.01"))
+    # 97.457,81 × 50 % = 48.728,905: half up (it was 48.728,90 with banker's rounding)
+    assert outstanding == D("97457.81")
+    assert -contract_account_balance(contract=contract, account_code="1190") == D("48728.91")
     _pay_months(contract, 3, 4, 5)  # catches up: provision released back to 1 %
     services.provisions_book(actor=None, fund=fund, as_of=datetime.date(2026, 5, 31))
     now_outstanding = contract_account_balance(contract=contract, account_code="1100")
-    assert -contract_account_balance(contract=contract, account_code="1190") == (
+    assert -contract_account_balance(contract=contract, account_code="1190") == to_cents(
         now_outstanding * D("0.01")
-    ).quantize(D("0.01"))
+    )
     assert account_balances(fund=fund)["5000"] == -contract_account_balance(
         contract=contract, account_code="1190"
     )
