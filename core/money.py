@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 
-from djmoney.money import Money
-
 __all__ = [
     "CENT",
     "CURRENCY",
@@ -30,9 +28,16 @@ CENT = Decimal("0.01")
 CURRENCY = "EUR"
 
 
+def _is_money(value) -> bool:
+    # Duck-typed so this module needs neither djmoney nor Django settings (schedules run without them).
+    return hasattr(value, "amount") and hasattr(value, "currency")
+
+
 def to_decimal(value) -> Decimal:
     """A Decimal from a Decimal, int, str, Money or Fraction; never through float."""
-    if isinstance(value, Money):
+    if type(value) is Decimal:
+        return value
+    if _is_money(value):
         return value.amount
     if isinstance(value, Decimal):
         return value
@@ -52,8 +57,14 @@ def to_decimal(value) -> Decimal:
     raise TypeError(f"cannot make a Decimal of {type(value).__name__}")
 
 
+_QUANTA = {places: Decimal(1).scaleb(-places) for places in range(13)}
+
+
 def round_to(value, places: int | Decimal = 2) -> Decimal:
     """Round half up to ``places`` decimals (an int) or to a quantum such as Decimal("0.001")."""
+    if type(value) is Decimal and type(places) is int and places in _QUANTA:  # the hot path (schedules)
+        result = value.quantize(_QUANTA[places], rounding=ROUND_HALF_UP)
+        return result if result else abs(result)
     quantum = places if isinstance(places, Decimal) else Decimal(1).scaleb(-places)
     if isinstance(value, Fraction):
         # Exact: round the fraction itself, not a 28-digit Decimal approximation of it.
@@ -68,6 +79,9 @@ def round_to(value, places: int | Decimal = 2) -> Decimal:
 
 def to_cents(value) -> Decimal:
     """Round to whole euro cents, half up: 0.355 → 0.36, -0.355 → -0.36."""
+    if type(value) is Decimal:  # the hot path
+        result = value.quantize(CENT, rounding=ROUND_HALF_UP)
+        return result if result else abs(result)
     return round_to(value, 2)
 
 
@@ -76,8 +90,10 @@ def is_whole_cents(value) -> bool:
     return amount == amount.quantize(CENT)
 
 
-def to_money(value) -> Money:
+def to_money(value):
     """The amount a user sees: Money in euros, rounded to cents."""
+    from djmoney.money import Money
+
     return Money(to_cents(value), CURRENCY)
 
 
