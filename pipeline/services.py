@@ -938,7 +938,7 @@ def terms_save(*, actor: User, application: Application, **fields) -> ProposedTe
 @transaction.atomic
 def memo_generate(*, actor: User, application: Application) -> MemoVersion:
     """Render the investment memo PDF from the current data and store it as a new immutable version."""
-    from reports.memo import memo_pdf
+    from .memo import memo_pdf
 
     application = _locked(application)
     _require_fund_manager(actor, application.fund)

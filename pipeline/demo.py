@@ -14,8 +14,8 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from fund.models import Enterprise, Fund, ReferralPartner, Role, Theme, User
-from fund.pipeline import committee, services
-from fund.pipeline.models import Application
+from pipeline import committee, services
+from pipeline.models import Application
 
 D = Decimal
 PDF = b"%PDF-1.4\n% demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"

@@ -105,7 +105,7 @@ def _staff_application(request, pk: int):
 @login_required
 def application_list(request):
     applications = selectors.applications_for(request.user).order_by("-created_at")
-    return render(request, "fund/pipeline/application_list.html", {"applications": applications})
+    return render(request, "pipeline/application_list.html", {"applications": applications})
 
 
 @login_required
@@ -139,9 +139,7 @@ def application_create(request):
             return redirect("application_detail", pk=application.pk)
     if len(enterprises) == 1 and not form.is_bound:
         form.initial["enterprise"] = enterprises[0]
-    return render(
-        request, "fund/pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")}
-    )
+    return render(request, "pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")})
 
 
 @login_required
@@ -160,7 +158,7 @@ def application_edit(request, pk: int):
             return redirect("application_detail", pk=application.pk)
     return render(
         request,
-        "fund/pipeline/application_form.html",
+        "pipeline/application_form.html",
         {
             "form": form,
             "application": application,
@@ -190,9 +188,7 @@ def application_financials(request, pk: int):
         else:
             messages.success(request, _("Jaarcijfers opgeslagen."))
             return redirect("application_detail", pk=application.pk)
-    return render(
-        request, "fund/pipeline/financials_form.html", {"formset": formset, "application": application}
-    )
+    return render(request, "pipeline/financials_form.html", {"formset": formset, "application": application})
 
 
 @login_required
@@ -283,7 +279,7 @@ def application_detail(request, pk: int):
                 "history": fund_selectors.audit_events_for(user=user, obj=application),
             }
         )
-    return render(request, "fund/pipeline/application_detail.html", context)
+    return render(request, "pipeline/application_detail.html", context)
 
 
 @login_required
@@ -462,7 +458,7 @@ def assessment_edit(request, pk: int):
             return redirect("application_detail", pk=pk)
     return render(
         request,
-        "fund/pipeline/simple_form.html",
+        "pipeline/simple_form.html",
         {"form": form, "application": application, "title": _("Impactbeoordeling en risico")},
     )
 
@@ -494,7 +490,7 @@ def terms_edit(request, pk: int):
             return redirect("application_detail", pk=pk)
     return render(
         request,
-        "fund/pipeline/simple_form.html",
+        "pipeline/simple_form.html",
         {"form": form, "application": application, "title": _("Voorgestelde voorwaarden")},
     )
 
@@ -589,7 +585,7 @@ def pipeline_overview(request, fund_pk: int):
         "stages": [(s.value, s.label) for s in PIPELINE_STAGES],
         "query": request.GET.urlencode(),
     }
-    return render(request, "fund/pipeline/overview.html", context)
+    return render(request, "pipeline/overview.html", context)
 
 
 EXPORT_HEADER = [
@@ -709,7 +705,7 @@ def meeting_list(request, fund_pk: int):
         "member_form": member_form,
         "today": timezone.localdate(),
     }
-    return render(request, "fund/pipeline/meeting_list.html", context)
+    return render(request, "pipeline/meeting_list.html", context)
 
 
 @login_required
@@ -751,7 +747,7 @@ def meeting_detail(request, pk: int):
         "decision_form": DecisionForm(),
         "history": fund_selectors.audit_events_for(user=user, obj=meeting) if is_manager else None,
     }
-    return render(request, "fund/pipeline/meeting_detail.html", context)
+    return render(request, "pipeline/meeting_detail.html", context)
 
 
 @login_required
@@ -840,7 +836,7 @@ def decision_record(request, pk: int):
 
 @login_required
 def minutes_pdf(request, pk: int):
-    from reports.minutes import minutes_pdf as render_minutes
+    from .minutes import minutes_pdf as render_minutes
 
     meeting = fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
     pdf = render_minutes(meeting=meeting, viewer=request.user)

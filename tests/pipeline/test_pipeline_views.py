@@ -11,8 +11,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from fund.models import Role
-from fund.pipeline import services
-from fund.pipeline.models import Application, ApplicationDocument, ApplicationStatus, InternalNote
+from pipeline import services
+from pipeline.models import Application, ApplicationDocument, ApplicationStatus, InternalNote
 
 from .pipeline_factories import PDF_BYTES, complete, draft, in_committee, in_due_diligence, submitted
 
@@ -291,7 +291,7 @@ def test_complete_draft_shows_no_missing_items(world):
 def test_demo_has_applications_in_every_stage_and_a_past_committee(db):
     from django.core.management import call_command
 
-    from fund.pipeline.models import PIPELINE_STAGES, ConflictDeclaration, Decision
+    from pipeline.models import PIPELINE_STAGES, ConflictDeclaration, Decision
 
     call_command("load_demo", quiet_logins=True)
     statuses = set(Application.objects.values_list("status", flat=True))
@@ -335,7 +335,7 @@ def test_pipeline_filters_by_theme_municipality_and_referral_source(client, worl
 
 
 def test_fund_manager_seats_a_member_and_plans_a_meeting(client, world):
-    from fund.pipeline.models import CommitteeMember, Meeting
+    from pipeline.models import CommitteeMember, Meeting
 
     manager = world.a.users[Role.FUND_MANAGER]
     member = world.a.users[Role.COMMITTEE_MEMBER]

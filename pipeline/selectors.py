@@ -74,6 +74,15 @@ def is_conflicted(user: User, item: AgendaItem) -> bool:
     return ConflictDeclaration.objects.filter(item=item, member__user=user, has_conflict=True).exists()
 
 
+def conflicted_items(user: User, meeting: Meeting) -> set[int]:
+    """The meeting's agenda items (pks) on which the user declared a conflict of interest."""
+    return set(
+        ConflictDeclaration.objects.filter(
+            item__meeting=meeting, member__user=user, has_conflict=True
+        ).values_list("item_id", flat=True)
+    )
+
+
 def can_see_votes(user: User, item: AgendaItem) -> bool:
     """A conflicted member does not see the votes of that item; investees never do."""
     return can_see_internal(user, item.application) and not is_conflicted(user, item)

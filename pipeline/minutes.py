@@ -11,8 +11,8 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from core.pdf import BODY, HEADING, build, table
-from fund.pipeline import committee, selectors
-from fund.pipeline.models import CommitteeMember, Meeting
+from pipeline import committee, selectors
+from pipeline.models import CommitteeMember, Meeting
 
 VOTE_NL = {"for": "voor", "against": "tegen", "abstain": "onthouding"}
 

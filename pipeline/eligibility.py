@@ -2,7 +2,7 @@
 
 Each check is a pure-ish function of the application returning a `CheckResult` (pass / warning / fail, a
 Dutch reason and the numbers behind it). `run_checks` evaluates them all; the service
-`fund.pipeline.services.eligibility_run` stores the results as a new run and audits it.
+`pipeline.services.eligibility_run` stores the results as a new run and audits it.
 """
 
 from __future__ import annotations

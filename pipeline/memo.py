@@ -10,10 +10,10 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph
 
 from core.pdf import BODY, HEADING, SMALL, build, eur, table
-from fund.pipeline import analysis
-from fund.pipeline.eligibility import CHECK_LABELS
-from fund.pipeline.models import IMPACT_DIMENSIONS, Application, Assessment, ProposedTerms
-from fund.pipeline.services import latest_checks
+from pipeline import analysis
+from pipeline.eligibility import CHECK_LABELS
+from pipeline.models import IMPACT_DIMENSIONS, Application, Assessment, ProposedTerms
+from pipeline.services import latest_checks
 from portfolio.schedules import ScheduleError
 
 DIMENSION_NAMES = {

@@ -16,8 +16,8 @@ from pypdf import PdfReader
 
 from core.errors import ApplicationError, PermissionDeniedError
 from fund.models import AuditEvent, Role
-from fund.pipeline import committee, services
-from fund.pipeline.models import ApplicationStatus, CommitteeRules, Decision, MemoVersion
+from pipeline import committee, services
+from pipeline.models import ApplicationStatus, CommitteeRules, Decision, MemoVersion
 from portfolio.models import Contract
 from tests.factories import make_member
 
@@ -96,7 +96,7 @@ def test_conflicted_member_cannot_vote_and_does_not_see_the_votes(setup, client)
     conflicted = members[3].user
     with pytest.raises(PermissionDeniedError):
         committee.vote_cast(actor=conflicted, item=item, choice="for")
-    from fund.pipeline import selectors
+    from pipeline import selectors
 
     assert not selectors.can_see_votes(conflicted, item)
     assert selectors.can_see_votes(members[1].user, item)
