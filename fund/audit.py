@@ -117,7 +117,7 @@ def register_state_choices(*choices) -> None:
 
 
 def state_label(state: str) -> str:
-    """Known state codes (fund status, roles, registered choices) shown by their label; anything else as it is."""
+    """Known state codes (fund status, roles, registered choices) by their label; others as they are."""
     from .models import FundStatus, Role
 
     for choices in (FundStatus, Role, *_STATE_CHOICES):

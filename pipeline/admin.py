@@ -1,4 +1,4 @@
-"""Pipeline configuration per fund in the admin: the due-diligence checklist template and the committee rules."""
+"""Pipeline configuration per fund in the admin: the due-diligence checklist template, committee rules."""
 
 from django.contrib import admin
 
