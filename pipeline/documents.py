@@ -43,3 +43,22 @@ def register() -> None:
     register_document_kind(
         COMMITTEE_MINUTES, label=_("Notulen investeringscommissie"), can_view=can_view_minutes
     )
+
+
+def memo_versions(application):
+    """Every stored memo version of the application, newest first (content deferred)."""
+    from core.documents import documents_for
+
+    return documents_for(subject=application, kind=INVESTMENT_MEMO)
+
+
+def latest_memo(application):
+    from core.documents import document_latest
+
+    return document_latest(kind=INVESTMENT_MEMO, subject=application)
+
+
+def minutes_versions(meeting):
+    from core.documents import documents_for
+
+    return documents_for(subject=meeting, kind=COMMITTEE_MINUTES)

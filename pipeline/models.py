@@ -602,40 +602,6 @@ class ProposedTerms(models.Model):
         return [line.strip() for line in self.conditions_precedent.splitlines() if line.strip()]
 
 
-class MemoVersion(models.Model):
-    """One generated investment memo PDF: immutable, identified by its SHA-256."""
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="memo_versions")
-    number = models.PositiveIntegerField(_("versie"))
-    pdf = models.BinaryField(_("PDF"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("gegenereerd op"), auto_now_add=True)
-
-    class Meta:
-        db_table = "fund_memoversion"  # the table it had as part of the fund app
-        verbose_name = _("memoversie")
-        verbose_name_plural = _("memoversies")
-        ordering = ["application", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["application", "number"], name="memo_version_unique"),
-            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="memo_sha256_format"),
-        ]
-
-    def __str__(self) -> str:
-        return _("Memo %(app)s v%(number)s") % {"app": self.application.number, "number": self.number}
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Een memoversie kan niet worden gewijzigd; genereer een nieuwe versie."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Een memoversie kan niet worden verwijderd."))
-
-
 # --------------------------------------------------------------------------------------------------
 # Investment committee
 # --------------------------------------------------------------------------------------------------
@@ -718,11 +684,14 @@ class Meeting(models.Model):
 
 
 class AgendaItem(models.Model):
-    """An application on a meeting's agenda, with the memo version the committee decides on."""
+    """An application on a meeting's agenda, with the memo version the committee decides on (a stored
+    document of kind "investment_memo": bytes, SHA-256 and version number kept by core.documents)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="agenda_items")
-    memo = models.ForeignKey(MemoVersion, on_delete=models.PROTECT, related_name="agenda_items")
+    memo = models.ForeignKey(
+        "core.StoredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("memo")
+    )
     position = models.PositiveSmallIntegerField(_("agendapunt"))
 
     class Meta:

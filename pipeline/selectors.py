@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.money import round_to, to_cents
 from fund import selectors as fund_selectors
 from fund.models import User
 
@@ -151,11 +152,7 @@ def referral_conversion(applications: QuerySet[Application]) -> list[dict]:
     )
     rows = []
     for row in referred:
-        pct = (
-            (Decimal(row["approved"]) * 100 / row["referred"]).quantize(Decimal("0.1"))
-            if row["referred"]
-            else None
-        )
+        pct = round_to(Decimal(row["approved"]) * 100 / row["referred"], 1) if row["referred"] else None
         source = row["referral_source"]
         rows.append(
             {
@@ -173,4 +170,4 @@ def approved_amount(applications: QuerySet[Application]) -> Decimal:
     total = applications.filter(status__in=APPROVED_STATUSES).aggregate(total=Sum("requested_amount"))[
         "total"
     ]
-    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+    return to_cents(Decimal(str(total or 0)))

@@ -10,6 +10,7 @@ from djmoney.money import Money
 
 from fund.models import Role
 from pipeline import committee, services
+from pipeline.documents import latest_memo
 from pipeline.models import Application, ReferralSource
 from tests.factories import make_member, themes
 
@@ -137,7 +138,7 @@ def pipeline_objects(side):
         cached = {
             "application": application,
             "document": application.documents.first(),
-            "memo": application.memo_versions.first(),
+            "memo": latest_memo(application),
             "meeting": meeting,
             "item": item,
         }

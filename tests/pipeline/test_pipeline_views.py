@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from fund.models import Role
 from pipeline import services
+from pipeline.documents import memo_versions
 from pipeline.models import Application, ApplicationDocument, ApplicationStatus, InternalNote
 
 from .pipeline_factories import PDF_BYTES, complete, draft, in_committee, in_due_diligence, submitted
@@ -62,7 +63,7 @@ def test_investee_creates_a_draft_and_submits_it(client, world):
     [
         ({"requested_amount": "0"}, "requested_amount", "groter zijn dan nul"),
         ({"requested_amount": "-5"}, "requested_amount", "groter zijn dan nul"),
-        ({"requested_amount": "veel"}, "requested_amount", "Vul een bedrag in cijfers in"),
+        ({"requested_amount": "veel"}, "requested_amount", "is geen geldig getal"),  # core.forms (issue 11)
         ({"term_months": "120"}, "term_months", "maximaal 84 maanden"),
         ({"term_months": "12", "grace_months": "12"}, "grace_months", "korter zijn dan de looptijd"),
         ({"referral_source": "makelaar"}, "referral_partner", "Kies de verwijzende partner"),
@@ -160,13 +161,15 @@ def test_investee_never_sees_internal_notes_checks_scores_or_memo(client, world)
         "Risicoklasse",
     ]:
         assert internal not in page
-    memo = application.memo_versions.get()
+    memo = memo_versions(application).get()
     assert client.get(reverse("memo_download", args=[memo.pk])).status_code == 404
+    assert client.get(reverse("document_download", args=[memo.pk])).status_code == 404
     assert client.get(reverse("application_assessment", args=[application.pk])).status_code == 404
     client.force_login(manager)
     page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
     assert "GEHEIME-NOTITIE" in page and "SHA-256" in page
     assert client.get(reverse("memo_download", args=[memo.pk]))["Content-Type"] == "application/pdf"
+    assert client.get(reverse("document_download", args=[memo.pk]))["Content-Type"] == "application/pdf"
 
 
 def test_investee_answers_a_question(client, world):
