@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("portfolio.urls")),
     path("", include("fund.urls")),
+    path("", include("pipeline.urls")),
 ]

@@ -27,7 +27,6 @@ from .models import (
     Theme,
     User,
 )
-from .pipeline.models import ChecklistTemplateItem, CommitteeRules
 
 
 class AuditedAdmin(admin.ModelAdmin):
@@ -143,18 +142,3 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
-
-
-# --- pipeline configuration per fund (the checklist template and the committee rules) ---------------
-
-
-@admin.register(ChecklistTemplateItem)
-class ChecklistTemplateItemAdmin(AuditedAdmin):
-    list_display = ("fund", "position", "title")
-    list_filter = ("fund",)
-    ordering = ("fund", "position")
-
-
-@admin.register(CommitteeRules)
-class CommitteeRulesAdmin(AuditedAdmin):
-    list_display = ("fund", "quorum", "majority")

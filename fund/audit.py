@@ -97,39 +97,6 @@ def action_label(action: str) -> str:
         "admin_created": _("Aangemaakt via beheer"),
         "admin_changed": _("Gewijzigd via beheer"),
         "admin_deleted": _("Verwijderd via beheer"),
-        "application_created": _("Aanvraag aangemaakt"),
-        "application_updated": _("Aanvraag gewijzigd"),
-        "application_financials_saved": _("Jaarcijfers opgeslagen"),
-        "application_document_added": _("Document toegevoegd"),
-        "application_question_asked": _("Vraag gesteld"),
-        "application_question_answered": _("Vraag beantwoord"),
-        "application_note_added": _("Interne notitie toegevoegd"),
-        "application_submit": _("Ingediend"),
-        "application_start_screening": _("Screening gestart"),
-        "application_start_due_diligence": _("Due diligence gestart"),
-        "application_refer_to_committee": _("Voorgelegd aan de commissie"),
-        "application_decline": _("Afgewezen vóór de commissie"),
-        "application_hold": _("On hold gezet"),
-        "application_resume": _("Hervat"),
-        "application_withdraw": _("Ingetrokken"),
-        "application_approve": _("Goedgekeurd door de commissie"),
-        "application_approve_with_conditions": _("Onder voorwaarden goedgekeurd door de commissie"),
-        "application_reject": _("Afgewezen door de commissie"),
-        "application_decision_changed": _("Besluit gewijzigd"),
-        "application_checks_run": _("Toetsen uitgevoerd"),
-        "application_check_overridden": _("Toets overruled"),
-        "application_handed_off": _("Overgedragen aan de portefeuille"),
-        "checklist_item_updated": _("Checklist bijgewerkt"),
-        "assessment_saved": _("Beoordeling opgeslagen"),
-        "terms_saved": _("Voorwaarden opgeslagen"),
-        "memo_generated": _("Memo gegenereerd"),
-        "meeting_created": _("Vergadering gepland"),
-        "agenda_item_added": _("Agendapunt toegevoegd"),
-        "conflict_declared": _("Belangenverklaring"),
-        "vote_cast": _("Stem uitgebracht"),
-        "decision_recorded": _("Besluit vastgelegd"),
-        "committee_member_added": _("Commissielid toegevoegd"),
-        "committee_rules_set": _("Commissieregels vastgesteld"),
     }
     if action in labels:
         return labels[action]
@@ -140,20 +107,20 @@ def action_label(action: str) -> str:
     return action
 
 
-def state_label(state: str) -> str:
-    """Known state codes (fund status, roles) shown by their label; anything else as it is."""
-    from .models import FundStatus, Role
-    from .pipeline.models import ApplicationStatus, ChecklistStatus, CheckOutcome, DecisionOutcome, VoteChoice
+# Other apps add the choices whose codes appear as audit states (from their AppConfig.ready).
+_STATE_CHOICES: list = []
 
-    for choices in (
-        FundStatus,
-        Role,
-        ApplicationStatus,
-        ChecklistStatus,
-        DecisionOutcome,
-        VoteChoice,
-        CheckOutcome,
-    ):
+
+def register_state_choices(*choices) -> None:
+    """Make the codes of these TextChoices show by their label in history tables."""
+    _STATE_CHOICES.extend(c for c in choices if c not in _STATE_CHOICES)
+
+
+def state_label(state: str) -> str:
+    """Known state codes (fund status, roles, registered choices) by their label; others as they are."""
+    from .models import FundStatus, Role
+
+    for choices in (FundStatus, Role, *_STATE_CHOICES):
         if state in choices.values:
             return str(choices(state).label)
     return state

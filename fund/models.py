@@ -691,7 +691,3 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Het audittrail kan niet worden verwijderd."))
-
-
-# The pipeline (applications, screening, due diligence, committee) lives in its own module.
-from .pipeline import models as pipeline_models  # noqa: E402, F401

@@ -1,4 +1,4 @@
-from django.urls import include, path
+from django.urls import path
 
 from . import views
 
@@ -19,5 +19,4 @@ urlpatterns = [
     path("labels/<int:pk>/certificate/", views.social_label_certificate, name="social_label_certificate"),
     path("account/2fa/", views.two_factor_verify, name="two_factor_verify"),
     path("account/2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
-    path("", include("fund.pipeline.urls")),
 ]

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from fund.models import Role
-from fund.pipeline.models import Application, ApplicationStatus
-from tests.fund.pipeline_factories import PDF_BYTES, seat_committee
+from pipeline.models import Application, ApplicationStatus
+from tests.pipeline.pipeline_factories import PDF_BYTES, seat_committee
 
 pytestmark = [
     pytest.mark.browser,

@@ -15,10 +15,10 @@ from playwright.sync_api import expect
 
 from core.formats import format_eur
 from fund.models import Role
-from fund.pipeline import committee
+from pipeline import committee
 from portfolio.models import Contract
 from portfolio.schedules import build_schedule
-from tests.fund.pipeline_factories import in_committee, seat_committee
+from tests.pipeline.pipeline_factories import in_committee, seat_committee
 from tests.portfolio.test_bankstatements import camt, ntry, tx
 
 pytestmark = [

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from fund.models import Role
 from portfolio.models import Contract
-from tests.fund.pipeline_factories import pipeline_objects
+from tests.pipeline.pipeline_factories import pipeline_objects
 
 
 def _p(side, name: str):

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.test.utils import override_settings
 from djmoney.money import Money
 
-from fund import demo_pipeline, services
+from fund import services
 from fund.models import (
     Enterprise,
     Fund,
@@ -31,6 +31,8 @@ from fund.models import (
 )
 
 DEMO_PASSWORD = "demo1234"
+# Apps whose `<app>.demo.load()` runs after the fund demo, in this order.
+DEMO_APPS = ("portfolio", "impactmeasurement", "resultaatfinanciering", "reports", "pipeline")
 EUR = "EUR"
 
 ZKIJ_REGION = ["GM0392", "GM0377", "GM0397", "GM0473", "GM0375", "GM0396", "GM0453"]
@@ -199,16 +201,21 @@ class Command(BaseCommand):
             transaction.atomic(),
         ):
             logins = self._load()
-            # Later apps add demo data through an optional `<app>.demo.load()`; fund imports none of them.
-            for config in apps.get_app_configs():
-                if config.name in {"portfolio", "impactmeasurement", "resultaatfinanciering", "reports"}:
-                    try:
-                        module = importlib.import_module(f"{config.name}.demo")
-                    except ModuleNotFoundError:
-                        continue
-                    module.load()
-            # The pipeline (every stage, a past committee) comes after the portfolio it hands off to.
-            logins += demo_pipeline.load()
+            # Later apps add demo data through an optional `<app>.demo.load()` (which may return logins to
+            # print); fund imports none of them. The pipeline (every stage, a past committee) comes last,
+            # after the portfolio it hands off to.
+            for name in DEMO_APPS:
+                if not apps.is_installed(name):
+                    continue
+                try:
+                    module = importlib.import_module(f"{name}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{name}.demo":
+                        raise
+                    continue
+                added = module.load()
+                if isinstance(added, list):
+                    logins += added
             logins += self._other_logins(known={email for _, email, _ in logins})
         if not options["quiet_logins"]:
             self._print_logins(logins)

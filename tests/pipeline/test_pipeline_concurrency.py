@@ -10,8 +10,8 @@ from django.db import connection
 
 from core.errors import ApplicationError
 from fund.models import Role
-from fund.pipeline import committee
-from fund.pipeline.models import Decision, Vote
+from pipeline import committee
+from pipeline.models import Decision, Vote
 
 from .pipeline_factories import in_committee, seat_committee
 

@@ -4,17 +4,17 @@ financial analysis with the projected schedule, impact assessment, risks and pro
 from __future__ import annotations
 
 from decimal import Decimal
-from xml.sax.saxutils import escape
 
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph
 
-from core.pdf import BODY, HEADING, SMALL, build, eur, table
-from fund.pipeline import analysis
-from fund.pipeline.eligibility import CHECK_LABELS
-from fund.pipeline.models import IMPACT_DIMENSIONS, Application, Assessment, ProposedTerms
-from fund.pipeline.services import latest_checks
+from core.formats import format_pct
+from core.pdf import SMALL, build, date, eur, heading, number, p, table
 from portfolio.schedules import ScheduleError
+
+from . import analysis
+from .eligibility import CHECK_LABELS
+from .models import IMPACT_DIMENSIONS, Application, Assessment, ProposedTerms
+from .services import latest_checks
 
 DIMENSION_NAMES = {
     "what": "Wat (welke verandering)",
@@ -26,19 +26,17 @@ DIMENSION_NAMES = {
 OUTCOME_NL = {"pass": "voldoet", "warning": "let op", "fail": "voldoet niet"}
 
 
-def _p(text) -> Paragraph:
-    return Paragraph(escape(str(text or "—")).replace("\n", "<br/>"), BODY)
-
-
 def _num(value: Decimal | None) -> str:
-    return "n.v.t." if value is None else f"{value:f}".replace(".", ",")
+    return "n.v.t." if value is None else number(value, 2)
 
 
 def _pct(value: Decimal) -> str:
-    return f"{value.normalize():f}".replace(".", ",") + " %"
+    """A rate that is already in percent (4.5 → "4,5 %")."""
+    return format_pct(value, language="nl")
 
 
-def memo_pdf(*, application: Application, version: int) -> bytes:
+def memo_pdf(*, application: Application, version: int, generated_at=None) -> bytes:
+    """The memo as PDF bytes; every text from data is escaped (core.pdf), amounts and dates in Dutch."""
     enterprise = application.enterprise
     organisation = enterprise.organisation
     try:
@@ -51,25 +49,25 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
         assessment = None
     amount = eur(application.requested_amount) if application.requested_amount else "—"
     story = [
-        Paragraph("Samenvatting", HEADING),
-        _p(
+        heading("Samenvatting"),
+        p(
             f"{organisation.name} vraagt {amount} ({application.get_instrument_display() or '—'}, "
             f"{application.term_months or '—'} maanden) aan {application.fund.name}. "
             f"Doel: {application.purpose}"
         ),
     ]
     if assessment and assessment.risk_rating:
-        story.append(_p(f"Risicoklasse: {assessment.risk_rating}."))
+        story.append(p(f"Risicoklasse: {assessment.risk_rating}."))
     if terms:
         story.append(
-            _p(
+            p(
                 f"Voorstel: {eur(terms.amount)} {terms.get_instrument_display().lower()} "
                 f"tegen {_pct(terms.interest_rate)} "
                 f"over {terms.term_months} maanden."
             )
         )
     story += [
-        Paragraph("Onderneming", HEADING),
+        heading("Onderneming"),
         table(
             [
                 ["Naam", organisation.name],
@@ -77,12 +75,12 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
                 ["Rechtsvorm", enterprise.get_legal_form_display()],
                 ["Vestigingsgemeente", str(organisation.municipality or "—")],
                 ["Keurmerken", ", ".join(str(label) for label in enterprise.labels.all()) or "geen"],
-                ["Missie", _p(enterprise.mission)],
+                ["Missie", p(enterprise.mission)],
             ],
             header=False,
             widths=[45 * mm, 125 * mm],
         ),
-        Paragraph("Aanvraag", HEADING),
+        heading("Aanvraag"),
         table(
             [
                 ["Gevraagd bedrag", amount],
@@ -92,11 +90,11 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
                     f"{application.term_months or '—'} maanden, {application.grace_months} aflossingsvrij",
                 ],
                 ["Thema's", ", ".join(t.name for t in application.themes.all()) or "—"],
-                ["Doel", _p(application.purpose)],
-                ["Besteding", _p(application.use_of_funds)],
-                ["Doelgroep", _p(application.target_group)],
-                ["Verwachte verandering", _p(application.expected_change)],
-                ["Meting", _p(application.measurement)],
+                ["Doel", p(application.purpose)],
+                ["Besteding", p(application.use_of_funds)],
+                ["Doelgroep", p(application.target_group)],
+                ["Verwachte verandering", p(application.expected_change)],
+                ["Meting", p(application.measurement)],
                 [
                     "Verwezen via",
                     " ".join(
@@ -113,7 +111,7 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
             header=False,
             widths=[45 * mm, 125 * mm],
         ),
-        Paragraph("Toetsing aan het fondsbeleid", HEADING),
+        heading("Toetsing aan het fondsbeleid"),
     ]
     checks = latest_checks(application)
     overrides = {o.code: o.reason for o in application.eligibility_overrides.all()}
@@ -126,12 +124,12 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
             reason = check.reason + (
                 f" Overruled: {overrides[check.code]}" if check.code in overrides else ""
             )
-            rows.append([_p(CHECK_LABELS.get(check.code, check.code)), outcome, _p(reason)])
+            rows.append([p(CHECK_LABELS.get(check.code, check.code)), outcome, p(reason)])
         story.append(table(rows, widths=[50 * mm, 25 * mm, 95 * mm]))
     else:
-        story.append(_p("Nog niet getoetst."))
+        story.append(p("Nog niet getoetst."))
 
-    story.append(Paragraph("Financiële analyse", HEADING))
+    story.append(heading("Financiële analyse"))
     years = list(application.financials.all())
     if years:
         rows = [["Jaar", "Omzet", "EBITDA", "Resultaat", "Balanstotaal", "Eigen verm.", "Schulden"]]
@@ -150,7 +148,7 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
     story.append(
         table(
             [["Kengetal", "Waarde", "Toelichting"]]
-            + [[_p(r.label), _num(r.value), _p(r.reason or "")] for r in ratios],
+            + [[p(r.label), _num(r.value), p(r.reason or "")] for r in ratios],
             widths=[80 * mm, 25 * mm, 65 * mm],
         )
     )
@@ -159,14 +157,14 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
             rows = analysis.projected_schedule(terms)
         except ScheduleError as exc:
             rows = []
-            story.append(_p(f"Geen aflosschema: {exc}"))
+            story.append(p(f"Geen aflosschema: {exc}"))
         if rows:
-            story.append(Paragraph("Geprojecteerd aflosschema (eerste 12 termijnen)", HEADING))
+            story.append(heading("Geprojecteerd aflosschema (eerste 12 termijnen)"))
             schedule = [["#", "Vervaldatum", "Aflossing", "Rente", "Termijnbedrag", "Restschuld"]]
             schedule += [
                 [
                     row.number,
-                    row.due_date.strftime("%d-%m-%Y"),
+                    date(row.due_date),
                     eur(row.principal),
                     eur(row.interest),
                     eur(row.payment),
@@ -176,30 +174,30 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
             ]
             story.append(table(schedule, money_columns=(2, 3, 4, 5)))
             total_interest = sum((row.interest for row in rows), Decimal("0.00"))
-            story.append(Paragraph(f"{len(rows)} termijnen; totale rente {eur(total_interest)}.", SMALL))
+            story.append(p(f"{len(rows)} termijnen; totale rente {eur(total_interest)}.", SMALL))
 
-    story.append(Paragraph("Impactbeoordeling (vijf dimensies)", HEADING))
+    story.append(heading("Impactbeoordeling (vijf dimensies)"))
     if assessment:
         rows = [["Dimensie", "Score (1–5)", "Onderbouwing"]]
         rows += [
             [
                 DIMENSION_NAMES[d],
                 str(getattr(assessment, f"{d}_score") or "—"),
-                _p(getattr(assessment, f"{d}_rationale")),
+                p(getattr(assessment, f"{d}_rationale")),
             ]
             for d in IMPACT_DIMENSIONS
         ]
         story.append(table(rows, widths=[50 * mm, 25 * mm, 95 * mm]))
         if assessment.kpi_lines:
-            story.append(_p("Verwachte KPI's: " + "; ".join(assessment.kpi_lines)))
+            story.append(p("Verwachte KPI's: " + "; ".join(assessment.kpi_lines)))
         story += [
-            Paragraph("Risico's", HEADING),
-            _p(f"Risicoklasse {assessment.risk_rating or '—'}: {assessment.risk_rating_rationale}"),
+            heading("Risico's"),
+            p(f"Risicoklasse {assessment.risk_rating or '—'}: {assessment.risk_rating_rationale}"),
         ]
     else:
-        story.append(_p("Nog niet beoordeeld."))
+        story.append(p("Nog niet beoordeeld."))
 
-    story.append(Paragraph("Voorgestelde voorwaarden", HEADING))
+    story.append(heading("Voorgestelde voorwaarden"))
     if terms:
         story.append(
             table(
@@ -213,18 +211,19 @@ def memo_pdf(*, application: Application, version: int) -> bytes:
                         f"({terms.get_grace_type_display().lower()})",
                     ],
                     ["Aflossing", f"{terms.get_method_display()}, {terms.get_frequency_display().lower()}"],
-                    ["Zekerheden", _p(terms.security)],
-                    ["Convenanten", _p(terms.covenants)],
-                    ["Opschortende voorwaarden", _p("\n".join(terms.condition_lines))],
+                    ["Zekerheden", p(terms.security)],
+                    ["Convenanten", p(terms.covenants)],
+                    ["Opschortende voorwaarden", p("\n".join(terms.condition_lines))],
                 ],
                 header=False,
                 widths=[45 * mm, 125 * mm],
             )
         )
     else:
-        story.append(_p("Nog geen voorstel."))
+        story.append(p("Nog geen voorstel."))
     return build(
         title=f"Investeringsmemo {application.number} — versie {version}",
         subtitle=f"{organisation.name} — {application.fund.name}",
         story=story,
+        generated_at=generated_at,
     )

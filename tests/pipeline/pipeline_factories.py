@@ -9,8 +9,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from djmoney.money import Money
 
 from fund.models import Role
-from fund.pipeline import committee, services
-from fund.pipeline.models import Application, ReferralSource
+from pipeline import committee, services
+from pipeline.documents import latest_memo
+from pipeline.models import Application, ReferralSource
 from tests.factories import make_member, themes
 
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -137,7 +138,7 @@ def pipeline_objects(side):
         cached = {
             "application": application,
             "document": application.documents.first(),
-            "memo": application.memo_versions.first(),
+            "memo": latest_memo(application),
             "meeting": meeting,
             "item": item,
         }

@@ -13,9 +13,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from djmoney.money import Money
 
+from core.money import to_cents
 from fund.models import Enterprise, Fund, ReferralPartner, Role, Theme, User
-from fund.pipeline import committee, services
-from fund.pipeline.models import Application
+from pipeline import committee, services
+from pipeline.models import Application
 
 D = Decimal
 PDF = b"%PDF-1.4\n% demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -176,7 +177,7 @@ def _seat_committee(fund: Fund, manager: User) -> list:
 
 
 def _scaled(factor: str) -> dict[str, Decimal]:
-    return {name: (value * D(factor)).quantize(D("0.01")) for name, value in YEARS.items()}
+    return {name: to_cents(value * D(factor)) for name, value in YEARS.items()}
 
 
 def _complete(application: Application, actor: User) -> None:

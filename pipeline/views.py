@@ -14,18 +14,21 @@ from io import BytesIO
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.errors import ApplicationError, PermissionDeniedError
+from core.documents import serve_document, serve_upload
+from core.errors import ApplicationError, error_text
+from core.models import StoredDocument
+from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
-from fund.views import _apply_errors
 
-from . import analysis, committee, selectors, services
+from . import analysis, committee, documents, selectors, services
 from .forms import (
     AgendaItemForm,
     AnswerForm,
@@ -56,7 +59,6 @@ from .models import (
     ChecklistItem,
     CommitteeMember,
     Decision,
-    MemoVersion,
     ProposedTerms,
     Question,
     ReferralSource,
@@ -77,12 +79,16 @@ NEEDS_REASON = {"decline", "hold"}
 TAKES_REASON = {"decline", "hold", "resume", "withdraw"}
 
 
-def _refused(request, exc: Exception) -> None:
-    if isinstance(exc, ValidationError):
-        for message in exc.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, str(exc))
+def _detail_url(pk: int) -> str:
+    return reverse("application_detail", args=[pk])
+
+
+def _form_errors(request, form) -> None:
+    """A button's form that did not validate: its errors as messages on the page it came from."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        for error in errors:
+            messages.error(request, f"{label}: {error}" if label else error)
 
 
 def _application(request, pk: int):
@@ -105,7 +111,7 @@ def _staff_application(request, pk: int):
 @login_required
 def application_list(request):
     applications = selectors.applications_for(request.user).order_by("-created_at")
-    return render(request, "fund/pipeline/application_list.html", {"applications": applications})
+    return render(request, "pipeline/application_list.html", {"applications": applications})
 
 
 @login_required
@@ -121,27 +127,20 @@ def application_create(request):
         raise Http404
     form = ApplicationForm(request.POST or None, fund_choices=funds, enterprise_choices=enterprises)
     if request.method == "POST" and form.is_valid():
-        try:
-            application = services.application_create(
-                actor=user,
-                fund=form.cleaned_data["fund"],
-                enterprise=form.cleaned_data["enterprise"],
-                **form.service_kwargs(),
-            )
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(
-                request, _("Concept opgeslagen. Vul de jaarcijfers en documenten aan en dien in.")
-            )
-            return redirect("application_detail", pk=application.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.application_create(
+                actor=user, fund=data["fund"], enterprise=data["enterprise"], **form.service_kwargs()
+            ),
+            success_url=lambda application: _detail_url(application.pk),
+            success_message=_("Concept opgeslagen. Vul de jaarcijfers en documenten aan en dien in."),
+        )
+        if done:
+            return done
     if len(enterprises) == 1 and not form.is_bound:
         form.initial["enterprise"] = enterprises[0]
-    return render(
-        request, "fund/pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")}
-    )
+    return render(request, "pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")})
 
 
 @login_required
@@ -149,18 +148,20 @@ def application_edit(request, pk: int):
     application = _application(request, pk)
     form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_for(application))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.application_update(actor=request.user, application=application, **form.service_kwargs())
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Concept opgeslagen."))
-            return redirect("application_detail", pk=application.pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda _data: services.application_update(
+                actor=request.user, application=application, **form.service_kwargs()
+            ),
+            success_url=_detail_url(application.pk),
+            success_message=_("Concept opgeslagen."),
+        )
+        if done:
+            return done
     return render(
         request,
-        "fund/pipeline/application_form.html",
+        "pipeline/application_form.html",
         {
             "form": form,
             "application": application,
@@ -183,16 +184,15 @@ def application_financials(request, pk: int):
             for form in formset.forms
             if form.cleaned_data and not form.cleaned_data.get("DELETE") and form.cleaned_data.get("year")
         ]
+        # A formset has no single form to put a refusal on: it is shown above the figures, which stay.
         try:
             services.financial_years_save(actor=request.user, application=application, years=years)
         except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, _("Jaarcijfers opgeslagen."))
             return redirect("application_detail", pk=application.pk)
-    return render(
-        request, "fund/pipeline/financials_form.html", {"formset": formset, "application": application}
-    )
+    return render(request, "pipeline/financials_form.html", {"formset": formset, "application": application})
 
 
 @login_required
@@ -276,14 +276,14 @@ def application_detail(request, pk: int):
                 else [],
                 "terms": terms,
                 "ratios": analysis.financial_analysis(application),
-                "memos": application.memo_versions.defer("pdf"),
+                "memos": documents.memo_versions(application).select_related("created_by"),
                 "readiness": services.committee_readiness(application)
                 if application.status == ApplicationStatus.DUE_DILIGENCE
                 else [],
                 "history": fund_selectors.audit_events_for(user=user, obj=application),
             }
         )
-    return render(request, "fund/pipeline/application_detail.html", context)
+    return render(request, "pipeline/application_detail.html", context)
 
 
 @login_required
@@ -296,17 +296,17 @@ def application_transition(request, pk: int, name: str):
     kwargs = {}
     if name in TAKES_REASON:
         kwargs["reason"] = request.POST.get("reason", "")
-    try:
-        before = application.status
-        application = service(actor=request.user, application=application, **kwargs)
-    except (ValidationError, ApplicationError) as exc:
-        _refused(request, exc)
-    else:
-        if name == "submit" and before == application.status == ApplicationStatus.SUBMITTED:
+    before = application.status
+
+    def action():
+        moved = service(actor=request.user, application=application, **kwargs)
+        if name == "submit" and before == moved.status == ApplicationStatus.SUBMITTED:
             messages.info(request, _("Deze aanvraag was al ingediend."))
         else:
-            messages.success(request, _("Status: %(status)s.") % {"status": application.get_status_display()})
-    return redirect("application_detail", pk=pk)
+            messages.success(request, _("Status: %(status)s.") % {"status": moved.get_status_display()})
+        return moved
+
+    return run_action(request, action=action, success_url=_detail_url(pk))
 
 
 @login_required
@@ -314,32 +314,31 @@ def application_transition(request, pk: int, name: str):
 def document_add(request, pk: int):
     application = _application(request, pk)
     form = DocumentForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            services.document_add(
-                actor=request.user,
-                application=application,
-                kind=form.cleaned_data["kind"],
-                upload=form.cleaned_data["file"],
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Document toegevoegd."))
-    else:
-        for field, errors in form.errors.items():
-            label = form.fields[field].label if field in form.fields else ""
-            for error in errors:
-                messages.error(request, f"{label}: {error}" if label else error)
-    return redirect("application_detail", pk=pk)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("application_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: services.document_add(
+            actor=request.user,
+            application=application,
+            kind=form.cleaned_data["kind"],
+            upload=form.cleaned_data["file"],
+        ),
+        success_url=_detail_url(pk),
+        success_message=_("Document toegevoegd."),
+    )
 
 
 @login_required
 def document_download(request, pk: int):
+    """An uploaded application document, found through the user's applications (404 otherwise)."""
     document = fund_selectors.get_scoped_or_404(
         ApplicationDocument.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
     )
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.filename)
+    return serve_upload(
+        request, subject=document.application, field_file=document.file, filename=document.filename
+    )
 
 
 @login_required
@@ -347,14 +346,17 @@ def document_download(request, pk: int):
 def question_ask(request, pk: int):
     application = _staff_application(request, pk)
     form = QuestionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.question_ask(actor=request.user, application=application, text=form.cleaned_data["text"])
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Vraag verstuurd naar de aanvrager."))
-    return redirect("application_detail", pk=pk)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("application_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: services.question_ask(
+            actor=request.user, application=application, text=form.cleaned_data["text"]
+        ),
+        success_url=_detail_url(pk),
+        success_message=_("Vraag verstuurd naar de aanvrager."),
+    )
 
 
 @login_required
@@ -364,18 +366,17 @@ def question_answer(request, pk: int):
         Question.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
     )
     form = AnswerForm(request.POST)
-    if form.is_valid():
-        try:
-            services.question_answer(
-                actor=request.user, question=question, answer=form.cleaned_data["answer"]
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Antwoord verstuurd."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Schrijf het antwoord."))
-    return redirect("application_detail", pk=question.application_id)
+        return redirect("application_detail", pk=question.application_id)
+    return run_action(
+        request,
+        action=lambda: services.question_answer(
+            actor=request.user, question=question, answer=form.cleaned_data["answer"]
+        ),
+        success_url=_detail_url(question.application_id),
+        success_message=_("Antwoord verstuurd."),
+    )
 
 
 @login_required
@@ -383,27 +384,28 @@ def question_answer(request, pk: int):
 def note_add(request, pk: int):
     application = _staff_application(request, pk)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.internal_note_add(
-                actor=request.user, application=application, text=form.cleaned_data["text"]
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-    return redirect("application_detail", pk=pk)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("application_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: services.internal_note_add(
+            actor=request.user, application=application, text=form.cleaned_data["text"]
+        ),
+        success_url=_detail_url(pk),
+    )
 
 
 @login_required
 @require_POST
 def checks_run(request, pk: int):
     application = _staff_application(request, pk)
-    try:
-        services.eligibility_run(actor=request.user, application=application)
-    except (ValidationError, ApplicationError) as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("Toetsen opnieuw uitgevoerd."))
-    return redirect("application_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: services.eligibility_run(actor=request.user, application=application),
+        success_url=_detail_url(pk),
+        success_message=_("Toetsen opnieuw uitgevoerd."),
+    )
 
 
 @login_required
@@ -411,15 +413,14 @@ def checks_run(request, pk: int):
 def check_override(request, pk: int, code: str):
     application = _staff_application(request, pk)
     form = OverrideForm(request.POST)
-    try:
-        services.eligibility_override(
+    return run_action(
+        request,
+        action=lambda: services.eligibility_override(
             actor=request.user, application=application, code=code, reason=form.data.get("reason", "")
-        )
-    except (ValidationError, ApplicationError) as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("Toets overruled; de reden staat in het audittrail."))
-    return redirect("application_detail", pk=pk)
+        ),
+        success_url=_detail_url(pk),
+        success_message=_("Toets overruled; de reden staat in het audittrail."),
+    )
 
 
 @login_required
@@ -432,16 +433,15 @@ def checklist_item_update(request, pk: int):
         raise Http404
     owners = User.objects.filter(memberships__fund=item.application.fund, memberships__role=Role.FUND_MANAGER)
     form = ChecklistItemForm(request.POST, owners=owners, prefix=f"item{item.pk}")
-    if form.is_valid():
-        try:
-            services.checklist_item_update(actor=request.user, item=item, **form.cleaned_data)
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Checklist bijgewerkt: %(item)s.") % {"item": item.title})
-    else:
+    if not form.is_valid():
         messages.error(request, _("Controleer de velden van '%(item)s'.") % {"item": item.title})
-    return redirect("application_detail", pk=item.application_id)
+        return redirect("application_detail", pk=item.application_id)
+    return run_action(
+        request,
+        action=lambda: services.checklist_item_update(actor=request.user, item=item, **form.cleaned_data),
+        success_url=_detail_url(item.application_id),
+        success_message=_("Checklist bijgewerkt: %(item)s.") % {"item": item.title},
+    )
 
 
 @login_required
@@ -451,18 +451,18 @@ def assessment_edit(request, pk: int):
     initial = {f: getattr(assessment, f) for f in services.ASSESSMENT_FIELDS} if assessment else {}
     form = AssessmentForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.assessment_save(actor=request.user, application=application, **form.cleaned_data)
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Beoordeling opgeslagen."))
-            return redirect("application_detail", pk=pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.assessment_save(actor=request.user, application=application, **data),
+            success_url=_detail_url(pk),
+            success_message=_("Beoordeling opgeslagen."),
+        )
+        if done:
+            return done
     return render(
         request,
-        "fund/pipeline/simple_form.html",
+        "pipeline/simple_form.html",
         {"form": form, "application": application, "title": _("Impactbeoordeling en risico")},
     )
 
@@ -483,18 +483,20 @@ def terms_edit(request, pk: int):
         }
     form = TermsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.terms_save(actor=request.user, application=application, **form.service_kwargs())
-        except ValidationError as exc:
-            _apply_errors(form, exc)
-        except ApplicationError as exc:
-            form.add_error(None, str(exc))
-        else:
-            messages.success(request, _("Voorgestelde voorwaarden opgeslagen."))
-            return redirect("application_detail", pk=pk)
+        done = submit_form(
+            request,
+            form,
+            action=lambda _data: services.terms_save(
+                actor=request.user, application=application, **form.service_kwargs()
+            ),
+            success_url=_detail_url(pk),
+            success_message=_("Voorgestelde voorwaarden opgeslagen."),
+        )
+        if done:
+            return done
     return render(
         request,
-        "fund/pipeline/simple_form.html",
+        "pipeline/simple_form.html",
         {"form": form, "application": application, "title": _("Voorgestelde voorwaarden")},
     )
 
@@ -503,45 +505,38 @@ def terms_edit(request, pk: int):
 @require_POST
 def memo_generate(request, pk: int):
     application = _staff_application(request, pk)
-    try:
-        memo = services.memo_generate(actor=request.user, application=application)
-    except (ValidationError, ApplicationError) as exc:
-        _refused(request, exc)
-    else:
-        messages.success(request, _("Memo versie %(n)s gemaakt.") % {"n": memo.number})
-    return redirect("application_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: services.memo_generate(
+            actor=request.user, application=application, reason=request.POST.get("reason", "")
+        ),
+        success_url=_detail_url(pk),
+        success_message=lambda memo: _("Memo versie %(n)s gemaakt.") % {"n": memo.version},
+    )
 
 
 @login_required
 def memo_download(request, pk: int):
-    memo = fund_selectors.get_scoped_or_404(
-        MemoVersion.objects.filter(application__in=selectors.applications_for(request.user)).select_related(
-            "application"
-        ),
-        pk=pk,
-    )
-    if not selectors.can_see_internal(request.user, memo.application):
+    """A stored memo version (the old memo link): the same scope as the one download view."""
+    memo = get_object_or_404(StoredDocument, pk=pk, kind=documents.INVESTMENT_MEMO)
+    application = memo.subject
+    if application is None or not documents.can_view_memo(request.user, application):
         raise Http404
-    response = HttpResponse(bytes(memo.pdf), content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="memo-{memo.application.number}-v{memo.number}.pdf"'
-    )
-    return response
+    return serve_document(request, memo)
 
 
 @login_required
 @require_POST
 def application_hand_off(request, pk: int):
     application = _staff_application(request, pk)
-    try:
-        contract = services.application_hand_off(actor=request.user, application=application)
-    except (ValidationError, ApplicationError) as exc:
-        _refused(request, exc)
-    else:
-        messages.success(
-            request, _("Overgedragen aan de portefeuille: contract %(ref)s.") % {"ref": contract.reference}
-        )
-    return redirect("application_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: services.application_hand_off(actor=request.user, application=application),
+        success_url=_detail_url(pk),
+        success_message=lambda contract: (
+            _("Overgedragen aan de portefeuille: contract %(ref)s.") % {"ref": contract.reference}
+        ),
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -589,7 +584,7 @@ def pipeline_overview(request, fund_pk: int):
         "stages": [(s.value, s.label) for s in PIPELINE_STAGES],
         "query": request.GET.urlencode(),
     }
-    return render(request, "fund/pipeline/overview.html", context)
+    return render(request, "pipeline/overview.html", context)
 
 
 EXPORT_HEADER = [
@@ -687,18 +682,24 @@ def meeting_list(request, fund_pk: int):
     if request.method == "POST":
         if not is_manager:
             raise Http404
-        try:
-            if "meeting" in request.POST and meeting_form.is_valid():
-                meeting = committee.meeting_create(actor=request.user, fund=fund, **meeting_form.cleaned_data)
-                return redirect("meeting_detail", pk=meeting.pk)
-            if "member" in request.POST and member_form.is_valid():
-                committee.committee_member_add(actor=request.user, fund=fund, **member_form.cleaned_data)
-                messages.success(request, _("Commissielid toegevoegd."))
-                return redirect("meeting_list", fund_pk=fund.pk)
-        except ValidationError as exc:
-            _apply_errors(member_form if "member" in request.POST else meeting_form, exc)
-        except ApplicationError as exc:
-            messages.error(request, str(exc))
+        done = None
+        if "meeting" in request.POST and meeting_form.is_valid():
+            done = submit_form(
+                request,
+                meeting_form,
+                action=lambda data: committee.meeting_create(actor=request.user, fund=fund, **data),
+                success_url=lambda meeting: reverse("meeting_detail", args=[meeting.pk]),
+            )
+        elif "member" in request.POST and member_form.is_valid():
+            done = submit_form(
+                request,
+                member_form,
+                action=lambda data: committee.committee_member_add(actor=request.user, fund=fund, **data),
+                success_url=reverse("meeting_list", args=[fund.pk]),
+                success_message=_("Commissielid toegevoegd."),
+            )
+        if done:
+            return done
     context = {
         "fund": fund,
         "meetings": selectors.meetings_for(request.user).filter(fund=fund).prefetch_related("items"),
@@ -709,7 +710,7 @@ def meeting_list(request, fund_pk: int):
         "member_form": member_form,
         "today": timezone.localdate(),
     }
-    return render(request, "fund/pipeline/meeting_list.html", context)
+    return render(request, "pipeline/meeting_list.html", context)
 
 
 @login_required
@@ -750,8 +751,11 @@ def meeting_detail(request, pk: int):
         "vote_form": VoteForm(),
         "decision_form": DecisionForm(),
         "history": fund_selectors.audit_events_for(user=user, obj=meeting) if is_manager else None,
+        "minutes_versions": documents.minutes_versions(meeting)
+        if documents.can_view_minutes(user, meeting)
+        else [],
     }
-    return render(request, "fund/pipeline/meeting_detail.html", context)
+    return render(request, "pipeline/meeting_detail.html", context)
 
 
 @login_required
@@ -760,18 +764,17 @@ def agenda_item_add(request, pk: int):
     meeting = fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
     candidates = selectors.applications_for(request.user).filter(fund=meeting.fund)
     form = AgendaItemForm(request.POST, applications=candidates)
-    if form.is_valid():
-        try:
-            committee.agenda_item_add(
-                actor=request.user, meeting=meeting, application=form.cleaned_data["application"]
-            )
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Agendapunt toegevoegd."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Kies een aanvraag."))
-    return redirect("meeting_detail", pk=pk)
+        return redirect("meeting_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: committee.agenda_item_add(
+            actor=request.user, meeting=meeting, application=form.cleaned_data["application"]
+        ),
+        success_url=reverse("meeting_detail", args=[pk]),
+        success_message=_("Agendapunt toegevoegd."),
+    )
 
 
 def _item(request, pk: int) -> AgendaItem:
@@ -783,18 +786,17 @@ def _item(request, pk: int) -> AgendaItem:
 def conflict_declare(request, pk: int):
     item = _item(request, pk)
     form = DeclarationForm(request.POST)
-    if form.is_valid():
-        try:
-            committee.conflict_declare(actor=request.user, item=item, **form.cleaned_data)
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Verklaring vastgelegd."))
-    else:
+    if not form.is_valid():
         for errors in form.errors.values():
             for error in errors:
                 messages.error(request, error)
-    return redirect("meeting_detail", pk=item.meeting_id)
+        return redirect("meeting_detail", pk=item.meeting_id)
+    return run_action(
+        request,
+        action=lambda: committee.conflict_declare(actor=request.user, item=item, **form.cleaned_data),
+        success_url=reverse("meeting_detail", args=[item.meeting_id]),
+        success_message=_("Verklaring vastgelegd."),
+    )
 
 
 @login_required
@@ -802,16 +804,15 @@ def conflict_declare(request, pk: int):
 def vote_cast(request, pk: int):
     item = _item(request, pk)
     form = VoteForm(request.POST)
-    if form.is_valid():
-        try:
-            committee.vote_cast(actor=request.user, item=item, **form.cleaned_data)
-        except (ValidationError, ApplicationError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Uw stem is vastgelegd."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Kies voor, tegen of onthouding."))
-    return redirect("meeting_detail", pk=item.meeting_id)
+        return redirect("meeting_detail", pk=item.meeting_id)
+    return run_action(
+        request,
+        action=lambda: committee.vote_cast(actor=request.user, item=item, **form.cleaned_data),
+        success_url=reverse("meeting_detail", args=[item.meeting_id]),
+        success_message=_("Uw stem is vastgelegd."),
+    )
 
 
 @login_required
@@ -819,33 +820,40 @@ def vote_cast(request, pk: int):
 def decision_record(request, pk: int):
     item = _item(request, pk)
     form = DecisionForm(request.POST)
-    if form.is_valid():
-        supersedes = None
-        if request.POST.get("supersedes"):
-            supersedes = Decision.objects.filter(
-                item__application=item.application, pk=_int_or_none(request.POST["supersedes"])
-            ).first()
-        try:
-            committee.decision_record(
-                actor=request.user, item=item, supersedes=supersedes, **form.cleaned_data
-            )
-        except (ValidationError, ApplicationError, PermissionDeniedError) as exc:
-            _refused(request, exc)
-        else:
-            messages.success(request, _("Besluit vastgelegd."))
-    else:
+    if not form.is_valid():
         messages.error(request, _("Kies een besluit."))
-    return redirect("meeting_detail", pk=item.meeting_id)
+        return redirect("meeting_detail", pk=item.meeting_id)
+    supersedes = None
+    if request.POST.get("supersedes"):
+        supersedes = Decision.objects.filter(
+            item__application=item.application, pk=_int_or_none(request.POST["supersedes"])
+        ).first()
+    return run_action(
+        request,
+        action=lambda: committee.decision_record(
+            actor=request.user, item=item, supersedes=supersedes, **form.cleaned_data
+        ),
+        success_url=reverse("meeting_detail", args=[item.meeting_id]),
+        success_message=_("Besluit vastgelegd."),
+    )
 
 
 @login_required
 def minutes_pdf(request, pk: int):
-    from reports.minutes import minutes_pdf as render_minutes
+    """The meeting's minutes: the stored full minutes (kept once per state of the meeting, the same bytes
+    for every download); a member with a conflict on an item gets a version without that item's votes."""
+    from .minutes import minutes_pdf as render_minutes
 
     meeting = fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
-    pdf = render_minutes(meeting=meeting, viewer=request.user)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = (
-        f'attachment; filename="notulen-{meeting.fund.code}-{meeting.date:%Y%m%d}.pdf"'
-    )
-    return response
+    hidden = selectors.conflicted_items(request.user, meeting)
+    if hidden:
+        response = HttpResponse(
+            render_minutes(meeting=meeting, hide_votes_of=hidden), content_type="application/pdf"
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="notulen-{meeting.fund.code}-{meeting.date:%Y%m%d}.pdf"'
+        )
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
+    # Everyone else here may see the full minutes (can_view_minutes), so storing them cannot be refused.
+    return serve_document(request, committee.minutes_store(actor=request.user, meeting=meeting))

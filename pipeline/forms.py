@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
+from core.forms import AmountField, DecimalField
+from core.privacy import validate_filename_no_bsn
 from fund.models import Instrument, ReferralPartner, Theme
 
 from .models import (
@@ -29,13 +31,11 @@ ROWS2 = forms.Textarea(attrs={"rows": 2})
 AMOUNT = {"max_digits": 14, "decimal_places": 2}
 
 
-def _positive_amount(**kwargs) -> forms.DecimalField:
-    return forms.DecimalField(
+def _positive_amount(**kwargs) -> AmountField:
+    """An amount in euros typed the Dutch way ("125.000", "12.500,50", "€ 1.234,56")."""
+    return AmountField(
         min_value=Decimal("0.01"),
-        error_messages={
-            "min_value": _("Het bedrag moet groter zijn dan nul."),
-            "invalid": _("Vul een bedrag in cijfers in."),
-        },
+        error_messages={"min_value": _("Het bedrag moet groter zijn dan nul.")},
         **AMOUNT,
         **kwargs,
     )
@@ -121,13 +121,9 @@ class ApplicationForm(forms.Form):
         }
 
 
-def _figure(label) -> forms.DecimalField:
-    return forms.DecimalField(
-        label=label,
-        required=False,
-        **AMOUNT,
-        error_messages={"invalid": _("Vul een bedrag in cijfers in (bijv. 125000 of -2500,50).")},
-    )
+def _figure(label) -> AmountField:
+    """A figure of the annual accounts in euros, Dutch typing ("125.000", "-2.500,50")."""
+    return AmountField(label=label, required=False, **AMOUNT)
 
 
 class FinancialYearForm(forms.Form):
@@ -177,6 +173,7 @@ class DocumentForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
+        validate_filename_no_bsn(upload.name)
         check_upload(upload)
         return upload
 
@@ -255,7 +252,7 @@ class AssessmentForm(forms.Form):
 class TermsForm(forms.Form):
     amount = _positive_amount(label=_("Bedrag (€)"))
     instrument = forms.ChoiceField(label=_("Instrument"), choices=Instrument.choices)
-    interest_rate = forms.DecimalField(
+    interest_rate = DecimalField(  # typed and kept in percent ("4,5"), as the model stores it
         label=_("Rente per jaar (%)"),
         max_digits=5,
         decimal_places=2,

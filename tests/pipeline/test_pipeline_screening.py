@@ -13,8 +13,8 @@ from djmoney.money import Money
 from core.errors import ApplicationError
 from fund import services as fund_services
 from fund.models import AuditEvent, Role, SocialLabel
-from fund.pipeline import analysis, eligibility, services
-from fund.pipeline.models import Application, FinancialYear, ProposedTerms
+from pipeline import analysis, eligibility, services
+from pipeline.models import Application, FinancialYear, ProposedTerms
 from tests.factories import make_enterprise, themes
 
 from .pipeline_factories import YEAR, draft, submitted

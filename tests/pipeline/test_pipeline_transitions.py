@@ -7,9 +7,9 @@ from django.core import mail
 
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund.models import AuditEvent, Role
-from fund.pipeline import services
-from fund.pipeline.models import Application, ApplicationStatus
-from fund.pipeline.transitions import COMMITTEE_CHAIR, FUND_MANAGER, TRANSITIONS
+from pipeline import services
+from pipeline.models import Application, ApplicationStatus
+from pipeline.transitions import COMMITTEE_CHAIR, FUND_MANAGER, TRANSITIONS
 
 from .pipeline_factories import complete, diligence_done, draft, in_due_diligence
 

@@ -13,17 +13,17 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.money import round_to
 from portfolio.schedules import ScheduleError, ScheduleRow, build_schedule
 
 from .models import Application, FinancialYear, ProposedTerms
 
 LOAN_INSTRUMENTS = ("loan", "subordinated_loan", "convertible_loan")
-TWO = Decimal("0.01")
 
 
 @dataclass
@@ -40,7 +40,7 @@ class Ratio:
 
 
 def _ratio(numerator: Decimal, denominator: Decimal) -> Decimal:
-    return (numerator / denominator).quantize(TWO, ROUND_HALF_UP)
+    return round_to(numerator / denominator, 2)
 
 
 def latest_actual_year(application: Application) -> FinancialYear | None:

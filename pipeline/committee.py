@@ -22,6 +22,7 @@ from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import Fund, User
 
+from . import documents
 from .models import (
     DECIDED_STATUSES,
     AgendaItem,
@@ -174,7 +175,7 @@ def agenda_item_add(*, actor: User, meeting: Meeting, application: Application) 
         raise ApplicationError(_(MSG_OTHER_FUND))
     if application.status not in (ApplicationStatus.COMMITTEE, *DECIDED_STATUSES) or application.contract_id:
         raise ApplicationError(_(MSG_NOT_READY))
-    memo = application.memo_versions.order_by("-number").first()
+    memo = documents.latest_memo(application)
     if memo is None:
         raise ApplicationError(_(MSG_NO_MEMO))
     if meeting.items.filter(application=application).exists():
@@ -185,7 +186,7 @@ def agenda_item_add(*, actor: User, meeting: Meeting, application: Application) 
         actor=actor,
         obj=meeting,
         action="agenda_item_added",
-        data={"application": application.number, "memo_version": memo.number, "sha256": memo.sha256},
+        data={"application": application.number, "memo_version": memo.version, "sha256": memo.sha256},
     )
     members = CommitteeMember.objects.filter(fund=meeting.fund).select_related("user")
     notify(
@@ -199,7 +200,7 @@ def agenda_item_add(*, actor: User, meeting: Meeting, application: Application) 
             "number": application.number,
             "enterprise": application.enterprise,
             "date": meeting.date.strftime("%d-%m-%Y"),
-            "version": memo.number,
+            "version": memo.version,
         },
     )
     return item
@@ -457,7 +458,7 @@ def decision_record(
         reason=reasons or questions,
         data={
             "application": application.number,
-            "memo_version": item.memo.number,
+            "memo_version": item.memo.version,
             "sha256": item.memo.sha256,
             "for": counted.votes_for,
             "against": counted.votes_against,
@@ -483,3 +484,66 @@ def decision_record(
         body=body,
     )
     return decision
+
+
+# --------------------------------------------------------------------------------------------------
+# Minutes
+# --------------------------------------------------------------------------------------------------
+
+
+def minutes_stand(meeting: Meeting) -> datetime.datetime:
+    """The moment of the last change the minutes show (declaration, vote or decision): the minutes' date."""
+    moments = [meeting.created_at]
+    for model, field in ((ConflictDeclaration, "declared_at"), (Vote, "cast_at"), (Decision, "recorded_at")):
+        latest = (
+            model.objects.filter(item__meeting=meeting)
+            .order_by(f"-{field}")
+            .values_list(field, flat=True)
+            .first()
+        )
+        if latest:
+            moments.append(latest)
+    return max(moments)
+
+
+@transaction.atomic
+def minutes_store(*, actor: User, meeting: Meeting):
+    """Keep the meeting's full minutes as a stored document (core.documents, kind "committee_minutes").
+
+    The PDF is rendered reproducibly as of the last change, so the same state gives the same bytes and the
+    existing version; a later declaration, vote or decision makes the next version, with that as its reason.
+    Only for someone who may see the full minutes (fund staff of the meeting's fund without a conflict on
+    one of its items, administrators)."""
+    from core import formats
+    from core.documents import document_latest, document_store
+
+    from .minutes import minutes_pdf
+
+    if not documents.can_view_minutes(actor, meeting):
+        raise PermissionDeniedError()
+    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    stand = minutes_stand(meeting)
+    latest = document_latest(kind=documents.COMMITTEE_MINUTES, subject=meeting)
+    reason = ""
+    if latest is not None:
+        reason = _("Bijgewerkt naar de stand van %(moment)s.") % {
+            "moment": formats.format_datetime(stand, language="nl")
+        }
+    stored = document_store(
+        kind=documents.COMMITTEE_MINUTES,
+        subject=meeting,
+        content=minutes_pdf(meeting=meeting, generated_at=stand),
+        filename=f"notulen-{meeting.fund.code}-{meeting.date:%Y%m%d}.pdf",
+        actor=actor,
+        reason=reason,
+        media_type="application/pdf",
+    )
+    if latest is None or stored.pk != latest.pk:
+        audit_record(
+            actor=actor,
+            obj=meeting,
+            action="minutes_stored",
+            reason=stored.reason,
+            data={"version": stored.version, "sha256": stored.sha256},
+        )
+    return stored

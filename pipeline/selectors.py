@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
+from core.money import round_to, to_cents
 from fund import selectors as fund_selectors
 from fund.models import User
 
@@ -72,6 +73,15 @@ def agenda_items_for(user: User) -> QuerySet[AgendaItem]:
 
 def is_conflicted(user: User, item: AgendaItem) -> bool:
     return ConflictDeclaration.objects.filter(item=item, member__user=user, has_conflict=True).exists()
+
+
+def conflicted_items(user: User, meeting: Meeting) -> set[int]:
+    """The meeting's agenda items (pks) on which the user declared a conflict of interest."""
+    return set(
+        ConflictDeclaration.objects.filter(
+            item__meeting=meeting, member__user=user, has_conflict=True
+        ).values_list("item_id", flat=True)
+    )
 
 
 def can_see_votes(user: User, item: AgendaItem) -> bool:
@@ -142,11 +152,7 @@ def referral_conversion(applications: QuerySet[Application]) -> list[dict]:
     )
     rows = []
     for row in referred:
-        pct = (
-            (Decimal(row["approved"]) * 100 / row["referred"]).quantize(Decimal("0.1"))
-            if row["referred"]
-            else None
-        )
+        pct = round_to(Decimal(row["approved"]) * 100 / row["referred"], 1) if row["referred"] else None
         source = row["referral_source"]
         rows.append(
             {
@@ -164,4 +170,4 @@ def approved_amount(applications: QuerySet[Application]) -> Decimal:
     total = applications.filter(status__in=APPROVED_STATUSES).aggregate(total=Sum("requested_amount"))[
         "total"
     ]
-    return Decimal(str(total or 0)).quantize(Decimal("0.01"))
+    return to_cents(Decimal(str(total or 0)))

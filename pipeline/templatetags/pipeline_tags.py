@@ -23,14 +23,14 @@ def pipeline_nav(context) -> dict:
     }
 
 
-@register.inclusion_tag("fund/pipeline/_dashboard_panel.html", takes_context=True)
+@register.inclusion_tag("pipeline/_dashboard_panel.html", takes_context=True)
 def pipeline_dashboard(context, role) -> dict:
     """Applications (investee, fund manager) or coming meetings (committee) on the role's dashboard."""
     from django.utils import timezone
 
     from fund.models import Role
-    from fund.pipeline import selectors as pipeline_selectors
-    from fund.pipeline.models import OPEN_STATUSES
+    from pipeline import selectors as pipeline_selectors
+    from pipeline.models import OPEN_STATUSES
 
     user = context["user"]
     data = {"role": role}

@@ -9,7 +9,6 @@ e-mail goes out once the transaction has committed.
 from __future__ import annotations
 
 import datetime
-import hashlib
 import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
@@ -23,13 +22,17 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
+from core.documents import document_store
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
+from core.models import StoredDocument
+from core.money import round_to
+from core.privacy import validate_filename_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import Enterprise, Fund, FundStatus, Membership, ReferralPartner, Role, Theme, User
 from fund.services import enterprise_relation_add
 
-from . import eligibility
+from . import documents, eligibility
 from .models import (
     CHECKLIST_CLOSED,
     IMPACT_DIMENSIONS,
@@ -46,7 +49,6 @@ from .models import (
     EligibilityOverride,
     FinancialYear,
     InternalNote,
-    MemoVersion,
     ProposedTerms,
     Question,
     ReferralSource,
@@ -394,6 +396,7 @@ def document_add(*, actor: User, application: Application, kind: str, upload) ->
     if kind not in DocumentKind.values:
         raise ValidationError({"kind": [_("Kies de soort document.")]})
     try:
+        validate_filename_no_bsn(upload)  # no citizen service number in a stored file name (AVG)
         content_type = check_upload(upload)
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from exc
@@ -635,7 +638,7 @@ def committee_readiness(application: Application) -> list[str]:
         missing.append(_("impactbeoordeling en risicoklasse"))
     if not ProposedTerms.objects.filter(application=application).exists():
         missing.append(_("voorgestelde voorwaarden"))
-    if not application.memo_versions.exists():
+    if not documents.memo_versions(application).exists():
         missing.append(_("investeringsmemo"))
     return missing
 
@@ -936,25 +939,39 @@ def terms_save(*, actor: User, application: Application, **fields) -> ProposedTe
 
 
 @transaction.atomic
-def memo_generate(*, actor: User, application: Application) -> MemoVersion:
-    """Render the investment memo PDF from the current data and store it as a new immutable version."""
-    from reports.memo import memo_pdf
+def memo_generate(*, actor: User, application: Application, reason: str = "") -> StoredDocument:
+    """Render the investment memo PDF from the current data and keep it as the application's next stored
+    memo version (core.documents: immutable, hashed); from version 2 on a reason is required."""
+    from .memo import memo_pdf
 
     application = _locked(application)
     _require_fund_manager(actor, application.fund)
     if application.status not in (S.DUE_DILIGENCE, S.COMMITTEE):
         raise ApplicationError(_("Een memo wordt gemaakt tijdens de due diligence of voor de commissie."))
-    number = (application.memo_versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
-    pdf = memo_pdf(application=application, version=number)
-    memo = MemoVersion.objects.create(
-        application=application,
-        number=number,
-        pdf=pdf,
-        sha256=hashlib.sha256(pdf).hexdigest(),
-        created_by=actor,
+    latest = documents.latest_memo(application)
+    version = (latest.version if latest else 0) + 1
+    if latest is not None and not (reason or "").strip():
+        raise ApplicationError(
+            _("Er is al memoversie %(version)s; geef een reden voor de nieuwe versie.")
+            % {"version": latest.version},
+            field="reason",
+            code="reason_required",
+        )
+    memo = document_store(
+        kind=documents.INVESTMENT_MEMO,
+        subject=application,
+        content=memo_pdf(application=application, version=version),
+        filename=f"memo-{application.number}-v{version}.pdf",
+        actor=actor,
+        reason=(reason or "").strip(),
+        media_type="application/pdf",
     )
     audit_record(
-        actor=actor, obj=application, action="memo_generated", data={"version": number, "sha256": memo.sha256}
+        actor=actor,
+        obj=application,
+        action="memo_generated",
+        reason=memo.reason,
+        data={"version": memo.version, "sha256": memo.sha256},
     )
     return memo
 
@@ -996,7 +1013,7 @@ def application_hand_off(*, actor: User, application: Application, signed_on: da
         reference=f"{application.fund.code}-{application.number}",
         instrument=terms.instrument,
         principal=terms.amount,
-        annual_rate=(terms.interest_rate / 100).quantize(Decimal("0.000001")),
+        annual_rate=round_to(terms.interest_rate / 100, 6),
         term_months=terms.term_months,
         grace_months=terms.grace_months,
         frequency=terms.frequency,

@@ -15,9 +15,11 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from core.errors import ApplicationError, PermissionDeniedError
+from core.models import StoredDocument
 from fund.models import AuditEvent, Role
-from fund.pipeline import committee, services
-from fund.pipeline.models import ApplicationStatus, CommitteeRules, Decision, MemoVersion
+from pipeline import committee, services
+from pipeline.documents import memo_versions
+from pipeline.models import ApplicationStatus, CommitteeRules, Decision
 from portfolio.models import Contract
 from tests.factories import make_member
 
@@ -55,8 +57,12 @@ def _declare_and_vote(item, members, votes: dict[int, str], conflicted: tuple[in
 
 def test_agenda_item_fixes_the_memo_version(setup):
     _world, application, _members, _meeting, item = setup
-    assert item.memo == application.memo_versions.get()
-    assert item.memo.sha256 == hashlib.sha256(bytes(item.memo.pdf)).hexdigest()
+    assert item.memo == memo_versions(application).get()
+    assert item.memo.kind == "investment_memo" and item.memo.version == 1
+    assert (
+        item.memo.sha256
+        == hashlib.sha256(bytes(StoredDocument.objects.get(pk=item.memo.pk).content)).hexdigest()
+    )
 
 
 def test_approved_with_conditions_by_majority_with_a_conflicted_member(
@@ -96,7 +102,7 @@ def test_conflicted_member_cannot_vote_and_does_not_see_the_votes(setup, client)
     conflicted = members[3].user
     with pytest.raises(PermissionDeniedError):
         committee.vote_cast(actor=conflicted, item=item, choice="for")
-    from fund.pipeline import selectors
+    from pipeline import selectors
 
     assert not selectors.can_see_votes(conflicted, item)
     assert selectors.can_see_votes(members[1].user, item)
@@ -293,9 +299,9 @@ def test_decision_is_immutable_and_a_change_supersedes_it(setup):
 
 def test_memo_versions_are_immutable_and_contain_the_key_figures(setup):
     world, application, _members, _meeting, _item = setup
-    memo = application.memo_versions.get()
-    assert memo.sha256 == hashlib.sha256(bytes(memo.pdf)).hexdigest()
-    text = _pdf_text(memo.pdf)
+    memo = StoredDocument.objects.get(pk=memo_versions(application).get().pk)
+    assert memo.sha256 == hashlib.sha256(bytes(memo.content)).hexdigest()
+    text = _pdf_text(memo.content)
     for expected in [
         "Investeringsmemo",
         world.a.enterprise.organisation.name,
@@ -311,9 +317,17 @@ def test_memo_versions_are_immutable_and_contain_the_key_figures(setup):
     memo.sha256 = "0" * 64
     with pytest.raises(ValidationError):
         memo.save()
-    services.memo_generate(actor=world.a.users[Role.FUND_MANAGER], application=application)
-    assert list(application.memo_versions.values_list("number", flat=True)) == [2, 1]
-    assert MemoVersion.objects.get(pk=memo.pk).sha256 != "0" * 64
+    manager = world.a.users[Role.FUND_MANAGER]
+    # Behaviour changed with stored documents (issue 11): a new version needs a reason.
+    with pytest.raises(ApplicationError) as refused:
+        services.memo_generate(actor=manager, application=application)
+    assert refused.value.field == "reason"
+    services.memo_generate(actor=manager, application=application, reason="Nieuwe prognose verwerkt")
+    assert list(memo_versions(application).values_list("version", "reason")) == [
+        (2, "Nieuwe prognose verwerkt"),
+        (1, ""),
+    ]
+    assert StoredDocument.objects.get(pk=memo.pk).sha256 != "0" * 64
 
 
 def test_hand_off_creates_the_contract_with_conditions_precedent(setup):

@@ -3,7 +3,7 @@
 A plain table rather than django-fsm-2: the fund's own status already uses a table (`FUND_TRANSITIONS`),
 the whole machine is readable in one screen, the pages list the allowed next steps from the same data,
 and the tests iterate it to try every legal and every illegal transition. Each entry is executed by
-exactly one service function in `fund.pipeline.services` (or `fund.pipeline.committee` for decisions).
+exactly one service function in `pipeline.services` (or `pipeline.committee` for decisions).
 """
 
 from __future__ import annotations

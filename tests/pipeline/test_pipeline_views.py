@@ -11,8 +11,9 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from fund.models import Role
-from fund.pipeline import services
-from fund.pipeline.models import Application, ApplicationDocument, ApplicationStatus, InternalNote
+from pipeline import services
+from pipeline.documents import memo_versions
+from pipeline.models import Application, ApplicationDocument, ApplicationStatus, InternalNote
 
 from .pipeline_factories import PDF_BYTES, complete, draft, in_committee, in_due_diligence, submitted
 
@@ -62,7 +63,7 @@ def test_investee_creates_a_draft_and_submits_it(client, world):
     [
         ({"requested_amount": "0"}, "requested_amount", "groter zijn dan nul"),
         ({"requested_amount": "-5"}, "requested_amount", "groter zijn dan nul"),
-        ({"requested_amount": "veel"}, "requested_amount", "Vul een bedrag in cijfers in"),
+        ({"requested_amount": "veel"}, "requested_amount", "is geen geldig getal"),  # core.forms (issue 11)
         ({"term_months": "120"}, "term_months", "maximaal 84 maanden"),
         ({"term_months": "12", "grace_months": "12"}, "grace_months", "korter zijn dan de looptijd"),
         ({"referral_source": "makelaar"}, "referral_partner", "Kies de verwijzende partner"),
@@ -94,7 +95,7 @@ def test_financials_with_text_in_a_number_field_are_refused_whole(client, world)
     }
     response = client.post(url, data)
     assert response.status_code == 200
-    assert "Vul een bedrag in cijfers in" in response.content.decode()
+    assert "is geen geldig getal" in response.content.decode()  # core.forms message (issue 11)
     assert application.financials.count() == 0
     data["fy-1-revenue"] = "90000"
     assert client.post(url, data).status_code == 302
@@ -160,13 +161,15 @@ def test_investee_never_sees_internal_notes_checks_scores_or_memo(client, world)
         "Risicoklasse",
     ]:
         assert internal not in page
-    memo = application.memo_versions.get()
+    memo = memo_versions(application).get()
     assert client.get(reverse("memo_download", args=[memo.pk])).status_code == 404
+    assert client.get(reverse("document_download", args=[memo.pk])).status_code == 404
     assert client.get(reverse("application_assessment", args=[application.pk])).status_code == 404
     client.force_login(manager)
     page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
     assert "GEHEIME-NOTITIE" in page and "SHA-256" in page
     assert client.get(reverse("memo_download", args=[memo.pk]))["Content-Type"] == "application/pdf"
+    assert client.get(reverse("document_download", args=[memo.pk]))["Content-Type"] == "application/pdf"
 
 
 def test_investee_answers_a_question(client, world):
@@ -291,7 +294,7 @@ def test_complete_draft_shows_no_missing_items(world):
 def test_demo_has_applications_in_every_stage_and_a_past_committee(db):
     from django.core.management import call_command
 
-    from fund.pipeline.models import PIPELINE_STAGES, ConflictDeclaration, Decision
+    from pipeline.models import PIPELINE_STAGES, ConflictDeclaration, Decision
 
     call_command("load_demo", quiet_logins=True)
     statuses = set(Application.objects.values_list("status", flat=True))
@@ -335,7 +338,7 @@ def test_pipeline_filters_by_theme_municipality_and_referral_source(client, worl
 
 
 def test_fund_manager_seats_a_member_and_plans_a_meeting(client, world):
-    from fund.pipeline.models import CommitteeMember, Meeting
+    from pipeline.models import CommitteeMember, Meeting
 
     manager = world.a.users[Role.FUND_MANAGER]
     member = world.a.users[Role.COMMITTEE_MEMBER]

@@ -2,25 +2,25 @@
 
 Each check is a pure-ish function of the application returning a `CheckResult` (pass / warning / fail, a
 Dutch reason and the numbers behind it). `run_checks` evaluates them all; the service
-`fund.pipeline.services.eligibility_run` stores the results as a new run and audits it.
+`pipeline.services.eligibility_run` stores the results as a new run and audits it.
 """
 
 from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.money import round_to, to_cents
 from fund.models import Instrument, SocialLabelStatus
 
 from .models import OPEN_STATUSES, Application, CheckOutcome
 
-CENT = Decimal("0.01")
 CONCENTRATION_WARNING_SHARE = Decimal("0.8")  # warn from 80 % of the limit
 LABEL_GRACE_DAYS = 365  # the seeds: an enterprise may get a year to obtain a social label
 
@@ -207,7 +207,7 @@ def existing_exposure(application: Application) -> Decimal:
             total += contract.principal.amount
         else:
             total += outstanding.get(contract.pk, Decimal("0.00"))
-    return total.quantize(CENT)
+    return to_cents(total)
 
 
 def check_concentration(application: Application) -> CheckResult:
@@ -216,8 +216,8 @@ def check_concentration(application: Application) -> CheckResult:
     existing = existing_exposure(application)
     total = existing + requested
     size = fund.target_size.amount
-    limit = (size * fund.max_exposure_pct / 100).quantize(CENT, ROUND_HALF_UP)
-    share = (total * 100 / size).quantize(CENT, ROUND_HALF_UP) if size else Decimal("0")
+    limit = to_cents(size * fund.max_exposure_pct / 100)
+    share = round_to(total * 100 / size, 2) if size else Decimal("0")
     numbers = {
         "existing": existing,
         "requested": requested,

@@ -1,7 +1,8 @@
 """The pipeline from intake to investment committee: applications, screening, due diligence, committee.
 
-Imported at the end of `fund/models.py`, so these are models of the `fund` app. Everything that changes
-state goes through `fund.pipeline.services` / `fund.pipeline.committee`; the models hold data, the
+Until issue 11 these were models of the `fund` app; they keep its tables (`Meta.db_table`), so existing
+databases keep their data (see migrations/0001_initial.py). Everything that changes state goes through
+`pipeline.services` / `pipeline.committee`; the models hold data, the
 constraints that must never break (one vote per member per item, one decision per item unless it is
 superseded, scores 1–5, ...) and small properties.
 """
@@ -140,6 +141,7 @@ class Application(models.Model):
     )
 
     class Meta:
+        db_table = "fund_application"  # the table it had as part of the fund app
         verbose_name = _("aanvraag")
         verbose_name_plural = _("aanvragen")
         ordering = ["-created_at", "-id"]
@@ -220,6 +222,7 @@ class FinancialYear(models.Model):
     )
 
     class Meta:
+        db_table = "fund_financialyear"  # the table it had as part of the fund app
         verbose_name = _("jaarcijfers")
         verbose_name_plural = _("jaarcijfers")
         ordering = ["is_forecast", "year"]
@@ -267,6 +270,7 @@ class ApplicationDocument(models.Model):
     uploaded_at = models.DateTimeField(_("geüpload op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_applicationdocument"  # the table it had as part of the fund app
         verbose_name = _("document")
         verbose_name_plural = _("documenten")
         ordering = ["kind", "-uploaded_at"]
@@ -293,6 +297,7 @@ class Question(models.Model):
     answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
 
     class Meta:
+        db_table = "fund_question"  # the table it had as part of the fund app
         verbose_name = _("vraag")
         verbose_name_plural = _("vragen")
         ordering = ["asked_at", "id"]
@@ -310,6 +315,7 @@ class InternalNote(models.Model):
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_internalnote"  # the table it had as part of the fund app
         verbose_name = _("interne notitie")
         verbose_name_plural = _("interne notities")
         ordering = ["-created_at", "-id"]
@@ -341,6 +347,7 @@ class EligibilityCheck(models.Model):
     run_at = models.DateTimeField(_("uitgevoerd op"), default=timezone.now)
 
     class Meta:
+        db_table = "fund_eligibilitycheck"  # the table it had as part of the fund app
         verbose_name = _("toets")
         verbose_name_plural = _("toetsen")
         ordering = ["run", "id"]
@@ -364,6 +371,7 @@ class EligibilityOverride(models.Model):
     at = models.DateTimeField(_("op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_eligibilityoverride"  # the table it had as part of the fund app
         verbose_name = _("overruling van een toets")
         verbose_name_plural = _("overrulingen van toetsen")
         constraints = [
@@ -389,6 +397,7 @@ class ChecklistTemplateItem(models.Model):
     description = models.TextField(_("toelichting"), blank=True)
 
     class Meta:
+        db_table = "fund_checklisttemplateitem"  # the table it had as part of the fund app
         verbose_name = _("checklistonderdeel (sjabloon)")
         verbose_name_plural = _("checklistsjabloon due diligence")
         ordering = ["fund", "position"]
@@ -430,6 +439,7 @@ class ChecklistItem(models.Model):
     comment = models.TextField(_("opmerking"), blank=True)
 
     class Meta:
+        db_table = "fund_checklistitem"  # the table it had as part of the fund app
         verbose_name = _("checklistonderdeel")
         verbose_name_plural = _("checklist due diligence")
         ordering = ["position"]
@@ -488,6 +498,7 @@ class Assessment(models.Model):
     updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
 
     class Meta:
+        db_table = "fund_assessment"  # the table it had as part of the fund app
         verbose_name = _("beoordeling")
         verbose_name_plural = _("beoordelingen")
         constraints = [
@@ -569,6 +580,7 @@ class ProposedTerms(models.Model):
     updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
 
     class Meta:
+        db_table = "fund_proposedterms"  # the table it had as part of the fund app
         verbose_name = _("voorgestelde voorwaarden")
         verbose_name_plural = _("voorgestelde voorwaarden")
         constraints = [
@@ -588,39 +600,6 @@ class ProposedTerms(models.Model):
     @property
     def condition_lines(self) -> list[str]:
         return [line.strip() for line in self.conditions_precedent.splitlines() if line.strip()]
-
-
-class MemoVersion(models.Model):
-    """One generated investment memo PDF: immutable, identified by its SHA-256."""
-
-    application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="memo_versions")
-    number = models.PositiveIntegerField(_("versie"))
-    pdf = models.BinaryField(_("PDF"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
-    )
-    created_at = models.DateTimeField(_("gegenereerd op"), auto_now_add=True)
-
-    class Meta:
-        verbose_name = _("memoversie")
-        verbose_name_plural = _("memoversies")
-        ordering = ["application", "-number"]
-        constraints = [
-            models.UniqueConstraint(fields=["application", "number"], name="memo_version_unique"),
-            models.CheckConstraint(condition=Q(sha256__regex=r"^[0-9a-f]{64}$"), name="memo_sha256_format"),
-        ]
-
-    def __str__(self) -> str:
-        return _("Memo %(app)s v%(number)s") % {"app": self.application.number, "number": self.number}
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise ValidationError(_("Een memoversie kan niet worden gewijzigd; genereer een nieuwe versie."))
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise ValidationError(_("Een memoversie kan niet worden verwijderd."))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -648,6 +627,7 @@ class CommitteeRules(models.Model):
     )
 
     class Meta:
+        db_table = "fund_committeerules"  # the table it had as part of the fund app
         verbose_name = _("commissieregels")
         verbose_name_plural = _("commissieregels")
         constraints = [models.CheckConstraint(condition=Q(quorum__gte=1), name="committee_quorum_positive")]
@@ -668,6 +648,7 @@ class CommitteeMember(models.Model):
     term_end = models.DateField(_("zittingstermijn tot en met"), null=True, blank=True)
 
     class Meta:
+        db_table = "fund_committeemember"  # the table it had as part of the fund app
         verbose_name = _("commissielid")
         verbose_name_plural = _("commissieleden")
         ordering = ["fund", "-is_chair", "user__last_name"]
@@ -693,6 +674,7 @@ class Meeting(models.Model):
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_meeting"  # the table it had as part of the fund app
         verbose_name = _("commissievergadering")
         verbose_name_plural = _("commissievergaderingen")
         ordering = ["-date", "-id"]
@@ -702,14 +684,18 @@ class Meeting(models.Model):
 
 
 class AgendaItem(models.Model):
-    """An application on a meeting's agenda, with the memo version the committee decides on."""
+    """An application on a meeting's agenda, with the memo version the committee decides on (a stored
+    document of kind "investment_memo": bytes, SHA-256 and version number kept by core.documents)."""
 
     meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="items")
     application = models.ForeignKey(Application, on_delete=models.PROTECT, related_name="agenda_items")
-    memo = models.ForeignKey(MemoVersion, on_delete=models.PROTECT, related_name="agenda_items")
+    memo = models.ForeignKey(
+        "core.StoredDocument", on_delete=models.PROTECT, related_name="+", verbose_name=_("memo")
+    )
     position = models.PositiveSmallIntegerField(_("agendapunt"))
 
     class Meta:
+        db_table = "fund_agendaitem"  # the table it had as part of the fund app
         verbose_name = _("agendapunt")
         verbose_name_plural = _("agendapunten")
         ordering = ["meeting", "position"]
@@ -730,6 +716,7 @@ class ConflictDeclaration(models.Model):
     declared_at = models.DateTimeField(_("verklaard op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_conflictdeclaration"  # the table it had as part of the fund app
         verbose_name = _("belangenverklaring")
         verbose_name_plural = _("belangenverklaringen")
         constraints = [
@@ -757,6 +744,7 @@ class Vote(models.Model):
     cast_at = models.DateTimeField(_("uitgebracht op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_vote"  # the table it had as part of the fund app
         verbose_name = _("stem")
         verbose_name_plural = _("stemmen")
         ordering = ["cast_at", "id"]
@@ -797,6 +785,7 @@ class Decision(models.Model):
     recorded_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
     class Meta:
+        db_table = "fund_decision"  # the table it had as part of the fund app
         verbose_name = _("besluit")
         verbose_name_plural = _("besluiten")
         ordering = ["recorded_at", "id"]
