@@ -159,6 +159,15 @@ class Metric(models.Model):
     def sdg_target_list(self) -> list[str]:
         return [t.strip() for t in self.sdg_targets.split(",") if t.strip()]
 
+    @property
+    def sdg_label(self) -> str:
+        return sdg_label(self.sdg_targets)
+
+
+def sdg_label(targets: str) -> str:
+    """SDG target codes as people read them: "8.5, 10.2" → "SDG 8.5, SDG 10.2" (codes, not numbers)."""
+    return ", ".join(f"SDG {t.strip()}" for t in (targets or "").split(",") if t.strip())
+
 
 class ReportingFrequency(models.TextChoices):
     QUARTERLY = "quarterly", _("Per kwartaal")

@@ -556,7 +556,7 @@ def export_rows(*, fund: Fund, municipality_ids=None) -> list[dict]:
                 "grondslag_toerekening": report.attribution_basis,
                 "iris_plus": metric.iris_id,
                 "eigen_referentie": metric.own_reference,
-                "sdg_subdoelen": metric.sdg_targets,
+                "sdg_subdoelen": metric.sdg_label,
                 "brede_welvaart": metric.get_brede_welvaart_display() if metric.brede_welvaart else "",
             }
         )

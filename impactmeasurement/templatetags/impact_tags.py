@@ -6,9 +6,10 @@ from django.utils import timezone
 from fund import selectors as fund_selectors
 from fund.models import Role
 from impactmeasurement import selectors
-from impactmeasurement.models import display_value
+from impactmeasurement.models import display_value, sdg_label
 
 register = template.Library()
+register.filter("sdg", sdg_label)
 
 IMPACT_ROLES = {
     Role.ADMINISTRATOR,
