@@ -469,3 +469,29 @@ def test_second_approval_is_refused_while_the_municipality_has_no_iban(outcomes)
     assert proposal.state == ProposalState.PENDING and not document_latest(
         kind=services.KIND_SEPA, subject=proposal
     )
+
+
+# --- names from data are text in every PDF ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name", ['"><img src=x onerror=alert(1)>', '<a href="https://evil.example">Betaal hier</a>']
+)
+def test_injected_names_render_as_text_in_the_payment_order_and_savings_report(client, outcomes, name):
+    a, _ = outcomes
+    organisation = a.contract.provider.organisation
+    organisation.name = f"{name} B.V."
+    organisation.save(update_fields=["name"])
+    proposal = approved_proposal(a)
+    client.force_login(a.officials[0])
+    for path in (
+        url("payment_order", proposal.pk, "pdf"),
+        url("contract_report_file", a.contract.pk, "pdf") + "?periode=2026-Q3",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200, path
+        content = b"".join(response.streaming_content) if response.streaming else response.content
+        reader = PdfReader(io.BytesIO(content))
+        text = " ".join(page.extract_text() for page in reader.pages)
+        assert name in text, path
+        assert not [annot for page in reader.pages for annot in (page.get("/Annots") or [])], path
