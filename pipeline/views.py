@@ -7,8 +7,6 @@ scores, memo, votes) only reaches the template when `can_see_internal` is true.
 
 from __future__ import annotations
 
-import csv
-from decimal import Decimal
 from io import BytesIO
 
 from django.contrib import messages
@@ -23,6 +21,7 @@ from django.views.decorators.http import require_POST
 
 from core.documents import serve_document, serve_upload
 from core.errors import ApplicationError, error_text
+from core.exports import EXCEL_DATE, EXCEL_EUR, csv_response
 from core.models import StoredDocument
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
@@ -616,30 +615,14 @@ def _export_rows(applications):
             ", ".join(t.name for t in a.themes.all()),
             str(a.get_referral_source_display()),
             a.referral_partner.organisation.name if a.referral_partner else "",
-            timezone.localtime(a.submitted_at).date().isoformat() if a.submitted_at else "",
+            timezone.localtime(a.submitted_at).date() if a.submitted_at else None,
         ]
-
-
-def _csv_value(value) -> str:
-    """Dutch CSV: decimal comma, empty for missing."""
-    if value is None:
-        return ""
-    if isinstance(value, Decimal):
-        return f"{value:.2f}".replace(".", ",")
-    return str(value)
 
 
 def _pipeline_export(applications, *, fund, kind: str) -> HttpResponse:
     filename = f"pijplijn-{fund.code}-{timezone.localdate():%Y%m%d}"
     if kind == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        response.write("\ufeff")
-        writer = csv.writer(response, delimiter=";")
-        writer.writerow(EXPORT_HEADER)
-        for row in _export_rows(applications):
-            writer.writerow([_csv_value(v) for v in row])
-        return response
+        return csv_response(filename=f"{filename}.csv", header=EXPORT_HEADER, rows=_export_rows(applications))
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -649,7 +632,9 @@ def _pipeline_export(applications, *, fund, kind: str) -> HttpResponse:
     for row in _export_rows(applications):
         sheet.append(row)
     for cell in sheet["F"][1:]:
-        cell.number_format = "#,##0.00"
+        cell.number_format = EXCEL_EUR
+    for cell in sheet["K"][1:]:
+        cell.number_format = EXCEL_DATE
     buffer = BytesIO()
     workbook.save(buffer)
     response = HttpResponse(
