@@ -163,7 +163,7 @@ def test_export_rows_carry_references_and_versions(two):
     assert {r["periode"] for r in rows} == {"2026-Q1", "2026-Q2"}
     assert not any(r["waarde"] == D("99") for r in rows)
     fte = next(r for r in rows if r["metriek"] == "uitstroom-bijstand")
-    assert fte["sdg_subdoelen"] == "1.2, 8.5" and fte["brede_welvaart"] == "Materiële welvaart"
+    assert fte["sdg_subdoelen"] == "SDG 1.2, SDG 8.5" and fte["brede_welvaart"] == "Materiële welvaart"
 
 
 def test_official_sees_only_own_municipality(two, world):
