@@ -141,12 +141,10 @@ def format_datetime(value: datetime.datetime | None, *, language: str | None = N
 
 def csv_number(value, places: int | None = None) -> str:
     """A number for a Dutch CSV file (";" separated): decimal comma, no thousand separators; without
-    ``places`` a Decimal keeps the decimals it has (an amount 40000.00 stays "40000,00")."""
+    ``places`` up to six decimals, trailing zeros dropped (amounts: pass 2, or a Money via csv_cell)."""
     if value is None or value == "":
         return ""
     if isinstance(value, Money):
         value = value.amount
-    if places is None:
-        exponent = to_decimal(value).as_tuple().exponent
-        places = min(6, -exponent) if isinstance(exponent, int) and exponent < 0 else 0
-    return format_number(value, places, grouping=False, language="nl")
+    max_places = 6 if places is None else places
+    return format_number(value, places, max_places=max_places, grouping=False, language="nl")

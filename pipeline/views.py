@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from core.documents import serve_document, serve_upload
 from core.errors import ApplicationError, error_text
-from core.exports import EXCEL_DATE, EXCEL_EUR, csv_response
+from core.exports import EXCEL_DATE, EXCEL_EUR, csv_response, excel_value
 from core.models import StoredDocument
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
@@ -610,7 +610,7 @@ def _export_rows(applications):
             a.enterprise.organisation.municipality.name if a.enterprise.organisation.municipality else "",
             str(a.get_status_display()),
             (now - a.status_changed_at).days,
-            a.requested_amount.amount if a.requested_amount else None,
+            a.requested_amount,
             str(a.get_instrument_display()),
             ", ".join(t.name for t in a.themes.all()),
             str(a.get_referral_source_display()),
@@ -630,7 +630,7 @@ def _pipeline_export(applications, *, fund, kind: str) -> HttpResponse:
     sheet.title = "Pijplijn"
     sheet.append(EXPORT_HEADER)
     for row in _export_rows(applications):
-        sheet.append(row)
+        sheet.append([excel_value(value) for value in row])
     for cell in sheet["F"][1:]:
         cell.number_format = EXCEL_EUR
     for cell in sheet["K"][1:]:

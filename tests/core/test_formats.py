@@ -71,8 +71,8 @@ def test_csv_numbers_use_a_decimal_comma_without_grouping():
     assert formats.csv_number(D("2172.57")) == "2172,57"
     assert formats.csv_number(D("1234567.5"), 2) == "1234567,50"
     assert formats.csv_number(Money("-5", "EUR"), 2) == "-5,00"
-    assert formats.csv_number(Decimal("40000.00")) == "40000,00"  # an amount keeps its cents
-    assert formats.csv_number(Decimal("12.5")) == "12,5"
+    assert formats.csv_number(Decimal("40000.00"), 2) == "40000,00"
+    assert formats.csv_number(Decimal("292081.4000")) == "292081,4"
     assert formats.csv_number(7) == "7"
 
 
