@@ -8,11 +8,13 @@ same URLs do answer when the object is in scope, so a 404 means scoping and not 
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 
 import pytest
 from django.urls import reverse
 
+from core.documents import document_url
 from fund.models import Role
 from portfolio.models import Contract
 from tests.pipeline.pipeline_factories import pipeline_objects
@@ -30,6 +32,14 @@ def _bank_job(side) -> int:
         fund=side.fund, filename="afschrift.csv", file="bank-imports/afschrift.csv"
     )
     return job.pk
+
+
+def _stored_loan_statement(side) -> str:
+    from portfolio.statements import loan_statement_store
+
+    return document_url(
+        loan_statement_store(actor=None, contract=side.contract, as_of=datetime.date(2026, 11, 23))
+    )
 
 
 SCOPED_ROLES = [
@@ -63,6 +73,9 @@ DETAIL_URLS: dict[str, Callable] = {
     "committee": lambda s: reverse("meeting_list", args=[s.fund.pk]),
     "meeting": lambda s: reverse("meeting_detail", args=[_p(s, "meeting")]),
     "minutes": lambda s: reverse("meeting_minutes", args=[_p(s, "meeting")]),
+    # core's one download view for stored documents: the owning app's can_view decides
+    "stored_loan_statement": lambda s: _stored_loan_statement(s),
+    "stored_memo": lambda s: document_url(pipeline_objects(s)["memo"]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -155,6 +168,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "committee",
         "meeting",
         "minutes",
+        "stored_loan_statement",
+        "stored_memo",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -174,6 +189,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "committee",
         "meeting",
         "minutes",
+        "stored_loan_statement",
+        "stored_memo",
     },
     Role.INVESTEE: {
         "fund",
@@ -181,6 +198,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "label_certificate",
         "contract",
         "loan_statement",
+        "stored_loan_statement",
         "application",
         "application_document",
     },
