@@ -138,12 +138,9 @@ def image(relative_path: str, *, width_mm: float, height_mm: float) -> Image:
     return Image(str(path), width=width_mm * mm, height=height_mm * mm)
 
 
-def bar_chart(
-    *, categories: list[str], series: dict[str, list], width_mm: float = 160, height_mm: float = 60
-) -> Drawing:
-    """Grouped bars, one colour per series (values as Decimal or int; drawn, not stored)."""
+def _chart(chart, *, categories: list[str], series: dict[str, list], width_mm: float, height_mm: float):
+    """Lay out a reportlab chart with Dutch axis labels and a legend; returns the drawing and the chart."""
     drawing = Drawing(width_mm * mm, height_mm * mm)
-    chart = VerticalBarChart()
     chart.x, chart.y = 12 * mm, 10 * mm
     chart.width, chart.height = (width_mm - 50) * mm, (height_mm - 16) * mm
     chart.data = [[float(v or 0) for v in values] for values in series.values()]  # drawing coordinates only
@@ -151,30 +148,29 @@ def bar_chart(
     chart.categoryAxis.labels.fontSize = 7
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.labelTextFormat = _axis_label
-    for index in range(len(series)):
-        chart.bars[index].fillColor = SERIES_COLOURS[index % len(SERIES_COLOURS)]
     drawing.add(chart)
     drawing.add(_legend(series, x=(width_mm - 35) * mm, y=(height_mm - 8) * mm))
     return drawing
+
+
+def bar_chart(
+    *, categories: list[str], series: dict[str, list], width_mm: float = 160, height_mm: float = 60
+) -> Drawing:
+    """Grouped bars, one colour per series (values as Decimal or int; drawn, not stored)."""
+    chart = VerticalBarChart()
+    for index in range(len(series)):
+        chart.bars[index].fillColor = SERIES_COLOURS[index % len(SERIES_COLOURS)]
+    return _chart(chart, categories=categories, series=series, width_mm=width_mm, height_mm=height_mm)
 
 
 def line_chart(
     *, categories: list[str], series: dict[str, list], width_mm: float = 160, height_mm: float = 60
 ) -> Drawing:
-    drawing = Drawing(width_mm * mm, height_mm * mm)
+    """One line per series (values as Decimal or int; drawn, not stored)."""
     chart = HorizontalLineChart()
-    chart.x, chart.y = 12 * mm, 10 * mm
-    chart.width, chart.height = (width_mm - 50) * mm, (height_mm - 16) * mm
-    chart.data = [[float(v or 0) for v in values] for values in series.values()]  # drawing coordinates only
-    chart.categoryAxis.categoryNames = [str(c) for c in categories]
-    chart.categoryAxis.labels.fontSize = 7
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.labelTextFormat = _axis_label
     for index in range(len(series)):
         chart.lines[index].strokeColor = SERIES_COLOURS[index % len(SERIES_COLOURS)]
-    drawing.add(chart)
-    drawing.add(_legend(series, x=(width_mm - 35) * mm, y=(height_mm - 8) * mm))
-    return drawing
+    return _chart(chart, categories=categories, series=series, width_mm=width_mm, height_mm=height_mm)
 
 
 def _axis_label(value) -> str:

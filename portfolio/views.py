@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from core.documents import document_url
+from core.documents import document_url, serve_document
 from core.formats import format_date, format_eur
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
@@ -23,7 +23,7 @@ from fund import selectors as fund_selectors
 from . import selectors, services
 from .forms import AmountDateForm, ContractForm
 from .models import Contract, ScheduleVersion
-from .statements import loan_statements
+from .statements import loan_statement_store, loan_statements
 
 
 @login_required
@@ -127,10 +127,6 @@ def contract_detail(request, pk: int):
 def loan_statement(request, pk: int):
     """The contract's statement as of today, for whoever may see the contract (investee, fund staff):
     stored once per position (core.documents) and served as stored."""
-    from core.documents import serve_document
-
-    from .statements import loan_statement_store
-
     contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
     document = loan_statement_store(actor=request.user, contract=contract, as_of=timezone.localdate())
     return serve_document(request, document)
