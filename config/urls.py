@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from fund import api as fund_api
 from fund.forms import EmailAuthenticationForm
+from fund.security import RateLimitedPasswordResetView
 
 router = DefaultRouter()
 router.register("funds", fund_api.FundViewSet, basename="api-fund")
@@ -21,6 +22,7 @@ urlpatterns = [
         ),
         name="login",
     ),
+    path("account/password_reset/", RateLimitedPasswordResetView.as_view(), name="password_reset"),
     path("account/", include("django.contrib.auth.urls")),
     path("api/me/", fund_api.MeView.as_view(), name="api-me"),
     path("api/", include(router.urls)),
