@@ -88,6 +88,7 @@ def action_label(action: str) -> str:
         "enterprise_updated": _("Onderneming gewijzigd"),
         "enterprise_relation_added": _("Onderneming aan fonds gekoppeld"),
         "social_label_added": _("Keurmerk toegevoegd"),
+        "social_label_verified": _("Keurmerk geverifieerd"),
         "investor_created": _("Investeerder geregistreerd"),
         "municipality_government_created": _("Gemeente geregistreerd"),
         "fund_manager_created": _("Fondsbeheerder geregistreerd"),

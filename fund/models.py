@@ -291,6 +291,16 @@ class SocialLabel(models.Model):
     certificate = models.FileField(
         _("certificaat"), upload_to=label_certificate_path, blank=True, max_length=255
     )
+    # A label the enterprise enters itself is a claim; a fund manager checks the certificate and verifies it.
+    verified_at = models.DateTimeField(_("geverifieerd op"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        "User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geverifieerd door"),
+    )
 
     class Meta:
         verbose_name = _("sociaal keurmerk")
@@ -318,6 +328,10 @@ class SocialLabel(models.Model):
         if self.label_type == SocialLabelType.OTHER:
             return self.other_name
         return str(label)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     def clean(self) -> None:
         errors = {}

@@ -274,6 +274,7 @@ def organisation_detail(request, pk: int):
             themes=enterprise.themes.all(),
             can_change=user.has_perm("fund.change_enterprise", enterprise),
             can_add_label=user.has_perm("fund.add_sociallabel", enterprise),
+            can_verify_label=user.has_perm("fund.verify_sociallabel", enterprise),
             funds=selectors.funds_for(user).filter(enterprise_relations__enterprise=enterprise),
         )
         if user.has_perm("fund.view_enterprise_history", enterprise):
@@ -374,6 +375,20 @@ def social_label_create(request, pk: int):
         request,
         "fund/social_label_form.html",
         {"form": form, "organisation": organisation, "title": _("Keurmerk toevoegen")},
+    )
+
+
+@login_required
+@require_POST
+def social_label_verify(request, pk: int):
+    label = selectors.get_scoped_or_404(selectors.social_labels_for(request.user), pk=pk)
+    if not request.user.has_perm("fund.verify_sociallabel", label.enterprise):
+        raise PermissionDenied
+    return run_action(
+        request,
+        action=lambda: services.social_label_verify(actor=request.user, label=label),
+        success_message=_("Het keurmerk %(label)s is geverifieerd.") % {"label": label},
+        success_url=reverse("organisation_detail", kwargs={"pk": label.enterprise.organisation_id}),
     )
 
 

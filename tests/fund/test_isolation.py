@@ -105,6 +105,7 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
     ),
+    "label_verify": lambda s: (reverse("social_label_verify", args=[s.label.pk]), {}),
     "application_withdraw": lambda s: (
         reverse("application_transition", args=[_p(s, "application"), "withdraw"]),
         {"reason": "gekaapt"},
