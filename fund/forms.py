@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
 from core.forms import AmountField, DecimalField
+from core.uploads import document_type
 
 from . import selectors
 from .models import (
@@ -210,12 +211,12 @@ class SocialLabelForm(forms.Form):
         if upload:
             if upload.size > 5 * 1024 * 1024:
                 raise forms.ValidationError(_("Het bestand is groter dan 5 MB."))
-            head = upload.read(5)
-            upload.seek(0)
-            if head != b"%PDF-":
+            try:
+                document_type(upload, allowed=("pdf",))  # parsed, not sniffed: a polyglot is refused
+            except forms.ValidationError as exc:
                 raise forms.ValidationError(
                     _("Alleen PDF-bestanden zijn toegestaan (de inhoud is geen PDF).")
-                )
+                ) from exc
         return upload
 
 
