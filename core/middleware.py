@@ -37,3 +37,19 @@ class RejectNulBytesMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class PermissionsPolicyMiddleware:
+    """Switch off browser features the application never uses (camera, microphone, location, payment …)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        from django.conf import settings
+
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        return response
