@@ -89,6 +89,8 @@ def action_label(action: str) -> str:
         "enterprise_relation_added": _("Onderneming aan fonds gekoppeld"),
         "social_label_added": _("Keurmerk toegevoegd"),
         "social_label_verified": _("Keurmerk geverifieerd"),
+        "api_token_created": _("API-sleutel aangemaakt"),
+        "api_token_revoked": _("API-sleutel ingetrokken"),
         "investor_created": _("Investeerder geregistreerd"),
         "municipality_government_created": _("Gemeente geregistreerd"),
         "fund_manager_created": _("Fondsbeheerder geregistreerd"),

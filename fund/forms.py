@@ -15,6 +15,7 @@ from core.uploads import document_type
 from . import selectors
 from .models import (
     MAX_FUND_THEMES,
+    TOKEN_MAX_DAYS,
     Fund,
     FundStatus,
     Instrument,
@@ -235,3 +236,18 @@ def fund_choices_for_enterprise_form(user):
     if selectors.is_administrator(user):
         return selectors.funds_for(user)
     return Fund.objects.filter(pk__in=selectors.managed_fund_ids(user))
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Naam van de sleutel"),
+        max_length=100,
+        help_text=_("Bijvoorbeeld de naam van het systeem dat de sleutel gebruikt, zoals ‘Boekhouding’."),
+    )
+    valid_days = forms.IntegerField(
+        label=_("Geldig (dagen)"),
+        min_value=1,
+        max_value=TOKEN_MAX_DAYS,
+        initial=90,
+        help_text=_("Na deze termijn werkt de sleutel niet meer; maak dan een nieuwe."),
+    )

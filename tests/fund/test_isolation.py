@@ -294,14 +294,14 @@ def test_api_other_organisations_objects_answer_404(client, side_pair, role, tar
 
 
 def test_api_token_auth_is_scoped_too(client, world):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_key_for
 
-    token = Token.objects.create(user=world.a.users[Role.INVESTEE])
-    response = client.get("/api/funds/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_key_for(world.a.users[Role.INVESTEE])
+    response = client.get("/api/funds/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     names = [f["name"] for f in response.json()["results"]]
     assert names == [world.a.fund.name]
-    other = client.get(f"/api/funds/{world.b.fund.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    other = client.get(f"/api/funds/{world.b.fund.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert other.status_code == 404
 
 
