@@ -14,6 +14,7 @@ import secrets
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
 
 from core.errors import ApplicationError, PermissionDeniedError
@@ -111,3 +112,17 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Bearer"
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Documents the key in the OpenAPI schema (drf-spectacular)."""
+
+    target_class = "fund.api_tokens.ApiTokenAuthentication"
+    name = "apiKey"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": _("Een API-sleutel van de pagina API-sleutels: Authorization: Bearer <sleutel>."),
+        }
