@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format migrations-check pytest messages run clean backup restore
+.PHONY: install demo test lint format migrations-check pytest messages run clean backup restore prod-smoke
 
 install: $(STAMP)
 
@@ -49,6 +49,11 @@ messages: install
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Production-like run: gunicorn + Celery worker + beat with config.settings.production on PostgreSQL and
+# Redis; every demo role's pages walked (ops/prod_smoke.py). CI runs it after the tests.
+prod-smoke: install
+	$(PY) ops/prod_smoke.py
 
 # Backup and restore (PostgreSQL; DATABASE_URL as for the app). See README, "Backup and restore".
 BACKUP_DIR ?= backups
