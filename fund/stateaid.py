@@ -22,19 +22,15 @@ import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 
-from django.utils.translation import gettext_lazy as _
-
 from core.money import to_cents
 from core.schedules import build_schedule, year_fraction
 
 __all__ = [
     "CEILING",
-    "COLLATERAL_LEVELS",
     "DEFAULT_COLLATERAL",
     "DEFAULT_RATING",
     "DISCOUNT_MARGIN",
     "MARGINS_BP",
-    "RATINGS",
     "REGULATION",
     "WINDOW_YEARS",
     "AidRates",
@@ -50,19 +46,8 @@ WINDOW_YEARS = 3
 DISCOUNT_MARGIN = Decimal("0.01")
 """Discount rate = base rate + 1 percentage point (2008/C 14/02)."""
 
-RATINGS: list[tuple[str, str]] = [
-    ("strong", _("Sterk (AAA-A)")),
-    ("good", _("Goed (BBB)")),
-    ("satisfactory", _("Bevredigend (BB)")),
-    ("weak", _("Zwak (B)")),
-    ("bad", _("Slecht/financiële moeilijkheden (CCC en lager)")),
-]
-COLLATERAL_LEVELS: list[tuple[str, str]] = [
-    ("high", _("Hoog")),
-    ("normal", _("Normaal")),
-    ("low", _("Laag")),
-]
-# The margins of the communication's table, in basis points; the administrator maintains the live values
+# The margins of the communication's table by (rating, collateral) as in fund.models.AidRating and
+# CollateralLevel, in basis points; the administrator maintains the live values
 # (fund.models.ReferenceRateMargin) and these are the defaults a data migration writes.
 MARGINS_BP: dict[tuple[str, str], int] = {
     ("strong", "high"): 60,

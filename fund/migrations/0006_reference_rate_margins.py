@@ -1,0 +1,28 @@
+"""The margins of the Commission communication on reference and discount rates (2008/C 14/02, table in
+section 'Reference rates'), valid from 2008-07-01; an administrator adds later values in the admin."""
+
+import datetime
+
+from django.db import migrations
+
+from fund.stateaid import MARGINS_BP
+
+VALID_FROM = datetime.date(2008, 7, 1)
+
+
+def add_margins(apps, schema_editor):
+    margin = apps.get_model("fund", "ReferenceRateMargin")
+    for (rating, collateral), basis_points in MARGINS_BP.items():
+        margin.objects.get_or_create(
+            rating=rating, collateral=collateral, valid_from=VALID_FROM, defaults={"margin_bp": basis_points}
+        )
+
+
+def remove_margins(apps, schema_editor):
+    apps.get_model("fund", "ReferenceRateMargin").objects.filter(valid_from=VALID_FROM).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("fund", "0005_stateaid_reference_and_cbs_indicators")]
+
+    operations = [migrations.RunPython(add_margins, remove_margins)]
