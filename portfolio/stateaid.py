@@ -24,6 +24,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from reportlab.lib.units import mm
 
 from core import pdf
@@ -42,11 +43,16 @@ from .services import LOAN_INSTRUMENTS
 
 LETTER_KIND = "de_minimis_letter"
 
-MSG_NO_RATES = "Geen EU-basisrente of opslag vastgelegd voor %(date)s: de staatssteun is niet berekend."
-MSG_BODY_REQUIRED = "Vul de steunverlener in."
-MSG_AMOUNT_POSITIVE = "Het bedrag moet groter dan € 0,00 zijn, in hele centen."
-MSG_DATE_FUTURE = "De datum van toekenning ligt in de toekomst."
-MSG_NOT_RELATED = "Deze onderneming hoort niet bij dit fonds."
+MSG_NO_RATES = gettext_noop(
+    "Geen EU-basisrente of opslag vastgelegd voor %(date)s: de staatssteun is niet berekend."
+)
+MSG_BODY_REQUIRED = gettext_noop("Vul de steunverlener in.")
+MSG_AMOUNT_POSITIVE = gettext_noop("Het bedrag moet groter dan € 0,00 zijn, in hele centen.")
+MSG_DATE_FUTURE = gettext_noop("De datum van toekenning ligt in de toekomst.")
+MSG_NOT_RELATED = gettext_noop("Deze onderneming hoort niet bij dit fonds.")
+MSG_AID_ALREADY_RECORDED = gettext_noop(
+    "De staatssteun van dit contract is al vastgelegd; de rating verandert die niet meer."
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -307,6 +313,28 @@ def aid_record_restructuring(
 
 
 @transaction.atomic
+def contract_aid_rating_set(
+    *, actor: User | None, contract: Contract, rating: str, collateral: str
+) -> Contract:
+    """Record the rating and collateral level that fix the contract's reference rate (from the due
+    diligence), before its aid is recorded; afterwards the recorded aid stands."""
+    if contract.state_aid.filter(kind=StateAidKind.LOAN).exists():
+        raise ApplicationError(_(MSG_AID_ALREADY_RECORDED), field="aid_rating")
+    before = f"{contract.aid_rating}/{contract.aid_collateral}"
+    contract.aid_rating, contract.aid_collateral = rating, collateral
+    contract.full_clean(validate_unique=False, validate_constraints=False)
+    contract.save(update_fields=["aid_rating", "aid_collateral"])
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="contract_aid_rating_set",
+        from_state=before,
+        to_state=f"{rating}/{collateral}",
+    )
+    return contract
+
+
+@transaction.atomic
 def aid_declare(
     *,
     actor: User,
@@ -453,4 +481,94 @@ def audit_labels() -> dict[str, str]:
         "state_aid_not_recorded": _("De-minimissteun niet berekend"),
         "state_aid_declared": _("De-minimissteun van anderen opgegeven"),
         "state_aid_letter_stored": _("De-minimisverklaring opgemaakt"),
+        "contract_aid_rating_set": _("Rating en zekerheden voor staatssteun vastgelegd"),
     }
+
+
+def register_workbook(*, fund: Fund, overview: dict) -> bytes:
+    """The municipality's state-aid register: every record (with rates and grant equivalent) and the totals
+    per enterprise in the three years up to the overview's date, amounts as numbers."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    from core.exports import EXCEL_DATE, EXCEL_PERCENT
+    from core.formats import format_date
+
+    from .exports import _sheet
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    records = _sheet(
+        workbook,
+        _("Steunregister"),
+        [
+            _("Onderneming"),
+            _("KvK-nummer"),
+            _("Gemeente"),
+            _("Soort"),
+            _("Steunverlener"),
+            _("Contract"),
+            _("Datum van toekenning"),
+            _("Hoofdsom"),
+            _("Rente"),
+            _("Referentierente"),
+            _("Disconteringsvoet"),
+            _("Subsidie-equivalent"),
+        ],
+        [
+            [
+                aid.enterprise.organisation.name,
+                aid.enterprise.organisation.kvk_number,
+                str(aid.enterprise.organisation.municipality or ""),
+                aid.get_kind_display(),
+                aid.granting_body,
+                aid.contract.reference if aid.contract else "",
+                aid.grant_date,
+                aid.principal,
+                aid.annual_rate,
+                aid.reference_rate,
+                aid.discount_rate,
+                aid.amount,
+            ]
+            for aid in overview["records"]
+        ],
+        {8, 12},
+    )
+    for column, number_format in (
+        (7, EXCEL_DATE),
+        (9, EXCEL_PERCENT),
+        (10, EXCEL_PERCENT),
+        (11, EXCEL_PERCENT),
+    ):
+        for (cell,) in records.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = number_format
+    _sheet(
+        workbook,
+        _("Per onderneming"),
+        [
+            _("Onderneming"),
+            _("Steun van het fonds"),
+            _("Opgegeven steun van anderen"),
+            _("Totaal in drie jaar"),
+            _("Ruimte onder het plafond"),
+        ],
+        [
+            [
+                row["enterprise"].organisation.name,
+                row["fund_aid"],
+                row["declared"],
+                row["total"],
+                row["headroom"],
+            ]
+            for row in overview["rows"]
+        ],
+        {2, 3, 4, 5},
+    )
+    workbook.properties.title = _("De-minimisregister %(fund)s per %(date)s") % {
+        "fund": fund.name,
+        "date": format_date(overview["on"]),
+    }
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
