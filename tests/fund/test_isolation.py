@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from django.urls import reverse
 
-from core.documents import document_url
+from core.documents import document_latest, document_url
 from fund.models import Role
 from portfolio.models import Contract
 from tests.pipeline.pipeline_factories import pipeline_objects
@@ -40,6 +40,17 @@ def _stored_loan_statement(side) -> str:
     return document_url(
         loan_statement_store(actor=None, contract=side.contract, as_of=datetime.date(2026, 11, 23))
     )
+
+
+def _stored_aid_letter(side) -> str:
+    """The de minimis letter of the side's loan (the world's contracts were paid out before a base rate
+    existed, so the aid is recorded here, as the fund's state-aid page would after the rate is added)."""
+    from fund.models import EuBaseRate
+    from portfolio.stateaid import LETTER_KIND, aid_record_for_contract
+
+    EuBaseRate.objects.get_or_create(valid_from=datetime.date(2025, 1, 1), defaults={"rate": "0.0228"})
+    aid = aid_record_for_contract(actor=None, contract=side.contract, grant_date=datetime.date(2026, 1, 15))
+    return document_url(document_latest(kind=LETTER_KIND, subject=aid))
 
 
 SCOPED_ROLES = [
@@ -76,6 +87,11 @@ DETAIL_URLS: dict[str, Callable] = {
     # core's one download view for stored documents: the owning app's can_view decides
     "stored_loan_statement": lambda s: _stored_loan_statement(s),
     "stored_memo": lambda s: document_url(pipeline_objects(s)["memo"]),
+    # de minimis state aid (issue 17)
+    "stateaid_fund": lambda s: reverse("stateaid_fund", args=[s.fund.pk]),
+    "stateaid_export": lambda s: reverse("stateaid_fund", args=[s.fund.pk]) + "?format=xlsx",
+    "stateaid_enterprise": lambda s: reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
+    "stored_de_minimis_letter": lambda s: _stored_aid_letter(s),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -127,6 +143,10 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("decision_record", args=[_p(s, "item")]),
         {"outcome": "deferred", "questions": "x"},
     ),
+    "stateaid_declare": lambda s: (
+        reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
+        {"granting_body": "Gekaapt", "grant_date": "2026-01-01", "amount": "1000"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -170,6 +190,10 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "stateaid_fund",
+        "stateaid_export",
+        "stateaid_enterprise",
+        "stored_de_minimis_letter",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -191,6 +215,10 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "stateaid_fund",
+        "stateaid_export",
+        "stateaid_enterprise",
+        "stored_de_minimis_letter",
     },
     Role.INVESTEE: {
         "fund",
@@ -201,6 +229,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_loan_statement",
         "application",
         "application_document",
+        "stateaid_enterprise",
+        "stored_de_minimis_letter",
     },
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
     Role.INVESTOR: {"fund", "investor"},
@@ -261,6 +291,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
+    assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()
