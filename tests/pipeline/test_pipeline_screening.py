@@ -207,6 +207,7 @@ def test_checks_run_on_submit_and_on_demand(world):
         "concentration": "pass",
         "social_label": "pass",
         "open_application": "pass",
+        "de_minimis": "warning",  # no EU base rate recorded in this world: the aid cannot be computed
     }
     SocialLabel.objects.filter(enterprise=world.a.enterprise).delete()
     services.eligibility_run(actor=world.a.users[Role.FUND_MANAGER], application=application)
