@@ -92,6 +92,11 @@ DETAIL_URLS: dict[str, Callable] = {
     "stateaid_export": lambda s: reverse("stateaid_fund", args=[s.fund.pk]) + "?format=xlsx",
     "stateaid_enterprise": lambda s: reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
     "stored_de_minimis_letter": lambda s: _stored_aid_letter(s),
+    # place context (issue 17): figures per gemeente of the fund's region beside the fund's footprint
+    "place_fund": lambda s: reverse("place_fund", args=[s.fund.pk]),
+    "place_municipality": lambda s: reverse(
+        "place_municipality", args=[s.fund.pk, s.fund.region.first().cbs_code]
+    ),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -194,6 +199,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stateaid_export",
         "stateaid_enterprise",
         "stored_de_minimis_letter",
+        "place_fund",
+        "place_municipality",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -219,6 +226,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stateaid_export",
         "stateaid_enterprise",
         "stored_de_minimis_letter",
+        "place_fund",
+        "place_municipality",
     },
     Role.INVESTEE: {
         "fund",
@@ -232,8 +241,15 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stateaid_enterprise",
         "stored_de_minimis_letter",
     },
-    Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
-    Role.INVESTOR: {"fund", "investor"},
+    Role.MUNICIPAL_OFFICIAL: {
+        "fund",
+        "enterprise",
+        "municipality",
+        "label_certificate",
+        "place_fund",
+        "place_municipality",
+    },
+    Role.INVESTOR: {"fund", "investor", "place_fund", "place_municipality"},
 }
 
 
