@@ -16,13 +16,7 @@ from django.db.models import Count
 
 from core.money import round_to
 from fund import cbs
-from fund.models import Commitment, EnterpriseRelation, Fund, Municipality, User
-from fund.selectors import (
-    is_administrator,
-    own_investor_organisation_ids,
-    own_municipality_ids,
-    staff_fund_ids,
-)
+from fund.models import EnterpriseRelation, Fund, Municipality
 from impactmeasurement.selectors import portfolio_impact
 from portfolio.models import Contract, ContractStatus
 from portfolio.selectors import outstanding_principal_by_contract
@@ -30,18 +24,6 @@ from resultaatfinanciering.models import Participant
 
 JOBS_METRIC = "afstand-in-dienst"
 FINANCED = (ContractStatus.ACTIVE, ContractStatus.REPAID, ContractStatus.WRITTEN_OFF)
-
-
-def can_see_place(user: User, fund: Fund) -> bool:
-    """Fund staff, officials of a gemeente in the region, the fund's investors and administrators: the page
-    shows figures per gemeente, which for one enterprise in a small gemeente would be that enterprise's."""
-    if is_administrator(user) or fund.pk in staff_fund_ids(user):
-        return True
-    if own_municipality_ids(user) & set(fund.region.values_list("pk", flat=True)):
-        return True
-    return Commitment.objects.filter(
-        fund=fund, investor__organisation_id__in=own_investor_organisation_ids(user)
-    ).exists()
 
 
 def fund_footprint(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:

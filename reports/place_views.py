@@ -43,7 +43,7 @@ class CbsImportForm(forms.Form):
 
 def _fund(request, fund_pk: int):
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not place.can_see_place(request.user, fund):
+    if not request.user.has_perm("fund.view_place", fund):
         raise Http404
     return fund
 
