@@ -16,10 +16,9 @@ from core.views import submit_form
 from fund import cbs
 from fund import selectors as fund_selectors
 from fund.models import CbsImport
+from portfolio.forms import DATE
 
 from . import place
-
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class CbsImportForm(forms.Form):
