@@ -53,6 +53,15 @@ def _stored_aid_letter(side) -> str:
     return document_url(document_latest(kind=LETTER_KIND, subject=aid))
 
 
+def _kpi_change(side) -> str:
+    """The change page of one KPI of a KPI set of this side (issue 17), built once per side."""
+    from tests.impactmeasurement.factories import make_kpi_set
+
+    kpi_set = getattr(side, "_kpi_set", None) or make_kpi_set(side)
+    side._kpi_set = kpi_set
+    return reverse("impactmeasurement:kpi_change", args=[kpi_set.kpis.first().pk])
+
+
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
     Role.COMMITTEE_MEMBER,
@@ -97,6 +106,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "place_municipality": lambda s: reverse(
         "place_municipality", args=[s.fund.pk, s.fund.region.first().cbs_code]
     ),
+    "kpi_change": lambda s: _kpi_change(s),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -201,6 +211,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_de_minimis_letter",
         "place_fund",
         "place_municipality",
+        "kpi_change",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",

@@ -64,3 +64,23 @@ def test_only_the_fund_manager_changes_and_a_bad_range_is_refused(world):
         kpi_change(actor=side.users["fund_manager"], kpi=kpi, reason="x", min_value=D("900"))
     kpi.refresh_from_db()
     assert kpi.min_value is None and not kpi.changes.exists()
+
+
+def test_the_change_page_records_a_version_and_refuses_a_missing_reason(client, world):
+    from django.urls import reverse
+
+    side = world.a
+    kpi_set = make_kpi_set(side)
+    kpi = kpi_set.kpis.get(metric__code="uitstroom-bijstand")
+    url = reverse("impactmeasurement:kpi_change", args=[kpi.pk])
+    client.force_login(side.users["investee"])
+    assert client.get(url).status_code == 404
+    client.force_login(world.b.users["fund_manager"])
+    assert client.get(url).status_code == 404
+    client.force_login(side.users["fund_manager"])
+    refused = client.post(url, {"targets": "2026: 60", "reason": ""})
+    assert "reason" in refused.context["form"].errors
+    done = client.post(url, {"targets": "2026: 60", "reason": "Tweede vestiging"})
+    assert done.status_code == 302
+    assert kpi.changes.get().version == 2
+    assert "Tweede vestiging" in client.get(url).content.decode()
