@@ -5,9 +5,26 @@ import datetime
 
 from django.db import migrations
 
-from fund.stateaid import MARGINS_BP
-
 VALID_FROM = datetime.date(2008, 7, 1)
+# (rating, collateral) -> basis points, as in the communication's table (fixed here: a migration must not
+# change when the code's defaults do).
+MARGINS_BP = {
+    ("strong", "high"): 60,
+    ("strong", "normal"): 75,
+    ("strong", "low"): 100,
+    ("good", "high"): 75,
+    ("good", "normal"): 100,
+    ("good", "low"): 220,
+    ("satisfactory", "high"): 100,
+    ("satisfactory", "normal"): 220,
+    ("satisfactory", "low"): 400,
+    ("weak", "high"): 220,
+    ("weak", "normal"): 400,
+    ("weak", "low"): 650,
+    ("bad", "high"): 400,
+    ("bad", "normal"): 650,
+    ("bad", "low"): 1000,
+}
 
 
 def add_margins(apps, schema_editor):

@@ -99,3 +99,10 @@ def test_rates_from_base_rate_and_margin():
 def test_window_start_is_three_years_back():
     assert window_start(datetime.date(2026, 6, 30)) == datetime.date(2023, 6, 30)
     assert window_start(datetime.date(2028, 2, 29)) == datetime.date(2025, 2, 28)
+
+
+def test_the_migration_loads_the_same_margins_as_the_code(db):
+    from fund.models import ReferenceRateMargin
+
+    loaded = {(m.rating, m.collateral): m.margin_bp for m in ReferenceRateMargin.objects.all()}
+    assert loaded == MARGINS_BP
