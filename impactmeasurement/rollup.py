@@ -44,10 +44,11 @@ def _per_kpi(rule: str, values: list[tuple], weights: dict) -> tuple[Decimal | N
     return (product / total_weight if total_weight else None), product, total_weight
 
 
-def yearly_rollup(*, fund: Fund, year: int, enterprise_ids=None) -> list[dict]:
+def yearly_rollup(*, fund: Fund, year: int, enterprise_ids=None, municipality_ids=None) -> list[dict]:
     """One row per metric for the year: the rule, the fund's yearly value, and per enterprise its own."""
+    scope = {"enterprise_ids": enterprise_ids, "municipality_ids": municipality_ids}
     values = (
-        accepted_values(fund=fund, enterprise_ids=enterprise_ids)
+        accepted_values(fund=fund, **scope)
         .filter(report__period__year=year)
         .select_related("kpi__metric", "report__period__kpi_set__enterprise__organisation")
     )
@@ -61,7 +62,7 @@ def yearly_rollup(*, fund: Fund, year: int, enterprise_ids=None) -> list[dict]:
     }
     weight_values = {
         (w.report_id, w.kpi.metric_id): w.number
-        for w in accepted_values(fund=fund, enterprise_ids=enterprise_ids)
+        for w in accepted_values(fund=fund, **scope)
         .filter(report__period__year=year, kpi__metric_id__in=weight_metric_ids)
         .select_related("kpi")
     }

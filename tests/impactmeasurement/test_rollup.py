@@ -53,3 +53,16 @@ def test_averages_are_the_mean_of_the_enterprises_yearly_means(two):  # noqa: F8
 def test_another_year_has_nothing(two):  # noqa: F811
     side, _e2 = two
     assert yearly_rollup(fund=side.fund, year=2025) == []
+
+
+def test_the_impact_page_shows_the_year_of_the_chosen_period(client, two):  # noqa: F811
+    from django.urls import reverse
+
+    side, _e2 = two
+    client.force_login(side.users["fund_manager"])
+    page = client.get(reverse("impactmeasurement:portfolio", args=[side.fund.pk]) + "?period=2026-Q2")
+    body = page.content.decode()
+    assert "Het jaar 2026 opgeteld" in body
+    rollup = {row["metric_code"]: row for row in page.context["rollup"]}
+    assert rollup["uitstroom-bijstand"]["value"] == D("30")
+    assert "3 / 8" in body and "onvolledig" in body
