@@ -11,9 +11,11 @@ from django.utils.translation import gettext_lazy as _
 from .audit import audit_record
 from .models import (
     AuditEvent,
+    CbsIndicator,
     Commitment,
     Enterprise,
     EnterpriseRelation,
+    EuBaseRate,
     Fund,
     FundManager,
     FundTheme,
@@ -21,6 +23,7 @@ from .models import (
     Membership,
     Municipality,
     Organisation,
+    ReferenceRateMargin,
     ReferralPartner,
     SocialLabel,
     SustainableDevelopmentGoal,
@@ -142,3 +145,20 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# De minimis reference data (issue 17): dated, maintained by an administrator; a new rate is a new row.
+@admin.register(EuBaseRate)
+class EuBaseRateAdmin(AuditedAdmin):
+    list_display = ["valid_from", "rate", "source", "is_illustrative"]
+
+
+@admin.register(ReferenceRateMargin)
+class ReferenceRateMarginAdmin(AuditedAdmin):
+    list_display = ["valid_from", "rating", "collateral", "margin_bp"]
+    list_filter = ["valid_from", "rating", "collateral"]
+
+
+@admin.register(CbsIndicator)
+class CbsIndicatorAdmin(AuditedAdmin):
+    list_display = ["title", "code", "unit", "aggregation", "is_population"]

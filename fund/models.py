@@ -751,3 +751,151 @@ class ApiToken(models.Model):
         from django.utils import timezone
 
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+
+# --------------------------------------------------------------------------------------------------
+# De minimis state aid: reference data (issue 17; the calculation is fund/stateaid.py)
+# --------------------------------------------------------------------------------------------------
+
+
+class AidRating(models.TextChoices):
+    """Rating categories of the Commission communication on reference and discount rates (2008/C 14/02)."""
+
+    STRONG = "strong", _("Sterk (AAA-A)")
+    GOOD = "good", _("Goed (BBB)")
+    SATISFACTORY = "satisfactory", _("Bevredigend (BB)")
+    WEAK = "weak", _("Zwak (B)")
+    BAD = "bad", _("Slecht/financiële moeilijkheden (CCC en lager)")
+
+
+class CollateralLevel(models.TextChoices):
+    HIGH = "high", _("Hoog")
+    NORMAL = "normal", _("Normaal")
+    LOW = "low", _("Laag")
+
+
+class EuBaseRate(models.Model):
+    """The EU base rate for the Netherlands from a date on (published by the Commission, DG COMP)."""
+
+    valid_from = models.DateField(_("geldig vanaf"), unique=True)
+    rate = models.DecimalField(
+        _("basisrente (fractie)"), max_digits=7, decimal_places=6, help_text=_("0,0228 = 2,28 %")
+    )
+    source = models.CharField(_("bron"), max_length=255)
+    is_illustrative = models.BooleanField(
+        _("illustratief"), default=False, help_text=_("Voorbeeldwaarde, niet de gepubliceerde rente.")
+    )
+
+    class Meta:
+        verbose_name = _("EU-basisrente")
+        verbose_name_plural = _("EU-basisrentes")
+        ordering = ["-valid_from"]
+        constraints = [
+            models.CheckConstraint(condition=Q(rate__gt=-1, rate__lt=1), name="eu_base_rate_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.valid_from:%d-%m-%Y}: {self.rate}"
+
+
+class ReferenceRateMargin(models.Model):
+    """The margin above the base rate by rating and collateral, from a date on (in basis points)."""
+
+    rating = models.CharField(_("rating"), max_length=12, choices=AidRating.choices)
+    collateral = models.CharField(_("zekerheden"), max_length=8, choices=CollateralLevel.choices)
+    margin_bp = models.PositiveSmallIntegerField(_("opslag (basispunten)"))
+    valid_from = models.DateField(_("geldig vanaf"))
+
+    class Meta:
+        verbose_name = _("opslag referentierente")
+        verbose_name_plural = _("opslagen referentierente")
+        ordering = ["-valid_from", "rating", "collateral"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["rating", "collateral", "valid_from"], name="reference_margin_unique"
+            ),
+            models.CheckConstraint(condition=Q(margin_bp__lte=5000), name="reference_margin_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_rating_display()} / {self.get_collateral_display()}: {self.margin_bp} bp"
+
+
+# --------------------------------------------------------------------------------------------------
+# Place context: CBS regional indicators (issue 17)
+# --------------------------------------------------------------------------------------------------
+
+
+class CbsImport(models.Model):
+    """One uploaded CBS StatLine table (CSV or OData JSON): its source, date and who imported it."""
+
+    table_id = models.CharField(_("tabel"), max_length=20, help_text=_("CBS-tabelnummer, bijv. 85463NED."))
+    title = models.CharField(_("titel"), max_length=255, blank=True)
+    source_url = models.CharField(_("bron"), max_length=255, blank=True)
+    downloaded_on = models.DateField(_("gedownload op"))
+    file_format = models.CharField(_("formaat"), max_length=10)
+    filename = models.CharField(_("bestandsnaam"), max_length=255)
+    is_illustrative = models.BooleanField(
+        _("illustratief"), default=False, help_text=_("Voorbeeldcijfers, niet de gepubliceerde cijfers.")
+    )
+    imported_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("door")
+    )
+    imported_at = models.DateTimeField(_("geïmporteerd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("CBS-import")
+        verbose_name_plural = _("CBS-imports")
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.table_id} ({self.downloaded_on:%d-%m-%Y})"
+
+
+class CbsIndicator(models.Model):
+    """An indicator column of a CBS table (e.g. net labour participation, %), with its unit."""
+
+    code = models.CharField(_("code"), max_length=80, unique=True)
+    title = models.CharField(_("indicator"), max_length=255)
+    unit = models.CharField(_("eenheid"), max_length=60, blank=True)
+    aggregation = models.CharField(
+        _("optellen over de regio"),
+        max_length=10,
+        choices=[("sum", _("som")), ("weighted", _("gewogen gemiddelde naar inwoners"))],
+        default="weighted",
+    )
+    is_population = models.BooleanField(
+        _("inwonertal"), default=False, help_text=_("Het gewicht voor gewogen gemiddelden over de regio.")
+    )
+
+    class Meta:
+        verbose_name = _("CBS-indicator")
+        verbose_name_plural = _("CBS-indicatoren")
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.unit})" if self.unit else self.title
+
+
+class CbsValue(models.Model):
+    """One figure: indicator × municipality × year; a later import of the same cell replaces it."""
+
+    source = models.ForeignKey(CbsImport, on_delete=models.PROTECT, related_name="values")
+    indicator = models.ForeignKey(CbsIndicator, on_delete=models.PROTECT, related_name="values")
+    municipality = models.ForeignKey(Municipality, on_delete=models.PROTECT, related_name="cbs_values")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    value = models.DecimalField(_("waarde"), max_digits=16, decimal_places=4)
+
+    class Meta:
+        verbose_name = _("CBS-cijfer")
+        verbose_name_plural = _("CBS-cijfers")
+        ordering = ["municipality", "indicator", "year"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["indicator", "municipality", "year"], name="cbs_value_unique_cell"
+            ),
+            models.CheckConstraint(condition=Q(year__gte=1900, year__lte=2100), name="cbs_value_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.municipality.cbs_code} {self.year} {self.indicator.code}"

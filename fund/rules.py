@@ -46,6 +46,22 @@ def has_role_fund_staff(user) -> bool:
     return Role.FUND_MANAGER in roles or Role.COMMITTEE_MEMBER in roles
 
 
+@rules.predicate
+def sees_place_of_fund(user, fund) -> bool:
+    """The place page (CBS figures beside the fund's footprint per gemeente, issue 17): fund staff, officials
+    of a gemeente in the fund's region and the fund's investors; figures per gemeente could otherwise show
+    one enterprise's position to another."""
+    if fund is None:
+        return False
+    if fund.pk in selectors.staff_fund_ids(user):
+        return True
+    if selectors.own_municipality_ids(user) & set(fund.region.values_list("pk", flat=True)):
+        return True
+    return fund.commitments.filter(
+        investor__organisation_id__in=selectors.own_investor_organisation_ids(user)
+    ).exists()
+
+
 rules.add_perm("fund.add_fund", is_administrator)
 rules.add_perm("fund.change_fund", is_administrator | manages_fund)
 rules.add_perm("fund.change_fund_status", is_administrator | manages_fund)
@@ -56,3 +72,4 @@ rules.add_perm("fund.add_sociallabel", is_administrator | manages_enterprise | i
 rules.add_perm("fund.verify_sociallabel", is_administrator | manages_enterprise)
 rules.add_perm("fund.view_enterprise_history", is_administrator | manages_enterprise)
 rules.add_perm("fund.export_organisations", is_administrator | has_role_fund_staff)
+rules.add_perm("fund.view_place", is_administrator | sees_place_of_fund)

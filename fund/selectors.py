@@ -17,20 +17,25 @@ Scope per role (a user may hold several memberships; their scopes add up):
 
 from __future__ import annotations
 
+import datetime
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
+from . import stateaid
 from .models import (
     AuditEvent,
     Commitment,
     Enterprise,
     EnterpriseRelation,
+    EuBaseRate,
     Fund,
     FundStatus,
     Investor,
     Membership,
     Organisation,
+    ReferenceRateMargin,
     Role,
     SocialLabel,
     User,
@@ -225,3 +230,35 @@ def fund_overview(*, user: User) -> QuerySet[Fund]:
         )
         .order_by("name")
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# De minimis state aid: reference data (issue 17)
+# --------------------------------------------------------------------------------------------------
+
+
+def eu_base_rate_on(on: datetime.date) -> EuBaseRate | None:
+    """The EU base rate for the Netherlands valid on a date (the latest one from before it)."""
+    return EuBaseRate.objects.filter(valid_from__lte=on).order_by("-valid_from").first()
+
+
+def reference_margin_bp_on(*, on: datetime.date, rating: str, collateral: str) -> int | None:
+    row = (
+        ReferenceRateMargin.objects.filter(rating=rating, collateral=collateral, valid_from__lte=on)
+        .order_by("-valid_from")
+        .first()
+    )
+    return row.margin_bp if row else None
+
+
+def aid_rates_on(*, on: datetime.date, rating: str = "", collateral: str = "") -> stateaid.AidRates | None:
+    """Reference and discount rates on a date for a rating and collateral level; a missing rating or
+    collateral takes the communication's floor for undertakings without credit history (weak / normal,
+    400 bp). None when the administrator has recorded no base rate or margin for that date."""
+    base = eu_base_rate_on(on)
+    margin = reference_margin_bp_on(
+        on=on, rating=rating or stateaid.DEFAULT_RATING, collateral=collateral or stateaid.DEFAULT_COLLATERAL
+    )
+    if base is None or margin is None:
+        return None
+    return stateaid.aid_rates(base_rate=base.rate, margin_bp=margin)

@@ -122,6 +122,7 @@ def fund_detail(request, pk: int):
         "fund": fund,
         "can_change": user.has_perm("fund.change_fund", fund),
         "can_view_portfolio": user.has_perm("portfolio.view_portfolio", fund),
+        "can_view_place": user.has_perm("fund.view_place", fund),
         "enterprises": selectors.enterprises_for(user).filter(fund_relations__fund=fund),
         "commitments": selectors.commitments_for(user).filter(fund=fund),
         "status_form": FundStatusForm(),

@@ -10,6 +10,7 @@ def labels() -> dict[str, str]:
         "impact_metric_created": _("Metriek toegevoegd"),
         "impact_kpi_set_created": _("KPI-set voorgesteld"),
         "impact_kpi_added": _("KPI toegevoegd"),
+        "impact_kpi_changed": _("KPI gewijzigd (nieuwe versie)"),
         "impact_kpi_set_confirmed": _("KPI-set vastgesteld"),
         "impact_report_saved": _("Rapportage als concept opgeslagen"),
         "impact_report_submitted": _("Rapportage ingediend"),

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -300,6 +301,40 @@ class KPI(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi_set}: {self.metric.code}"
+
+
+class KPIChange(models.Model):
+    """A change of a KPI after creation (targets, baseline, allowed range) as a new version with a reason
+    (issue 17). `before` and `after` hold the values, so the targets an earlier report was measured against
+    can be read back (impactmeasurement/kpichanges.py)."""
+
+    kpi = models.ForeignKey(KPI, on_delete=models.PROTECT, related_name="changes", verbose_name=_("KPI"))
+    version = models.PositiveSmallIntegerField(_("versie"))
+    reason = models.TextField(_("reden"))
+    before = models.JSONField(_("voor"), default=dict)
+    after = models.JSONField(_("na"), default=dict)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
+    )
+    changed_at = models.DateTimeField(_("gewijzigd op"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("KPI-wijziging")
+        verbose_name_plural = _("KPI-wijzigingen")
+        ordering = ["kpi", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["kpi", "version"], name="kpi_change_version_unique"),
+            models.CheckConstraint(condition=~Q(reason=""), name="kpi_change_has_reason"),
+            models.CheckConstraint(condition=Q(version__gte=2), name="kpi_change_version_from_two"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kpi} v{self.version}"
 
 
 class KPITarget(models.Model):

@@ -195,6 +195,10 @@ def report_rows(report: Report) -> list[dict]:
 
     previous = previous_values(period)
     targets = targets_by_kpi(period)
+    if report.pk and report.submitted_at:  # an earlier report shows the targets it was measured against
+        from .kpichanges import targets_as_of
+
+        targets = targets_as_of(kpi_set_id=period.kpi_set_id, year=period.year, at=report.submitted_at)
     versions: dict[int, list[Value]] = {}
     for value in report.values.order_by("kpi_id", "version") if report.pk else []:
         versions.setdefault(value.kpi_id, []).append(value)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import api, views
+from . import api, kpichange_views, views
 
 app_name = "impactmeasurement"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("funds/<int:fund_pk>/", views.portfolio, name="portfolio"),
     path("funds/<int:fund_pk>/export.<str:fmt>", views.export, name="export"),
     path("kpi-sets/<int:pk>/", views.kpi_set_detail, name="kpi_set_detail"),
+    path("kpis/<int:pk>/change/", kpichange_views.kpi_change_view, name="kpi_change"),
     path("kpi-sets/<int:pk>/template.xlsx", views.excel_template, name="excel_template"),
     path("kpi-sets/<int:pk>/upload/", views.excel_upload, name="excel_upload"),
     path("periods/<int:pk>/", views.report_form, name="report_form"),

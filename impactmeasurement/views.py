@@ -409,6 +409,8 @@ def _scoped_fund(request, fund_pk: int):
 
 @login_required
 def portfolio(request, fund_pk: int):
+    from .rollup import yearly_rollup
+
     fund, scope = _scoped_fund(request, fund_pk)
     by = request.GET.get("by") or None
     if by not in ("theme", "municipality", "enterprise", None) or (by == "enterprise" and scope):
@@ -449,6 +451,8 @@ def portfolio(request, fund_pk: int):
         "by": by,
         "rows": frame.to_dict("records"),
         "charts": charts,
+        "year": int(period[:4]) if period else None,
+        "rollup": yearly_rollup(fund=fund, year=int(period[:4]), **scope) if period else [],
         "is_official_view": bool(scope),
         "group_choices": [
             ("", _("Hele portefeuille")),

@@ -33,6 +33,7 @@ CHECK_LABELS = {
     "concentration": gettext_lazy("Concentratie per onderneming"),
     "social_label": gettext_lazy("Sociaal keurmerk"),
     "open_application": gettext_lazy("Geen andere open aanvraag bij dit fonds"),
+    "de_minimis": gettext_lazy("De-minimisplafond staatssteun"),
 }
 
 
@@ -336,6 +337,55 @@ def check_open_application(application: Application) -> CheckResult:
     )
 
 
+def check_de_minimis(application: Application) -> CheckResult:
+    """The loan's grant equivalent plus the enterprise's earlier de minimis aid at this fund (its own and the
+    aid declared from others) over three years against the ceiling of € 300.000 (issue 17)."""
+    from .stateaid import loan_aid
+
+    aid = loan_aid(application)
+    if aid is None:
+        return CheckResult(
+            "de_minimis", CheckOutcome.PASS, _("Geen lening: geen rentevoordeel om te berekenen."), {}
+        )
+    if aid.rates is None:
+        return CheckResult(
+            "de_minimis",
+            CheckOutcome.WARNING,
+            _("Geen EU-basisrente vastgelegd voor %(date)s: het subsidie-equivalent is niet berekend.")
+            % {"date": aid.on.strftime("%d-%m-%Y")},
+            {"basis": aid.basis},
+        )
+    numbers = {
+        "basis": aid.basis,
+        "grant_equivalent": aid.grant_equivalent,
+        "reference_rate": aid.rates.reference_rate,
+        "discount_rate": aid.rates.discount_rate,
+        "earlier": aid.earlier,
+        "total": aid.total,
+        "ceiling": aid.ceiling,
+    }
+    text = _(
+        "Subsidie-equivalent van deze lening %(new)s (%(basis)s; referentierente %(reference)s) + "
+        "eerdere de-minimissteun in drie jaar %(earlier)s = %(total)s; plafond %(ceiling)s."
+    ) % {
+        "new": _eur(aid.grant_equivalent),
+        "basis": aid.basis_text,
+        "reference": f"{round_to(aid.rates.reference_rate * 100, 2):f}".replace(".", ",") + " %",
+        "earlier": _eur(aid.earlier),
+        "total": _eur(aid.total),
+        "ceiling": _eur(aid.ceiling),
+    }
+    if aid.exceeds:
+        return CheckResult(
+            "de_minimis", CheckOutcome.FAIL, text + " " + _("Het plafond wordt overschreden."), numbers
+        )
+    if aid.near:
+        return CheckResult(
+            "de_minimis", CheckOutcome.WARNING, text + " " + _("Dicht bij het plafond."), numbers
+        )
+    return CheckResult("de_minimis", CheckOutcome.PASS, text, numbers)
+
+
 CHECKS = [
     check_region,
     check_theme,
@@ -345,6 +395,7 @@ CHECKS = [
     check_concentration,
     check_social_label,
     check_open_application,
+    check_de_minimis,
 ]
 
 

@@ -11,7 +11,7 @@ from djmoney.money import Money
 
 from core.forms import AmountField, DecimalField
 from core.privacy import validate_filename_no_bsn
-from fund.models import Instrument, ReferralPartner, Theme
+from fund.models import AidRating, CollateralLevel, Instrument, ReferralPartner, Theme
 
 from .models import (
     IMPACT_DIMENSIONS,
@@ -284,9 +284,24 @@ class TermsForm(forms.Form):
     conditions_precedent = forms.CharField(
         label=_("Opschortende voorwaarden (één per regel)"), widget=ROWS3, required=False
     )
+    aid_rating = forms.ChoiceField(
+        label=_("Rating voor de referentierente (staatssteun)"),
+        choices=[("", _("Geen rating (minstens 400 basispunten opslag)")), *AidRating.choices],
+        required=False,
+    )
+    aid_collateral = forms.ChoiceField(
+        label=_("Zekerheden voor de referentierente (staatssteun)"),
+        choices=[("", _("Niet vastgesteld")), *CollateralLevel.choices],
+        required=False,
+    )
 
     def clean(self):
         data = super().clean()
+        if bool(data.get("aid_rating")) != bool(data.get("aid_collateral")):
+            self.add_error(
+                "aid_collateral" if data.get("aid_rating") else "aid_rating",
+                _("Vul rating en zekerheden allebei in, of allebei niet."),
+            )
         term, grace = data.get("term_months"), data.get("grace_months")
         if term and grace is not None and grace >= term:
             self.add_error("grace_months", _("De aflossingsvrije periode moet korter zijn dan de looptijd."))

@@ -221,9 +221,37 @@ def memo_pdf(*, application: Application, version: int, generated_at=None) -> by
         )
     else:
         story.append(p("Nog geen voorstel."))
+    story += _de_minimis(application)
     return build(
         title=f"Investeringsmemo {application.number} — versie {version}",
         subtitle=f"{organisation.name} — {application.fund.name}",
         story=story,
         generated_at=generated_at,
     )
+
+
+def _de_minimis(application: Application) -> list:
+    """The grant equivalent of the proposed loan and the enterprise's de minimis total (issue 17)."""
+    from .stateaid import loan_aid
+
+    aid = loan_aid(application)
+    if aid is None:
+        return []
+    story = [heading("De-minimissteun (Verordening (EU) 2023/2831)")]
+    if aid.rates is None:
+        return [*story, p("Geen EU-basisrente vastgelegd: het subsidie-equivalent is niet berekend.")]
+    rows = [
+        ["Grondslag", p(aid.basis_text)],
+        ["Rating en zekerheden", aid.rating_label or "geen rating (opslag minstens 400 basispunten)"],
+        ["EU-basisrente", _pct(aid.rates.base_rate * 100)],
+        ["Referentierente", _pct(aid.rates.reference_rate * 100)],
+        ["Disconteringsvoet", _pct(aid.rates.discount_rate * 100)],
+        ["Subsidie-equivalent van deze lening", eur(aid.grant_equivalent)],
+        ["Eerdere de-minimissteun in drie jaar", eur(aid.earlier)],
+        ["Totaal met deze lening", eur(aid.total)],
+        ["Ruimte onder het plafond van " + eur(aid.ceiling), eur(aid.headroom)],
+    ]
+    story.append(table(rows, header=False, widths=[70 * mm, 100 * mm]))
+    if aid.exceeds:
+        story.append(p("Met deze lening gaat de onderneming over het de-minimisplafond."))
+    return story

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
-from fund.models import Enterprise, Fund, Instrument, ReferralPartner, Theme
+from fund.models import AidRating, CollateralLevel, Enterprise, Fund, Instrument, ReferralPartner, Theme
 
 # --------------------------------------------------------------------------------------------------
 # Application
@@ -577,6 +577,17 @@ class ProposedTerms(models.Model):
     security = models.TextField(_("zekerheden"), blank=True)
     covenants = models.TextField(_("convenanten"), blank=True)
     conditions_precedent = models.TextField(_("opschortende voorwaarden (één per regel)"), blank=True)
+    # De minimis state aid (issue 17): rating and collateral fix the reference rate (2008/C 14/02).
+    aid_rating = models.CharField(
+        _("rating (staatssteun)"),
+        max_length=12,
+        choices=AidRating.choices,
+        blank=True,
+        help_text=_("Leeg: geen kredietgeschiedenis, dan geldt minstens 400 basispunten opslag."),
+    )
+    aid_collateral = models.CharField(
+        _("zekerheden (staatssteun)"), max_length=8, choices=CollateralLevel.choices, blank=True
+    )
     updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
 
     class Meta:

@@ -69,6 +69,10 @@ MSG_NO_CHECKS = gettext_noop("Voer eerst de toetsen uit.")
 MSG_NOT_READY_FOR_COMMITTEE = gettext_noop(
     "De aanvraag is nog niet klaar voor de commissie. Ontbreekt: %(missing)s."
 )
+MSG_DE_MINIMIS_OPEN = gettext_noop(
+    "de-minimistoets: met deze lening gaat de onderneming over het plafond van € 300.000,00 in drie jaar; "
+    "voer de toetsen opnieuw uit en onderbouw een afwijking"
+)
 MSG_OVERRIDE_NOT_FAILED = gettext_noop("Alleen een toets die niet voldoet kan worden overruled.")
 MSG_FILE_TOO_LARGE = gettext_noop("Het bestand is groter dan %(max)d MB.")
 MSG_FILE_TYPE = gettext_noop(
@@ -640,7 +644,20 @@ def committee_readiness(application: Application) -> list[str]:
         missing.append(_("voorgestelde voorwaarden"))
     if not documents.memo_versions(application).exists():
         missing.append(_("investeringsmemo"))
+    if de_minimis_blocked(application):
+        missing.append(_(MSG_DE_MINIMIS_OPEN))
     return missing
+
+
+def de_minimis_blocked(application: Application) -> bool:
+    """The proposed loan would take the enterprise over the de minimis ceiling and no fund manager has
+    overridden the failed de minimis check with a reason (issue 17)."""
+    from .stateaid import loan_aid
+
+    aid = loan_aid(application)
+    if aid is None or not aid.exceeds:
+        return False
+    return not application.eligibility_overrides.filter(code="de_minimis").exists()
 
 
 @transaction.atomic
@@ -867,6 +884,8 @@ def assessment_save(*, actor: User, application: Application, **fields) -> Asses
 
 
 TERMS_FIELDS = [
+    "aid_rating",
+    "aid_collateral",
     "amount",
     "instrument",
     "interest_rate",
@@ -1023,6 +1042,12 @@ def application_hand_off(*, actor: User, application: Application, signed_on: da
         covenants=terms.covenants,
         conditions=conditions,
     )
+    if terms.aid_rating or terms.aid_collateral:
+        from portfolio.stateaid import contract_aid_rating_set
+
+        contract_aid_rating_set(
+            actor=actor, contract=contract, rating=terms.aid_rating, collateral=terms.aid_collateral
+        )
     application.contract = contract
     application.save(update_fields=["contract"])
     audit_record(

@@ -27,7 +27,7 @@ from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
 
-from . import analysis, committee, documents, selectors, services
+from . import analysis, committee, documents, selectors, services, stateaid
 from .forms import (
     AgendaItemForm,
     AnswerForm,
@@ -274,6 +274,7 @@ def application_detail(request, pk: int):
                 if assessment
                 else [],
                 "terms": terms,
+                "de_minimis": stateaid.loan_aid(application),
                 "ratios": analysis.financial_analysis(application),
                 "memos": documents.memo_versions(application).select_related("created_by"),
                 "readiness": services.committee_readiness(application)

@@ -12,7 +12,10 @@ class PortfolioConfig(AppConfig):
         from fund.audit import register_action_labels
 
         from .audit_labels import labels
+        from .stateaid import LETTER_KIND, audit_labels, can_view_letter
         from .statements import KIND, can_view_loan_statement
 
         register_action_labels(labels)
+        register_action_labels(audit_labels)
         register_document_kind(KIND, label=_("Leningoverzicht"), can_view=can_view_loan_statement)
+        register_document_kind(LETTER_KIND, label=_("De-minimisverklaring"), can_view=can_view_letter)

@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
-from fund.models import Enterprise, Fund, Instrument
+from fund.models import AidRating, CollateralLevel, Enterprise, Fund, Instrument
 
 ZERO = Decimal("0.00")
 HALF_CENT = Decimal("0.005")
@@ -129,6 +129,13 @@ class Contract(models.Model):
     shares = models.DecimalField(_("aantal aandelen"), max_digits=14, decimal_places=4, null=True, blank=True)
     price_per_share = models.DecimalField(
         _("prijs per aandeel"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    # De minimis state aid (issue 17): what fixes the reference rate; set from the due diligence at hand-off.
+    aid_rating = models.CharField(
+        _("rating (staatssteun)"), max_length=12, choices=AidRating.choices, blank=True
+    )
+    aid_collateral = models.CharField(
+        _("zekerheden (staatssteun)"), max_length=8, choices=CollateralLevel.choices, blank=True
     )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
@@ -587,3 +594,64 @@ class PenaltyAccrual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.reference} {self.period_start}–{self.period_end}: {self.amount}"
+
+
+class StateAidKind(models.TextChoices):
+    LOAN = "loan", _("Lening onder de marktrente")
+    RESTRUCTURING = "restructuring", _("Herstructurering met lagere rente")
+    DECLARED = "declared", _("Opgegeven steun van anderen")
+
+
+class StateAid(models.Model):
+    """De minimis aid to an enterprise (Regulation (EU) 2023/2831), in grant equivalent euros.
+
+    The fund's own aid is recorded on disbursement (a loan) and on a restructuring that lowers the rate; aid
+    from other bodies is what the enterprise declares to this fund, with its date and granting body. Records
+    are never edited; see portfolio/stateaid.py.
+    """
+
+    enterprise = models.ForeignKey(Enterprise, on_delete=models.PROTECT, related_name="state_aid")
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="state_aid")
+    kind = models.CharField(_("soort"), max_length=15, choices=StateAidKind.choices)
+    contract = models.ForeignKey(
+        Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="state_aid"
+    )
+    granting_body = models.CharField(_("steunverlener"), max_length=200)
+    grant_date = models.DateField(_("datum van toekenning"))
+    amount = models.DecimalField(_("subsidie-equivalent (EUR)"), max_digits=14, decimal_places=2)
+    principal = models.DecimalField(_("hoofdsom"), max_digits=14, decimal_places=2, null=True, blank=True)
+    annual_rate = models.DecimalField(_("rente"), max_digits=7, decimal_places=6, null=True, blank=True)
+    base_rate = models.DecimalField(_("EU-basisrente"), max_digits=7, decimal_places=6, null=True, blank=True)
+    margin_bp = models.PositiveSmallIntegerField(_("opslag (basispunten)"), null=True, blank=True)
+    reference_rate = models.DecimalField(
+        _("referentierente"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    discount_rate = models.DecimalField(
+        _("disconteringsvoet"), max_digits=7, decimal_places=6, null=True, blank=True
+    )
+    rating = models.CharField(_("rating"), max_length=12, choices=AidRating.choices, blank=True)
+    collateral = models.CharField(_("zekerheden"), max_length=8, choices=CollateralLevel.choices, blank=True)
+    description = models.TextField(_("omschrijving"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("de-minimissteun")
+        verbose_name_plural = _("de-minimissteun")
+        ordering = ["enterprise", "grant_date", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gte=0), name="state_aid_amount_not_negative"),
+            models.CheckConstraint(
+                condition=(Q(kind="declared") & Q(contract__isnull=True) & ~Q(granting_body=""))
+                | (~Q(kind="declared") & Q(contract__isnull=False)),
+                name="state_aid_kind_matches_source",
+            ),
+            models.UniqueConstraint(
+                fields=["contract"], condition=Q(kind="loan"), name="state_aid_one_loan_record_per_contract"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise} {self.grant_date:%d-%m-%Y} {self.amount}"

@@ -316,6 +316,10 @@ def contract_disburse(
     if contract.status == ContractStatus.DRAFT:
         contract.status = ContractStatus.ACTIVE
         contract.save(update_fields=["status"])
+    if from_status == ContractStatus.DRAFT:  # de minimis aid is granted with the loan (issue 17)
+        from .stateaid import aid_record_for_contract
+
+        aid_record_for_contract(actor=actor, contract=contract, grant_date=contract.signed_on or value_date)
     if paid + amount == contract.principal.amount and not contract.schedule_versions.exists():
         _schedule_version_create(
             contract=contract,
@@ -724,6 +728,11 @@ def contract_restructure(
         )
     except ScheduleError as exc:
         raise ValidationError({"term_months": [str(exc)]}) from exc
+    from .stateaid import aid_record_restructuring  # a lower rate is extra de minimis aid (issue 17)
+
+    aid_record_restructuring(
+        actor=actor, contract=contract, as_of=as_of, old_version=version, new_version=new
+    )
     audit_record(
         actor=actor,
         obj=contract,

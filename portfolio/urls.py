@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import stateaid_views, views
 
 urlpatterns = [
     path("funds/<int:fund_pk>/portfolio/", views.portfolio_overview, name="portfolio_overview"),
@@ -19,3 +19,11 @@ urlpatterns += [
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/close/", views.period_close, name="period_close")]
 urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action")]
+urlpatterns += [  # de minimis state aid (issue 17)
+    path("funds/<int:fund_pk>/state-aid/", stateaid_views.fund_state_aid, name="stateaid_fund"),
+    path(
+        "funds/<int:fund_pk>/state-aid/enterprises/<int:enterprise_pk>/",
+        stateaid_views.enterprise_state_aid,
+        name="stateaid_enterprise",
+    ),
+]

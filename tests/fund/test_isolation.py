@@ -14,7 +14,7 @@ from collections.abc import Callable
 import pytest
 from django.urls import reverse
 
-from core.documents import document_url
+from core.documents import document_latest, document_url
 from fund.models import Role
 from portfolio.models import Contract
 from tests.pipeline.pipeline_factories import pipeline_objects
@@ -40,6 +40,26 @@ def _stored_loan_statement(side) -> str:
     return document_url(
         loan_statement_store(actor=None, contract=side.contract, as_of=datetime.date(2026, 11, 23))
     )
+
+
+def _stored_aid_letter(side) -> str:
+    """The de minimis letter of the side's loan (the world's contracts were paid out before a base rate
+    existed, so the aid is recorded here, as the fund's state-aid page would after the rate is added)."""
+    from fund.models import EuBaseRate
+    from portfolio.stateaid import LETTER_KIND, aid_record_for_contract
+
+    EuBaseRate.objects.get_or_create(valid_from=datetime.date(2025, 1, 1), defaults={"rate": "0.0228"})
+    aid = aid_record_for_contract(actor=None, contract=side.contract, grant_date=datetime.date(2026, 1, 15))
+    return document_url(document_latest(kind=LETTER_KIND, subject=aid))
+
+
+def _kpi_change(side) -> str:
+    """The change page of one KPI of a KPI set of this side (issue 17), built once per side."""
+    from tests.impactmeasurement.factories import make_kpi_set
+
+    kpi_set = getattr(side, "_kpi_set", None) or make_kpi_set(side)
+    side._kpi_set = kpi_set
+    return reverse("impactmeasurement:kpi_change", args=[kpi_set.kpis.first().pk])
 
 
 SCOPED_ROLES = [
@@ -76,6 +96,17 @@ DETAIL_URLS: dict[str, Callable] = {
     # core's one download view for stored documents: the owning app's can_view decides
     "stored_loan_statement": lambda s: _stored_loan_statement(s),
     "stored_memo": lambda s: document_url(pipeline_objects(s)["memo"]),
+    # de minimis state aid (issue 17)
+    "stateaid_fund": lambda s: reverse("stateaid_fund", args=[s.fund.pk]),
+    "stateaid_export": lambda s: reverse("stateaid_fund", args=[s.fund.pk]) + "?format=xlsx",
+    "stateaid_enterprise": lambda s: reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
+    "stored_de_minimis_letter": lambda s: _stored_aid_letter(s),
+    # place context (issue 17): figures per gemeente of the fund's region beside the fund's footprint
+    "place_fund": lambda s: reverse("place_fund", args=[s.fund.pk]),
+    "place_municipality": lambda s: reverse(
+        "place_municipality", args=[s.fund.pk, s.fund.region.first().cbs_code]
+    ),
+    "kpi_change": lambda s: _kpi_change(s),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -128,6 +159,10 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("decision_record", args=[_p(s, "item")]),
         {"outcome": "deferred", "questions": "x"},
     ),
+    "stateaid_declare": lambda s: (
+        reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
+        {"granting_body": "Gekaapt", "grant_date": "2026-01-01", "amount": "1000"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -171,6 +206,13 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "stateaid_fund",
+        "stateaid_export",
+        "stateaid_enterprise",
+        "stored_de_minimis_letter",
+        "place_fund",
+        "place_municipality",
+        "kpi_change",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -192,6 +234,12 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "stateaid_fund",
+        "stateaid_export",
+        "stateaid_enterprise",
+        "stored_de_minimis_letter",
+        "place_fund",
+        "place_municipality",
     },
     Role.INVESTEE: {
         "fund",
@@ -202,9 +250,18 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_loan_statement",
         "application",
         "application_document",
+        "stateaid_enterprise",
+        "stored_de_minimis_letter",
     },
-    Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
-    Role.INVESTOR: {"fund", "investor"},
+    Role.MUNICIPAL_OFFICIAL: {
+        "fund",
+        "enterprise",
+        "municipality",
+        "label_certificate",
+        "place_fund",
+        "place_municipality",
+    },
+    Role.INVESTOR: {"fund", "investor", "place_fund", "place_municipality"},
 }
 
 
@@ -262,6 +319,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
+    assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()

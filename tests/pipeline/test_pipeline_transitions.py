@@ -203,7 +203,7 @@ def test_submit_relates_the_enterprise_to_the_fund_and_runs_the_checks(world):
     investee = world.a.users[Role.INVESTEE]
     application = services.application_submit(actor=investee, application=complete(draft(world.a), investee))
     assert EnterpriseRelation.objects.filter(fund=world.a.fund, enterprise=world.a.enterprise).exists()
-    assert len(services.latest_checks(application)) == 8
+    assert len(services.latest_checks(application)) == 9  # eight policy checks and the de minimis check
 
 
 def test_hold_remembers_the_stage_and_resume_returns_to_it(world):

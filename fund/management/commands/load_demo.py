@@ -318,6 +318,9 @@ class Command(BaseCommand):
         return user
 
     def _load(self) -> list[tuple[str, str, str]]:
+        from fund import demo_reference
+
+        demo_reference.load()  # illustrative EU base rate and CBS figures (issue 17)
         manager = self._fund_manager()
         for code in [*ZKIJ_REGION, "GM0599"]:
             self._government(code)
