@@ -74,7 +74,7 @@ def load() -> None:
         ),
         budget_cap=Decimal("250000.00"),
         participant_cap=Decimal("9000.00"),
-        claim_window_days=120,
+        claim_window_days=240,
     )
     services.definition_add(
         actor=officials[0],
@@ -92,8 +92,8 @@ def load() -> None:
         savings_share=Decimal("0.50"),
         milestones=[
             {"code": "start", "name": "Start werk ≥ 12 uur per week", "share": "0.30"},
-            {"code": "6m", "name": "6 maanden duurzaam aan het werk", "share": "0.30"},
-            {"code": "12m", "name": "12 maanden duurzaam aan het werk", "share": "0.40"},
+            {"code": "6m", "name": "6 maanden duurzaam aan het werk", "share": "0.30", "min_months": 6},
+            {"code": "12m", "name": "12 maanden duurzaam aan het werk", "share": "0.40", "min_months": 6},
         ],
     )
     contract = services.contract_change_status(
@@ -136,20 +136,21 @@ def load() -> None:
         )
 
     # Paid: two starts, verified, proposed by official 1, approved by officials 2 and 3, confirmed paid.
-    for person, days in ((people[0], 110), (people[1], 105)):
+    for person, days in ((people[0], 200), (people[1], 195)):
         services.claim_verify(actor=officials[0], claim=claim(person, start, days, "Arbeidscontract 24 uur"))
     paid = services.proposal_prepare(
         actor=officials[0],
         contract=contract,
-        period_start=today - datetime.timedelta(days=119),
+        period_start=today - datetime.timedelta(days=209),
         period_end=today - datetime.timedelta(days=90),
     )
     services.proposal_approve(actor=officials[1], proposal=paid)
     services.proposal_approve(actor=officials[2], proposal=paid)
-    services.payment_confirm(actor=officials[1], proposal=paid, paid_on=today - datetime.timedelta(days=20))
+    # Paid on the day of the second approval (a paid date before the approval is refused).
+    services.payment_confirm(actor=officials[1], proposal=paid, paid_on=today)
     # Pending with one approval: two more starts.
     for person, days in ((people[2], 70), (people[3], 65)):
-        services.claim_verify(actor=officials[1], claim=claim(person, start, days, "Arbeidscontract 32 uur"))
+        services.claim_verify(actor=officials[0], claim=claim(person, start, days, "Arbeidscontract 32 uur"))
     pending = services.proposal_prepare(
         actor=officials[0],
         contract=contract,
@@ -159,6 +160,7 @@ def load() -> None:
     services.proposal_approve(actor=officials[1], proposal=pending)
     # Verified, not yet proposed; submitted (to verify); rejected.
     services.claim_verify(actor=officials[2], claim=claim(people[4], start, 40, "Arbeidscontract 16 uur"))
+    # Six months after the start claimed 200 days ago (the earliest date is six months after it).
     claim(people[0], six, 15, "Loonstroken zes maanden")
     claim(people[5], start, 10, "Arbeidscontract 20 uur")
     services.claim_reject(

@@ -123,7 +123,10 @@ class DefinitionForm(forms.Form):
     milestones = forms.CharField(
         label=_("Mijlpalen"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Eén per regel, in volgorde: code;naam;aandeel — bijv. start;Start werk;0,30"),
+        help_text=_(
+            "Eén per regel, in volgorde: code;naam;aandeel;maanden na de vorige mijlpaal — bijv. "
+            "start;Start werk;0,30 en 6m;6 maanden aan het werk;0,30;6"
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -138,10 +141,19 @@ class DefinitionForm(forms.Form):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.split(";")]
-            if len(parts) != 3:
+            if len(parts) not in (3, 4):
                 raise forms.ValidationError(
-                    _("Regel %(n)s: schrijf code;naam;aandeel (drie delen, gescheiden door ;).")
+                    _(
+                        "Regel %(n)s: schrijf code;naam;aandeel;maanden (het aantal maanden na de vorige "
+                        "mijlpaal mag ontbreken), gescheiden door ;."
+                    )
                     % {"n": number}
+                )
+            months = parts[3] if len(parts) == 4 else ""
+            if months and not (months.isascii() and months.isdigit() and int(months) <= 240):
+                raise forms.ValidationError(
+                    _("Regel %(n)s: maanden '%(value)s' is geen heel aantal maanden (0 tot 240).")
+                    % {"n": number, "value": months}
                 )
             try:
                 share = parse_decimal(parts[2])
@@ -149,7 +161,7 @@ class DefinitionForm(forms.Form):
                 raise forms.ValidationError(
                     _("Regel %(n)s: aandeel '%(value)s' is geen getal.") % {"n": number, "value": parts[2]}
                 ) from None
-            rows.append({"code": parts[0], "name": parts[1], "share": share})
+            rows.append({"code": parts[0], "name": parts[1], "share": share, "min_months": int(months or 0)})
         if not rows:
             raise forms.ValidationError(_("Geef ten minste één mijlpaal."))
         return rows

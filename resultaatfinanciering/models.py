@@ -253,6 +253,14 @@ class Milestone(models.Model):
         related_name="dependants",
         verbose_name=_("voorwaardelijke mijlpaal"),
     )
+    min_months = models.PositiveSmallIntegerField(
+        _("minimale termijn (maanden)"),
+        default=0,
+        help_text=_(
+            "Zoveel maanden na de vorige mijlpaal (de eerste: na de start van de uitkering) kan deze "
+            "mijlpaal op zijn vroegst behaald zijn."
+        ),
+    )
 
     class Meta:
         verbose_name = _("mijlpaal")

@@ -100,6 +100,16 @@ MSG_PREREQUISITE_MISSING = gettext_noop(
 MSG_PREREQUISITE_LATER = gettext_noop(
     "De behaaldatum ligt vóór die van de voorwaardelijke mijlpaal %(prerequisite)s (%(date)s)."
 )
+MSG_TOO_EARLY = gettext_noop(
+    "Mijlpaal %(milestone)s kan pas %(months)s maanden na %(after)s (%(anchor)s) behaald zijn: "
+    "claimbaar met een behaaldatum vanaf %(date)s."
+)
+MSG_AFTER_PREVIOUS = gettext_noop("mijlpaal %(prerequisite)s")
+MSG_AFTER_BENEFIT = gettext_noop("de start van de uitkering")
+MSG_VERIFY_PREREQUISITE_FIRST = gettext_noop(
+    "Verifieer eerst mijlpaal %(prerequisite)s van deelnemer %(reference)s (status: %(state)s); "
+    "een latere mijlpaal kan niet eerder geverifieerd worden."
+)
 MSG_ALREADY_CLAIMED = gettext_noop(
     "Mijlpaal %(milestone)s is voor deelnemer %(reference)s al geclaimd; elke mijlpaal telt één keer."
 )
@@ -265,6 +275,7 @@ def definition_add(
             name=row["name"],
             share=to_decimal(row["share"]),
             prerequisite=previous if row.get("requires_previous", True) else None,
+            min_months=int(row.get("min_months") or 0),
         )
         milestone.full_clean()
         milestone.save()
@@ -450,6 +461,24 @@ def _committed(contract: OutcomeContract, **extra) -> Decimal:
     return _cents(total)
 
 
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (the month's last day when it is shorter: 31-08 + 6 → 28/29-02)."""
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=months)
+
+
+def earliest_achievement(
+    *, milestone: Milestone, participant: Participant, previous: Claim | None
+) -> datetime.date | None:
+    """The first date on which a milestone can have been achieved: its minimum term after the previous
+    milestone's achievement date (the first milestone: after the benefit start). None without a term."""
+    if not milestone.min_months:
+        return None
+    anchor = previous.achieved_on if previous is not None else participant.benefit_started_on
+    return add_months(anchor, milestone.min_months)
+
+
 def _claim_checks(
     *,
     contract: OutcomeContract,
@@ -544,6 +573,31 @@ def _claim_checks(
                     ]
                 }
             )
+    else:
+        before = None
+    earliest = earliest_achievement(milestone=milestone, participant=participant, previous=before)
+    if earliest is not None and achieved_on < earliest:
+        after = (
+            _(MSG_AFTER_PREVIOUS) % {"prerequisite": milestone.prerequisite.code}
+            if before is not None
+            else _(MSG_AFTER_BENEFIT)
+        )
+        anchor = before.achieved_on if before is not None else participant.benefit_started_on
+        raise ValidationError(
+            {
+                "achieved_on": [
+                    _(MSG_TOO_EARLY)
+                    % {
+                        "milestone": milestone.code,
+                        "months": milestone.min_months,
+                        "after": after,
+                        "anchor": _date(anchor),
+                        "date": _date(earliest),
+                    }
+                ]
+            },
+            code="too_early",
+        )
 
 
 @transaction.atomic
@@ -655,6 +709,25 @@ def claim_decide(*, actor: User, claim: Claim, verified: bool, reason: str = "")
         )
     if not verified and not reason:
         raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    if verified and claim.milestone.prerequisite_id:
+        before = (
+            Claim.objects.filter(
+                participant_id=claim.participant_id, milestone_id=claim.milestone.prerequisite_id
+            )
+            .exclude(state=ClaimState.REJECTED)
+            .first()
+        )
+        if before is None or before.state == ClaimState.SUBMITTED:
+            state = ClaimState(before.state).label if before is not None else _("niet geclaimd")
+            raise ApplicationError(
+                _(MSG_VERIFY_PREREQUISITE_FIRST)
+                % {
+                    "prerequisite": claim.milestone.prerequisite.code,
+                    "reference": claim.participant.reference,
+                    "state": state,
+                },
+                code="prerequisite_not_verified",
+            )
     claim.state = to_state
     claim.decided_by = actor
     claim.decided_at = timezone.now()
