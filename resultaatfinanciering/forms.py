@@ -89,6 +89,11 @@ class ContractForm(forms.Form):
         label=_("Claimtermijn (dagen na behalen)"), min_value=1, max_value=3650
     )
     proposal_frequency = forms.ChoiceField(label=_("Betaalvoorstel"), choices=())
+    verifier_may_not_approve = forms.BooleanField(
+        label=_("Functiescheiding: wie een claim verifieert, keurt het betaalvoorstel ervan niet goed"),
+        required=False,
+        initial=True,
+    )
 
     def __init__(self, *args, payers, providers, funds, **kwargs):
         from .models import ProposalFrequency

@@ -121,6 +121,14 @@ class OutcomeContract(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
     )
+    verifier_may_not_approve = models.BooleanField(
+        _("functiescheiding verificatie en goedkeuring"),
+        default=True,
+        help_text=_(
+            "Een ambtenaar die een claim heeft geverifieerd, mag het betaalvoorstel met die claim niet "
+            "goedkeuren."
+        ),
+    )
     signed_document = models.FileField(_("getekend contract"), upload_to=signed_document_path, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 

@@ -128,12 +128,24 @@ MSG_PARTICIPANT_CAP = gettext_noop(
     "Deze claim (%(price)s) gaat boven het plafond per deelnemer: "
     "voor %(reference)s nog beschikbaar %(left)s."
 )
+MSG_PAID_IN_FUTURE = gettext_noop("De betaaldatum %(date)s ligt in de toekomst.")
+MSG_PAID_BEFORE_APPROVAL = gettext_noop(
+    "De betaaldatum %(date)s ligt vóór de tweede goedkeuring (%(approved)s); er kan niet betaald zijn "
+    "voordat het voorstel was goedgekeurd."
+)
 MSG_NO_NORM = gettext_noop("Er is geen bijstandsnorm (%(household)s) bekend die geldt op %(date)s.")
 MSG_REASON_REQUIRED = gettext_noop("Geef een reden.")
 MSG_NOTHING_TO_PROPOSE = gettext_noop(
     "Er zijn geen geverifieerde, onbetaalde resultaten tot en met %(date)s."
 )
 MSG_PREPARER_CANNOT_APPROVE = gettext_noop("Wie het voorstel heeft opgesteld, mag het niet goedkeuren.")
+MSG_VERIFIER_CANNOT_APPROVE = gettext_noop(
+    "U heeft claim(s) in dit voorstel geverifieerd (%(claims)s); functiescheiding: een andere ambtenaar "
+    "moet het goedkeuren."
+)
+MSG_PREPARER_CANNOT_CONFIRM = gettext_noop(
+    "Wie het voorstel heeft opgesteld, mag de betaling niet bevestigen; een andere ambtenaar moet dat doen."
+)
 MSG_ALREADY_APPROVED_BY = gettext_noop(
     "U heeft dit voorstel al goedgekeurd; een tweede ambtenaar moet het doen."
 )
@@ -905,6 +917,12 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
     approvals = list(proposal.approvals.all())
     if any(a.official_id == actor.pk for a in approvals):
         raise PermissionDeniedError(_(MSG_ALREADY_APPROVED_BY))
+    if contract.verifier_may_not_approve:
+        verified = list(proposal.claims.filter(decided_by=actor).select_related("participant", "milestone"))
+        if verified:
+            raise PermissionDeniedError(
+                _(MSG_VERIFIER_CANNOT_APPROVE) % {"claims": ", ".join(str(c) for c in verified)}
+            )
     sequence = len(approvals) + 1
     if sequence == APPROVALS_NEEDED:
         creditor_name, creditor_iban = _creditor(contract)  # refuse before writing anything
@@ -1023,8 +1041,20 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
             to_state=str(ProposalState.PAID.label),
             allowed=[],
         )
+    if proposal.prepared_by_id == actor.pk:
+        raise PermissionDeniedError(_(MSG_PREPARER_CANNOT_CONFIRM))
     if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": [_(MSG_IN_FUTURE) % {"date": _date(paid_on)}]})
+        raise ValidationError({"paid_on": [_(MSG_PAID_IN_FUTURE) % {"date": _date(paid_on)}]})
+    approved_at = proposal.approvals.order_by("-sequence").values_list("approved_at", flat=True).first()
+    approved_on = timezone.localdate(approved_at)
+    if paid_on < approved_on:
+        raise ValidationError(
+            {
+                "paid_on": [
+                    _(MSG_PAID_BEFORE_APPROVAL) % {"date": _date(paid_on), "approved": _date(approved_on)}
+                ]
+            }
+        )
     payment = proposal.payment
     payment.paid_on = paid_on
     payment.confirmed_by = actor
@@ -1049,7 +1079,12 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
         action="proposal_paid",
         from_state=ProposalState.APPROVED,
         to_state=ProposalState.PAID,
-        data={"paid_on": paid_on, "amount": payment.amount, "claims": count},
+        data={
+            "paid_on": paid_on,
+            "amount": payment.amount,
+            "claims": count,
+            "changes": {"paid_on": {"from": None, "to": _date(paid_on)}},
+        },
     )
     if contract.fund_id:
         entry_post(

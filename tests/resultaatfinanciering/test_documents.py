@@ -15,6 +15,7 @@ import time_machine
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 from sepaxml.validation import try_valid_xml
 
@@ -103,7 +104,7 @@ def test_payment_order_pdf_and_csv_are_stored_at_approval(client, outcomes):
     )
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf_1)).pages)
     assert "€ 4.345,14" in text and "HLM-2026-0001" in text
-    services.payment_confirm(actor=a.officials[0], proposal=proposal, paid_on=datetime.date(2026, 11, 20))
+    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=timezone.localdate())
     assert client.get(url("payment_order", proposal.pk, "pdf")).content == pdf_1  # the order as approved
     rows = client.get(url("payment_order", proposal.pk, "csv")).content.decode("utf-8-sig").splitlines()
     assert ";01-09-2026;" in rows[1] and rows[1].endswith(";2172,57")
@@ -390,7 +391,7 @@ def test_withdrawal_and_payment_record_each_claim(outcomes):
     proposal = services.proposal_prepare(actor=a.officials[0], contract=a.contract, **period)
     services.proposal_approve(actor=a.officials[1], proposal=proposal)
     services.proposal_approve(actor=a.officials[2], proposal=proposal)
-    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=datetime.date(2026, 11, 20))
+    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=timezone.localdate())
     paid = AuditEvent.objects.filter(action="claim_paid")
     assert sorted(e.object_id for e in paid) == sorted(str(c.pk) for c in Claim.objects.all())
     assert all(
