@@ -22,5 +22,8 @@ def labels() -> dict[str, str]:
         "proposal_paid": _("Betaling bevestigd"),
         "claim_released": _("Claim uit betaalvoorstel gehaald"),
         "claim_paid": _("Claim betaald"),
+        "claim_repriced": _("Claim opnieuw geprijsd"),
+        "proposal_repriced": _("Totaal betaalvoorstel herberekend"),
+        "benefit_norm_added": _("Bijstandsnorm geladen"),
         "savings_report_stored": _("Besparingsrapportage vastgelegd"),
     }

@@ -43,6 +43,26 @@ def _official(haarlem: Organisation, email: str, first: str, last: str) -> User:
     return user
 
 
+DEMO_NORM_SOURCE = (
+    "Demowaarde (fictief, ± € 1.400 voor een alleenstaande): vervang door de gepubliceerde norm"
+)
+DEMO_NORMS = {"single": "1400.00", "single_parent": "1400.00", "couple": "2000.00"}
+
+
+def _demo_norms() -> None:
+    """Fictional norms for 2026 so the demo's claims have a final price; the published ones are not loaded
+    (docs/resultaatfinanciering.md). Their source says so on the norms page."""
+    from .models import BenefitNorm
+
+    for valid_from in (datetime.date(2026, 1, 1), datetime.date(2026, 7, 1)):
+        for household, amount in DEMO_NORMS.items():
+            BenefitNorm.objects.get_or_create(
+                household_type=household,
+                valid_from=valid_from,
+                defaults={"monthly_amount": Decimal(amount), "source": DEMO_NORM_SOURCE},
+            )
+
+
 def load() -> None:
     if OutcomeContract.objects.filter(reference=REFERENCE).exists():
         return
@@ -55,6 +75,7 @@ def load() -> None:
         Organisation.objects.filter(pk=haarlem.pk).update(iban="NL86INGB0002445588")
         haarlem.refresh_from_db()
     officials = [_official(haarlem, *row) for row in OFFICIALS]
+    _demo_norms()
     fund = Fund.objects.filter(code="SIF-ZKIJ").first()
     loan = fund.contracts.filter(enterprise=enterprise).order_by("pk").first() if fund else None
     today = timezone.localdate()

@@ -188,6 +188,29 @@ class DefinitionForm(forms.Form):
         return data
 
 
+class NormForm(forms.Form):
+    """A published bijstandsnorm, loaded by an administrator with its source."""
+
+    household_type = forms.ChoiceField(label=_("Leefvorm"), choices=())
+    valid_from = forms.DateField(
+        label=_("Geldig vanaf"), widget=DateInput(), help_text=_("1 januari of 1 juli.")
+    )
+    monthly_amount = AmountField(label=_("Normbedrag per maand (€), inclusief vakantietoeslag"), min_value=0)
+    source = forms.CharField(
+        label=_("Bron"),
+        max_length=255,
+        help_text=_(
+            "Publicatie en datum, bijv. Rijksoverheid, Normbedragen Participatiewet per 1 januari 2026."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import HouseholdType
+
+        super().__init__(*args, **kwargs)
+        self.fields["household_type"].choices = HouseholdType.choices
+
+
 class ParticipantForm(forms.Form):
     reference = forms.CharField(
         label=_("Deelnemersreferentie"),

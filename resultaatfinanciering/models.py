@@ -47,10 +47,19 @@ class BenefitNorm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household_type", "valid_from"], name="benefitnorm_unique_date"),
             models.CheckConstraint(condition=Q(monthly_amount__gt=0), name="benefitnorm_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_from__day=1, valid_from__month__in=[1, 7]),
+                name="benefitnorm_half_year",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_household_type_display()} {self.valid_from:%d-%m-%Y}: {self.monthly_amount}"
+
+    @staticmethod
+    def half_year_start(day):
+        """Norms are published per half year: the 1 January or 1 July on or before ``day``."""
+        return day.replace(month=1 if day.month < 7 else 7, day=1)
 
 
 class ContractStatus(models.TextChoices):
@@ -370,6 +379,14 @@ class Claim(models.Model):
     gross_saving = models.DecimalField(_("bruto besparing (resultaat)"), null=True, blank=True, **MONEY)
     net_saving = models.DecimalField(_("netto besparing (resultaat)"), null=True, blank=True, **MONEY)
     price = models.DecimalField(_("prijs"), **MONEY)
+    provisional = models.BooleanField(
+        _("voorlopige prijs"),
+        default=False,
+        help_text=_(
+            "Geprijsd met een oudere norm omdat de norm van het halfjaar van de behaaldatum nog niet is "
+            "geladen; een betaalvoorstel met een voorlopige prijs kan niet worden goedgekeurd."
+        ),
+    )
     proposal = models.ForeignKey(
         "PaymentProposal", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )

@@ -40,6 +40,13 @@ def cents(value) -> Decimal:
     return to_cents(value or 0)
 
 
+def norms() -> QuerySet:
+    """The published benefit norms (public reference data), newest first."""
+    from .models import BenefitNorm
+
+    return BenefitNorm.objects.order_by("-valid_from", "household_type")
+
+
 def contracts_for(user: User) -> QuerySet[OutcomeContract]:
     qs = OutcomeContract.objects.select_related(
         "payer__municipality_government", "provider__organisation", "fund", "portfolio_contract"

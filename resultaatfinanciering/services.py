@@ -133,6 +133,14 @@ MSG_PAID_BEFORE_APPROVAL = gettext_noop(
     "De betaaldatum %(date)s ligt vóór de tweede goedkeuring (%(approved)s); er kan niet betaald zijn "
     "voordat het voorstel was goedgekeurd."
 )
+MSG_PROVISIONAL_IN_PROPOSAL = gettext_noop(
+    "Dit voorstel bevat voorlopig geprijsde claims (%(claims)s): de bijstandsnorm van hun halfjaar is nog "
+    "niet geladen. Laad eerst de norm; dan worden ze opnieuw geprijsd."
+)
+MSG_NORM_HALF_YEAR = gettext_noop("Normen gelden per halfjaar: kies 1 januari of 1 juli, niet %(date)s.")
+MSG_NORM_EXISTS = gettext_noop("Er is al een norm voor %(household)s vanaf %(date)s.")
+MSG_NORM_SOURCE = gettext_noop("Vermeld de bron (publicatie en datum) van de norm.")
+MSG_NOT_ADMINISTRATOR = gettext_noop("Alleen een beheerder mag bijstandsnormen laden.")
 MSG_NO_NORM = gettext_noop("Er is geen bijstandsnorm (%(household)s) bekend die geldt op %(date)s.")
 MSG_REASON_REQUIRED = gettext_noop("Geef een reden.")
 MSG_NOTHING_TO_PROPOSE = gettext_noop(
@@ -381,6 +389,7 @@ class ClaimPrice:
     inputs: dict
     gross_saving: Decimal | None
     net_saving: Decimal | None
+    provisional: bool = False
 
 
 def norm_on(*, household_type: str, on: datetime.date) -> BenefitNorm:
@@ -447,7 +456,155 @@ def claim_price(*, participant: Participant, milestone: Milestone, achieved_on: 
         "milestone_index": index,
         "pricing": result.inputs,
     }
-    return ClaimPrice(result.milestone_prices[index], norm, inputs, result.gross_saving, result.net_saving)
+    # No norm loaded yet for the achievement date's half year: priced with the latest earlier norm,
+    # provisionally, until an administrator loads it (norm_add reprices).
+    provisional = norm.valid_from < BenefitNorm.half_year_start(achieved_on)
+    return ClaimPrice(
+        result.milestone_prices[index], norm, inputs, result.gross_saving, result.net_saving, provisional
+    )
+
+
+@transaction.atomic
+def norm_add(
+    *,
+    actor: User,
+    household_type: str,
+    valid_from: datetime.date,
+    monthly_amount: Decimal,
+    source: str,
+    includes_holiday_allowance: bool = True,
+) -> tuple[BenefitNorm, list[Claim]]:
+    """An administrator loads a published norm (with its source); every provisional, unpaid claim of that
+    household type achieved in the norm's half year is priced again with it, each with an audit record.
+    A claim in a pending proposal changes the proposal's total (recorded too)."""
+    from .models import HouseholdType
+
+    _require_actor(actor)
+    if not fund_selectors.is_administrator(actor):
+        raise PermissionDeniedError(_(MSG_NOT_ADMINISTRATOR))
+    if valid_from != BenefitNorm.half_year_start(valid_from):
+        raise ValidationError({"valid_from": [_(MSG_NORM_HALF_YEAR) % {"date": _date(valid_from)}]})
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError({"source": [_(MSG_NORM_SOURCE)]})
+    if BenefitNorm.objects.filter(household_type=household_type, valid_from=valid_from).exists():
+        raise ValidationError(
+            {
+                "valid_from": [
+                    _(MSG_NORM_EXISTS)
+                    % {"household": HouseholdType(household_type).label, "date": _date(valid_from)}
+                ]
+            }
+        )
+    norm = BenefitNorm(
+        household_type=household_type,
+        valid_from=valid_from,
+        monthly_amount=to_cents(monthly_amount),
+        source=source,
+        includes_holiday_allowance=includes_holiday_allowance,
+    )
+    norm.full_clean()
+    norm.save()
+    audit_record(
+        actor=actor,
+        obj=norm,
+        action="benefit_norm_added",
+        data={
+            "household_type": household_type,
+            "valid_from": valid_from,
+            "monthly_amount": norm.monthly_amount,
+            "source": source,
+        },
+    )
+    end = add_months(valid_from, 6) - datetime.timedelta(days=1)
+    repriced = []
+    claims = (
+        Claim.objects.select_for_update(of=("self",))
+        .filter(
+            provisional=True,
+            participant__household_type=household_type,
+            achieved_on__gte=valid_from,
+            achieved_on__lte=end,
+            state__in=[ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL],
+        )
+        .select_related("participant", "milestone__definition", "proposal")
+        .order_by("pk")
+    )
+    for claim in claims:
+        repriced.append(_claim_reprice(actor=actor, claim=claim))
+    return norm, repriced
+
+
+def _claim_reprice(*, actor, claim: Claim) -> Claim:
+    before = {
+        "price": claim.price,
+        "norm_amount": claim.norm_amount,
+        "gross_saving": claim.gross_saving,
+        "net_saving": claim.net_saving,
+        "provisional": claim.provisional,
+    }
+    priced = claim_price(
+        participant=claim.participant, milestone=claim.milestone, achieved_on=claim.achieved_on
+    )
+    claim.norm = priced.norm
+    claim.norm_amount = priced.norm.monthly_amount if priced.norm else None
+    claim.pricing_inputs = priced.inputs
+    claim.pricing_version = PRICING_VERSION
+    claim.gross_saving = priced.gross_saving
+    claim.net_saving = priced.net_saving
+    claim.price = priced.price
+    claim.provisional = priced.provisional
+    claim.save(
+        update_fields=[
+            "norm",
+            "norm_amount",
+            "pricing_inputs",
+            "pricing_version",
+            "gross_saving",
+            "net_saving",
+            "price",
+            "provisional",
+        ]
+    )
+    after = {key: getattr(claim, key) for key in before}
+    audit_record(
+        actor=actor,
+        obj=claim,
+        action="claim_repriced",
+        reason=_("Bijstandsnorm vanaf %(date)s geladen") % {"date": _date(priced.norm.valid_from)},
+        data={
+            "changes": {
+                key: {"from": _change_text(before[key]), "to": _change_text(after[key])}
+                for key in before
+                if before[key] != after[key]
+            },
+            "pricing": priced.inputs,
+        },
+    )
+    if claim.proposal_id:
+        proposal = PaymentProposal.objects.select_for_update().get(pk=claim.proposal_id)
+        old_total = proposal.total
+        proposal.total = sum(proposal.claims.values_list("price", flat=True), Decimal("0.00"))
+        proposal.save(update_fields=["total"])
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="proposal_repriced",
+            reason=_("Claim %(claim)s opnieuw geprijsd") % {"claim": claim},
+            data={"changes": {"total": {"from": _eur(old_total), "to": _eur(proposal.total)}}},
+        )
+    return claim
+
+
+def _change_text(value) -> str:
+    """A before/after value as a Dutch text for the history."""
+    if isinstance(value, bool):
+        return _("ja") if value else _("nee")
+    if isinstance(value, Decimal):
+        return _eur(value)
+    if isinstance(value, datetime.date):
+        return _date(value)
+    return "" if value is None else str(value)
 
 
 def claim_recompute(claim: Claim) -> Decimal:
@@ -677,6 +834,7 @@ def claim_submit(
         gross_saving=priced.gross_saving,
         net_saving=priced.net_saving,
         price=priced.price,
+        provisional=priced.provisional,
     )
     if evidence is not None:
         claim.evidence = evidence
@@ -924,6 +1082,12 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
                 _(MSG_VERIFIER_CANNOT_APPROVE) % {"claims": ", ".join(str(c) for c in verified)}
             )
     sequence = len(approvals) + 1
+    provisional = list(proposal.claims.filter(provisional=True).select_related("participant", "milestone"))
+    if provisional:
+        raise ApplicationError(
+            _(MSG_PROVISIONAL_IN_PROPOSAL) % {"claims": ", ".join(str(c) for c in provisional)},
+            code="provisional_price",
+        )
     if sequence == APPROVALS_NEEDED:
         creditor_name, creditor_iban = _creditor(contract)  # refuse before writing anything
         if not contract.payer.iban:  # the SEPA file made at approval is debited from it

@@ -35,6 +35,7 @@ urlpatterns = [
         views.municipality_report_store,
         name="municipality_report_store",
     ),
+    path("norms/", views.norm_list, name="norm_list"),
     path("claims/<int:pk>/evidence/", views.claim_evidence, name="claim_evidence"),
     path("claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),

@@ -35,6 +35,7 @@ from .forms import (
     DecisionForm,
     DefinitionForm,
     EndForm,
+    NormForm,
     PaidForm,
     ParticipantForm,
     ProposalForm,
@@ -408,6 +409,7 @@ def proposal_detail(request, pk: int):
         "payment": getattr(proposal, "payment", None),
         "documents": _proposal_documents(user, proposal),
         "can_see_evidence": selectors.can_see_evidence_of(user, proposal.contract),
+        "has_provisional": proposal.claims.filter(provisional=True).exists(),
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = fund_selectors.audit_events_for(user=user, obj=proposal)
@@ -503,6 +505,41 @@ def payment_order(request, pk: int, fmt: str):
     if not documents.document_kind(kind).can_view(request.user, proposal):
         raise Http404  # e.g. the bank file is the municipality's own
     return _serve_stored(request, services.payment_document(proposal=proposal, kind=kind), proposal)
+
+
+@login_required
+def norm_list(request):
+    """The benefit norms with their source, for the municipality's officials and administrators; an
+    administrator loads a new one here (provisional claims of its half year are priced again)."""
+    user = request.user
+    is_admin = fund_selectors.is_administrator(user)
+    if not (is_admin or fund_selectors.official_organisation_ids(user)):
+        raise PermissionDenied
+    form = NormForm(request.POST or None) if is_admin else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            done = submit_form(
+                request,
+                form,
+                action=lambda data: services.norm_add(actor=user, **data),
+                success_url=reverse("resultaatfinanciering:norm_list"),
+                success_message=lambda result: (
+                    _("Norm geladen; %(n)s voorlopige claim(s) opnieuw geprijsd.") % {"n": len(result[1])}
+                ),
+            )
+            if done:
+                return done
+    return render(
+        request,
+        "resultaatfinanciering/norms.html",
+        {
+            "norms": selectors.norms(),
+            "form": form,
+            "provisional": selectors.claims_for(user).filter(provisional=True).count(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -66,7 +66,9 @@ def test_claim_is_priced_with_the_norm_of_its_date_and_stores_its_inputs(outcome
     claim = submit(a, a.participants[0], a.start)
     assert claim.price == D("2172.57")
     assert claim.gross_saving == D("19311.72") and claim.net_saving == D("14483.79")
-    assert claim.norm.valid_from == datetime.date(2025, 7, 1) and claim.norm_amount == D("1369.06")
+    # the norm of the achievement date's half year (a test norm with the 01-07-2025 amount)
+    assert claim.norm.valid_from == datetime.date(2026, 7, 1) and claim.norm_amount == D("1369.06")
+    assert not claim.provisional
     assert claim.pricing_version == "2026.1"
     assert claim.pricing_inputs["pricing"]["monthly_benefit"] == "1369.06"
     # the last milestone takes the remainder: 7241.90 − 2172.57
