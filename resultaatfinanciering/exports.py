@@ -26,7 +26,7 @@ from core import exports as core_exports
 from core import formats, pdf
 
 from .models import Claim, PaymentProposal
-from .selectors import SavingsReport
+from .selectors import SavingsReport, calculation_sheet
 
 
 def _date(value) -> str:
@@ -110,6 +110,15 @@ def payment_order_pdf(proposal: PaymentProposal, *, approved_at: datetime.dateti
             ),
             pdf.SMALL,
         ),
+        pdf.heading(_("Rekenblad per resultaat")),
+        pdf.p(
+            _(
+                "Van de norm naar deze betaling, stap voor stap. Afgerond wordt alleen waar aangegeven: op "
+                "hele centen, half naar boven; de volgende stap rekent met het afgeronde bedrag."
+            ),
+            pdf.SMALL,
+        ),
+        *_sheet_blocks(claims),
     ]
     return pdf.build(
         title=_("Betaalopdracht resultaatfinanciering %(ref)s") % {"ref": payment.end_to_end_id},
@@ -117,6 +126,151 @@ def payment_order_pdf(proposal: PaymentProposal, *, approved_at: datetime.dateti
         story=story,
         generated_at=approved_at or timezone.now(),
     )
+
+
+def _norm_text(claim: Claim) -> str:
+    norm = claim.norm
+    if norm is None:
+        return _("vaste prijs (tariefkaart)")
+    text = _("%(amount)s per maand, %(household)s, geldig vanaf %(date)s, bron: %(source)s") % {
+        "amount": pdf.eur(claim.norm_amount),
+        "household": norm.get_household_type_display(),
+        "date": _date(norm.valid_from),
+        "source": norm.source or "—",
+    }
+    if claim.provisional:
+        text += " — " + _("VOORLOPIG: de norm van het halfjaar van de behaaldatum is nog niet geladen")
+    return text
+
+
+def _sheet_blocks(claims: list[Claim]) -> list:
+    blocks = []
+    for claim in claims:
+        sheet = calculation_sheet(claim)
+        blocks.append(
+            pdf.p(
+                f"{claim.participant.reference} · {claim.milestone.definition.code}/{claim.milestone.code} · "
+                f"{_('behaald op')} {_date(claim.achieved_on)} — {_('norm')}: {_norm_text(claim)}",
+                pdf.SMALL,
+            )
+        )
+        blocks.append(
+            pdf.table(
+                [[_("Stap"), _("Berekening"), _("Onafgerond"), _("Bedrag"), _("Afronding")]]
+                + [
+                    [
+                        f"({line.number}) {line.label}",
+                        line.formula,
+                        line.exact,
+                        pdf.eur(line.amount),
+                        _("afgerond op centen") if line.rounded else _("exact"),
+                    ]
+                    for line in sheet.lines
+                ],
+                money_columns=(2, 3),
+                wrap=True,
+                widths=[150, 130, 75, 65, 60],
+            )
+        )
+        blocks.append(pdf.spacer(2))
+    return blocks
+
+
+SHEET_COLUMNS = [
+    "deelnemer",
+    "resultaat",
+    "mijlpaal",
+    "behaald_op",
+    "status",
+    "leefvorm",
+    "normbedrag",
+    "norm_geldig_vanaf",
+    "norm_bron",
+    "voorlopig",
+    "maanden",
+    "deel_uitkering_dat_stopt",
+    "uitvoeringskosten_per_jaar",
+    "bruto_besparing",
+    "deadweight",
+    "verdringing",
+    "netto_besparing",
+    "aandeel_aanbieder",
+    "prijs_per_resultaat",
+    "aandeel_mijlpaal",
+    "deze_betaling",
+    "prijsversie",
+]
+
+
+def sheet_row(claim: Claim) -> list:
+    """One claim's pricing inputs and every intermediate amount, for the Excel files (numbers as numbers)."""
+    inputs = (claim.pricing_inputs or {}).get("pricing", {})
+    index = (claim.pricing_inputs or {}).get("milestone_index", 0)
+    shares = inputs.get("milestone_shares", ["1"])
+    sheet = calculation_sheet(claim)
+    by_label = {line.number: line.amount for line in sheet.lines}
+    savings = sheet.model != "rate_card"
+
+    def number(name):
+        return Decimal(inputs[name]) if savings and name in inputs else None
+
+    return [
+        claim.participant.reference,
+        claim.milestone.definition.code,
+        claim.milestone.code,
+        claim.achieved_on,
+        claim.get_state_display(),
+        claim.participant.get_household_type_display(),
+        claim.norm_amount,
+        claim.norm.valid_from if claim.norm else None,
+        claim.norm.source if claim.norm else "",
+        _("ja") if claim.provisional else _("nee"),
+        int(inputs["months"]) if savings else None,
+        number("benefit_reduction"),
+        number("execution_cost_per_year"),
+        by_label.get(3) if savings else None,
+        number("deadweight"),
+        number("displacement"),
+        by_label.get(6) if savings else None,
+        number("savings_share"),
+        by_label.get(7) if savings else by_label.get(1),
+        Decimal(shares[index]),
+        claim.price,
+        claim.pricing_version,
+    ]
+
+
+SHEET_FORMATS = {
+    6: "eur",
+    11: "percent",
+    12: "eur",
+    13: "eur",
+    14: "percent",
+    15: "percent",
+    16: "eur",
+    17: "percent",
+    18: "eur",
+    19: "percent",
+    20: "eur",
+}
+
+
+def append_sheet_rows(worksheet, claims) -> None:
+    """The calculation sheet of each claim as one row of an Excel worksheet (header first)."""
+    worksheet.append(SHEET_COLUMNS)
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+    formats_by_kind = {
+        "eur": core_exports.EXCEL_EUR,
+        "percent": core_exports.EXCEL_PERCENT,
+    }
+    for claim in claims:
+        worksheet.append([core_exports.excel_value(v) if v is not None else None for v in sheet_row(claim)])
+        row = worksheet.max_row
+        worksheet.cell(row=row, column=4).number_format = core_exports.EXCEL_DATE
+        worksheet.cell(row=row, column=8).number_format = core_exports.EXCEL_DATE
+        for column, kind in SHEET_FORMATS.items():
+            worksheet.cell(row=row, column=column + 1).number_format = formats_by_kind[kind]
 
 
 PAYMENT_ORDER_COLUMNS = [
@@ -285,7 +439,9 @@ def savings_report_pdf(
     return pdf.build(title=title, subtitle=subtitle, story=story, generated_at=generated_at)
 
 
-def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.datetime | None = None) -> bytes:
+def savings_report_workbook(
+    report: SavingsReport, *, generated_at: datetime.datetime | None = None, claims=None
+) -> bytes:
     workbook = Workbook()
     if generated_at is not None:
         stamp = core_exports.excel_value(generated_at)
@@ -318,6 +474,8 @@ def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.dat
         detail.cell(row=detail.max_row, column=4).number_format = core_exports.EXCEL_INTEGER
         for column in (5, 6):
             detail.cell(row=detail.max_row, column=column).number_format = core_exports.EXCEL_EUR
+    if claims is not None:
+        append_sheet_rows(workbook.create_sheet(_("Rekenblad")[:31]), claims)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

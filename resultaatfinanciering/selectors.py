@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils.translation import gettext as _
 
-from core.money import round_to, to_cents
+from core.money import round_to, to_cents, to_decimal
 from fund import selectors as fund_selectors
 from fund.models import Fund, User
 
@@ -374,3 +376,166 @@ def contract_history(*, contract: OutcomeContract, limit: int = 200):
         content_type=ct[PaymentProposal], object_id__in=ids(PaymentProposal.objects.filter(contract=contract))
     )
     return AuditEvent.objects.filter(q).select_related("actor").order_by("-created_at", "-pk")[:limit]
+
+
+# --------------------------------------------------------------------------------------------------
+# Calculation sheet: every step from the norm to this payment, with the rounding shown
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One step of a claim's price: what is computed (label, formula), the exact outcome and the amount
+    carried forward (rounded to the cent, half up, where the rule rounds)."""
+
+    number: int
+    label: str
+    formula: str
+    exact: str
+    amount: Decimal
+    rounded: bool
+
+
+@dataclass(frozen=True)
+class CalculationSheet:
+    claim: Claim
+    model: str
+    norm: object | None  # BenefitNorm
+    lines: list[SheetLine]
+    price: Decimal  # what the sheet arrives at
+    matches: bool  # the sheet's result is the stored price
+
+    @property
+    def provisional(self) -> bool:
+        return self.claim.provisional
+
+
+def sheet_claims(*, contracts, until: datetime.date | None = None) -> QuerySet[Claim]:
+    """The accepted and submitted claims of some contracts (achieved up to a date), for calculation sheets."""
+    claims = (
+        Claim.objects.filter(contract__in=contracts)
+        .exclude(state=ClaimState.REJECTED)
+        .select_related("participant", "milestone__definition", "norm", "decided_by")
+        .order_by("achieved_on", "pk")
+    )
+    return claims.filter(achieved_on__lte=until) if until else claims
+
+
+def _exact_text(value: Fraction) -> str:
+    """The unrounded outcome of a step, to 6 decimals ("≈" when it has more)."""
+    from core.formats import format_number
+
+    shown = round_to(value, 6)
+    text = format_number(shown, max_places=6)
+    return text if Fraction(shown) == value else f"≈ {text}"
+
+
+def calculation_sheet(claim: Claim) -> CalculationSheet:
+    """The claim's price walked step by step from its stored inputs alone (the same rule as
+    pricing.price_outcome), so an accountant can recompute it by hand."""
+    from core.formats import format_eur, format_percent
+
+    def eur(value) -> str:
+        return format_eur(to_cents(value) if isinstance(value, Fraction) else value)
+
+    def pct(value: Fraction) -> str:
+        return format_percent(to_decimal(value), max_places=4)
+
+    stored = claim.pricing_inputs or {}
+    inputs = stored.get("pricing", {})
+    index = stored.get("milestone_index", 0)
+    shares = [Fraction(Decimal(s)) for s in inputs.get("milestone_shares", ["1"])]
+    lines: list[SheetLine] = []
+
+    def add(label: str, formula: str, exact: Fraction, *, rounded: bool) -> Decimal:
+        amount = to_cents(exact)
+        lines.append(
+            SheetLine(len(lines) + 1, label, formula, _exact_text(exact), amount, rounded and amount != exact)
+        )
+        return amount
+
+    model = stored.get("model", "savings")
+    if model == "rate_card":
+        price = Fraction(Decimal(inputs["monthly_benefit"]))
+        add(_("Vaste prijs per resultaat (tariefkaart)"), eur(price), price, rounded=False)
+    else:
+        benefit = Fraction(Decimal(inputs["monthly_benefit"]))
+        months = int(inputs["months"])
+        reduction = Fraction(Decimal(inputs["benefit_reduction"]))
+        cost = Fraction(Decimal(inputs["execution_cost_per_year"]))
+        dead = Fraction(Decimal(inputs["deadweight"]))
+        displaced = Fraction(Decimal(inputs["displacement"]))
+        share = Fraction(Decimal(inputs["savings_share"]))
+        benefit_saving = benefit * months * reduction
+        add(
+            _("Uitkering die stopt: normbedrag × maanden × deel van de uitkering dat stopt"),
+            f"{eur(benefit)} × {months} × {pct(reduction)}",
+            benefit_saving,
+            rounded=False,
+        )
+        cost_saving = cost * months / 12
+        add(
+            _("Uitvoeringskosten: kosten per jaar × maanden / 12"),
+            f"{eur(cost)} × {months} / 12",
+            cost_saving,
+            rounded=False,
+        )
+        gross = Fraction(
+            add(
+                _("Bruto besparing = (1) + (2), afgerond op centen"),
+                f"{_exact_text(benefit_saving)} + {_exact_text(cost_saving)}",
+                benefit_saving + cost_saving,
+                rounded=True,
+            )
+        )
+        add(_("− Deadweight: bruto × deadweight"), f"{eur(gross)} × {pct(dead)}", gross * dead, rounded=False)
+        add(
+            _("− Verdringing: (bruto − deadweight) × verdringing"),
+            f"({eur(gross)} − {_exact_text(gross * dead)}) × {pct(displaced)}",
+            gross * (1 - dead) * displaced,
+            rounded=False,
+        )
+        net = Fraction(
+            add(
+                _("Netto besparing = bruto − deadweight − verdringing, afgerond op centen"),
+                f"{eur(gross)} × (1 − {pct(dead)}) × (1 − {pct(displaced)})",
+                gross * (1 - dead) * (1 - displaced),
+                rounded=True,
+            )
+        )
+        price = Fraction(
+            add(
+                _("Prijs per resultaat = netto × aandeel van de aanbieder, afgerond op centen"),
+                f"{eur(net)} × {pct(share)}",
+                net * share,
+                rounded=True,
+            )
+        )
+    if index < len(shares) - 1:
+        amount = add(
+            _("Deze betaling = prijs × aandeel van deze mijlpaal, afgerond op centen"),
+            f"{eur(price)} × {pct(shares[index])}",
+            price * shares[index],
+            rounded=True,
+        )
+    else:
+        earlier = [to_cents(price * s) for s in shares[:-1]]
+        amount = add(
+            _(
+                "Deze betaling (laatste mijlpaal) = prijs − de eerdere mijlpalen, "
+                "zodat de delen precies optellen"
+            ),
+            " − ".join([eur(price)] + [eur(e) for e in earlier]) if earlier else eur(price),
+            price - sum((Fraction(e) for e in earlier), Fraction(0)),
+            rounded=False,
+        )
+    if getattr(claim, "capped_from", None) is not None:
+        amount = claim.price
+    return CalculationSheet(
+        claim=claim,
+        model=model,
+        norm=claim.norm,
+        lines=lines,
+        price=amount,
+        matches=amount == claim.price,
+    )

@@ -1350,7 +1350,9 @@ def savings_report_store(
     if fmt == "pdf":
         content = exports.savings_report_pdf(report, title=title, period=period, generated_at=now)
     else:
-        content = exports.savings_report_workbook(report, generated_at=now)
+        content = exports.savings_report_workbook(
+            report, generated_at=now, claims=selectors.sheet_claims(contracts=contracts, until=end)
+        )
     if not reason and documents.document_latest(kind=REPORT_FORMATS[fmt], subject=subject) is not None:
         reason = _("Rapportage over %(period)s") % {"period": period}  # a new period, not a correction
     document = documents.document_store(

@@ -36,6 +36,7 @@ urlpatterns = [
         name="municipality_report_store",
     ),
     path("norms/", views.norm_list, name="norm_list"),
+    path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("claims/<int:pk>/evidence/", views.claim_evidence, name="claim_evidence"),
     path("claims/<int:pk>/decide/", views.claim_decide, name="claim_decide"),
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),

@@ -347,6 +347,23 @@ def participants_upload(request, pk: int):
 
 
 @login_required
+def claim_detail(request, pk: int):
+    """One claim with its calculation sheet (every step from the norm to this payment) and its history."""
+    claim = fund_selectors.get_scoped_or_404(selectors.claims_for(request.user), pk=pk)
+    user = request.user
+    contract = claim.contract
+    context = {
+        "claim": claim,
+        "contract": contract,
+        "sheet": selectors.calculation_sheet(claim),
+        "can_see_evidence": selectors.can_see_evidence_of(user, contract),
+    }
+    if selectors.is_official_of(user, contract) or fund_selectors.is_administrator(user):
+        context["history"] = fund_selectors.audit_events_for(user=user, obj=claim)
+    return render(request, "resultaatfinanciering/claim_detail.html", context)
+
+
+@login_required
 @require_POST
 def claim_decide(request, pk: int):
     claim = fund_selectors.get_scoped_or_404(selectors.claims_for(request.user), pk=pk)
