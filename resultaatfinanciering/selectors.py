@@ -375,7 +375,11 @@ def contract_history(*, contract: OutcomeContract, limit: int = 200):
     q |= Q(
         content_type=ct[PaymentProposal], object_id__in=ids(PaymentProposal.objects.filter(contract=contract))
     )
-    return AuditEvent.objects.filter(q).select_related("actor").order_by("-created_at", "-pk")[:limit]
+    return (
+        AuditEvent.objects.filter(q)
+        .select_related("actor", "content_type")
+        .order_by("-created_at", "-pk")[:limit]
+    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 from core import documents
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from core.formats import format_date, format_eur, format_number
+from core.formats import format_datetime as formats_datetime
 from core.money import to_cents, to_decimal
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
@@ -260,7 +261,23 @@ def contract_create(*, actor: User | None, **fields) -> OutcomeContract:
     contract.status = ContractStatus.DRAFT
     contract.full_clean()
     contract.save()
-    audit_record(actor=actor, obj=contract, action="outcome_contract_created", to_state=contract.status)
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="outcome_contract_created",
+        to_state=contract.status,
+        data={
+            "changes": _changes(
+                reference=(None, contract.reference),
+                budget_cap=(None, contract.budget_cap),
+                participant_cap=(None, contract.participant_cap),
+                starts_on=(None, contract.starts_on),
+                ends_on=(None, contract.ends_on),
+                claim_window_days=(None, contract.claim_window_days),
+                verifier_may_not_approve=(None, contract.verifier_may_not_approve),
+            )
+        },
+    )
     return contract
 
 
@@ -372,7 +389,17 @@ def participant_add(
     participant.full_clean()
     participant.save()
     audit_record(
-        actor=actor, obj=participant, action="participant_added", data={"contract": contract.reference}
+        actor=actor,
+        obj=participant,
+        action="participant_added",
+        data={
+            "contract": contract.reference,
+            "changes": _changes(
+                reference=(None, participant.reference),
+                household_type=(None, participant.get_household_type_display()),
+                benefit_started_on=(None, participant.benefit_started_on),
+            ),
+        },
     )
     return participant
 
@@ -594,6 +621,16 @@ def _claim_reprice(*, actor, claim: Claim) -> Claim:
             data={"changes": {"total": {"from": _eur(old_total), "to": _eur(proposal.total)}}},
         )
     return claim
+
+
+def _changes(**fields: tuple) -> dict:
+    """{"changes": {field: {"from": text, "to": text}}} for the history's "Wijzigingen" column (field names
+    are model field names; the page shows their labels)."""
+    return {
+        name: {"from": _change_text(before), "to": _change_text(after)}
+        for name, (before, after) in fields.items()
+        if before != after
+    }
 
 
 def _change_text(value) -> str:
@@ -855,7 +892,17 @@ def claim_submit(
         obj=claim,
         action="claim_submitted",
         to_state=ClaimState.SUBMITTED,
-        data={"price": claim.price, "achieved_on": achieved_on, "pricing": priced.inputs},
+        data={
+            "price": claim.price,
+            "achieved_on": achieved_on,
+            "pricing": priced.inputs,
+            "changes": _changes(
+                achieved_on=(None, achieved_on),
+                price=(None, claim.price),
+                norm_amount=(None, claim.norm_amount),
+                provisional=(None, claim.provisional),
+            ),
+        },
     )
     return claim
 
@@ -910,6 +957,13 @@ def claim_decide(*, actor: User, claim: Claim, verified: bool, reason: str = "")
         from_state=ClaimState.SUBMITTED,
         to_state=to_state,
         reason=reason,
+        data={
+            "changes": _changes(
+                decided_by=(None, str(actor)),
+                decided_at=(None, formats_datetime(claim.decided_at, language="nl")),
+                decision_reason=("", reason),
+            )
+        },
     )
     return claim
 
@@ -986,14 +1040,18 @@ def proposal_prepare(
             action="claim_in_proposal",
             from_state=ClaimState.VERIFIED,
             to_state=ClaimState.IN_PROPOSAL,
-            data={"proposal": proposal.pk},
+            data={"proposal": proposal.pk, "changes": _changes(proposal=(None, str(proposal)))},
         )
     audit_record(
         actor=actor,
         obj=proposal,
         action="proposal_prepared",
         to_state=ProposalState.PENDING,
-        data={"total": total, "claims": len(claims)},
+        data={
+            "total": total,
+            "claims": len(claims),
+            "changes": _changes(total=(None, total), claims=(None, ", ".join(str(c) for c in claims))),
+        },
     )
     return proposal
 
@@ -1024,7 +1082,7 @@ def proposal_withdraw(*, actor: User, proposal: PaymentProposal, reason: str) ->
             from_state=ClaimState.IN_PROPOSAL,
             to_state=ClaimState.VERIFIED,
             reason=reason.strip(),
-            data={"proposal": proposal.pk},
+            data={"proposal": proposal.pk, "changes": _changes(proposal=(str(proposal), None))},
         )
     proposal.state = ProposalState.WITHDRAWN
     proposal.save(update_fields=["state"])
@@ -1101,7 +1159,7 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
         actor=actor,
         obj=proposal,
         action="proposal_approval_given",
-        data={"sequence": sequence},
+        data={"sequence": sequence, "changes": _changes(approvals=(sequence - 1, sequence))},
     )
     if sequence < APPROVALS_NEEDED:
         return proposal
@@ -1120,7 +1178,15 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
         action="proposal_approved",
         from_state=ProposalState.PENDING,
         to_state=ProposalState.APPROVED,
-        data={"payment": payment.end_to_end_id, "amount": payment.amount},
+        data={
+            "payment": payment.end_to_end_id,
+            "amount": payment.amount,
+            "changes": _changes(
+                payment=(None, payment.end_to_end_id),
+                amount=(None, payment.amount),
+                creditor_iban=(None, payment.creditor_iban),
+            ),
+        },
     )
     if contract.fund_id:
         # The fund pre-financed: the municipality now owes the fund this amount, which the fund holds for
@@ -1235,7 +1301,7 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
             from_state=ClaimState.IN_PROPOSAL,
             to_state=ClaimState.PAID,
             reason=_("Betaling %(ref)s bevestigd") % {"ref": payment.end_to_end_id},
-            data={"proposal": proposal.pk, "paid_on": paid_on},
+            data={"proposal": proposal.pk, "paid_on": paid_on, "changes": _changes(paid_on=(None, paid_on))},
         )
     audit_record(
         actor=actor,
