@@ -89,6 +89,13 @@ class ContractForm(forms.Form):
         label=_("Claimtermijn (dagen na behalen)"), min_value=1, max_value=3650
     )
     proposal_frequency = forms.ChoiceField(label=_("Betaalvoorstel"), choices=())
+    pay_up_to_cap = forms.BooleanField(
+        label=_(
+            "Betalen tot het plafond: een claim boven het resterende plafond wordt begrensd "
+            "in plaats van geweigerd"
+        ),
+        required=False,
+    )
     verifier_may_not_approve = forms.BooleanField(
         label=_("Functiescheiding: wie een claim verifieert, keurt het betaalvoorstel ervan niet goed"),
         required=False,

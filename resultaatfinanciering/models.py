@@ -130,6 +130,14 @@ class OutcomeContract(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
     )
+    pay_up_to_cap = models.BooleanField(
+        _("betalen tot het plafond"),
+        default=False,
+        help_text=_(
+            "Een claim boven het resterende plafond (contract of deelnemer) wordt geprijsd op wat resteert, "
+            "zichtbaar als begrensd; zonder deze instelling wordt zo'n claim geweigerd."
+        ),
+    )
     verifier_may_not_approve = models.BooleanField(
         _("functiescheiding verificatie en goedkeuring"),
         default=True,
@@ -379,6 +387,13 @@ class Claim(models.Model):
     gross_saving = models.DecimalField(_("bruto besparing (resultaat)"), null=True, blank=True, **MONEY)
     net_saving = models.DecimalField(_("netto besparing (resultaat)"), null=True, blank=True, **MONEY)
     price = models.DecimalField(_("prijs"), **MONEY)
+    uncapped_price = models.DecimalField(
+        _("prijs vóór begrenzing"),
+        null=True,
+        blank=True,
+        help_text=_("Alleen gevuld als de claim is begrensd tot het resterende plafond."),
+        **MONEY,
+    )
     provisional = models.BooleanField(
         _("voorlopige prijs"),
         default=False,
@@ -402,6 +417,10 @@ class Claim(models.Model):
                 name="claim_once_per_participant_milestone",
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="claim_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(uncapped_price__isnull=True) | Q(uncapped_price__gt=F("price")),
+                name="claim_capped_below_full_price",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=["in_proposal", "paid"], proposal__isnull=False)
                 | (~Q(state__in=["in_proposal", "paid"]) & Q(proposal__isnull=True)),

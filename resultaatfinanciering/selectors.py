@@ -414,6 +414,59 @@ class CalculationSheet:
         return self.claim.provisional
 
 
+def cap_warnings(contract: OutcomeContract) -> list[str]:
+    """Warnings at contract set-up: a result whose full price (all milestones, the latest norm per household
+    type) already exceeds the cap per participant."""
+    from .models import BenefitNorm, HouseholdType, PricingModel
+    from .pricing import PricingError, price_outcome
+
+    warnings = []
+    for definition in contract.definitions.prefetch_related("milestones"):
+        shares = [m.share for m in definition.milestones.all()] or [Decimal("1")]
+        if definition.pricing_model == PricingModel.RATE_CARD:
+            prices = [(None, definition.fixed_price)]
+        else:
+            prices = []
+            for household in HouseholdType:
+                norm = BenefitNorm.objects.filter(household_type=household).order_by("-valid_from").first()
+                if norm is None:
+                    continue
+                try:
+                    result = price_outcome(
+                        monthly_benefit=norm.monthly_amount,
+                        months=definition.months,
+                        benefit_reduction=definition.benefit_reduction,
+                        execution_cost_per_year=definition.execution_cost_per_year,
+                        deadweight=definition.deadweight,
+                        displacement=definition.displacement,
+                        savings_share=definition.savings_share,
+                        milestone_shares=shares,
+                    )
+                except PricingError:
+                    continue
+                prices.append((household.label, result.price))
+        for household, price in prices:
+            if price > contract.participant_cap:
+                from core.formats import format_eur
+
+                warnings.append(
+                    _(
+                        "Resultaat %(code)s%(household)s kost volledig %(price)s per deelnemer, meer dan het "
+                        "plafond per deelnemer (%(cap)s): %(effect)s"
+                    )
+                    % {
+                        "code": definition.code,
+                        "household": f" ({household})" if household else "",
+                        "price": format_eur(price),
+                        "cap": format_eur(contract.participant_cap),
+                        "effect": _("de laatste mijlpaal wordt begrensd tot wat resteert.")
+                        if contract.pay_up_to_cap
+                        else _("de laatste mijlpaal wordt geweigerd (betalen tot het plafond staat uit)."),
+                    }
+                )
+    return warnings
+
+
 def sheet_claims(*, contracts, until: datetime.date | None = None) -> QuerySet[Claim]:
     """The accepted and submitted claims of some contracts (achieved up to a date), for calculation sheets."""
     claims = (
@@ -533,7 +586,20 @@ def calculation_sheet(claim: Claim) -> CalculationSheet:
             price - sum((Fraction(e) for e in earlier), Fraction(0)),
             rounded=False,
         )
-    if getattr(claim, "capped_from", None) is not None:
+    if claim.uncapped_price is not None:
+        lines.append(
+            SheetLine(
+                len(lines) + 1,
+                _(
+                    "Begrensd tot het resterende plafond (contract of deelnemer); "
+                    "het contract betaalt tot het plafond"
+                ),
+                f"min({format_eur(amount)}; {format_eur(claim.price)})",
+                _exact_text(Fraction(claim.price)),
+                claim.price,
+                False,
+            )
+        )
         amount = claim.price
     return CalculationSheet(
         claim=claim,

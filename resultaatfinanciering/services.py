@@ -837,13 +837,17 @@ def claim_submit(
     )
     priced = claim_price(participant=participant, milestone=milestone, achieved_on=achieved_on)
     left = contract.budget_cap - _committed(contract)
-    if priced.price > left:
+    left_participant = contract.participant_cap - _committed(contract, participant=participant)
+    price, uncapped = priced.price, None
+    if contract.pay_up_to_cap and priced.price > min(left, left_participant) > 0:
+        # The contract pays up to the cap: the claim is priced at what remains, visibly capped.
+        price, uncapped = min(left, left_participant), priced.price
+    if price > left:
         raise ValidationError(
             {"milestone": [_(MSG_BUDGET_CAP) % {"price": _eur(priced.price), "left": _eur(left)}]},
             code="budget_cap",
         )
-    left_participant = contract.participant_cap - _committed(contract, participant=participant)
-    if priced.price > left_participant:
+    if price > left_participant:
         raise ValidationError(
             {
                 "participant": [
@@ -870,7 +874,8 @@ def claim_submit(
         pricing_version=PRICING_VERSION,
         gross_saving=priced.gross_saving,
         net_saving=priced.net_saving,
-        price=priced.price,
+        price=price,
+        uncapped_price=uncapped,
         provisional=priced.provisional,
     )
     if evidence is not None:
@@ -896,9 +901,11 @@ def claim_submit(
             "price": claim.price,
             "achieved_on": achieved_on,
             "pricing": priced.inputs,
+            "capped_from": uncapped,
             "changes": _changes(
                 achieved_on=(None, achieved_on),
                 price=(None, claim.price),
+                uncapped_price=(None, uncapped),
                 norm_amount=(None, claim.norm_amount),
                 provisional=(None, claim.provisional),
             ),

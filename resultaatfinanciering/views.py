@@ -161,6 +161,8 @@ def definition_add(request, pk: int):
             success_message=_("Resultaat en mijlpalen vastgelegd."),
         )
         if done:
+            for warning in selectors.cap_warnings(contract):
+                messages.warning(request, warning)
             return done
     return _form_page(
         request, contract=contract, form=form, title=_("Resultaat toevoegen"), submit_label=_("Opslaan")
@@ -265,6 +267,7 @@ def contract_detail(request, pk: int):
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = selectors.contract_history(contract=contract)
+        context["cap_warnings"] = selectors.cap_warnings(contract)
     return render(request, "resultaatfinanciering/contract_detail.html", context)
 
 
