@@ -372,11 +372,12 @@ def _summary_rows(report: SavingsReport) -> list[list]:
     return [
         [_("Budgetplafond"), pdf.eur(report.budget_cap)],
         [
-            _("Budget gebruikt (ingediend en goedgekeurd)"),
+            _("Budget gebruikt (geverifieerd en betaald)"),
             f"{pdf.eur(report.committed)} ({pdf.percent(report.budget_used, 1)})",
         ],
-        [_("Geverifieerd"), pdf.eur(report.verified)],
-        [_("Betaald"), pdf.eur(report.paid)],
+        [_("Ingediend, nog niet geverifieerd"), pdf.eur(report.submitted)],
+        [_("Behaald en geverifieerd (toerekening)"), pdf.eur(report.verified)],
+        [_("Betaald (kasbasis)"), pdf.eur(report.paid)],
         [_("Bruto besparing (geschat)"), pdf.eur(report.gross_saving)],
         [_("Netto besparing (geschat)"), pdf.eur(report.net_saving)],
         [_("Resultaten (deelnemers)"), pdf.number(report.results, 0)],
@@ -392,20 +393,25 @@ def savings_report_pdf(
 ) -> bytes:
     story = [
         pdf.table(_summary_rows(report), header=False),
-        pdf.heading(_("Resultaten per mijlpaal en kwartaal")),
+        pdf.heading(_("Toerekening: geverifieerde resultaten per mijlpaal en kwartaal van behalen")),
         pdf.table(
-            [[_("Kwartaal"), _("Mijlpaal"), _("Aantal"), _("Bedrag"), _("Betaald")]]
+            [[_("Kwartaal behaald"), _("Mijlpaal"), _("Aantal"), _("Bedrag")]]
             + [
                 [
                     r["quarter"],
                     f"{r['milestone']} — {r['milestone_name']}",
                     pdf.number(r["count"], 0),
                     pdf.eur(r["amount"]),
-                    pdf.eur(r["paid"]),
                 ]
                 for r in report.rows
             ],
-            money_columns=(2, 3, 4),
+            money_columns=(2, 3),
+        ),
+        pdf.heading(_("Kasbasis: betalingen per kwartaal van betalen")),
+        pdf.table(
+            [[_("Kwartaal betaald"), _("Betalingen"), _("Bedrag")]]
+            + [[r["quarter"], pdf.number(r["payments"], 0), pdf.eur(r["amount"])] for r in report.cash_rows],
+            money_columns=(1, 2),
         ),
         pdf.heading(_("Contracten")),
         pdf.table(
@@ -450,9 +456,10 @@ def savings_report_workbook(
     summary.title = _("Samenvatting")[:31]
     for label, value in [
         (_("Budgetplafond"), report.budget_cap),
-        (_("Budget gebruikt"), report.committed),
-        (_("Geverifieerd"), report.verified),
-        (_("Betaald"), report.paid),
+        (_("Budget gebruikt (geverifieerd en betaald)"), report.committed),
+        (_("Ingediend, nog niet geverifieerd"), report.submitted),
+        (_("Behaald en geverifieerd (toerekening)"), report.verified),
+        (_("Betaald (kasbasis)"), report.paid),
         (_("Bruto besparing (geschat)"), report.gross_saving),
         (_("Netto besparing (geschat)"), report.net_saving),
         (_("Kosten per resultaat"), report.cost_per_result),
@@ -466,14 +473,21 @@ def savings_report_workbook(
     summary.column_dimensions["A"].width = 34
     summary.column_dimensions["B"].width = 18
     detail = workbook.create_sheet(_("Per kwartaal")[:31])
-    detail.append([_("Kwartaal"), _("Mijlpaal"), _("Naam"), _("Aantal"), _("Bedrag"), _("Betaald")])
+    detail.append([_("Kwartaal behaald"), _("Mijlpaal"), _("Naam"), _("Aantal"), _("Bedrag")])
     for cell in detail[1]:
         cell.font = Font(bold=True)
     for r in report.rows:
-        detail.append([r["quarter"], r["milestone"], r["milestone_name"], r["count"], r["amount"], r["paid"]])
+        detail.append([r["quarter"], r["milestone"], r["milestone_name"], r["count"], r["amount"]])
         detail.cell(row=detail.max_row, column=4).number_format = core_exports.EXCEL_INTEGER
-        for column in (5, 6):
-            detail.cell(row=detail.max_row, column=column).number_format = core_exports.EXCEL_EUR
+        detail.cell(row=detail.max_row, column=5).number_format = core_exports.EXCEL_EUR
+    cash = workbook.create_sheet(_("Betalingen (kasbasis)")[:31])
+    cash.append([_("Kwartaal betaald"), _("Betalingen"), _("Bedrag")])
+    for cell in cash[1]:
+        cell.font = Font(bold=True)
+    for r in report.cash_rows:
+        cash.append([r["quarter"], r["payments"], r["amount"]])
+        cash.cell(row=cash.max_row, column=2).number_format = core_exports.EXCEL_INTEGER
+        cash.cell(row=cash.max_row, column=3).number_format = core_exports.EXCEL_EUR
     if claims is not None:
         append_sheet_rows(workbook.create_sheet(_("Rekenblad")[:31]), claims)
     buffer = io.BytesIO()

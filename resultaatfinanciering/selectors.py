@@ -182,19 +182,21 @@ def quarter_label(year: int, month: int) -> str:
 class SavingsReport:
     contracts: list[OutcomeContract]
     budget_cap: Decimal = Decimal("0.00")
-    committed: Decimal = Decimal("0.00")  # every non-rejected claim's price
+    committed: Decimal = Decimal("0.00")  # budget used: verified, in a proposal or paid (accrual)
+    submitted: Decimal = Decimal("0.00")  # submitted, not yet verified: shown apart, not budget used
     verified: Decimal = Decimal("0.00")  # verified, in a proposal or paid
-    paid: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")  # cash: payments confirmed paid (by payment date)
     gross_saving: Decimal = Decimal("0.00")
     net_saving: Decimal = Decimal("0.00")
     results: int = 0  # participants with at least one accepted milestone
-    rows: list[dict] = field(default_factory=list)  # per milestone and quarter
+    rows: list[dict] = field(default_factory=list)  # accrual: per milestone and quarter of achievement
     quarters: list[str] = field(default_factory=list)
+    cash_rows: list[dict] = field(default_factory=list)  # cash: payments per quarter of payment
 
     @property
     def budget_used(self) -> Decimal:
-        """Share of the budget cap taken by submitted and accepted claims, as a fraction (unrounded: it is
-        rounded once, where it is shown)."""
+        """Share of the budget cap taken by verified (and paid) results, as a fraction (unrounded: it is
+        rounded once, where it is shown). Submitted claims are not budget used; they are shown apart."""
         return self.committed / self.budget_cap if self.budget_cap else Decimal(0)
 
     @property
@@ -240,9 +242,9 @@ def savings_report(
     if until is not None:
         claims = claims.filter(achieved_on__lte=until)
     totals = claims.aggregate(
-        committed=Sum("price", filter=Q(state__in=COMMITTED_STATES)),
+        committed=Sum("price", filter=Q(state__in=ACCEPTED_STATES)),
+        submitted=Sum("price", filter=Q(state=ClaimState.SUBMITTED)),
         verified=Sum("price", filter=Q(state__in=ACCEPTED_STATES)),
-        paid=Sum("price", filter=Q(state=ClaimState.PAID)),
         gross=Sum("gross_saving", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1)),
         net=Sum("net_saving", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1)),
         results=Count(
@@ -250,8 +252,19 @@ def savings_report(
         ),
     )
     report.committed = cents(totals["committed"])
+    report.submitted = cents(totals["submitted"])
     report.verified = cents(totals["verified"])
-    report.paid = cents(totals["paid"])
+    payments = Payment.objects.filter(proposal__contract_id__in=ids, paid_on__isnull=False)
+    if until is not None:
+        payments = payments.filter(paid_on__lte=until)
+    report.paid = cents(payments.aggregate(total=Sum("amount"))["total"])
+    cash: dict[str, dict] = {}
+    for payment in payments.order_by("paid_on", "pk"):
+        quarter = quarter_label(payment.paid_on.year, payment.paid_on.month)
+        item = cash.setdefault(quarter, {"quarter": quarter, "payments": 0, "amount": Decimal("0.00")})
+        item["payments"] += 1
+        item["amount"] += cents(payment.amount)
+    report.cash_rows = list(cash.values())
     report.gross_saving = cents(totals["gross"])
     report.net_saving = cents(totals["net"])
     report.results = totals["results"] or 0
@@ -259,7 +272,7 @@ def savings_report(
         claims.filter(state__in=ACCEPTED_STATES)
         .annotate(year=ExtractYear("achieved_on"), month=ExtractMonth("achieved_on"))
         .values("milestone__definition__code", "milestone__code", "milestone__name", "year", "month")
-        .annotate(count=Count("pk"), amount=Sum("price"), paid=Sum("price", filter=Q(state=ClaimState.PAID)))
+        .annotate(count=Count("pk"), amount=Sum("price"))
         .order_by("year", "month")
     )
     merged: dict[tuple, dict] = {}
@@ -275,12 +288,10 @@ def savings_report(
                 "quarter": quarter,
                 "count": 0,
                 "amount": Decimal("0.00"),
-                "paid": Decimal("0.00"),
             },
         )
         item["count"] += row["count"]
         item["amount"] += cents(row["amount"])
-        item["paid"] += cents(row["paid"])
     report.rows = sorted(merged.values(), key=lambda r: (r["quarter"], r["milestone"]))
     report.quarters = sorted({r["quarter"] for r in report.rows})
     return report

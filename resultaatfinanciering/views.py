@@ -637,6 +637,10 @@ def _municipality_contracts(request, organisation_pk: int):
     organisation = fund_selectors.get_scoped_or_404(
         Organisation.objects.filter(pk__in=contracts.values("payer_id")), pk=organisation_pk
     )
+    # The municipality's report carries its name and all its contracts' budgets: for its officials (and
+    # administrators) only. Anyone else reads the report of the contracts they see (contract_report).
+    if not selectors.can_see_municipality_report(request.user, organisation):
+        raise Http404
     return organisation, contracts
 
 
