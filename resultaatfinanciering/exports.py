@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -24,6 +25,7 @@ from openpyxl.styles import Font
 
 from core import exports as core_exports
 from core import formats, pdf
+from core.money import to_cents
 
 from .models import Claim, PaymentProposal
 from .selectors import SavingsReport, calculation_sheet
@@ -500,107 +502,270 @@ def savings_report_workbook(
 # --------------------------------------------------------------------------------------------------
 
 
-def _v(value, status: str = "public") -> dict:
-    return {"value": str(value) if isinstance(value, Decimal) else value, "status": status}
+PUBLIC = "PUBLIC"
+_DECIMAL = re.compile(r'"__decimal__(-?[0-9.]+)__"')
+
+
+def _num(value: Decimal) -> str:
+    """A Decimal as an exact JSON number (placeholder replaced after dumping; never through float)."""
+    return f"__decimal__{value}__"
+
+
+def _val(value, *, status: bool = False) -> dict:
+    item = {"value": _num(value) if isinstance(value, Decimal) else value}
+    if status:
+        item["status"] = PUBLIC
+    return item
+
+
+def _date_val(value: datetime.date, *, status: bool = False) -> dict:
+    return _val(value.isoformat(), status=status)
+
+
+def indigo_organisation_id(organisation) -> str:
+    """An org-id.guide style identifier: the KvK number, the CBS municipality code, else this system's id."""
+    if organisation.kvk_number:
+        return f"NL-KVK-{organisation.kvk_number}"
+    government = getattr(organisation, "municipality_government", None)
+    if government is not None and getattr(government, "cbs_code", ""):
+        return f"NL-CBS-{government.cbs_code}"
+    return f"NL-IMPACTFONDS-ORG-{organisation.pk}"
+
+
+def indigo_organisations(contract) -> list[dict]:
+    """The parties as INDIGO organisation records (outcome payer, service provider, investor)."""
+    parties = [
+        (contract.payer, "Outcome payer: municipality"),
+        (contract.provider.organisation, "Service provider"),
+    ]
+    if contract.fund_id:
+        parties.append((contract.fund.manager.organisation, "Investor: social impact fund (pre-financing)"))
+    return [
+        {
+            "id": indigo_organisation_id(org),
+            "name": _val(org.name),
+            "type": _val(role),
+            "country": _val("NL"),
+            "website": _val(org.website or ""),
+        }
+        for org, role in parties
+    ]
+
+
+def _metric_id(milestone) -> str:
+    return f"{milestone.definition.code}-{milestone.code}"
+
+
+def _stage(contract) -> str | None:
+    from .models import ClaimState, ContractStatus
+
+    if contract.status == ContractStatus.ACTIVE:
+        return "Implementation"
+    if contract.status == ContractStatus.ENDED:
+        unpaid = contract.claims.filter(
+            state__in=[ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL]
+        )
+        return "Service delivery complete" if unpaid.exists() else "Complete"
+    return None  # a draft is not yet contracted: INDIGO has no stage for it
 
 
 def indigo_project(contract) -> dict:
-    """One contract in the shape of an INDIGO project; each value is marked public or private."""
-    definitions = list(contract.definitions.prefetch_related("milestones"))
+    """One contract as an INDIGO project document (data standard release 4.1.0, schema/project.json): its
+    own field names and code lists, in English, amounts in EUR, results aggregated per outcome metric and
+    quarter of achievement (never per participant), outcome payments per metric and payment period."""
+    from .models import ProposalState
+    from .selectors import ACCEPTED_STATES, quarter_bounds, quarter_label
+
+    milestones = [m for d in contract.definitions.prefetch_related("milestones") for m in d.milestones.all()]
+    payer_id = indigo_organisation_id(contract.payer)
+    provider_id = indigo_organisation_id(contract.provider.organisation)
+    recipient_id = (
+        indigo_organisation_id(contract.fund.manager.organisation) if contract.fund_id else provider_id
+    )
     claims = list(
-        contract.claims.select_related("milestone__definition")
-        .exclude(state="rejected")
+        contract.claims.filter(state__in=ACCEPTED_STATES)
+        .select_related("milestone__definition")
         .order_by("achieved_on", "pk")
     )
-    payments = list(contract.proposals.filter(payment__isnull=False).select_related("payment"))
-    return {
-        "id": _v(f"INDIGO-POJ-NL-{contract.reference}"),
-        "name": _v(f"{contract.reference}: {contract.provider.organisation.name}"),
-        "stage_development": _v(contract.get_status_display()),
-        "dates": {"start": _v(contract.starts_on.isoformat()), "end": _v(contract.ends_on.isoformat())},
-        "purpose_and_classification": {"target_population": _v(contract.target_group)},
-        "organisations": {
-            "outcome_payer": _v(contract.payer.name),
-            "service_provider": _v(contract.provider.organisation.name),
-            "investor": _v(contract.fund.name if contract.fund_id else None),
+    results: dict[tuple, int] = {}
+    for claim in claims:
+        key = (_metric_id(claim.milestone), quarter_label(claim.achieved_on.year, claim.achieved_on.month))
+        results[key] = results.get(key, 0) + 1
+    names = {_metric_id(m): f"{m.definition.name}: {m.name}" for m in milestones}
+    payments = []
+    paid_total = Decimal("0.00")
+    for proposal in contract.proposals.filter(
+        state__in=[ProposalState.APPROVED, ProposalState.PAID]
+    ).select_related("payment"):
+        per_metric: dict[str, Decimal] = {}
+        for claim in proposal.claims.select_related("milestone__definition"):
+            per_metric[_metric_id(claim.milestone)] = (
+                per_metric.get(_metric_id(claim.milestone), 0) + claim.price
+            )
+        paid = proposal.state == ProposalState.PAID
+        if paid:
+            paid_total += proposal.payment.amount
+        for metric, amount in sorted(per_metric.items()):
+            payments.append(
+                {
+                    "outcome_metric_id": _val(metric),
+                    "period": {
+                        "start_date": _date_val(proposal.period_start),
+                        "end_date": _date_val(proposal.period_end),
+                    },
+                    "payer_organisation_id": _val(payer_id),
+                    "recipient_organisation_id": _val(recipient_id),
+                    "type": _val("Actual" if paid else "Planned"),
+                    "money": {"currency": _val("EUR"), "amount": _val(to_cents(amount))},
+                    "status": PUBLIC,
+                    "notes": (
+                        f"Payment {proposal.payment.end_to_end_id}, "
+                        f"paid {proposal.payment.paid_on.isoformat()}"
+                        if paid
+                        else f"Payment {proposal.payment.end_to_end_id}, approved, not yet paid"
+                    ),
+                }
+            )
+    project = {
+        "status": PUBLIC,
+        "name": _val(
+            f"{contract.reference}: outcomes contract {contract.payer.name} - "
+            f"{contract.provider.organisation.name}"
+        ),
+        "dates": {
+            "start_date_of_service_provision": _date_val(contract.starts_on, status=True),
+            "anticipated_end_date_of_service_provision": _date_val(contract.ends_on, status=True),
         },
-        "overall_budget": {"max_outcome_payment": _v(contract.budget_cap)},
+        "jurisdiction": {"jurisdiction": _val("NL", status=True)},
+        "overall_project_finance": {
+            "maximum_potential_outcome_payment_v2": {
+                "currency": _val("EUR", status=True),
+                "amount": _val(to_cents(contract.budget_cap), status=True),
+            },
+            "total_outcome_payments_made": {
+                "currency": _val("EUR", status=True),
+                "amount": _val(to_cents(paid_total), status=True),
+            },
+        },
+        "purpose_and_classifications": {
+            "social_challenge": _val("Long-term unemployment of people on social assistance", status=True),
+            "policy_sector": _val("Employment and training"),
+        },
+        "service_and_beneficiaries": {"target_population": _val(contract.target_group, status=True)},
         "outcome_metrics": [
             {
-                "id": _v(f"{d.code}/{m.code}"),
-                "definition": _v(f"{d.name}: {m.name}"),
-                "evidence": _v(d.evidence_required),
-                "pricing": {
-                    "model": _v(d.pricing_model),
-                    "parameters": {k: _v(v) for k, v in d.parameters.items()},
-                    "share_of_price": _v(m.share),
+                "id": _metric_id(m),
+                "definition": _val(names[_metric_id(m)]),
+                "target_population": _val(contract.target_group),
+                "outcome_validation_method": _val(
+                    f"Verified by the outcome payer's officials on evidence: {m.definition.evidence_required}"
+                ),
+                "policy_sector": _val("Employment and training"),
+                "status": PUBLIC,
+            }
+            for m in milestones
+        ],
+        "outcome_pricings": [
+            {
+                "outcome_metric_id": _val(_metric_id(m)),
+                "currency": _val("EUR"),
+                "price_description": _val(_price_description(m)),
+                "status": PUBLIC,
+            }
+            for m in milestones
+        ],
+        "results": [
+            {
+                "outcome_metric_id": _val(metric),
+                "result_level": _val("Outcome level"),
+                "result_type": _val("Interim" if _stage(contract) != "Complete" else "Final"),
+                "period": {
+                    "start_date": _date_val(quarter_bounds(quarter)[0]),
+                    "end_date": _date_val(quarter_bounds(quarter)[1]),
                 },
+                "outcomes_achieved": _val(f"{count} x {names.get(metric, metric)} (verified)"),
+                "number_with_positive_social_outcomes": _val(count),
+                "outcomes_validator_organisation_ids": _val(payer_id),
+                "status": PUBLIC,
             }
-            for d in definitions
-            for m in d.milestones.all()
+            for (metric, quarter), count in sorted(results.items(), key=lambda item: (item[0][1], item[0][0]))
         ],
-        "outcome_results": [
-            {
-                "metric_id": _v(f"{c.milestone.definition.code}/{c.milestone.code}"),
-                "achieved_on": _v(c.achieved_on.isoformat()),
-                "state": _v(c.state),
-                "price": _v(c.price),
-                "pricing_version": _v(c.pricing_version),
-                "participant": _v(None, "private"),
-            }
-            for c in claims
-        ],
-        "outcome_payments": [
-            {
-                "id": _v(p.payment.end_to_end_id),
-                "period": _v(f"{p.period_start.isoformat()}/{p.period_end.isoformat()}"),
-                "amount": _v(p.payment.amount),
-                "paid_on": _v(p.payment.paid_on.isoformat() if p.payment.paid_on else None),
-            }
-            for p in payments
-        ],
+        "outcome_payments": payments,
     }
+    stage = _stage(contract)
+    if stage:
+        project["stage_development"] = {"value": stage, "status": PUBLIC}
+    return project
+
+
+def _price_description(milestone) -> str:
+    d = milestone.definition
+    share = format(milestone.share * 100, "f").rstrip("0").rstrip(".")
+    if d.pricing_model == "rate_card":
+        return f"Fixed price per result EUR {d.fixed_price}; this milestone pays {share}% of it."
+    return (
+        "Share of the municipal net saving: (benefit norm valid on the achievement date "
+        f"x {d.months} months x {d.benefit_reduction} benefit reduction "
+        f"+ execution cost EUR {d.execution_cost_per_year} per year x {d.months}/12) "
+        f"x (1 - deadweight {d.deadweight}) x (1 - displacement {d.displacement}) "
+        f"x provider share {d.savings_share}; this milestone pays {share}% of it; "
+        "rounded to the cent, half up, at each step."
+    )
+
+
+def _dumps(document) -> str:
+    return _DECIMAL.sub(r"\1", json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def indigo_json(contracts) -> str:
-    return json.dumps(
-        {"standard": "INDIGO data standard (GO Lab)", "projects": [indigo_project(c) for c in contracts]},
-        ensure_ascii=False,
-        indent=2,
-    )
+    """The INDIGO project document of one contract (validates against project.json of release 4.1.0)."""
+    contracts = list(contracts)
+    return _dumps(indigo_project(contracts[0]))
+
+
+def indigo_organisations_json(contracts) -> str:
+    return _dumps([org for c in contracts for org in indigo_organisations(c)])
 
 
 def indigo_csv(contracts) -> bytes:
-    """Flat rows: one per outcome result and one per payment, with the project id on each (Dutch CSV)."""
+    """The project's results and outcome payments as flat rows (Dutch CSV): per metric and period."""
     rows = []
     for contract in contracts:
-        project = indigo_project(contract)
-        pid = project["id"]["value"]
-        for r in project["outcome_results"]:
+        project = json.loads(indigo_json([contract]))
+        pid = contract.reference
+        for r in project["results"]:
             rows.append(
                 [
                     pid,
-                    "outcome_result",
-                    r["metric_id"]["value"],
-                    datetime.date.fromisoformat(r["achieved_on"]["value"]),
-                    r["state"]["value"],
-                    Decimal(r["price"]["value"]),
-                    "public",
+                    "result",
+                    r["outcome_metric_id"]["value"],
+                    datetime.date.fromisoformat(r["period"]["start_date"]["value"]),
+                    datetime.date.fromisoformat(r["period"]["end_date"]["value"]),
+                    r["number_with_positive_social_outcomes"]["value"],
+                    None,
                 ]
             )
         for p in project["outcome_payments"]:
-            paid_on = p["paid_on"]["value"]
             rows.append(
                 [
                     pid,
-                    "outcome_payment",
-                    "",
-                    datetime.date.fromisoformat(paid_on) if paid_on else None,
-                    "",
-                    Decimal(p["amount"]["value"]),
-                    "public",
+                    f"outcome_payment ({p['type']['value']})",
+                    p["outcome_metric_id"]["value"],
+                    datetime.date.fromisoformat(p["period"]["start_date"]["value"]),
+                    datetime.date.fromisoformat(p["period"]["end_date"]["value"]),
+                    None,
+                    Decimal(str(p["money"]["amount"]["value"])),
                 ]
             )
     return core_exports.csv_bytes(
-        header=["project_id", "record", "metric_id", "date", "state", "amount", "status"], rows=rows
+        header=[
+            "project",
+            "record",
+            "outcome_metric_id",
+            "period_start",
+            "period_end",
+            "number",
+            "amount_eur",
+        ],
+        rows=rows,
     )

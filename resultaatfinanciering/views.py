@@ -727,6 +727,10 @@ def indigo_export(request, pk: int, fmt: str):
     contract = _contract(request, pk)
     if fmt == "json":
         response = HttpResponse(exports.indigo_json([contract]), content_type="application/json")
+    elif fmt == "organisations.json":
+        response = HttpResponse(
+            exports.indigo_organisations_json([contract]), content_type="application/json"
+        )
     elif fmt == "csv":
         response = HttpResponse(exports.indigo_csv([contract]), content_type="text/csv; charset=utf-8")
     else:

@@ -438,7 +438,7 @@ def test_indigo_csv_is_a_dutch_csv(client, outcomes):
     a, _ = outcomes
     approved_proposal(a)
     text = get(client, a.officials[0], url("indigo_export", a.contract.pk, "csv")).content.decode("utf-8-sig")
-    assert ";01-09-2026;" in text and ";2172,57;" in text
+    assert ";01-07-2026;30-09-2026;2;" in text and ";4345,14" in text
     assert not re.search(r"\d{4}-\d{2}-\d{2}", text.split("\n", 1)[1])
 
 
