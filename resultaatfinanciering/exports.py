@@ -275,6 +275,155 @@ def append_sheet_rows(worksheet, claims) -> None:
             worksheet.cell(row=row, column=column + 1).number_format = formats_by_kind[kind]
 
 
+# --------------------------------------------------------------------------------------------------
+# Audit file for the accountant
+# --------------------------------------------------------------------------------------------------
+
+AUDIT_CLAIM_COLUMNS = [
+    "claim_id",
+    "contract",
+    *SHEET_COLUMNS,
+    "uncapped_price",
+    "bewijs_bestand",
+    "bewijs_toelichting",
+    "ingediend_op",
+    "ingediend_door",
+    "beoordeeld_op",
+    "beoordeeld_door",
+    "toelichting_beoordeling",
+    "betaalvoorstel_id",
+    "opgesteld_door",
+    "goedkeuring_1",
+    "goedkeuring_2",
+    "betalingskenmerk",
+    "betaald_op",
+    "betaling_bevestigd_door",
+    "bankafstemming",
+]
+AUDIT_HISTORY_COLUMNS = [
+    "tijdstip",
+    "door",
+    "objecttype",
+    "object_id",
+    "object",
+    "actie",
+    "van",
+    "naar",
+    "reden",
+    "wijzigingen (voor → na)",
+    "gegevens",
+]
+
+
+def _who(user) -> str:
+    return user.email if user is not None else ""
+
+
+def _approval_text(approval) -> str:
+    return f"{approval.official.email} {formats.format_datetime(approval.approved_at, language='nl')}"
+
+
+def audit_workbook(contract, *, claims, history, sample=None, generated_at=None) -> bytes:
+    """Every claim with its inputs, calculation, evidence reference, verifier, approvers, payment and bank
+    match; the full history with object ids and before/after values; optionally a spot-check sample."""
+    workbook = Workbook()
+    if generated_at is not None:
+        stamp = core_exports.excel_value(generated_at)
+        workbook.properties.created = workbook.properties.modified = stamp
+    sheet = workbook.active
+    sheet.title = _("Claims")[:31]
+    sheet.append(AUDIT_CLAIM_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for claim in claims:
+        proposal = claim.proposal
+        approvals = (
+            list(proposal.approvals.select_related("official").order_by("sequence")) if proposal else []
+        )
+        payment = getattr(proposal, "payment", None) if proposal else None
+        row = [
+            claim.pk,
+            contract.reference,
+            *sheet_row(claim),
+            claim.uncapped_price,
+            claim.evidence.name.rsplit("/", 1)[-1] if claim.evidence else "",
+            claim.evidence_note,
+            claim.submitted_at,
+            _who(claim.submitted_by),
+            claim.decided_at,
+            _who(claim.decided_by),
+            claim.decision_reason,
+            proposal.pk if proposal else None,
+            _who(proposal.prepared_by) if proposal else "",
+            _approval_text(approvals[0]) if len(approvals) > 0 else "",
+            _approval_text(approvals[1]) if len(approvals) > 1 else "",
+            payment.end_to_end_id if payment else "",
+            payment.paid_on if payment else None,
+            _who(payment.confirmed_by) if payment else "",
+            _("nog niet gebouwd: geen bankafschrift gekoppeld") if payment and payment.paid_on else "",
+        ]
+        sheet.append([core_exports.excel_value(v) if v is not None else None for v in row])
+        _format_audit_row(sheet)
+    history_sheet = workbook.create_sheet(_("Geschiedenis")[:31])
+    history_sheet.append(AUDIT_HISTORY_COLUMNS)
+    for cell in history_sheet[1]:
+        cell.font = Font(bold=True)
+    for event in history:
+        changes = "; ".join(
+            f"{name}: {change.get('from') or '—'} → {change.get('to') or '—'}"
+            for name, change in (event.data or {}).get("changes", {}).items()
+        )
+        history_sheet.append(
+            [
+                core_exports.excel_value(event.created_at),
+                _who(event.actor) or _("systeem"),
+                event.content_type.model,
+                event.object_id,
+                event.object_repr,
+                event.action,
+                event.from_state,
+                event.to_state,
+                event.reason,
+                changes,
+                json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+            ]
+        )
+        history_sheet.cell(row=history_sheet.max_row, column=1).number_format = core_exports.EXCEL_DATETIME
+    if sample is not None:
+        size, seed, chosen = sample
+        sample_sheet = workbook.create_sheet(_("Steekproef")[:31])
+        sample_sheet.append(
+            [_("Steekproef van %(n)s geverifieerde claims, zaad %(seed)s") % {"n": size, "seed": seed}]
+        )
+        sample_sheet.append(AUDIT_CLAIM_COLUMNS[:2] + SHEET_COLUMNS)
+        for claim in chosen:
+            sample_sheet.append(
+                [
+                    core_exports.excel_value(v) if v is not None else None
+                    for v in [claim.pk, contract.reference, *sheet_row(claim)]
+                ]
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _format_audit_row(sheet) -> None:
+    row = sheet.max_row
+    offset = 2  # claim_id, contract
+    sheet.cell(row=row, column=offset + 4).number_format = core_exports.EXCEL_DATE
+    sheet.cell(row=row, column=offset + 8).number_format = core_exports.EXCEL_DATE
+    for column, kind in SHEET_FORMATS.items():
+        sheet.cell(row=row, column=offset + column + 1).number_format = (
+            core_exports.EXCEL_EUR if kind == "eur" else core_exports.EXCEL_PERCENT
+        )
+    base = offset + len(SHEET_COLUMNS)
+    sheet.cell(row=row, column=base + 1).number_format = core_exports.EXCEL_EUR
+    for column in (base + 4, base + 6):
+        sheet.cell(row=row, column=column).number_format = core_exports.EXCEL_DATETIME
+    sheet.cell(row=row, column=base + 15).number_format = core_exports.EXCEL_DATE
+
+
 PAYMENT_ORDER_COLUMNS = [
     "betalingskenmerk",
     "contract",

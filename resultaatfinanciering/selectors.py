@@ -478,13 +478,28 @@ def cap_warnings(contract: OutcomeContract) -> list[str]:
     return warnings
 
 
-def sheet_claims(*, contracts, until: datetime.date | None = None) -> QuerySet[Claim]:
-    """The accepted and submitted claims of some contracts (achieved up to a date), for calculation sheets."""
-    claims = (
-        Claim.objects.filter(contract__in=contracts)
-        .exclude(state=ClaimState.REJECTED)
-        .select_related("participant", "milestone__definition", "norm", "decided_by")
-        .order_by("achieved_on", "pk")
+def claims_sample(*, contract: OutcomeContract, size: int, seed: int) -> list[Claim]:
+    """A random sample of ``size`` verified (accepted) claims for spot checks, reproducible: the same seed
+    and the same accepted claims give the same sample."""
+    import random
+
+    ids = sorted(
+        Claim.objects.filter(contract=contract, state__in=ACCEPTED_STATES).values_list("pk", flat=True)
+    )
+    chosen = sorted(random.Random(seed).sample(ids, min(max(size, 0), len(ids))))
+    return list(sheet_claims(contracts=OutcomeContract.objects.filter(pk=contract.pk)).filter(pk__in=chosen))
+
+
+def sheet_claims(
+    *, contracts, until: datetime.date | None = None, include_rejected: bool = False
+) -> QuerySet[Claim]:
+    """The accepted and submitted claims (with ``include_rejected`` every claim) of some contracts, achieved
+    up to a date, for calculation sheets and the audit file."""
+    claims = Claim.objects.filter(contract__in=contracts)
+    if not include_rejected:
+        claims = claims.exclude(state=ClaimState.REJECTED)
+    claims = claims.select_related("participant", "milestone__definition", "norm", "decided_by").order_by(
+        "achieved_on", "pk"
     )
     return claims.filter(achieved_on__lte=until) if until else claims
 

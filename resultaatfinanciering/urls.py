@@ -20,6 +20,7 @@ urlpatterns = [
     path("contracts/<int:pk>/report/", views.contract_report, name="contract_report"),
     path("contracts/<int:pk>/report.<str:fmt>", views.contract_report_file, name="contract_report_file"),
     path("contracts/<int:pk>/report/store/", views.contract_report_store, name="contract_report_store"),
+    path("contracts/<int:pk>/audit.xlsx", views.audit_file, name="audit_file"),
     path("contracts/<int:pk>/signed/", views.contract_signed_document, name="contract_signed_document"),
     path("contracts/<int:pk>/indigo.<str:fmt>", views.indigo_export, name="indigo_export"),
     path(

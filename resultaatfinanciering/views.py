@@ -723,6 +723,36 @@ def municipality_report_store(request, organisation_pk: int):
 
 
 @login_required
+def audit_file(request, pk: int):
+    """The accountant's audit file (Excel) of a contract, for the paying municipality's officials and
+    administrators; ?steekproef=N&zaad=S adds a reproducible random sample of N verified claims."""
+    contract = _official_contract(request, pk)
+    sample = None
+    if request.GET.get("steekproef"):
+        try:
+            size = int(request.GET["steekproef"])
+            seed = int(request.GET.get("zaad") or 0)
+        except ValueError:
+            messages.error(request, _("Geef de steekproefgrootte en het zaad als hele getallen."))
+            return redirect(_detail_url(contract))
+        sample = (size, seed, selectors.claims_sample(contract=contract, size=size, seed=seed))
+    content = exports.audit_workbook(
+        contract,
+        claims=selectors.sheet_claims(
+            contracts=selectors.contracts_for(request.user).filter(pk=pk), include_rejected=True
+        ).select_related("proposal__payment__confirmed_by", "proposal__prepared_by", "submitted_by"),
+        history=selectors.contract_history(contract=contract, limit=100000),
+        sample=sample,
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="controledossier-{contract.reference}.xlsx"'
+    return response
+
+
+@login_required
 def indigo_export(request, pk: int, fmt: str):
     contract = _contract(request, pk)
     if fmt == "json":
