@@ -465,7 +465,13 @@ def payment_order_csv(proposal: PaymentProposal) -> bytes:
     return core_exports.csv_bytes(header=PAYMENT_ORDER_COLUMNS, rows=rows)
 
 
-def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datetime | None = None) -> bytes:
+def payment_order_sepa(
+    proposal: PaymentProposal,
+    *,
+    approved_at: datetime.datetime | None = None,
+    version: int = 1,
+    made_at: datetime.datetime | None = None,
+) -> bytes:
     """SEPA credit transfer (pain.001.001.03) from the municipality's account to the creditor.
 
     The message id is derived from the payment (a bank refuses a second upload of the same MsgId) and the
@@ -482,6 +488,9 @@ def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datet
     }
     sepa = SepaTransfer(config, clean=True)
     approved = timezone.localtime(approved_at) if approved_at else formats.local_now()
+    if version > 1 and made_at is not None:
+        # A new version (with a reason): its own message id, made and executed on the day it is made.
+        approved = timezone.localtime(made_at)
     sepa.add_payment(
         {
             "name": payment.creditor_name,
@@ -499,8 +508,8 @@ def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datet
     return _fixed_header(
         xml,
         {
-            "MsgId": f"MSG-{payment.end_to_end_id}"[:35],
-            "PmtInfId": f"PMT-{payment.end_to_end_id}"[:35],
+            "MsgId": (f"MSG-{payment.end_to_end_id}" + (f"-V{version}" if version > 1 else ""))[:35],
+            "PmtInfId": (f"PMT-{payment.end_to_end_id}" + (f"-V{version}" if version > 1 else ""))[:35],
             "CreDtTm": approved.replace(tzinfo=None, microsecond=0).isoformat(),
         },
     )

@@ -1263,6 +1263,57 @@ def payment_document(*, proposal: PaymentProposal, kind: str) -> documents.Store
     return document
 
 
+MSG_SEPA_PAID = gettext_noop("Dit voorstel is betaald; er komt geen nieuw betaalbestand.")
+
+
+@transaction.atomic
+def payment_file_renew(*, actor: User, proposal: PaymentProposal, reason: str) -> documents.StoredDocument:
+    """A new version of the SEPA file (a new message id, today's execution date), only with a reason and
+    only while the proposal is approved and not yet paid; the earlier versions stay as they were."""
+    from . import exports
+
+    proposal = (
+        PaymentProposal.objects.select_for_update(of=("self",)).select_related("contract").get(pk=proposal.pk)
+    )
+    _require_official(actor, proposal.contract)
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    if proposal.state == ProposalState.PAID:
+        raise ApplicationError(_(MSG_SEPA_PAID), code="paid")
+    if proposal.state != ProposalState.APPROVED:
+        raise TransitionError(
+            obj_label=_("Betaalvoorstel"),
+            from_state=str(ProposalState(proposal.state).label),
+            to_state=str(ProposalState.APPROVED.label),
+            allowed=[],
+        )
+    if not reason:
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    latest = payment_document(proposal=proposal, kind=KIND_SEPA)
+    version = latest.version + 1
+    content = exports.payment_order_sepa(proposal, version=version, made_at=timezone.now())
+    document = documents.document_store(
+        kind=KIND_SEPA,
+        subject=proposal,
+        content=content,
+        filename=f"sepa-pain001-{proposal.payment.end_to_end_id}-v{version}.xml",
+        actor=actor,
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="payment_file_renewed",
+        reason=reason,
+        data={
+            "version": document.version,
+            "sha256": document.sha256,
+            "changes": _changes(sepa_version=(latest.version, document.version)),
+        },
+    )
+    return document
+
+
 @transaction.atomic
 def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime.date) -> Payment:
     """The municipality confirms the approved payment was made: proposal and its claims become paid."""

@@ -43,6 +43,7 @@ urlpatterns = [
     path("proposals/<int:pk>/", views.proposal_detail, name="proposal_detail"),
     path("proposals/<int:pk>/approve/", views.proposal_approve, name="proposal_approve"),
     path("proposals/<int:pk>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"),
+    path("proposals/<int:pk>/sepa/renew/", views.payment_file_renew, name="payment_file_renew"),
     path("proposals/<int:pk>/paid/", views.payment_confirm, name="payment_confirm"),
     path("proposals/<int:pk>/order.<str:fmt>", views.payment_order, name="payment_order"),
     path("api/", include(api.router.urls)),

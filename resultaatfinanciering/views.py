@@ -430,6 +430,12 @@ def proposal_detail(request, pk: int):
         "documents": _proposal_documents(user, proposal),
         "can_see_evidence": selectors.can_see_evidence_of(user, proposal.contract),
         "has_provisional": proposal.claims.filter(provisional=True).exists(),
+        "sepa_versions": [
+            (doc, documents.document_url(doc))
+            for doc in documents.documents_for(subject=proposal, kind=services.KIND_SEPA).order_by("-version")
+        ]
+        if is_official
+        else [],
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = fund_selectors.audit_events_for(user=user, obj=proposal)
@@ -485,6 +491,18 @@ def payment_confirm(request, pk: int):
         lambda p, paid_on: services.payment_confirm(actor=request.user, proposal=p, paid_on=paid_on),
         _("De betaling is als betaald bevestigd."),
         PaidForm,
+    )
+
+
+@login_required
+@require_POST
+def payment_file_renew(request, pk: int):
+    return _proposal_action(
+        request,
+        pk,
+        lambda p, reason: services.payment_file_renew(actor=request.user, proposal=p, reason=reason),
+        _("Nieuwe versie van het betaalbestand gemaakt."),
+        WithdrawForm,
     )
 
 
