@@ -42,6 +42,27 @@ def _stored_loan_statement(side) -> str:
     )
 
 
+def _outcome_claim(side) -> int:
+    """A claim on this side's outcomes contract (payer: its municipality; provider: its enterprise;
+    pre-financed by its fund), made once per test."""
+    from resultaatfinanciering import services as outcome_services
+    from resultaatfinanciering.models import Claim
+    from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+    claim = Claim.objects.filter(contract__payer=side.government).first()
+    if claim is None:
+        outcome = make_outcome_contract(side, tag=f"ISO{side.fund.pk}")
+        claim = outcome_services.claim_submit(
+            actor=outcome.investee,
+            contract=outcome.contract,
+            participant=outcome.participants[0],
+            milestone=outcome.start,
+            achieved_on=datetime.date(2026, 9, 1),
+            today=datetime.date(2026, 11, 23),
+        )
+    return claim.pk
+
+
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
     Role.COMMITTEE_MEMBER,
@@ -58,6 +79,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "municipality": lambda s: reverse("organisation_detail", args=[s.government.pk]),
     "label_certificate": lambda s: reverse("social_label_certificate", args=[s.label.pk]),
     "portfolio_overview": lambda s: reverse("portfolio_overview", args=[s.fund.pk]),
+    "outcome_claim": lambda s: reverse("resultaatfinanciering:claim_detail", args=[_outcome_claim(s)]),
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
     "loan_statement": lambda s: reverse("loan_statement", args=[s.contract.pk]),
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
@@ -170,6 +192,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "outcome_claim",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -201,8 +224,9 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_loan_statement",
         "application",
         "application_document",
+        "outcome_claim",
     },
-    Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
+    Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate", "outcome_claim"},
     Role.INVESTOR: {"fund", "investor"},
 }
 
