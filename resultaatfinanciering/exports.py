@@ -158,7 +158,7 @@ def _sheet_blocks(claims: list[Claim]) -> list:
         )
         blocks.append(
             pdf.table(
-                [[_("Stap"), _("Berekening"), _("Onafgerond"), _("Bedrag"), _("Afronding")]]
+                [[_("Stap"), _("Berekening"), _("Onafgerond (in centen)"), _("Bedrag"), _("Afronding")]]
                 + [
                     [
                         f"({line.number}) {line.label}",

@@ -505,12 +505,21 @@ def sheet_claims(
 
 
 def _exact_text(value: Fraction) -> str:
-    """The unrounded outcome of a step, to 6 decimals ("≈" when it has more)."""
+    """The unrounded outcome of a step in cents (so a half cent reads "738.112,5 ct"), to two decimals of a
+    cent ("≈" when it has more)."""
     from core.formats import format_number
 
-    shown = round_to(value, 6)
-    text = format_number(shown, max_places=6)
-    return text if Fraction(shown) == value else f"≈ {text}"
+    cents_value = value * 100
+    shown = round_to(cents_value, 2)
+    text = f"{format_number(shown, max_places=2)} ct"
+    return text if Fraction(shown) == cents_value else f"≈ {text}"
+
+
+def _amount_text(value: Fraction) -> str:
+    """An amount in a formula: in euros when it is whole cents, else unrounded in cents."""
+    from core.formats import format_eur
+
+    return format_eur(to_cents(value)) if Fraction(to_cents(value)) == value else _exact_text(value)
 
 
 def calculation_sheet(claim: Claim) -> CalculationSheet:
@@ -566,7 +575,7 @@ def calculation_sheet(claim: Claim) -> CalculationSheet:
         gross = Fraction(
             add(
                 _("Bruto besparing = (1) + (2), afgerond op centen"),
-                f"{_exact_text(benefit_saving)} + {_exact_text(cost_saving)}",
+                f"{_amount_text(benefit_saving)} + {_amount_text(cost_saving)}",
                 benefit_saving + cost_saving,
                 rounded=True,
             )
@@ -574,7 +583,7 @@ def calculation_sheet(claim: Claim) -> CalculationSheet:
         add(_("− Deadweight: bruto × deadweight"), f"{eur(gross)} × {pct(dead)}", gross * dead, rounded=False)
         add(
             _("− Verdringing: (bruto − deadweight) × verdringing"),
-            f"({eur(gross)} − {_exact_text(gross * dead)}) × {pct(displaced)}",
+            f"({eur(gross)} − {_amount_text(gross * dead)}) × {pct(displaced)}",
             gross * (1 - dead) * displaced,
             rounded=False,
         )

@@ -38,14 +38,14 @@ def test_sheet_walks_from_the_norm_to_this_payment(outcomes):
     sheet = selectors.calculation_sheet(claim)
     steps = [(line.formula, line.exact, line.amount, line.rounded) for line in sheet.lines]
     assert steps == [
-        ("€ 1.369,06 × 12 × 100 %", "16.428,72", D("16428.72"), False),
-        ("€ 2.883,00 × 12 / 12", "2.883", D("2883.00"), False),
-        ("16.428,72 + 2.883", "19.311,72", D("19311.72"), False),
-        ("€ 19.311,72 × 25 %", "4.827,93", D("4827.93"), False),
-        ("(€ 19.311,72 − 4.827,93) × 0 %", "0", D("0.00"), False),
-        ("€ 19.311,72 × (1 − 25 %) × (1 − 0 %)", "14.483,79", D("14483.79"), False),
-        ("€ 14.483,79 × 50 %", "7.241,895", D("7241.90"), True),  # rounded half up
-        ("€ 7.241,90 × 30 %", "2.172,57", D("2172.57"), False),
+        ("€ 1.369,06 × 12 × 100 %", "1.642.872 ct", D("16428.72"), False),
+        ("€ 2.883,00 × 12 / 12", "288.300 ct", D("2883.00"), False),
+        ("€ 16.428,72 + € 2.883,00", "1.931.172 ct", D("19311.72"), False),
+        ("€ 19.311,72 × 25 %", "482.793 ct", D("4827.93"), False),
+        ("(€ 19.311,72 − € 4.827,93) × 0 %", "0 ct", D("0.00"), False),
+        ("€ 19.311,72 × (1 − 25 %) × (1 − 0 %)", "1.448.379 ct", D("14483.79"), False),
+        ("€ 14.483,79 × 50 %", "724.189,5 ct", D("7241.90"), True),  # half a cent, rounded up
+        ("€ 7.241,90 × 30 %", "217.257 ct", D("2172.57"), False),
     ]
     assert "Bruto besparing" in sheet.lines[2].label and "Netto besparing" in sheet.lines[5].label
     assert "Deadweight" in sheet.lines[3].label and "Verdringing" in sheet.lines[4].label
@@ -64,7 +64,7 @@ def test_sheet_shows_rounding_of_the_gross_saving(world):
     claim = submit(side, side.participants[0], side.start, achieved_on=datetime.date(2025, 3, 1))
     sheet = selectors.calculation_sheet(claim)
     assert (sheet.lines[-1].exact, sheet.lines[-1].amount, sheet.lines[-1].rounded) == (
-        "2.140,695",
+        "214.069,5 ct",
         D("2140.70"),
         True,
     )
@@ -78,7 +78,7 @@ def test_claim_page_shows_the_sheet_and_the_norm(client, outcomes):
     for user in (a.officials[0], a.investee):
         client.force_login(user)
         page = client.get(url).content.decode()
-        assert "Rekenblad" in page and "€ 19.311,72 × 25 %" in page and "7.241,895" in page
+        assert "Rekenblad" in page and "€ 19.311,72 × 25 %" in page and "724.189,5 ct" in page
         assert "afgerond op centen" in page and "gelijk aan het rekenblad" in page
         assert "01-07-2026" in page  # the norm's valid-from date and its source
     client.force_login(b.officials[0])
@@ -108,7 +108,7 @@ def test_payment_order_pdf_and_excel_report_carry_the_sheet(client, outcomes):
     client.force_login(a.investee)
     pdf = client.get(reverse("resultaatfinanciering:payment_order", args=[proposal.pk, "pdf"])).content
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert "Rekenblad per resultaat" in text and "7.241,895" in text and "19.311,72" in text
+    assert "Rekenblad per resultaat" in text and "724.189,5 ct" in text and "19.311,72" in text
     assert "geldig vanaf" in text and "01-07-2026" in text
     client.force_login(a.officials[0])
     xlsx = client.get(
