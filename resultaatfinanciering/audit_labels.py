@@ -22,5 +22,9 @@ def labels() -> dict[str, str]:
         "proposal_paid": _("Betaling bevestigd"),
         "claim_released": _("Claim uit betaalvoorstel gehaald"),
         "claim_paid": _("Claim betaald"),
+        "claim_repriced": _("Claim opnieuw geprijsd"),
+        "payment_file_renewed": _("Nieuwe versie van het betaalbestand (SEPA)"),
+        "proposal_repriced": _("Totaal betaalvoorstel herberekend"),
+        "benefit_norm_added": _("Bijstandsnorm geladen"),
         "savings_report_stored": _("Besparingsrapportage vastgelegd"),
     }

@@ -43,6 +43,26 @@ def _official(haarlem: Organisation, email: str, first: str, last: str) -> User:
     return user
 
 
+DEMO_NORM_SOURCE = (
+    "Demowaarde (fictief, ± € 1.400 voor een alleenstaande): vervang door de gepubliceerde norm"
+)
+DEMO_NORMS = {"single": "1400.00", "single_parent": "1400.00", "couple": "2000.00"}
+
+
+def _demo_norms() -> None:
+    """Fictional norms for 2026 so the demo's claims have a final price; the published ones are not loaded
+    (docs/resultaatfinanciering.md). Their source says so on the norms page."""
+    from .models import BenefitNorm
+
+    for valid_from in (datetime.date(2026, 1, 1), datetime.date(2026, 7, 1)):
+        for household, amount in DEMO_NORMS.items():
+            BenefitNorm.objects.get_or_create(
+                household_type=household,
+                valid_from=valid_from,
+                defaults={"monthly_amount": Decimal(amount), "source": DEMO_NORM_SOURCE},
+            )
+
+
 def load() -> None:
     if OutcomeContract.objects.filter(reference=REFERENCE).exists():
         return
@@ -55,6 +75,7 @@ def load() -> None:
         Organisation.objects.filter(pk=haarlem.pk).update(iban="NL86INGB0002445588")
         haarlem.refresh_from_db()
     officials = [_official(haarlem, *row) for row in OFFICIALS]
+    _demo_norms()
     fund = Fund.objects.filter(code="SIF-ZKIJ").first()
     loan = fund.contracts.filter(enterprise=enterprise).order_by("pk").first() if fund else None
     today = timezone.localdate()
@@ -74,7 +95,7 @@ def load() -> None:
         ),
         budget_cap=Decimal("250000.00"),
         participant_cap=Decimal("9000.00"),
-        claim_window_days=120,
+        claim_window_days=240,
     )
     services.definition_add(
         actor=officials[0],
@@ -92,8 +113,8 @@ def load() -> None:
         savings_share=Decimal("0.50"),
         milestones=[
             {"code": "start", "name": "Start werk ≥ 12 uur per week", "share": "0.30"},
-            {"code": "6m", "name": "6 maanden duurzaam aan het werk", "share": "0.30"},
-            {"code": "12m", "name": "12 maanden duurzaam aan het werk", "share": "0.40"},
+            {"code": "6m", "name": "6 maanden duurzaam aan het werk", "share": "0.30", "min_months": 6},
+            {"code": "12m", "name": "12 maanden duurzaam aan het werk", "share": "0.40", "min_months": 6},
         ],
     )
     contract = services.contract_change_status(
@@ -136,20 +157,21 @@ def load() -> None:
         )
 
     # Paid: two starts, verified, proposed by official 1, approved by officials 2 and 3, confirmed paid.
-    for person, days in ((people[0], 110), (people[1], 105)):
+    for person, days in ((people[0], 200), (people[1], 195)):
         services.claim_verify(actor=officials[0], claim=claim(person, start, days, "Arbeidscontract 24 uur"))
     paid = services.proposal_prepare(
         actor=officials[0],
         contract=contract,
-        period_start=today - datetime.timedelta(days=119),
+        period_start=today - datetime.timedelta(days=209),
         period_end=today - datetime.timedelta(days=90),
     )
     services.proposal_approve(actor=officials[1], proposal=paid)
     services.proposal_approve(actor=officials[2], proposal=paid)
-    services.payment_confirm(actor=officials[1], proposal=paid, paid_on=today - datetime.timedelta(days=20))
+    # Paid on the day of the second approval (a paid date before the approval is refused).
+    services.payment_confirm(actor=officials[1], proposal=paid, paid_on=today)
     # Pending with one approval: two more starts.
     for person, days in ((people[2], 70), (people[3], 65)):
-        services.claim_verify(actor=officials[1], claim=claim(person, start, days, "Arbeidscontract 32 uur"))
+        services.claim_verify(actor=officials[0], claim=claim(person, start, days, "Arbeidscontract 32 uur"))
     pending = services.proposal_prepare(
         actor=officials[0],
         contract=contract,
@@ -159,6 +181,7 @@ def load() -> None:
     services.proposal_approve(actor=officials[1], proposal=pending)
     # Verified, not yet proposed; submitted (to verify); rejected.
     services.claim_verify(actor=officials[2], claim=claim(people[4], start, 40, "Arbeidscontract 16 uur"))
+    # Six months after the start claimed 200 days ago (the earliest date is six months after it).
     claim(people[0], six, 15, "Loonstroken zes maanden")
     claim(people[5], start, 10, "Arbeidscontract 20 uur")
     services.claim_reject(

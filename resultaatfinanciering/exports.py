@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 from decimal import Decimal
 
 from django.utils import timezone
@@ -24,9 +25,10 @@ from openpyxl.styles import Font
 
 from core import exports as core_exports
 from core import formats, pdf
+from core.money import to_cents
 
 from .models import Claim, PaymentProposal
-from .selectors import SavingsReport
+from .selectors import SavingsReport, calculation_sheet
 
 
 def _date(value) -> str:
@@ -110,6 +112,15 @@ def payment_order_pdf(proposal: PaymentProposal, *, approved_at: datetime.dateti
             ),
             pdf.SMALL,
         ),
+        pdf.heading(_("Rekenblad per resultaat")),
+        pdf.p(
+            _(
+                "Van de norm naar deze betaling, stap voor stap. Afgerond wordt alleen waar aangegeven: op "
+                "hele centen, half naar boven; de volgende stap rekent met het afgeronde bedrag."
+            ),
+            pdf.SMALL,
+        ),
+        *_sheet_blocks(claims),
     ]
     return pdf.build(
         title=_("Betaalopdracht resultaatfinanciering %(ref)s") % {"ref": payment.end_to_end_id},
@@ -117,6 +128,300 @@ def payment_order_pdf(proposal: PaymentProposal, *, approved_at: datetime.dateti
         story=story,
         generated_at=approved_at or timezone.now(),
     )
+
+
+def _norm_text(claim: Claim) -> str:
+    norm = claim.norm
+    if norm is None:
+        return _("vaste prijs (tariefkaart)")
+    text = _("%(amount)s per maand, %(household)s, geldig vanaf %(date)s, bron: %(source)s") % {
+        "amount": pdf.eur(claim.norm_amount),
+        "household": norm.get_household_type_display(),
+        "date": _date(norm.valid_from),
+        "source": norm.source or "—",
+    }
+    if claim.provisional:
+        text += " — " + _("VOORLOPIG: de norm van het halfjaar van de behaaldatum is nog niet geladen")
+    return text
+
+
+def _sheet_blocks(claims: list[Claim]) -> list:
+    blocks = []
+    for claim in claims:
+        sheet = calculation_sheet(claim)
+        blocks.append(
+            pdf.p(
+                f"{claim.participant.reference} · {claim.milestone.definition.code}/{claim.milestone.code} · "
+                f"{_('behaald op')} {_date(claim.achieved_on)} — {_('norm')}: {_norm_text(claim)}",
+                pdf.SMALL,
+            )
+        )
+        blocks.append(
+            pdf.table(
+                [[_("Stap"), _("Berekening"), _("Onafgerond (in centen)"), _("Bedrag"), _("Afronding")]]
+                + [
+                    [
+                        f"({line.number}) {line.label}",
+                        line.formula,
+                        line.exact,
+                        pdf.eur(line.amount),
+                        _("afgerond op centen") if line.rounded else _("exact"),
+                    ]
+                    for line in sheet.lines
+                ],
+                money_columns=(2, 3),
+                wrap=True,
+                widths=[150, 130, 75, 65, 60],
+            )
+        )
+        blocks.append(pdf.spacer(2))
+    return blocks
+
+
+SHEET_COLUMNS = [
+    "deelnemer",
+    "resultaat",
+    "mijlpaal",
+    "behaald_op",
+    "status",
+    "leefvorm",
+    "normbedrag",
+    "norm_geldig_vanaf",
+    "norm_bron",
+    "voorlopig",
+    "maanden",
+    "deel_uitkering_dat_stopt",
+    "uitvoeringskosten_per_jaar",
+    "bruto_besparing",
+    "deadweight",
+    "verdringing",
+    "netto_besparing",
+    "aandeel_aanbieder",
+    "prijs_per_resultaat",
+    "aandeel_mijlpaal",
+    "deze_betaling",
+    "prijsversie",
+]
+
+
+def sheet_row(claim: Claim) -> list:
+    """One claim's pricing inputs and every intermediate amount, for the Excel files (numbers as numbers)."""
+    inputs = (claim.pricing_inputs or {}).get("pricing", {})
+    index = (claim.pricing_inputs or {}).get("milestone_index", 0)
+    shares = inputs.get("milestone_shares", ["1"])
+    sheet = calculation_sheet(claim)
+    by_label = {line.number: line.amount for line in sheet.lines}
+    savings = sheet.model != "rate_card"
+
+    def number(name):
+        return Decimal(inputs[name]) if savings and name in inputs else None
+
+    return [
+        claim.participant.reference,
+        claim.milestone.definition.code,
+        claim.milestone.code,
+        claim.achieved_on,
+        claim.get_state_display(),
+        claim.participant.get_household_type_display(),
+        claim.norm_amount,
+        claim.norm.valid_from if claim.norm else None,
+        claim.norm.source if claim.norm else "",
+        _("ja") if claim.provisional else _("nee"),
+        int(inputs["months"]) if savings else None,
+        number("benefit_reduction"),
+        number("execution_cost_per_year"),
+        by_label.get(3) if savings else None,
+        number("deadweight"),
+        number("displacement"),
+        by_label.get(6) if savings else None,
+        number("savings_share"),
+        by_label.get(7) if savings else by_label.get(1),
+        Decimal(shares[index]),
+        claim.price,
+        claim.pricing_version,
+    ]
+
+
+SHEET_FORMATS = {
+    6: "eur",
+    11: "percent",
+    12: "eur",
+    13: "eur",
+    14: "percent",
+    15: "percent",
+    16: "eur",
+    17: "percent",
+    18: "eur",
+    19: "percent",
+    20: "eur",
+}
+
+
+def append_sheet_rows(worksheet, claims) -> None:
+    """The calculation sheet of each claim as one row of an Excel worksheet (header first)."""
+    worksheet.append(SHEET_COLUMNS)
+    for cell in worksheet[1]:
+        cell.font = Font(bold=True)
+    formats_by_kind = {
+        "eur": core_exports.EXCEL_EUR,
+        "percent": core_exports.EXCEL_PERCENT,
+    }
+    for claim in claims:
+        worksheet.append([core_exports.excel_value(v) if v is not None else None for v in sheet_row(claim)])
+        row = worksheet.max_row
+        worksheet.cell(row=row, column=4).number_format = core_exports.EXCEL_DATE
+        worksheet.cell(row=row, column=8).number_format = core_exports.EXCEL_DATE
+        for column, kind in SHEET_FORMATS.items():
+            worksheet.cell(row=row, column=column + 1).number_format = formats_by_kind[kind]
+
+
+# --------------------------------------------------------------------------------------------------
+# Audit file for the accountant
+# --------------------------------------------------------------------------------------------------
+
+AUDIT_CLAIM_COLUMNS = [
+    "claim_id",
+    "contract",
+    *SHEET_COLUMNS,
+    "uncapped_price",
+    "bewijs_bestand",
+    "bewijs_toelichting",
+    "ingediend_op",
+    "ingediend_door",
+    "beoordeeld_op",
+    "beoordeeld_door",
+    "toelichting_beoordeling",
+    "betaalvoorstel_id",
+    "opgesteld_door",
+    "goedkeuring_1",
+    "goedkeuring_2",
+    "betalingskenmerk",
+    "betaald_op",
+    "betaling_bevestigd_door",
+    "bankafstemming",
+]
+AUDIT_HISTORY_COLUMNS = [
+    "tijdstip",
+    "door",
+    "objecttype",
+    "object_id",
+    "object",
+    "actie",
+    "van",
+    "naar",
+    "reden",
+    "wijzigingen (voor → na)",
+    "gegevens",
+]
+
+
+def _who(user) -> str:
+    return user.email if user is not None else ""
+
+
+def _approval_text(approval) -> str:
+    return f"{approval.official.email} {formats.format_datetime(approval.approved_at, language='nl')}"
+
+
+def audit_workbook(contract, *, claims, history, sample=None, generated_at=None) -> bytes:
+    """Every claim with its inputs, calculation, evidence reference, verifier, approvers, payment and bank
+    match; the full history with object ids and before/after values; optionally a spot-check sample."""
+    workbook = Workbook()
+    if generated_at is not None:
+        stamp = core_exports.excel_value(generated_at)
+        workbook.properties.created = workbook.properties.modified = stamp
+    sheet = workbook.active
+    sheet.title = _("Claims")[:31]
+    sheet.append(AUDIT_CLAIM_COLUMNS)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for claim in claims:
+        proposal = claim.proposal
+        approvals = (
+            list(proposal.approvals.select_related("official").order_by("sequence")) if proposal else []
+        )
+        payment = getattr(proposal, "payment", None) if proposal else None
+        row = [
+            claim.pk,
+            contract.reference,
+            *sheet_row(claim),
+            claim.uncapped_price,
+            claim.evidence.name.rsplit("/", 1)[-1] if claim.evidence else "",
+            claim.evidence_note,
+            claim.submitted_at,
+            _who(claim.submitted_by),
+            claim.decided_at,
+            _who(claim.decided_by),
+            claim.decision_reason,
+            proposal.pk if proposal else None,
+            _who(proposal.prepared_by) if proposal else "",
+            _approval_text(approvals[0]) if len(approvals) > 0 else "",
+            _approval_text(approvals[1]) if len(approvals) > 1 else "",
+            payment.end_to_end_id if payment else "",
+            payment.paid_on if payment else None,
+            _who(payment.confirmed_by) if payment else "",
+            _("nog niet gebouwd: geen bankafschrift gekoppeld") if payment and payment.paid_on else "",
+        ]
+        sheet.append([core_exports.excel_value(v) if v is not None else None for v in row])
+        _format_audit_row(sheet)
+    history_sheet = workbook.create_sheet(_("Geschiedenis")[:31])
+    history_sheet.append(AUDIT_HISTORY_COLUMNS)
+    for cell in history_sheet[1]:
+        cell.font = Font(bold=True)
+    for event in history:
+        changes = "; ".join(
+            f"{name}: {change.get('from') or '—'} → {change.get('to') or '—'}"
+            for name, change in (event.data or {}).get("changes", {}).items()
+        )
+        history_sheet.append(
+            [
+                core_exports.excel_value(event.created_at),
+                _who(event.actor) or _("systeem"),
+                event.content_type.model,
+                event.object_id,
+                event.object_repr,
+                event.action,
+                event.from_state,
+                event.to_state,
+                event.reason,
+                changes,
+                json.dumps(event.data, ensure_ascii=False, sort_keys=True),
+            ]
+        )
+        history_sheet.cell(row=history_sheet.max_row, column=1).number_format = core_exports.EXCEL_DATETIME
+    if sample is not None:
+        size, seed, chosen = sample
+        sample_sheet = workbook.create_sheet(_("Steekproef")[:31])
+        sample_sheet.append(
+            [_("Steekproef van %(n)s geverifieerde claims, zaad %(seed)s") % {"n": size, "seed": seed}]
+        )
+        sample_sheet.append(AUDIT_CLAIM_COLUMNS[:2] + SHEET_COLUMNS)
+        for claim in chosen:
+            sample_sheet.append(
+                [
+                    core_exports.excel_value(v) if v is not None else None
+                    for v in [claim.pk, contract.reference, *sheet_row(claim)]
+                ]
+            )
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _format_audit_row(sheet) -> None:
+    row = sheet.max_row
+    offset = 2  # claim_id, contract
+    sheet.cell(row=row, column=offset + 4).number_format = core_exports.EXCEL_DATE
+    sheet.cell(row=row, column=offset + 8).number_format = core_exports.EXCEL_DATE
+    for column, kind in SHEET_FORMATS.items():
+        sheet.cell(row=row, column=offset + column + 1).number_format = (
+            core_exports.EXCEL_EUR if kind == "eur" else core_exports.EXCEL_PERCENT
+        )
+    base = offset + len(SHEET_COLUMNS)
+    sheet.cell(row=row, column=base + 1).number_format = core_exports.EXCEL_EUR
+    for column in (base + 4, base + 6):
+        sheet.cell(row=row, column=column).number_format = core_exports.EXCEL_DATETIME
+    sheet.cell(row=row, column=base + 15).number_format = core_exports.EXCEL_DATE
 
 
 PAYMENT_ORDER_COLUMNS = [
@@ -160,7 +465,13 @@ def payment_order_csv(proposal: PaymentProposal) -> bytes:
     return core_exports.csv_bytes(header=PAYMENT_ORDER_COLUMNS, rows=rows)
 
 
-def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datetime | None = None) -> bytes:
+def payment_order_sepa(
+    proposal: PaymentProposal,
+    *,
+    approved_at: datetime.datetime | None = None,
+    version: int = 1,
+    made_at: datetime.datetime | None = None,
+) -> bytes:
     """SEPA credit transfer (pain.001.001.03) from the municipality's account to the creditor.
 
     The message id is derived from the payment (a bank refuses a second upload of the same MsgId) and the
@@ -177,6 +488,9 @@ def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datet
     }
     sepa = SepaTransfer(config, clean=True)
     approved = timezone.localtime(approved_at) if approved_at else formats.local_now()
+    if version > 1 and made_at is not None:
+        # A new version (with a reason): its own message id, made and executed on the day it is made.
+        approved = timezone.localtime(made_at)
     sepa.add_payment(
         {
             "name": payment.creditor_name,
@@ -194,8 +508,8 @@ def payment_order_sepa(proposal: PaymentProposal, *, approved_at: datetime.datet
     return _fixed_header(
         xml,
         {
-            "MsgId": f"MSG-{payment.end_to_end_id}"[:35],
-            "PmtInfId": f"PMT-{payment.end_to_end_id}"[:35],
+            "MsgId": (f"MSG-{payment.end_to_end_id}" + (f"-V{version}" if version > 1 else ""))[:35],
+            "PmtInfId": (f"PMT-{payment.end_to_end_id}" + (f"-V{version}" if version > 1 else ""))[:35],
             "CreDtTm": approved.replace(tzinfo=None, microsecond=0).isoformat(),
         },
     )
@@ -218,11 +532,12 @@ def _summary_rows(report: SavingsReport) -> list[list]:
     return [
         [_("Budgetplafond"), pdf.eur(report.budget_cap)],
         [
-            _("Budget gebruikt (ingediend en goedgekeurd)"),
+            _("Budget gebruikt (geverifieerd en betaald)"),
             f"{pdf.eur(report.committed)} ({pdf.percent(report.budget_used, 1)})",
         ],
-        [_("Geverifieerd"), pdf.eur(report.verified)],
-        [_("Betaald"), pdf.eur(report.paid)],
+        [_("Ingediend, nog niet geverifieerd"), pdf.eur(report.submitted)],
+        [_("Behaald en geverifieerd (toerekening)"), pdf.eur(report.verified)],
+        [_("Betaald (kasbasis)"), pdf.eur(report.paid)],
         [_("Bruto besparing (geschat)"), pdf.eur(report.gross_saving)],
         [_("Netto besparing (geschat)"), pdf.eur(report.net_saving)],
         [_("Resultaten (deelnemers)"), pdf.number(report.results, 0)],
@@ -238,20 +553,25 @@ def savings_report_pdf(
 ) -> bytes:
     story = [
         pdf.table(_summary_rows(report), header=False),
-        pdf.heading(_("Resultaten per mijlpaal en kwartaal")),
+        pdf.heading(_("Toerekening: geverifieerde resultaten per mijlpaal en kwartaal van behalen")),
         pdf.table(
-            [[_("Kwartaal"), _("Mijlpaal"), _("Aantal"), _("Bedrag"), _("Betaald")]]
+            [[_("Kwartaal behaald"), _("Mijlpaal"), _("Aantal"), _("Bedrag")]]
             + [
                 [
                     r["quarter"],
                     f"{r['milestone']} — {r['milestone_name']}",
                     pdf.number(r["count"], 0),
                     pdf.eur(r["amount"]),
-                    pdf.eur(r["paid"]),
                 ]
                 for r in report.rows
             ],
-            money_columns=(2, 3, 4),
+            money_columns=(2, 3),
+        ),
+        pdf.heading(_("Kasbasis: betalingen per kwartaal van betalen")),
+        pdf.table(
+            [[_("Kwartaal betaald"), _("Betalingen"), _("Bedrag")]]
+            + [[r["quarter"], pdf.number(r["payments"], 0), pdf.eur(r["amount"])] for r in report.cash_rows],
+            money_columns=(1, 2),
         ),
         pdf.heading(_("Contracten")),
         pdf.table(
@@ -285,7 +605,9 @@ def savings_report_pdf(
     return pdf.build(title=title, subtitle=subtitle, story=story, generated_at=generated_at)
 
 
-def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.datetime | None = None) -> bytes:
+def savings_report_workbook(
+    report: SavingsReport, *, generated_at: datetime.datetime | None = None, claims=None
+) -> bytes:
     workbook = Workbook()
     if generated_at is not None:
         stamp = core_exports.excel_value(generated_at)
@@ -294,9 +616,10 @@ def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.dat
     summary.title = _("Samenvatting")[:31]
     for label, value in [
         (_("Budgetplafond"), report.budget_cap),
-        (_("Budget gebruikt"), report.committed),
-        (_("Geverifieerd"), report.verified),
-        (_("Betaald"), report.paid),
+        (_("Budget gebruikt (geverifieerd en betaald)"), report.committed),
+        (_("Ingediend, nog niet geverifieerd"), report.submitted),
+        (_("Behaald en geverifieerd (toerekening)"), report.verified),
+        (_("Betaald (kasbasis)"), report.paid),
         (_("Bruto besparing (geschat)"), report.gross_saving),
         (_("Netto besparing (geschat)"), report.net_saving),
         (_("Kosten per resultaat"), report.cost_per_result),
@@ -310,14 +633,23 @@ def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.dat
     summary.column_dimensions["A"].width = 34
     summary.column_dimensions["B"].width = 18
     detail = workbook.create_sheet(_("Per kwartaal")[:31])
-    detail.append([_("Kwartaal"), _("Mijlpaal"), _("Naam"), _("Aantal"), _("Bedrag"), _("Betaald")])
+    detail.append([_("Kwartaal behaald"), _("Mijlpaal"), _("Naam"), _("Aantal"), _("Bedrag")])
     for cell in detail[1]:
         cell.font = Font(bold=True)
     for r in report.rows:
-        detail.append([r["quarter"], r["milestone"], r["milestone_name"], r["count"], r["amount"], r["paid"]])
+        detail.append([r["quarter"], r["milestone"], r["milestone_name"], r["count"], r["amount"]])
         detail.cell(row=detail.max_row, column=4).number_format = core_exports.EXCEL_INTEGER
-        for column in (5, 6):
-            detail.cell(row=detail.max_row, column=column).number_format = core_exports.EXCEL_EUR
+        detail.cell(row=detail.max_row, column=5).number_format = core_exports.EXCEL_EUR
+    cash = workbook.create_sheet(_("Betalingen (kasbasis)")[:31])
+    cash.append([_("Kwartaal betaald"), _("Betalingen"), _("Bedrag")])
+    for cell in cash[1]:
+        cell.font = Font(bold=True)
+    for r in report.cash_rows:
+        cash.append([r["quarter"], r["payments"], r["amount"]])
+        cash.cell(row=cash.max_row, column=2).number_format = core_exports.EXCEL_INTEGER
+        cash.cell(row=cash.max_row, column=3).number_format = core_exports.EXCEL_EUR
+    if claims is not None:
+        append_sheet_rows(workbook.create_sheet(_("Rekenblad")[:31]), claims)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -328,107 +660,270 @@ def savings_report_workbook(report: SavingsReport, *, generated_at: datetime.dat
 # --------------------------------------------------------------------------------------------------
 
 
-def _v(value, status: str = "public") -> dict:
-    return {"value": str(value) if isinstance(value, Decimal) else value, "status": status}
+PUBLIC = "PUBLIC"
+_DECIMAL = re.compile(r'"__decimal__(-?[0-9.]+)__"')
+
+
+def _num(value: Decimal) -> str:
+    """A Decimal as an exact JSON number (placeholder replaced after dumping; never through float)."""
+    return f"__decimal__{value}__"
+
+
+def _val(value, *, status: bool = False) -> dict:
+    item = {"value": _num(value) if isinstance(value, Decimal) else value}
+    if status:
+        item["status"] = PUBLIC
+    return item
+
+
+def _date_val(value: datetime.date, *, status: bool = False) -> dict:
+    return _val(value.isoformat(), status=status)
+
+
+def indigo_organisation_id(organisation) -> str:
+    """An org-id.guide style identifier: the KvK number, the CBS municipality code, else this system's id."""
+    if organisation.kvk_number:
+        return f"NL-KVK-{organisation.kvk_number}"
+    government = getattr(organisation, "municipality_government", None)
+    if government is not None and getattr(government, "cbs_code", ""):
+        return f"NL-CBS-{government.cbs_code}"
+    return f"NL-IMPACTFONDS-ORG-{organisation.pk}"
+
+
+def indigo_organisations(contract) -> list[dict]:
+    """The parties as INDIGO organisation records (outcome payer, service provider, investor)."""
+    parties = [
+        (contract.payer, "Outcome payer: municipality"),
+        (contract.provider.organisation, "Service provider"),
+    ]
+    if contract.fund_id:
+        parties.append((contract.fund.manager.organisation, "Investor: social impact fund (pre-financing)"))
+    return [
+        {
+            "id": indigo_organisation_id(org),
+            "name": _val(org.name),
+            "type": _val(role),
+            "country": _val("NL"),
+            "website": _val(org.website or ""),
+        }
+        for org, role in parties
+    ]
+
+
+def _metric_id(milestone) -> str:
+    return f"{milestone.definition.code}-{milestone.code}"
+
+
+def _stage(contract) -> str | None:
+    from .models import ClaimState, ContractStatus
+
+    if contract.status == ContractStatus.ACTIVE:
+        return "Implementation"
+    if contract.status == ContractStatus.ENDED:
+        unpaid = contract.claims.filter(
+            state__in=[ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL]
+        )
+        return "Service delivery complete" if unpaid.exists() else "Complete"
+    return None  # a draft is not yet contracted: INDIGO has no stage for it
 
 
 def indigo_project(contract) -> dict:
-    """One contract in the shape of an INDIGO project; each value is marked public or private."""
-    definitions = list(contract.definitions.prefetch_related("milestones"))
+    """One contract as an INDIGO project document (data standard release 4.1.0, schema/project.json): its
+    own field names and code lists, in English, amounts in EUR, results aggregated per outcome metric and
+    quarter of achievement (never per participant), outcome payments per metric and payment period."""
+    from .models import ProposalState
+    from .selectors import ACCEPTED_STATES, quarter_bounds, quarter_label
+
+    milestones = [m for d in contract.definitions.prefetch_related("milestones") for m in d.milestones.all()]
+    payer_id = indigo_organisation_id(contract.payer)
+    provider_id = indigo_organisation_id(contract.provider.organisation)
+    recipient_id = (
+        indigo_organisation_id(contract.fund.manager.organisation) if contract.fund_id else provider_id
+    )
     claims = list(
-        contract.claims.select_related("milestone__definition")
-        .exclude(state="rejected")
+        contract.claims.filter(state__in=ACCEPTED_STATES)
+        .select_related("milestone__definition")
         .order_by("achieved_on", "pk")
     )
-    payments = list(contract.proposals.filter(payment__isnull=False).select_related("payment"))
-    return {
-        "id": _v(f"INDIGO-POJ-NL-{contract.reference}"),
-        "name": _v(f"{contract.reference}: {contract.provider.organisation.name}"),
-        "stage_development": _v(contract.get_status_display()),
-        "dates": {"start": _v(contract.starts_on.isoformat()), "end": _v(contract.ends_on.isoformat())},
-        "purpose_and_classification": {"target_population": _v(contract.target_group)},
-        "organisations": {
-            "outcome_payer": _v(contract.payer.name),
-            "service_provider": _v(contract.provider.organisation.name),
-            "investor": _v(contract.fund.name if contract.fund_id else None),
+    results: dict[tuple, int] = {}
+    for claim in claims:
+        key = (_metric_id(claim.milestone), quarter_label(claim.achieved_on.year, claim.achieved_on.month))
+        results[key] = results.get(key, 0) + 1
+    names = {_metric_id(m): f"{m.definition.name}: {m.name}" for m in milestones}
+    payments = []
+    paid_total = Decimal("0.00")
+    for proposal in contract.proposals.filter(
+        state__in=[ProposalState.APPROVED, ProposalState.PAID]
+    ).select_related("payment"):
+        per_metric: dict[str, Decimal] = {}
+        for claim in proposal.claims.select_related("milestone__definition"):
+            per_metric[_metric_id(claim.milestone)] = (
+                per_metric.get(_metric_id(claim.milestone), 0) + claim.price
+            )
+        paid = proposal.state == ProposalState.PAID
+        if paid:
+            paid_total += proposal.payment.amount
+        for metric, amount in sorted(per_metric.items()):
+            payments.append(
+                {
+                    "outcome_metric_id": _val(metric),
+                    "period": {
+                        "start_date": _date_val(proposal.period_start),
+                        "end_date": _date_val(proposal.period_end),
+                    },
+                    "payer_organisation_id": _val(payer_id),
+                    "recipient_organisation_id": _val(recipient_id),
+                    "type": _val("Actual" if paid else "Planned"),
+                    "money": {"currency": _val("EUR"), "amount": _val(to_cents(amount))},
+                    "status": PUBLIC,
+                    "notes": (
+                        f"Payment {proposal.payment.end_to_end_id}, "
+                        f"paid {proposal.payment.paid_on.isoformat()}"
+                        if paid
+                        else f"Payment {proposal.payment.end_to_end_id}, approved, not yet paid"
+                    ),
+                }
+            )
+    project = {
+        "status": PUBLIC,
+        "name": _val(
+            f"{contract.reference}: outcomes contract {contract.payer.name} - "
+            f"{contract.provider.organisation.name}"
+        ),
+        "dates": {
+            "start_date_of_service_provision": _date_val(contract.starts_on, status=True),
+            "anticipated_end_date_of_service_provision": _date_val(contract.ends_on, status=True),
         },
-        "overall_budget": {"max_outcome_payment": _v(contract.budget_cap)},
+        "jurisdiction": {"jurisdiction": _val("NL", status=True)},
+        "overall_project_finance": {
+            "maximum_potential_outcome_payment_v2": {
+                "currency": _val("EUR", status=True),
+                "amount": _val(to_cents(contract.budget_cap), status=True),
+            },
+            "total_outcome_payments_made": {
+                "currency": _val("EUR", status=True),
+                "amount": _val(to_cents(paid_total), status=True),
+            },
+        },
+        "purpose_and_classifications": {
+            "social_challenge": _val("Long-term unemployment of people on social assistance", status=True),
+            "policy_sector": _val("Employment and training"),
+        },
+        "service_and_beneficiaries": {"target_population": _val(contract.target_group, status=True)},
         "outcome_metrics": [
             {
-                "id": _v(f"{d.code}/{m.code}"),
-                "definition": _v(f"{d.name}: {m.name}"),
-                "evidence": _v(d.evidence_required),
-                "pricing": {
-                    "model": _v(d.pricing_model),
-                    "parameters": {k: _v(v) for k, v in d.parameters.items()},
-                    "share_of_price": _v(m.share),
+                "id": _metric_id(m),
+                "definition": _val(names[_metric_id(m)]),
+                "target_population": _val(contract.target_group),
+                "outcome_validation_method": _val(
+                    f"Verified by the outcome payer's officials on evidence: {m.definition.evidence_required}"
+                ),
+                "policy_sector": _val("Employment and training"),
+                "status": PUBLIC,
+            }
+            for m in milestones
+        ],
+        "outcome_pricings": [
+            {
+                "outcome_metric_id": _val(_metric_id(m)),
+                "currency": _val("EUR"),
+                "price_description": _val(_price_description(m)),
+                "status": PUBLIC,
+            }
+            for m in milestones
+        ],
+        "results": [
+            {
+                "outcome_metric_id": _val(metric),
+                "result_level": _val("Outcome level"),
+                "result_type": _val("Interim" if _stage(contract) != "Complete" else "Final"),
+                "period": {
+                    "start_date": _date_val(quarter_bounds(quarter)[0]),
+                    "end_date": _date_val(quarter_bounds(quarter)[1]),
                 },
+                "outcomes_achieved": _val(f"{count} x {names.get(metric, metric)} (verified)"),
+                "number_with_positive_social_outcomes": _val(count),
+                "outcomes_validator_organisation_ids": _val(payer_id),
+                "status": PUBLIC,
             }
-            for d in definitions
-            for m in d.milestones.all()
+            for (metric, quarter), count in sorted(results.items(), key=lambda item: (item[0][1], item[0][0]))
         ],
-        "outcome_results": [
-            {
-                "metric_id": _v(f"{c.milestone.definition.code}/{c.milestone.code}"),
-                "achieved_on": _v(c.achieved_on.isoformat()),
-                "state": _v(c.state),
-                "price": _v(c.price),
-                "pricing_version": _v(c.pricing_version),
-                "participant": _v(None, "private"),
-            }
-            for c in claims
-        ],
-        "outcome_payments": [
-            {
-                "id": _v(p.payment.end_to_end_id),
-                "period": _v(f"{p.period_start.isoformat()}/{p.period_end.isoformat()}"),
-                "amount": _v(p.payment.amount),
-                "paid_on": _v(p.payment.paid_on.isoformat() if p.payment.paid_on else None),
-            }
-            for p in payments
-        ],
+        "outcome_payments": payments,
     }
+    stage = _stage(contract)
+    if stage:
+        project["stage_development"] = {"value": stage, "status": PUBLIC}
+    return project
+
+
+def _price_description(milestone) -> str:
+    d = milestone.definition
+    share = format(milestone.share * 100, "f").rstrip("0").rstrip(".")
+    if d.pricing_model == "rate_card":
+        return f"Fixed price per result EUR {d.fixed_price}; this milestone pays {share}% of it."
+    return (
+        "Share of the municipal net saving: (benefit norm valid on the achievement date "
+        f"x {d.months} months x {d.benefit_reduction} benefit reduction "
+        f"+ execution cost EUR {d.execution_cost_per_year} per year x {d.months}/12) "
+        f"x (1 - deadweight {d.deadweight}) x (1 - displacement {d.displacement}) "
+        f"x provider share {d.savings_share}; this milestone pays {share}% of it; "
+        "rounded to the cent, half up, at each step."
+    )
+
+
+def _dumps(document) -> str:
+    return _DECIMAL.sub(r"\1", json.dumps(document, ensure_ascii=False, indent=2))
 
 
 def indigo_json(contracts) -> str:
-    return json.dumps(
-        {"standard": "INDIGO data standard (GO Lab)", "projects": [indigo_project(c) for c in contracts]},
-        ensure_ascii=False,
-        indent=2,
-    )
+    """The INDIGO project document of one contract (validates against project.json of release 4.1.0)."""
+    contracts = list(contracts)
+    return _dumps(indigo_project(contracts[0]))
+
+
+def indigo_organisations_json(contracts) -> str:
+    return _dumps([org for c in contracts for org in indigo_organisations(c)])
 
 
 def indigo_csv(contracts) -> bytes:
-    """Flat rows: one per outcome result and one per payment, with the project id on each (Dutch CSV)."""
+    """The project's results and outcome payments as flat rows (Dutch CSV): per metric and period."""
     rows = []
     for contract in contracts:
-        project = indigo_project(contract)
-        pid = project["id"]["value"]
-        for r in project["outcome_results"]:
+        project = json.loads(indigo_json([contract]))
+        pid = contract.reference
+        for r in project["results"]:
             rows.append(
                 [
                     pid,
-                    "outcome_result",
-                    r["metric_id"]["value"],
-                    datetime.date.fromisoformat(r["achieved_on"]["value"]),
-                    r["state"]["value"],
-                    Decimal(r["price"]["value"]),
-                    "public",
+                    "result",
+                    r["outcome_metric_id"]["value"],
+                    datetime.date.fromisoformat(r["period"]["start_date"]["value"]),
+                    datetime.date.fromisoformat(r["period"]["end_date"]["value"]),
+                    r["number_with_positive_social_outcomes"]["value"],
+                    None,
                 ]
             )
         for p in project["outcome_payments"]:
-            paid_on = p["paid_on"]["value"]
             rows.append(
                 [
                     pid,
-                    "outcome_payment",
-                    "",
-                    datetime.date.fromisoformat(paid_on) if paid_on else None,
-                    "",
-                    Decimal(p["amount"]["value"]),
-                    "public",
+                    f"outcome_payment ({p['type']['value']})",
+                    p["outcome_metric_id"]["value"],
+                    datetime.date.fromisoformat(p["period"]["start_date"]["value"]),
+                    datetime.date.fromisoformat(p["period"]["end_date"]["value"]),
+                    None,
+                    Decimal(str(p["money"]["amount"]["value"])),
                 ]
             )
     return core_exports.csv_bytes(
-        header=["project_id", "record", "metric_id", "date", "state", "amount", "status"], rows=rows
+        header=[
+            "project",
+            "record",
+            "outcome_metric_id",
+            "period_start",
+            "period_end",
+            "number",
+            "amount_eur",
+        ],
+        rows=rows,
     )

@@ -89,6 +89,18 @@ class ContractForm(forms.Form):
         label=_("Claimtermijn (dagen na behalen)"), min_value=1, max_value=3650
     )
     proposal_frequency = forms.ChoiceField(label=_("Betaalvoorstel"), choices=())
+    pay_up_to_cap = forms.BooleanField(
+        label=_(
+            "Betalen tot het plafond: een claim boven het resterende plafond wordt begrensd "
+            "in plaats van geweigerd"
+        ),
+        required=False,
+    )
+    verifier_may_not_approve = forms.BooleanField(
+        label=_("Functiescheiding: wie een claim verifieert, keurt het betaalvoorstel ervan niet goed"),
+        required=False,
+        initial=True,
+    )
 
     def __init__(self, *args, payers, providers, funds, **kwargs):
         from .models import ProposalFrequency
@@ -123,7 +135,10 @@ class DefinitionForm(forms.Form):
     milestones = forms.CharField(
         label=_("Mijlpalen"),
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("Eén per regel, in volgorde: code;naam;aandeel — bijv. start;Start werk;0,30"),
+        help_text=_(
+            "Eén per regel, in volgorde: code;naam;aandeel;maanden na de vorige mijlpaal — bijv. "
+            "start;Start werk;0,30 en 6m;6 maanden aan het werk;0,30;6"
+        ),
     )
 
     def __init__(self, *args, **kwargs):
@@ -138,10 +153,19 @@ class DefinitionForm(forms.Form):
             if not line.strip():
                 continue
             parts = [p.strip() for p in line.split(";")]
-            if len(parts) != 3:
+            if len(parts) not in (3, 4):
                 raise forms.ValidationError(
-                    _("Regel %(n)s: schrijf code;naam;aandeel (drie delen, gescheiden door ;).")
+                    _(
+                        "Regel %(n)s: schrijf code;naam;aandeel;maanden (het aantal maanden na de vorige "
+                        "mijlpaal mag ontbreken), gescheiden door ;."
+                    )
                     % {"n": number}
+                )
+            months = parts[3] if len(parts) == 4 else ""
+            if months and not (months.isascii() and months.isdigit() and int(months) <= 240):
+                raise forms.ValidationError(
+                    _("Regel %(n)s: maanden '%(value)s' is geen heel aantal maanden (0 tot 240).")
+                    % {"n": number, "value": months}
                 )
             try:
                 share = parse_decimal(parts[2])
@@ -149,7 +173,7 @@ class DefinitionForm(forms.Form):
                 raise forms.ValidationError(
                     _("Regel %(n)s: aandeel '%(value)s' is geen getal.") % {"n": number, "value": parts[2]}
                 ) from None
-            rows.append({"code": parts[0], "name": parts[1], "share": share})
+            rows.append({"code": parts[0], "name": parts[1], "share": share, "min_months": int(months or 0)})
         if not rows:
             raise forms.ValidationError(_("Geef ten minste één mijlpaal."))
         return rows
@@ -169,6 +193,29 @@ class DefinitionForm(forms.Form):
         else:
             data["fixed_price"] = None
         return data
+
+
+class NormForm(forms.Form):
+    """A published bijstandsnorm, loaded by an administrator with its source."""
+
+    household_type = forms.ChoiceField(label=_("Leefvorm"), choices=())
+    valid_from = forms.DateField(
+        label=_("Geldig vanaf"), widget=DateInput(), help_text=_("1 januari of 1 juli.")
+    )
+    monthly_amount = AmountField(label=_("Normbedrag per maand (€), inclusief vakantietoeslag"), min_value=0)
+    source = forms.CharField(
+        label=_("Bron"),
+        max_length=255,
+        help_text=_(
+            "Publicatie en datum, bijv. Rijksoverheid, Normbedragen Participatiewet per 1 januari 2026."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        from .models import HouseholdType
+
+        super().__init__(*args, **kwargs)
+        self.fields["household_type"].choices = HouseholdType.choices
 
 
 class ParticipantForm(forms.Form):

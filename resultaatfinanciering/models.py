@@ -47,10 +47,19 @@ class BenefitNorm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["household_type", "valid_from"], name="benefitnorm_unique_date"),
             models.CheckConstraint(condition=Q(monthly_amount__gt=0), name="benefitnorm_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(valid_from__day=1, valid_from__month__in=[1, 7]),
+                name="benefitnorm_half_year",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_household_type_display()} {self.valid_from:%d-%m-%Y}: {self.monthly_amount}"
+
+    @staticmethod
+    def half_year_start(day):
+        """Norms are published per half year: the 1 January or 1 July on or before ``day``."""
+        return day.replace(month=1 if day.month < 7 else 7, day=1)
 
 
 class ContractStatus(models.TextChoices):
@@ -120,6 +129,22 @@ class OutcomeContract(models.Model):
     )
     status = models.CharField(
         _("status"), max_length=10, choices=ContractStatus.choices, default=ContractStatus.DRAFT
+    )
+    pay_up_to_cap = models.BooleanField(
+        _("betalen tot het plafond"),
+        default=False,
+        help_text=_(
+            "Een claim boven het resterende plafond (contract of deelnemer) wordt geprijsd op wat resteert, "
+            "zichtbaar als begrensd; zonder deze instelling wordt zo'n claim geweigerd."
+        ),
+    )
+    verifier_may_not_approve = models.BooleanField(
+        _("functiescheiding verificatie en goedkeuring"),
+        default=True,
+        help_text=_(
+            "Een ambtenaar die een claim heeft geverifieerd, mag het betaalvoorstel met die claim niet "
+            "goedkeuren."
+        ),
     )
     signed_document = models.FileField(_("getekend contract"), upload_to=signed_document_path, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
@@ -253,6 +278,14 @@ class Milestone(models.Model):
         related_name="dependants",
         verbose_name=_("voorwaardelijke mijlpaal"),
     )
+    min_months = models.PositiveSmallIntegerField(
+        _("minimale termijn (maanden)"),
+        default=0,
+        help_text=_(
+            "Zoveel maanden na de vorige mijlpaal (de eerste: na de start van de uitkering) kan deze "
+            "mijlpaal op zijn vroegst behaald zijn."
+        ),
+    )
 
     class Meta:
         verbose_name = _("mijlpaal")
@@ -354,6 +387,21 @@ class Claim(models.Model):
     gross_saving = models.DecimalField(_("bruto besparing (resultaat)"), null=True, blank=True, **MONEY)
     net_saving = models.DecimalField(_("netto besparing (resultaat)"), null=True, blank=True, **MONEY)
     price = models.DecimalField(_("prijs"), **MONEY)
+    uncapped_price = models.DecimalField(
+        _("prijs vóór begrenzing"),
+        null=True,
+        blank=True,
+        help_text=_("Alleen gevuld als de claim is begrensd tot het resterende plafond."),
+        **MONEY,
+    )
+    provisional = models.BooleanField(
+        _("voorlopige prijs"),
+        default=False,
+        help_text=_(
+            "Geprijsd met een oudere norm omdat de norm van het halfjaar van de behaaldatum nog niet is "
+            "geladen; een betaalvoorstel met een voorlopige prijs kan niet worden goedgekeurd."
+        ),
+    )
     proposal = models.ForeignKey(
         "PaymentProposal", on_delete=models.PROTECT, null=True, blank=True, related_name="claims"
     )
@@ -369,6 +417,10 @@ class Claim(models.Model):
                 name="claim_once_per_participant_milestone",
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="claim_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(uncapped_price__isnull=True) | Q(uncapped_price__gt=F("price")),
+                name="claim_capped_below_full_price",
+            ),
             models.CheckConstraint(
                 condition=Q(state__in=["in_proposal", "paid"], proposal__isnull=False)
                 | (~Q(state__in=["in_proposal", "paid"]) & Q(proposal__isnull=True)),

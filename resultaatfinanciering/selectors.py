@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils.translation import gettext as _
 
-from core.money import round_to, to_cents
+from core.money import round_to, to_cents, to_decimal
 from fund import selectors as fund_selectors
 from fund.models import Fund, User
 
@@ -38,6 +40,13 @@ def cents(value) -> Decimal:
     if isinstance(value, float):
         value = repr(value)
     return to_cents(value or 0)
+
+
+def norms() -> QuerySet:
+    """The published benefit norms (public reference data), newest first."""
+    from .models import BenefitNorm
+
+    return BenefitNorm.objects.order_by("-valid_from", "household_type")
 
 
 def contracts_for(user: User) -> QuerySet[OutcomeContract]:
@@ -173,19 +182,21 @@ def quarter_label(year: int, month: int) -> str:
 class SavingsReport:
     contracts: list[OutcomeContract]
     budget_cap: Decimal = Decimal("0.00")
-    committed: Decimal = Decimal("0.00")  # every non-rejected claim's price
+    committed: Decimal = Decimal("0.00")  # budget used: verified, in a proposal or paid (accrual)
+    submitted: Decimal = Decimal("0.00")  # submitted, not yet verified: shown apart, not budget used
     verified: Decimal = Decimal("0.00")  # verified, in a proposal or paid
-    paid: Decimal = Decimal("0.00")
+    paid: Decimal = Decimal("0.00")  # cash: payments confirmed paid (by payment date)
     gross_saving: Decimal = Decimal("0.00")
     net_saving: Decimal = Decimal("0.00")
     results: int = 0  # participants with at least one accepted milestone
-    rows: list[dict] = field(default_factory=list)  # per milestone and quarter
+    rows: list[dict] = field(default_factory=list)  # accrual: per milestone and quarter of achievement
     quarters: list[str] = field(default_factory=list)
+    cash_rows: list[dict] = field(default_factory=list)  # cash: payments per quarter of payment
 
     @property
     def budget_used(self) -> Decimal:
-        """Share of the budget cap taken by submitted and accepted claims, as a fraction (unrounded: it is
-        rounded once, where it is shown)."""
+        """Share of the budget cap taken by verified (and paid) results, as a fraction (unrounded: it is
+        rounded once, where it is shown). Submitted claims are not budget used; they are shown apart."""
         return self.committed / self.budget_cap if self.budget_cap else Decimal(0)
 
     @property
@@ -231,9 +242,9 @@ def savings_report(
     if until is not None:
         claims = claims.filter(achieved_on__lte=until)
     totals = claims.aggregate(
-        committed=Sum("price", filter=Q(state__in=COMMITTED_STATES)),
+        committed=Sum("price", filter=Q(state__in=ACCEPTED_STATES)),
+        submitted=Sum("price", filter=Q(state=ClaimState.SUBMITTED)),
         verified=Sum("price", filter=Q(state__in=ACCEPTED_STATES)),
-        paid=Sum("price", filter=Q(state=ClaimState.PAID)),
         gross=Sum("gross_saving", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1)),
         net=Sum("net_saving", filter=Q(state__in=ACCEPTED_STATES, milestone__position=1)),
         results=Count(
@@ -241,8 +252,19 @@ def savings_report(
         ),
     )
     report.committed = cents(totals["committed"])
+    report.submitted = cents(totals["submitted"])
     report.verified = cents(totals["verified"])
-    report.paid = cents(totals["paid"])
+    payments = Payment.objects.filter(proposal__contract_id__in=ids, paid_on__isnull=False)
+    if until is not None:
+        payments = payments.filter(paid_on__lte=until)
+    report.paid = cents(payments.aggregate(total=Sum("amount"))["total"])
+    cash: dict[str, dict] = {}
+    for payment in payments.order_by("paid_on", "pk"):
+        quarter = quarter_label(payment.paid_on.year, payment.paid_on.month)
+        item = cash.setdefault(quarter, {"quarter": quarter, "payments": 0, "amount": Decimal("0.00")})
+        item["payments"] += 1
+        item["amount"] += cents(payment.amount)
+    report.cash_rows = list(cash.values())
     report.gross_saving = cents(totals["gross"])
     report.net_saving = cents(totals["net"])
     report.results = totals["results"] or 0
@@ -250,7 +272,7 @@ def savings_report(
         claims.filter(state__in=ACCEPTED_STATES)
         .annotate(year=ExtractYear("achieved_on"), month=ExtractMonth("achieved_on"))
         .values("milestone__definition__code", "milestone__code", "milestone__name", "year", "month")
-        .annotate(count=Count("pk"), amount=Sum("price"), paid=Sum("price", filter=Q(state=ClaimState.PAID)))
+        .annotate(count=Count("pk"), amount=Sum("price"))
         .order_by("year", "month")
     )
     merged: dict[tuple, dict] = {}
@@ -266,12 +288,10 @@ def savings_report(
                 "quarter": quarter,
                 "count": 0,
                 "amount": Decimal("0.00"),
-                "paid": Decimal("0.00"),
             },
         )
         item["count"] += row["count"]
         item["amount"] += cents(row["amount"])
-        item["paid"] += cents(row["paid"])
     report.rows = sorted(merged.values(), key=lambda r: (r["quarter"], r["milestone"]))
     report.quarters = sorted({r["quarter"] for r in report.rows})
     return report
@@ -366,4 +386,261 @@ def contract_history(*, contract: OutcomeContract, limit: int = 200):
     q |= Q(
         content_type=ct[PaymentProposal], object_id__in=ids(PaymentProposal.objects.filter(contract=contract))
     )
-    return AuditEvent.objects.filter(q).select_related("actor").order_by("-created_at", "-pk")[:limit]
+    return (
+        AuditEvent.objects.filter(q)
+        .select_related("actor", "content_type")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Calculation sheet: every step from the norm to this payment, with the rounding shown
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One step of a claim's price: what is computed (label, formula), the exact outcome and the amount
+    carried forward (rounded to the cent, half up, where the rule rounds)."""
+
+    number: int
+    label: str
+    formula: str
+    exact: str
+    amount: Decimal
+    rounded: bool
+
+
+@dataclass(frozen=True)
+class CalculationSheet:
+    claim: Claim
+    model: str
+    norm: object | None  # BenefitNorm
+    lines: list[SheetLine]
+    price: Decimal  # what the sheet arrives at
+    matches: bool  # the sheet's result is the stored price
+
+    @property
+    def provisional(self) -> bool:
+        return self.claim.provisional
+
+
+def cap_warnings(contract: OutcomeContract) -> list[str]:
+    """Warnings at contract set-up: a result whose full price (all milestones, the latest norm per household
+    type) already exceeds the cap per participant."""
+    from .models import BenefitNorm, HouseholdType, PricingModel
+    from .pricing import PricingError, price_outcome
+
+    warnings = []
+    for definition in contract.definitions.prefetch_related("milestones"):
+        shares = [m.share for m in definition.milestones.all()] or [Decimal("1")]
+        if definition.pricing_model == PricingModel.RATE_CARD:
+            prices = [(None, definition.fixed_price)]
+        else:
+            prices = []
+            for household in HouseholdType:
+                norm = BenefitNorm.objects.filter(household_type=household).order_by("-valid_from").first()
+                if norm is None:
+                    continue
+                try:
+                    result = price_outcome(
+                        monthly_benefit=norm.monthly_amount,
+                        months=definition.months,
+                        benefit_reduction=definition.benefit_reduction,
+                        execution_cost_per_year=definition.execution_cost_per_year,
+                        deadweight=definition.deadweight,
+                        displacement=definition.displacement,
+                        savings_share=definition.savings_share,
+                        milestone_shares=shares,
+                    )
+                except PricingError:
+                    continue
+                prices.append((household.label, result.price))
+        for household, price in prices:
+            if price > contract.participant_cap:
+                from core.formats import format_eur
+
+                warnings.append(
+                    _(
+                        "Resultaat %(code)s%(household)s kost volledig %(price)s per deelnemer, meer dan het "
+                        "plafond per deelnemer (%(cap)s): %(effect)s"
+                    )
+                    % {
+                        "code": definition.code,
+                        "household": f" ({household})" if household else "",
+                        "price": format_eur(price),
+                        "cap": format_eur(contract.participant_cap),
+                        "effect": _("de laatste mijlpaal wordt begrensd tot wat resteert.")
+                        if contract.pay_up_to_cap
+                        else _("de laatste mijlpaal wordt geweigerd (betalen tot het plafond staat uit)."),
+                    }
+                )
+    return warnings
+
+
+def claims_sample(*, contract: OutcomeContract, size: int, seed: int) -> list[Claim]:
+    """A random sample of ``size`` verified (accepted) claims for spot checks, reproducible: the same seed
+    and the same accepted claims give the same sample."""
+    import random
+
+    ids = sorted(
+        Claim.objects.filter(contract=contract, state__in=ACCEPTED_STATES).values_list("pk", flat=True)
+    )
+    chosen = sorted(random.Random(seed).sample(ids, min(max(size, 0), len(ids))))
+    return list(sheet_claims(contracts=OutcomeContract.objects.filter(pk=contract.pk)).filter(pk__in=chosen))
+
+
+def sheet_claims(
+    *, contracts, until: datetime.date | None = None, include_rejected: bool = False
+) -> QuerySet[Claim]:
+    """The accepted and submitted claims (with ``include_rejected`` every claim) of some contracts, achieved
+    up to a date, for calculation sheets and the audit file."""
+    claims = Claim.objects.filter(contract__in=contracts)
+    if not include_rejected:
+        claims = claims.exclude(state=ClaimState.REJECTED)
+    claims = claims.select_related("participant", "milestone__definition", "norm", "decided_by").order_by(
+        "achieved_on", "pk"
+    )
+    return claims.filter(achieved_on__lte=until) if until else claims
+
+
+def _exact_text(value: Fraction) -> str:
+    """The unrounded outcome of a step in cents (so a half cent reads "738.112,5 ct"), to two decimals of a
+    cent ("≈" when it has more)."""
+    from core.formats import format_number
+
+    cents_value = value * 100
+    shown = round_to(cents_value, 2)
+    text = f"{format_number(shown, max_places=2)} ct"
+    return text if Fraction(shown) == cents_value else f"≈ {text}"
+
+
+def _amount_text(value: Fraction) -> str:
+    """An amount in a formula: in euros when it is whole cents, else unrounded in cents."""
+    from core.formats import format_eur
+
+    return format_eur(to_cents(value)) if Fraction(to_cents(value)) == value else _exact_text(value)
+
+
+def calculation_sheet(claim: Claim) -> CalculationSheet:
+    """The claim's price walked step by step from its stored inputs alone (the same rule as
+    pricing.price_outcome), so an accountant can recompute it by hand."""
+    from core.formats import format_eur, format_percent
+
+    def eur(value) -> str:
+        return format_eur(to_cents(value) if isinstance(value, Fraction) else value)
+
+    def pct(value: Fraction) -> str:
+        return format_percent(to_decimal(value), max_places=4)
+
+    stored = claim.pricing_inputs or {}
+    inputs = stored.get("pricing", {})
+    index = stored.get("milestone_index", 0)
+    shares = [Fraction(Decimal(s)) for s in inputs.get("milestone_shares", ["1"])]
+    lines: list[SheetLine] = []
+
+    def add(label: str, formula: str, exact: Fraction, *, rounded: bool) -> Decimal:
+        amount = to_cents(exact)
+        lines.append(
+            SheetLine(len(lines) + 1, label, formula, _exact_text(exact), amount, rounded and amount != exact)
+        )
+        return amount
+
+    model = stored.get("model", "savings")
+    if model == "rate_card":
+        price = Fraction(Decimal(inputs["monthly_benefit"]))
+        add(_("Vaste prijs per resultaat (tariefkaart)"), eur(price), price, rounded=False)
+    else:
+        benefit = Fraction(Decimal(inputs["monthly_benefit"]))
+        months = int(inputs["months"])
+        reduction = Fraction(Decimal(inputs["benefit_reduction"]))
+        cost = Fraction(Decimal(inputs["execution_cost_per_year"]))
+        dead = Fraction(Decimal(inputs["deadweight"]))
+        displaced = Fraction(Decimal(inputs["displacement"]))
+        share = Fraction(Decimal(inputs["savings_share"]))
+        benefit_saving = benefit * months * reduction
+        add(
+            _("Uitkering die stopt: normbedrag × maanden × deel van de uitkering dat stopt"),
+            f"{eur(benefit)} × {months} × {pct(reduction)}",
+            benefit_saving,
+            rounded=False,
+        )
+        cost_saving = cost * months / 12
+        add(
+            _("Uitvoeringskosten: kosten per jaar × maanden / 12"),
+            f"{eur(cost)} × {months} / 12",
+            cost_saving,
+            rounded=False,
+        )
+        gross = Fraction(
+            add(
+                _("Bruto besparing = (1) + (2), afgerond op centen"),
+                f"{_amount_text(benefit_saving)} + {_amount_text(cost_saving)}",
+                benefit_saving + cost_saving,
+                rounded=True,
+            )
+        )
+        add(_("− Deadweight: bruto × deadweight"), f"{eur(gross)} × {pct(dead)}", gross * dead, rounded=False)
+        add(
+            _("− Verdringing: (bruto − deadweight) × verdringing"),
+            f"({eur(gross)} − {_amount_text(gross * dead)}) × {pct(displaced)}",
+            gross * (1 - dead) * displaced,
+            rounded=False,
+        )
+        net = Fraction(
+            add(
+                _("Netto besparing = bruto − deadweight − verdringing, afgerond op centen"),
+                f"{eur(gross)} × (1 − {pct(dead)}) × (1 − {pct(displaced)})",
+                gross * (1 - dead) * (1 - displaced),
+                rounded=True,
+            )
+        )
+        price = Fraction(
+            add(
+                _("Prijs per resultaat = netto × aandeel van de aanbieder, afgerond op centen"),
+                f"{eur(net)} × {pct(share)}",
+                net * share,
+                rounded=True,
+            )
+        )
+    if index < len(shares) - 1:
+        amount = add(
+            _("Deze betaling = prijs × aandeel van deze mijlpaal, afgerond op centen"),
+            f"{eur(price)} × {pct(shares[index])}",
+            price * shares[index],
+            rounded=True,
+        )
+    else:
+        earlier = [to_cents(price * s) for s in shares[:-1]]
+        amount = add(
+            _(
+                "Deze betaling (laatste mijlpaal) = prijs − de eerdere mijlpalen, "
+                "zodat de delen precies optellen"
+            ),
+            " − ".join([eur(price)] + [eur(e) for e in earlier]) if earlier else eur(price),
+            price - sum((Fraction(e) for e in earlier), Fraction(0)),
+            rounded=False,
+        )
+    if claim.uncapped_price is not None:
+        lines.append(
+            SheetLine(
+                len(lines) + 1,
+                _(
+                    "Begrensd tot het resterende plafond (contract of deelnemer); "
+                    "het contract betaalt tot het plafond"
+                ),
+                f"min({format_eur(amount)}; {format_eur(claim.price)})",
+                _exact_text(Fraction(claim.price)),
+                claim.price,
+                False,
+            )
+        )
+        amount = claim.price
+    return CalculationSheet(
+        claim=claim,
+        model=model,
+        norm=claim.norm,
+        lines=lines,
+        price=amount,
+        matches=amount == claim.price,
+    )

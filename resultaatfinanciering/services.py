@@ -30,6 +30,7 @@ from django.utils.translation import gettext_noop
 from core import documents
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from core.formats import format_date, format_eur, format_number
+from core.formats import format_datetime as formats_datetime
 from core.money import to_cents, to_decimal
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
@@ -100,6 +101,16 @@ MSG_PREREQUISITE_MISSING = gettext_noop(
 MSG_PREREQUISITE_LATER = gettext_noop(
     "De behaaldatum ligt vóór die van de voorwaardelijke mijlpaal %(prerequisite)s (%(date)s)."
 )
+MSG_TOO_EARLY = gettext_noop(
+    "Mijlpaal %(milestone)s kan pas %(months)s maanden na %(after)s (%(anchor)s) behaald zijn: "
+    "claimbaar met een behaaldatum vanaf %(date)s."
+)
+MSG_AFTER_PREVIOUS = gettext_noop("mijlpaal %(prerequisite)s")
+MSG_AFTER_BENEFIT = gettext_noop("de start van de uitkering")
+MSG_VERIFY_PREREQUISITE_FIRST = gettext_noop(
+    "Verifieer eerst mijlpaal %(prerequisite)s van deelnemer %(reference)s (status: %(state)s); "
+    "een latere mijlpaal kan niet eerder geverifieerd worden."
+)
 MSG_ALREADY_CLAIMED = gettext_noop(
     "Mijlpaal %(milestone)s is voor deelnemer %(reference)s al geclaimd; elke mijlpaal telt één keer."
 )
@@ -118,12 +129,32 @@ MSG_PARTICIPANT_CAP = gettext_noop(
     "Deze claim (%(price)s) gaat boven het plafond per deelnemer: "
     "voor %(reference)s nog beschikbaar %(left)s."
 )
+MSG_PAID_IN_FUTURE = gettext_noop("De betaaldatum %(date)s ligt in de toekomst.")
+MSG_PAID_BEFORE_APPROVAL = gettext_noop(
+    "De betaaldatum %(date)s ligt vóór de tweede goedkeuring (%(approved)s); er kan niet betaald zijn "
+    "voordat het voorstel was goedgekeurd."
+)
+MSG_PROVISIONAL_IN_PROPOSAL = gettext_noop(
+    "Dit voorstel bevat voorlopig geprijsde claims (%(claims)s): de bijstandsnorm van hun halfjaar is nog "
+    "niet geladen. Laad eerst de norm; dan worden ze opnieuw geprijsd."
+)
+MSG_NORM_HALF_YEAR = gettext_noop("Normen gelden per halfjaar: kies 1 januari of 1 juli, niet %(date)s.")
+MSG_NORM_EXISTS = gettext_noop("Er is al een norm voor %(household)s vanaf %(date)s.")
+MSG_NORM_SOURCE = gettext_noop("Vermeld de bron (publicatie en datum) van de norm.")
+MSG_NOT_ADMINISTRATOR = gettext_noop("Alleen een beheerder mag bijstandsnormen laden.")
 MSG_NO_NORM = gettext_noop("Er is geen bijstandsnorm (%(household)s) bekend die geldt op %(date)s.")
 MSG_REASON_REQUIRED = gettext_noop("Geef een reden.")
 MSG_NOTHING_TO_PROPOSE = gettext_noop(
     "Er zijn geen geverifieerde, onbetaalde resultaten tot en met %(date)s."
 )
 MSG_PREPARER_CANNOT_APPROVE = gettext_noop("Wie het voorstel heeft opgesteld, mag het niet goedkeuren.")
+MSG_VERIFIER_CANNOT_APPROVE = gettext_noop(
+    "U heeft claim(s) in dit voorstel geverifieerd (%(claims)s); functiescheiding: een andere ambtenaar "
+    "moet het goedkeuren."
+)
+MSG_PREPARER_CANNOT_CONFIRM = gettext_noop(
+    "Wie het voorstel heeft opgesteld, mag de betaling niet bevestigen; een andere ambtenaar moet dat doen."
+)
 MSG_ALREADY_APPROVED_BY = gettext_noop(
     "U heeft dit voorstel al goedgekeurd; een tweede ambtenaar moet het doen."
 )
@@ -230,7 +261,23 @@ def contract_create(*, actor: User | None, **fields) -> OutcomeContract:
     contract.status = ContractStatus.DRAFT
     contract.full_clean()
     contract.save()
-    audit_record(actor=actor, obj=contract, action="outcome_contract_created", to_state=contract.status)
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="outcome_contract_created",
+        to_state=contract.status,
+        data={
+            "changes": _changes(
+                reference=(None, contract.reference),
+                budget_cap=(None, contract.budget_cap),
+                participant_cap=(None, contract.participant_cap),
+                starts_on=(None, contract.starts_on),
+                ends_on=(None, contract.ends_on),
+                claim_window_days=(None, contract.claim_window_days),
+                verifier_may_not_approve=(None, contract.verifier_may_not_approve),
+            )
+        },
+    )
     return contract
 
 
@@ -265,6 +312,7 @@ def definition_add(
             name=row["name"],
             share=to_decimal(row["share"]),
             prerequisite=previous if row.get("requires_previous", True) else None,
+            min_months=int(row.get("min_months") or 0),
         )
         milestone.full_clean()
         milestone.save()
@@ -341,7 +389,17 @@ def participant_add(
     participant.full_clean()
     participant.save()
     audit_record(
-        actor=actor, obj=participant, action="participant_added", data={"contract": contract.reference}
+        actor=actor,
+        obj=participant,
+        action="participant_added",
+        data={
+            "contract": contract.reference,
+            "changes": _changes(
+                reference=(None, participant.reference),
+                household_type=(None, participant.get_household_type_display()),
+                benefit_started_on=(None, participant.benefit_started_on),
+            ),
+        },
     )
     return participant
 
@@ -358,6 +416,7 @@ class ClaimPrice:
     inputs: dict
     gross_saving: Decimal | None
     net_saving: Decimal | None
+    provisional: bool = False
 
 
 def norm_on(*, household_type: str, on: datetime.date) -> BenefitNorm:
@@ -424,7 +483,165 @@ def claim_price(*, participant: Participant, milestone: Milestone, achieved_on: 
         "milestone_index": index,
         "pricing": result.inputs,
     }
-    return ClaimPrice(result.milestone_prices[index], norm, inputs, result.gross_saving, result.net_saving)
+    # No norm loaded yet for the achievement date's half year: priced with the latest earlier norm,
+    # provisionally, until an administrator loads it (norm_add reprices).
+    provisional = norm.valid_from < BenefitNorm.half_year_start(achieved_on)
+    return ClaimPrice(
+        result.milestone_prices[index], norm, inputs, result.gross_saving, result.net_saving, provisional
+    )
+
+
+@transaction.atomic
+def norm_add(
+    *,
+    actor: User,
+    household_type: str,
+    valid_from: datetime.date,
+    monthly_amount: Decimal,
+    source: str,
+    includes_holiday_allowance: bool = True,
+) -> tuple[BenefitNorm, list[Claim]]:
+    """An administrator loads a published norm (with its source); every provisional, unpaid claim of that
+    household type achieved in the norm's half year is priced again with it, each with an audit record.
+    A claim in a pending proposal changes the proposal's total (recorded too)."""
+    from .models import HouseholdType
+
+    _require_actor(actor)
+    if not fund_selectors.is_administrator(actor):
+        raise PermissionDeniedError(_(MSG_NOT_ADMINISTRATOR))
+    if valid_from != BenefitNorm.half_year_start(valid_from):
+        raise ValidationError({"valid_from": [_(MSG_NORM_HALF_YEAR) % {"date": _date(valid_from)}]})
+    source = (source or "").strip()
+    if not source:
+        raise ValidationError({"source": [_(MSG_NORM_SOURCE)]})
+    if BenefitNorm.objects.filter(household_type=household_type, valid_from=valid_from).exists():
+        raise ValidationError(
+            {
+                "valid_from": [
+                    _(MSG_NORM_EXISTS)
+                    % {"household": HouseholdType(household_type).label, "date": _date(valid_from)}
+                ]
+            }
+        )
+    norm = BenefitNorm(
+        household_type=household_type,
+        valid_from=valid_from,
+        monthly_amount=to_cents(monthly_amount),
+        source=source,
+        includes_holiday_allowance=includes_holiday_allowance,
+    )
+    norm.full_clean()
+    norm.save()
+    audit_record(
+        actor=actor,
+        obj=norm,
+        action="benefit_norm_added",
+        data={
+            "household_type": household_type,
+            "valid_from": valid_from,
+            "monthly_amount": norm.monthly_amount,
+            "source": source,
+        },
+    )
+    end = add_months(valid_from, 6) - datetime.timedelta(days=1)
+    repriced = []
+    claims = (
+        Claim.objects.select_for_update(of=("self",))
+        .filter(
+            provisional=True,
+            participant__household_type=household_type,
+            achieved_on__gte=valid_from,
+            achieved_on__lte=end,
+            state__in=[ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL],
+        )
+        .select_related("participant", "milestone__definition", "proposal")
+        .order_by("pk")
+    )
+    for claim in claims:
+        repriced.append(_claim_reprice(actor=actor, claim=claim))
+    return norm, repriced
+
+
+def _claim_reprice(*, actor, claim: Claim) -> Claim:
+    before = {
+        "price": claim.price,
+        "norm_amount": claim.norm_amount,
+        "gross_saving": claim.gross_saving,
+        "net_saving": claim.net_saving,
+        "provisional": claim.provisional,
+    }
+    priced = claim_price(
+        participant=claim.participant, milestone=claim.milestone, achieved_on=claim.achieved_on
+    )
+    claim.norm = priced.norm
+    claim.norm_amount = priced.norm.monthly_amount if priced.norm else None
+    claim.pricing_inputs = priced.inputs
+    claim.pricing_version = PRICING_VERSION
+    claim.gross_saving = priced.gross_saving
+    claim.net_saving = priced.net_saving
+    claim.price = priced.price
+    claim.provisional = priced.provisional
+    claim.save(
+        update_fields=[
+            "norm",
+            "norm_amount",
+            "pricing_inputs",
+            "pricing_version",
+            "gross_saving",
+            "net_saving",
+            "price",
+            "provisional",
+        ]
+    )
+    after = {key: getattr(claim, key) for key in before}
+    audit_record(
+        actor=actor,
+        obj=claim,
+        action="claim_repriced",
+        reason=_("Bijstandsnorm vanaf %(date)s geladen") % {"date": _date(priced.norm.valid_from)},
+        data={
+            "changes": {
+                key: {"from": _change_text(before[key]), "to": _change_text(after[key])}
+                for key in before
+                if before[key] != after[key]
+            },
+            "pricing": priced.inputs,
+        },
+    )
+    if claim.proposal_id:
+        proposal = PaymentProposal.objects.select_for_update().get(pk=claim.proposal_id)
+        old_total = proposal.total
+        proposal.total = sum(proposal.claims.values_list("price", flat=True), Decimal("0.00"))
+        proposal.save(update_fields=["total"])
+        audit_record(
+            actor=actor,
+            obj=proposal,
+            action="proposal_repriced",
+            reason=_("Claim %(claim)s opnieuw geprijsd") % {"claim": claim},
+            data={"changes": {"total": {"from": _eur(old_total), "to": _eur(proposal.total)}}},
+        )
+    return claim
+
+
+def _changes(**fields: tuple) -> dict:
+    """{"changes": {field: {"from": text, "to": text}}} for the history's "Wijzigingen" column (field names
+    are model field names; the page shows their labels)."""
+    return {
+        name: {"from": _change_text(before), "to": _change_text(after)}
+        for name, (before, after) in fields.items()
+        if before != after
+    }
+
+
+def _change_text(value) -> str:
+    """A before/after value as a Dutch text for the history."""
+    if isinstance(value, bool):
+        return _("ja") if value else _("nee")
+    if isinstance(value, Decimal):
+        return _eur(value)
+    if isinstance(value, datetime.date):
+        return _date(value)
+    return "" if value is None else str(value)
 
 
 def claim_recompute(claim: Claim) -> Decimal:
@@ -448,6 +665,24 @@ def _committed(contract: OutcomeContract, **extra) -> Decimal:
         .aggregate(total=Sum("price"))["total"]
     )
     return _cents(total)
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (the month's last day when it is shorter: 31-08 + 6 → 28/29-02)."""
+    from dateutil.relativedelta import relativedelta
+
+    return day + relativedelta(months=months)
+
+
+def earliest_achievement(
+    *, milestone: Milestone, participant: Participant, previous: Claim | None
+) -> datetime.date | None:
+    """The first date on which a milestone can have been achieved: its minimum term after the previous
+    milestone's achievement date (the first milestone: after the benefit start). None without a term."""
+    if not milestone.min_months:
+        return None
+    anchor = previous.achieved_on if previous is not None else participant.benefit_started_on
+    return add_months(anchor, milestone.min_months)
 
 
 def _claim_checks(
@@ -544,6 +779,31 @@ def _claim_checks(
                     ]
                 }
             )
+    else:
+        before = None
+    earliest = earliest_achievement(milestone=milestone, participant=participant, previous=before)
+    if earliest is not None and achieved_on < earliest:
+        after = (
+            _(MSG_AFTER_PREVIOUS) % {"prerequisite": milestone.prerequisite.code}
+            if before is not None
+            else _(MSG_AFTER_BENEFIT)
+        )
+        anchor = before.achieved_on if before is not None else participant.benefit_started_on
+        raise ValidationError(
+            {
+                "achieved_on": [
+                    _(MSG_TOO_EARLY)
+                    % {
+                        "milestone": milestone.code,
+                        "months": milestone.min_months,
+                        "after": after,
+                        "anchor": _date(anchor),
+                        "date": _date(earliest),
+                    }
+                ]
+            },
+            code="too_early",
+        )
 
 
 @transaction.atomic
@@ -577,13 +837,17 @@ def claim_submit(
     )
     priced = claim_price(participant=participant, milestone=milestone, achieved_on=achieved_on)
     left = contract.budget_cap - _committed(contract)
-    if priced.price > left:
+    left_participant = contract.participant_cap - _committed(contract, participant=participant)
+    price, uncapped = priced.price, None
+    if contract.pay_up_to_cap and priced.price > min(left, left_participant) > 0:
+        # The contract pays up to the cap: the claim is priced at what remains, visibly capped.
+        price, uncapped = min(left, left_participant), priced.price
+    if price > left:
         raise ValidationError(
             {"milestone": [_(MSG_BUDGET_CAP) % {"price": _eur(priced.price), "left": _eur(left)}]},
             code="budget_cap",
         )
-    left_participant = contract.participant_cap - _committed(contract, participant=participant)
-    if priced.price > left_participant:
+    if price > left_participant:
         raise ValidationError(
             {
                 "participant": [
@@ -610,7 +874,9 @@ def claim_submit(
         pricing_version=PRICING_VERSION,
         gross_saving=priced.gross_saving,
         net_saving=priced.net_saving,
-        price=priced.price,
+        price=price,
+        uncapped_price=uncapped,
+        provisional=priced.provisional,
     )
     if evidence is not None:
         claim.evidence = evidence
@@ -631,7 +897,19 @@ def claim_submit(
         obj=claim,
         action="claim_submitted",
         to_state=ClaimState.SUBMITTED,
-        data={"price": claim.price, "achieved_on": achieved_on, "pricing": priced.inputs},
+        data={
+            "price": claim.price,
+            "achieved_on": achieved_on,
+            "pricing": priced.inputs,
+            "capped_from": uncapped,
+            "changes": _changes(
+                achieved_on=(None, achieved_on),
+                price=(None, claim.price),
+                uncapped_price=(None, uncapped),
+                norm_amount=(None, claim.norm_amount),
+                provisional=(None, claim.provisional),
+            ),
+        },
     )
     return claim
 
@@ -655,6 +933,25 @@ def claim_decide(*, actor: User, claim: Claim, verified: bool, reason: str = "")
         )
     if not verified and not reason:
         raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    if verified and claim.milestone.prerequisite_id:
+        before = (
+            Claim.objects.filter(
+                participant_id=claim.participant_id, milestone_id=claim.milestone.prerequisite_id
+            )
+            .exclude(state=ClaimState.REJECTED)
+            .first()
+        )
+        if before is None or before.state == ClaimState.SUBMITTED:
+            state = ClaimState(before.state).label if before is not None else _("niet geclaimd")
+            raise ApplicationError(
+                _(MSG_VERIFY_PREREQUISITE_FIRST)
+                % {
+                    "prerequisite": claim.milestone.prerequisite.code,
+                    "reference": claim.participant.reference,
+                    "state": state,
+                },
+                code="prerequisite_not_verified",
+            )
     claim.state = to_state
     claim.decided_by = actor
     claim.decided_at = timezone.now()
@@ -667,6 +964,13 @@ def claim_decide(*, actor: User, claim: Claim, verified: bool, reason: str = "")
         from_state=ClaimState.SUBMITTED,
         to_state=to_state,
         reason=reason,
+        data={
+            "changes": _changes(
+                decided_by=(None, str(actor)),
+                decided_at=(None, formats_datetime(claim.decided_at, language="nl")),
+                decision_reason=("", reason),
+            )
+        },
     )
     return claim
 
@@ -743,14 +1047,18 @@ def proposal_prepare(
             action="claim_in_proposal",
             from_state=ClaimState.VERIFIED,
             to_state=ClaimState.IN_PROPOSAL,
-            data={"proposal": proposal.pk},
+            data={"proposal": proposal.pk, "changes": _changes(proposal=(None, str(proposal)))},
         )
     audit_record(
         actor=actor,
         obj=proposal,
         action="proposal_prepared",
         to_state=ProposalState.PENDING,
-        data={"total": total, "claims": len(claims)},
+        data={
+            "total": total,
+            "claims": len(claims),
+            "changes": _changes(total=(None, total), claims=(None, ", ".join(str(c) for c in claims))),
+        },
     )
     return proposal
 
@@ -781,7 +1089,7 @@ def proposal_withdraw(*, actor: User, proposal: PaymentProposal, reason: str) ->
             from_state=ClaimState.IN_PROPOSAL,
             to_state=ClaimState.VERIFIED,
             reason=reason.strip(),
-            data={"proposal": proposal.pk},
+            data={"proposal": proposal.pk, "changes": _changes(proposal=(str(proposal), None))},
         )
     proposal.state = ProposalState.WITHDRAWN
     proposal.save(update_fields=["state"])
@@ -832,7 +1140,19 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
     approvals = list(proposal.approvals.all())
     if any(a.official_id == actor.pk for a in approvals):
         raise PermissionDeniedError(_(MSG_ALREADY_APPROVED_BY))
+    if contract.verifier_may_not_approve:
+        verified = list(proposal.claims.filter(decided_by=actor).select_related("participant", "milestone"))
+        if verified:
+            raise PermissionDeniedError(
+                _(MSG_VERIFIER_CANNOT_APPROVE) % {"claims": ", ".join(str(c) for c in verified)}
+            )
     sequence = len(approvals) + 1
+    provisional = list(proposal.claims.filter(provisional=True).select_related("participant", "milestone"))
+    if provisional:
+        raise ApplicationError(
+            _(MSG_PROVISIONAL_IN_PROPOSAL) % {"claims": ", ".join(str(c) for c in provisional)},
+            code="provisional_price",
+        )
     if sequence == APPROVALS_NEEDED:
         creditor_name, creditor_iban = _creditor(contract)  # refuse before writing anything
         if not contract.payer.iban:  # the SEPA file made at approval is debited from it
@@ -846,7 +1166,7 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
         actor=actor,
         obj=proposal,
         action="proposal_approval_given",
-        data={"sequence": sequence},
+        data={"sequence": sequence, "changes": _changes(approvals=(sequence - 1, sequence))},
     )
     if sequence < APPROVALS_NEEDED:
         return proposal
@@ -865,7 +1185,15 @@ def proposal_approve(*, actor: User, proposal: PaymentProposal) -> PaymentPropos
         action="proposal_approved",
         from_state=ProposalState.PENDING,
         to_state=ProposalState.APPROVED,
-        data={"payment": payment.end_to_end_id, "amount": payment.amount},
+        data={
+            "payment": payment.end_to_end_id,
+            "amount": payment.amount,
+            "changes": _changes(
+                payment=(None, payment.end_to_end_id),
+                amount=(None, payment.amount),
+                creditor_iban=(None, payment.creditor_iban),
+            ),
+        },
     )
     if contract.fund_id:
         # The fund pre-financed: the municipality now owes the fund this amount, which the fund holds for
@@ -935,6 +1263,57 @@ def payment_document(*, proposal: PaymentProposal, kind: str) -> documents.Store
     return document
 
 
+MSG_SEPA_PAID = gettext_noop("Dit voorstel is betaald; er komt geen nieuw betaalbestand.")
+
+
+@transaction.atomic
+def payment_file_renew(*, actor: User, proposal: PaymentProposal, reason: str) -> documents.StoredDocument:
+    """A new version of the SEPA file (a new message id, today's execution date), only with a reason and
+    only while the proposal is approved and not yet paid; the earlier versions stay as they were."""
+    from . import exports
+
+    proposal = (
+        PaymentProposal.objects.select_for_update(of=("self",)).select_related("contract").get(pk=proposal.pk)
+    )
+    _require_official(actor, proposal.contract)
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    if proposal.state == ProposalState.PAID:
+        raise ApplicationError(_(MSG_SEPA_PAID), code="paid")
+    if proposal.state != ProposalState.APPROVED:
+        raise TransitionError(
+            obj_label=_("Betaalvoorstel"),
+            from_state=str(ProposalState(proposal.state).label),
+            to_state=str(ProposalState.APPROVED.label),
+            allowed=[],
+        )
+    if not reason:
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    latest = payment_document(proposal=proposal, kind=KIND_SEPA)
+    version = latest.version + 1
+    content = exports.payment_order_sepa(proposal, version=version, made_at=timezone.now())
+    document = documents.document_store(
+        kind=KIND_SEPA,
+        subject=proposal,
+        content=content,
+        filename=f"sepa-pain001-{proposal.payment.end_to_end_id}-v{version}.xml",
+        actor=actor,
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="payment_file_renewed",
+        reason=reason,
+        data={
+            "version": document.version,
+            "sha256": document.sha256,
+            "changes": _changes(sepa_version=(latest.version, document.version)),
+        },
+    )
+    return document
+
+
 @transaction.atomic
 def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime.date) -> Payment:
     """The municipality confirms the approved payment was made: proposal and its claims become paid."""
@@ -950,8 +1329,20 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
             to_state=str(ProposalState.PAID.label),
             allowed=[],
         )
+    if proposal.prepared_by_id == actor.pk:
+        raise PermissionDeniedError(_(MSG_PREPARER_CANNOT_CONFIRM))
     if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": [_(MSG_IN_FUTURE) % {"date": _date(paid_on)}]})
+        raise ValidationError({"paid_on": [_(MSG_PAID_IN_FUTURE) % {"date": _date(paid_on)}]})
+    approved_at = proposal.approvals.order_by("-sequence").values_list("approved_at", flat=True).first()
+    approved_on = timezone.localdate(approved_at)
+    if paid_on < approved_on:
+        raise ValidationError(
+            {
+                "paid_on": [
+                    _(MSG_PAID_BEFORE_APPROVAL) % {"date": _date(paid_on), "approved": _date(approved_on)}
+                ]
+            }
+        )
     payment = proposal.payment
     payment.paid_on = paid_on
     payment.confirmed_by = actor
@@ -968,7 +1359,7 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
             from_state=ClaimState.IN_PROPOSAL,
             to_state=ClaimState.PAID,
             reason=_("Betaling %(ref)s bevestigd") % {"ref": payment.end_to_end_id},
-            data={"proposal": proposal.pk, "paid_on": paid_on},
+            data={"proposal": proposal.pk, "paid_on": paid_on, "changes": _changes(paid_on=(None, paid_on))},
         )
     audit_record(
         actor=actor,
@@ -976,7 +1367,12 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
         action="proposal_paid",
         from_state=ProposalState.APPROVED,
         to_state=ProposalState.PAID,
-        data={"paid_on": paid_on, "amount": payment.amount, "claims": count},
+        data={
+            "paid_on": paid_on,
+            "amount": payment.amount,
+            "claims": count,
+            "changes": {"paid_on": {"from": None, "to": _date(paid_on)}},
+        },
     )
     if contract.fund_id:
         entry_post(
@@ -1078,7 +1474,9 @@ def savings_report_store(
     if fmt == "pdf":
         content = exports.savings_report_pdf(report, title=title, period=period, generated_at=now)
     else:
-        content = exports.savings_report_workbook(report, generated_at=now)
+        content = exports.savings_report_workbook(
+            report, generated_at=now, claims=selectors.sheet_claims(contracts=contracts, until=end)
+        )
     if not reason and documents.document_latest(kind=REPORT_FORMATS[fmt], subject=subject) is not None:
         reason = _("Rapportage over %(period)s") % {"period": period}  # a new period, not a correction
     document = documents.document_store(

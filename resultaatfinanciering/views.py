@@ -35,6 +35,7 @@ from .forms import (
     DecisionForm,
     DefinitionForm,
     EndForm,
+    NormForm,
     PaidForm,
     ParticipantForm,
     ProposalForm,
@@ -160,6 +161,8 @@ def definition_add(request, pk: int):
             success_message=_("Resultaat en mijlpalen vastgelegd."),
         )
         if done:
+            for warning in selectors.cap_warnings(contract):
+                messages.warning(request, warning)
             return done
     return _form_page(
         request, contract=contract, form=form, title=_("Resultaat toevoegen"), submit_label=_("Opslaan")
@@ -264,6 +267,7 @@ def contract_detail(request, pk: int):
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = selectors.contract_history(contract=contract)
+        context["cap_warnings"] = selectors.cap_warnings(contract)
     return render(request, "resultaatfinanciering/contract_detail.html", context)
 
 
@@ -346,6 +350,23 @@ def participants_upload(request, pk: int):
 
 
 @login_required
+def claim_detail(request, pk: int):
+    """One claim with its calculation sheet (every step from the norm to this payment) and its history."""
+    claim = fund_selectors.get_scoped_or_404(selectors.claims_for(request.user), pk=pk)
+    user = request.user
+    contract = claim.contract
+    context = {
+        "claim": claim,
+        "contract": contract,
+        "sheet": selectors.calculation_sheet(claim),
+        "can_see_evidence": selectors.can_see_evidence_of(user, contract),
+    }
+    if selectors.is_official_of(user, contract) or fund_selectors.is_administrator(user):
+        context["history"] = fund_selectors.audit_events_for(user=user, obj=claim)
+    return render(request, "resultaatfinanciering/claim_detail.html", context)
+
+
+@login_required
 @require_POST
 def claim_decide(request, pk: int):
     claim = fund_selectors.get_scoped_or_404(selectors.claims_for(request.user), pk=pk)
@@ -408,6 +429,13 @@ def proposal_detail(request, pk: int):
         "payment": getattr(proposal, "payment", None),
         "documents": _proposal_documents(user, proposal),
         "can_see_evidence": selectors.can_see_evidence_of(user, proposal.contract),
+        "has_provisional": proposal.claims.filter(provisional=True).exists(),
+        "sepa_versions": [
+            (doc, documents.document_url(doc))
+            for doc in documents.documents_for(subject=proposal, kind=services.KIND_SEPA).order_by("-version")
+        ]
+        if is_official
+        else [],
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = fund_selectors.audit_events_for(user=user, obj=proposal)
@@ -466,6 +494,18 @@ def payment_confirm(request, pk: int):
     )
 
 
+@login_required
+@require_POST
+def payment_file_renew(request, pk: int):
+    return _proposal_action(
+        request,
+        pk,
+        lambda p, reason: services.payment_file_renew(actor=request.user, proposal=p, reason=reason),
+        _("Nieuwe versie van het betaalbestand gemaakt."),
+        WithdrawForm,
+    )
+
+
 PAYMENT_DOCUMENTS = {
     "pdf": services.KIND_PAYMENT_ORDER,
     "csv": services.KIND_PAYMENT_ORDER_CSV,
@@ -503,6 +543,41 @@ def payment_order(request, pk: int, fmt: str):
     if not documents.document_kind(kind).can_view(request.user, proposal):
         raise Http404  # e.g. the bank file is the municipality's own
     return _serve_stored(request, services.payment_document(proposal=proposal, kind=kind), proposal)
+
+
+@login_required
+def norm_list(request):
+    """The benefit norms with their source, for the municipality's officials and administrators; an
+    administrator loads a new one here (provisional claims of its half year are priced again)."""
+    user = request.user
+    is_admin = fund_selectors.is_administrator(user)
+    if not (is_admin or fund_selectors.official_organisation_ids(user)):
+        raise PermissionDenied
+    form = NormForm(request.POST or None) if is_admin else None
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            done = submit_form(
+                request,
+                form,
+                action=lambda data: services.norm_add(actor=user, **data),
+                success_url=reverse("resultaatfinanciering:norm_list"),
+                success_message=lambda result: (
+                    _("Norm geladen; %(n)s voorlopige claim(s) opnieuw geprijsd.") % {"n": len(result[1])}
+                ),
+            )
+            if done:
+                return done
+    return render(
+        request,
+        "resultaatfinanciering/norms.html",
+        {
+            "norms": selectors.norms(),
+            "form": form,
+            "provisional": selectors.claims_for(user).filter(provisional=True).count(),
+        },
+    )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -580,6 +655,10 @@ def _municipality_contracts(request, organisation_pk: int):
     organisation = fund_selectors.get_scoped_or_404(
         Organisation.objects.filter(pk__in=contracts.values("payer_id")), pk=organisation_pk
     )
+    # The municipality's report carries its name and all its contracts' budgets: for its officials (and
+    # administrators) only. Anyone else reads the report of the contracts they see (contract_report).
+    if not selectors.can_see_municipality_report(request.user, organisation):
+        raise Http404
     return organisation, contracts
 
 
@@ -662,10 +741,44 @@ def municipality_report_store(request, organisation_pk: int):
 
 
 @login_required
+def audit_file(request, pk: int):
+    """The accountant's audit file (Excel) of a contract, for the paying municipality's officials and
+    administrators; ?steekproef=N&zaad=S adds a reproducible random sample of N verified claims."""
+    contract = _official_contract(request, pk)
+    sample = None
+    if request.GET.get("steekproef"):
+        try:
+            size = int(request.GET["steekproef"])
+            seed = int(request.GET.get("zaad") or 0)
+        except ValueError:
+            messages.error(request, _("Geef de steekproefgrootte en het zaad als hele getallen."))
+            return redirect(_detail_url(contract))
+        sample = (size, seed, selectors.claims_sample(contract=contract, size=size, seed=seed))
+    content = exports.audit_workbook(
+        contract,
+        claims=selectors.sheet_claims(
+            contracts=selectors.contracts_for(request.user).filter(pk=pk), include_rejected=True
+        ).select_related("proposal__payment__confirmed_by", "proposal__prepared_by", "submitted_by"),
+        history=selectors.contract_history(contract=contract, limit=100000),
+        sample=sample,
+        generated_at=timezone.now(),
+    )
+    response = HttpResponse(
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="controledossier-{contract.reference}.xlsx"'
+    return response
+
+
+@login_required
 def indigo_export(request, pk: int, fmt: str):
     contract = _contract(request, pk)
     if fmt == "json":
         response = HttpResponse(exports.indigo_json([contract]), content_type="application/json")
+    elif fmt == "organisations.json":
+        response = HttpResponse(
+            exports.indigo_organisations_json([contract]), content_type="application/json"
+        )
     elif fmt == "csv":
         response = HttpResponse(exports.indigo_csv([contract]), content_type="text/csv; charset=utf-8")
     else:

@@ -45,6 +45,30 @@ def outcome_action_label(action: str) -> str:
 
 
 @register.filter
+def outcome_field_label(name: str) -> str:
+    """The label of a field named in a history entry's changes (the model's verbose name)."""
+    from django.core.exceptions import FieldDoesNotExist
+    from django.utils.translation import gettext as _
+
+    from ..models import Claim, OutcomeContract, Participant, Payment, PaymentProposal
+
+    extra = {
+        "approvals": _("goedkeuringen"),
+        "claims": _("claims"),
+        "payment": _("betaling"),
+        "proposal": _("betaalvoorstel"),
+    }
+    if name in extra:
+        return extra[name]
+    for model in (Claim, PaymentProposal, Payment, Participant, OutcomeContract):
+        try:
+            return str(model._meta.get_field(name).verbose_name)
+        except FieldDoesNotExist:
+            continue
+    return name
+
+
+@register.filter
 def outcome_state_label(state: str) -> str:
     from fund.audit import state_label
 

@@ -1,5 +1,7 @@
 """Outcomes journey in a real browser: the enterprise claims a milestone, official A verifies it and prepares
-the payment proposal, officials B and C approve it, and the payment order PDF is downloaded."""
+the payment proposal, officials B and C approve it, the payment order PDF and the SEPA file are downloaded
+twice (the same bytes), the claim's calculation sheet shows every step, and the audit file is downloaded.
+(The bank-statement step of issue 13's journey is not built yet.)"""
 
 from __future__ import annotations
 
@@ -73,3 +75,31 @@ def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, 
         page.get_by_role("link", name="Betaalopdracht (PDF)").click()
     assert Path(again.value.path()).read_bytes() == Path(download.path()).read_bytes()
     assert Payment.objects.get().amount == Claim.objects.get().price
+
+    # The SEPA file twice: the same bytes (made once, at the second approval).
+    sepa = []
+    for _ in range(2):
+        with page.expect_download() as sepa_info:
+            page.get_by_role("link", name=re.compile("SEPA")).first.click()
+        sepa.append(Path(sepa_info.value.path()).read_bytes())
+    assert sepa[0] == sepa[1] and b"pain.001.001.03" in sepa[0]
+
+    # The claim's calculation sheet shows every step, so nothing has to be recomputed by hand.
+    page.get_by_role("link", name="HLM-2026-0001").first.click()
+    expect(page.get_by_role("heading", name="Rekenblad")).to_be_visible()
+    sheet = page.locator("table.calculation-sheet")
+    for step in ("€ 1.369,06 × 12 × 100 %", "€ 19.311,72 × 25 %", "724.189,5 ct", "€ 7.241,90 × 30 %"):
+        expect(sheet).to_contain_text(step)
+    expect(sheet).to_contain_text("gelijk aan het rekenblad")
+
+    # The audit file for the accountant.
+    page.goto(f"/outcomes/contracts/{side.contract.pk}/")
+    page.get_by_label("Steekproefgrootte (optioneel)").fill("1")
+    page.get_by_label("Zaad").fill("2026")
+    with page.expect_download() as audit_info:
+        page.get_by_role("button", name="Controledossier downloaden").click()
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(Path(audit_info.value.path()).read_bytes()))
+    assert {"Claims", "Geschiedenis", "Steekproef"} <= set(book.sheetnames)
+    assert book["Claims"].max_row == 2

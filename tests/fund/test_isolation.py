@@ -62,6 +62,27 @@ def _kpi_change(side) -> str:
     return reverse("impactmeasurement:kpi_change", args=[kpi_set.kpis.first().pk])
 
 
+def _outcome_claim(side) -> int:
+    """A claim on this side's outcomes contract (payer: its municipality; provider: its enterprise;
+    pre-financed by its fund), made once per test."""
+    from resultaatfinanciering import services as outcome_services
+    from resultaatfinanciering.models import Claim
+    from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+    claim = Claim.objects.filter(contract__payer=side.government).first()
+    if claim is None:
+        outcome = make_outcome_contract(side, tag=f"ISO{side.fund.pk}")
+        claim = outcome_services.claim_submit(
+            actor=outcome.investee,
+            contract=outcome.contract,
+            participant=outcome.participants[0],
+            milestone=outcome.start,
+            achieved_on=datetime.date(2026, 9, 1),
+            today=datetime.date(2026, 11, 23),
+        )
+    return claim.pk
+
+
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
     Role.COMMITTEE_MEMBER,
@@ -78,6 +99,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "municipality": lambda s: reverse("organisation_detail", args=[s.government.pk]),
     "label_certificate": lambda s: reverse("social_label_certificate", args=[s.label.pk]),
     "portfolio_overview": lambda s: reverse("portfolio_overview", args=[s.fund.pk]),
+    "outcome_claim": lambda s: reverse("resultaatfinanciering:claim_detail", args=[_outcome_claim(s)]),
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
     "loan_statement": lambda s: reverse("loan_statement", args=[s.contract.pk]),
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
@@ -213,6 +235,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "place_fund",
         "place_municipality",
         "kpi_change",
+        "outcome_claim",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -252,6 +275,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "application_document",
         "stateaid_enterprise",
         "stored_de_minimis_letter",
+        "outcome_claim",
     },
     Role.MUNICIPAL_OFFICIAL: {
         "fund",
@@ -260,6 +284,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "label_certificate",
         "place_fund",
         "place_municipality",
+        "outcome_claim",
     },
     Role.INVESTOR: {"fund", "investor", "place_fund", "place_municipality"},
 }

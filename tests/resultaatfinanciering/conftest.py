@@ -19,11 +19,28 @@ TODAY = datetime.date(2026, 11, 23)
 IBANS = ["NL91ABNA0417164300", "NL20INGB0001234567", "NL02RABO0123456789", "NL44RABO0123456789"]
 
 
-def load_norms() -> None:
-    """The norms of the data migration (a transactional test empties every table)."""
+TEST_NORM_SOURCE = "Testwaarde (gelijk aan de norm van 01-07-2025), geen gepubliceerde norm"
+
+
+def load_norms(*, with_2026: bool = True) -> None:
+    """The norms of the data migration (a transactional test empties every table) and, unless asked not
+    to, test norms for both half years of 2026 with the amounts of 01-07-2025, so that claims achieved in
+    2026 have a final price (the published 2026 norms are not loaded by the migration; without a norm of
+    their half year claims are priced provisionally — tests/resultaatfinanciering/test_norms.py)."""
     from django.apps import apps
 
+    from resultaatfinanciering.models import BenefitNorm
+
     importlib.import_module("resultaatfinanciering.migrations.0002_benefit_norms").load(apps, None)
+    if not with_2026:
+        return
+    for norm in BenefitNorm.objects.filter(valid_from=datetime.date(2025, 7, 1)):
+        for valid_from in (datetime.date(2026, 1, 1), datetime.date(2026, 7, 1)):
+            BenefitNorm.objects.get_or_create(
+                household_type=norm.household_type,
+                valid_from=valid_from,
+                defaults={"monthly_amount": norm.monthly_amount, "source": TEST_NORM_SOURCE},
+            )
 
 
 @dataclass

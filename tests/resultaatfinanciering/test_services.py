@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from fund.models import AuditEvent, Role
@@ -65,7 +66,9 @@ def test_claim_is_priced_with_the_norm_of_its_date_and_stores_its_inputs(outcome
     claim = submit(a, a.participants[0], a.start)
     assert claim.price == D("2172.57")
     assert claim.gross_saving == D("19311.72") and claim.net_saving == D("14483.79")
-    assert claim.norm.valid_from == datetime.date(2025, 7, 1) and claim.norm_amount == D("1369.06")
+    # the norm of the achievement date's half year (a test norm with the 01-07-2025 amount)
+    assert claim.norm.valid_from == datetime.date(2026, 7, 1) and claim.norm_amount == D("1369.06")
+    assert not claim.provisional
     assert claim.pricing_version == "2026.1"
     assert claim.pricing_inputs["pricing"]["monthly_benefit"] == "1369.06"
     # the last milestone takes the remainder: 7241.90 − 2172.57
@@ -356,8 +359,8 @@ def test_system_prepared_proposal_can_be_approved_by_any_two_officials(outcomes)
     proposal = services.proposal_prepare(
         actor=services.SYSTEM, contract=a.contract, period_start=datetime.date(2026, 7, 1), period_end=SEP
     )
-    services.proposal_approve(actor=a.officials[0], proposal=proposal)
-    services.proposal_approve(actor=a.officials[1], proposal=proposal)
+    services.proposal_approve(actor=a.officials[1], proposal=proposal)  # not the verifier (officials[0])
+    services.proposal_approve(actor=a.officials[2], proposal=proposal)
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.APPROVED
 
@@ -371,16 +374,14 @@ def test_ledger_postings_when_the_fund_prefinances(outcomes):
     lines = {(p.account.code, p.debit, p.credit) for p in entry.postings.select_related("account")}
     assert lines == {("1130", D("4345.14"), D("0.00")), ("2100", D("0.00"), D("4345.14"))}
     assert entry.fund == a.contract.fund and entry.contract == a.contract.portfolio_contract
-    payment = services.payment_confirm(
-        actor=a.officials[0], proposal=proposal, paid_on=datetime.date(2026, 11, 1)
-    )
+    payment = services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=timezone.localdate())
     paid = JournalEntry.objects.get(idempotency_key=f"outcomes:proposal:{proposal.pk}:paid")
     lines = {(p.account.code, p.debit, p.credit) for p in paid.postings.select_related("account")}
     assert lines == {("1000", D("4345.14"), D("0.00")), ("1130", D("0.00"), D("4345.14"))}
-    assert payment.paid_on == datetime.date(2026, 11, 1)
+    assert payment.paid_on == timezone.localdate()
     assert set(proposal.claims.values_list("state", flat=True)) == {ClaimState.PAID}
     with pytest.raises(TransitionError):
-        services.payment_confirm(actor=a.officials[0], proposal=proposal, paid_on=datetime.date(2026, 11, 1))
+        services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=timezone.localdate())
     # side b is not pre-financed: no ledger entries for its payment
     proposal_b = _verified_proposal(b)
     services.proposal_approve(actor=b.officials[1], proposal=proposal_b)

@@ -8,8 +8,10 @@ import json
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
 from rest_framework.test import APIClient
@@ -284,7 +286,7 @@ def test_proposal_approval_in_the_pages_and_payment_documents(client, outcomes):
     xml = client.get(url("payment_order", proposal.pk, "xml")).content.decode()
     assert "pain.001.001.03" in xml and '<InstdAmt Ccy="EUR">4345.14</InstdAmt>' in xml
     assert a.contract.fund.manager.organisation.iban in xml  # paid to the pre-financing fund
-    client.post(url("payment_confirm", proposal.pk), {"paid_on": "2026-11-20"})
+    client.post(url("payment_confirm", proposal.pk), {"paid_on": timezone.localdate().isoformat()})
     proposal.refresh_from_db()
     assert proposal.state == ProposalState.PAID
     client.force_login(a.investee)  # the enterprise sees the order, not the municipality's bank file
@@ -298,7 +300,7 @@ def test_proposal_approval_in_the_pages_and_payment_documents(client, outcomes):
 def test_savings_report_numbers_page_pdf_excel(client, world, outcomes):
     a, _ = outcomes
     proposal = approved_proposal(a)
-    services.payment_confirm(actor=a.officials[0], proposal=proposal, paid_on=datetime.date(2026, 11, 1))
+    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=timezone.localdate())
     from resultaatfinanciering.selectors import OutcomeContract, savings_report
 
     report = savings_report(contracts=OutcomeContract.objects.filter(pk=a.contract.pk))
@@ -314,9 +316,9 @@ def test_savings_report_numbers_page_pdf_excel(client, world, outcomes):
             "quarter": "2026-Q3",
             "count": 2,
             "amount": D("4345.14"),
-            "paid": D("4345.14"),
         }
     ]
+    assert [(r["payments"], r["amount"]) for r in report.cash_rows] == [(1, D("4345.14"))]
     for user in (a.officials[0], a.investee, world.a.users[Role.FUND_MANAGER]):
         client.force_login(user)
         page = client.get(url("contract_report", a.contract.pk)).content.decode()
@@ -329,38 +331,34 @@ def test_savings_report_numbers_page_pdf_excel(client, world, outcomes):
     xlsx = client.get(url("municipality_report_file", a.contract.payer_id, "xlsx"))
     sheet = load_workbook(io.BytesIO(xlsx.content)).active
     values = {row[0]: row[1] for row in sheet.iter_rows(values_only=True)}
-    assert D(str(values["Betaald"])) == D("4345.14")
+    assert D(str(values["Betaald (kasbasis)"])) == D("4345.14")
 
 
 def test_indigo_export(client, outcomes):
     a, _ = outcomes
     approved_proposal(a)
     client.force_login(a.officials[0])
-    data = json.loads(client.get(url("indigo_export", a.contract.pk, "json")).content)
-    project = data["projects"][0]
-    assert project["id"]["value"] == "INDIGO-POJ-NL-RF-HLM"
-    assert [m["id"]["value"] for m in project["outcome_metrics"]] == [
-        "uitstroom-werk/start",
-        "uitstroom-werk/12m",
-    ]
-    assert project["outcome_payments"][0]["amount"] == {"value": "4345.14", "status": "public"}
-    assert all(r["participant"]["status"] == "private" for r in project["outcome_results"])
+    project = json.loads(client.get(url("indigo_export", a.contract.pk, "json")).content)
+    assert [m["id"] for m in project["outcome_metrics"]] == ["uitstroom-werk-start", "uitstroom-werk-12m"]
+    assert project["outcome_payments"][0]["money"]["amount"] == {"value": 4345.14}
+    assert project["results"][0]["number_with_positive_social_outcomes"] == {"value": 2}
     rows = client.get(url("indigo_export", a.contract.pk, "csv")).content.decode().splitlines()
-    assert len(rows) == 1 + 2 + 1
+    assert len(rows) == 1 + 1 + 1  # header, one result row (metric × quarter), one payment row
 
 
 def test_outcomes_summary_for_the_investor_report(outcomes):
     from resultaatfinanciering.selectors import outcomes_summary
 
     a, _ = outcomes
-    proposal = approved_proposal(a)
+    with time_machine.travel(datetime.datetime(2026, 9, 30, 10, 0, tzinfo=datetime.UTC), tick=False):
+        proposal = approved_proposal(a)  # approved on 30-09-2026, so it can be paid that day
     summary = outcomes_summary(
         fund=a.contract.fund, period=(datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
     )
     assert summary["contracts"] == 1 and summary["results_verified"] == 2
     assert summary["amount_verified"] == D("4345.14") and summary["amount_receivable"] == D("4345.14")
     assert summary["amount_paid"] == D("0.00") and summary["net_saving_estimated"] == D("28967.58")
-    services.payment_confirm(actor=a.officials[0], proposal=proposal, paid_on=datetime.date(2026, 9, 30))
+    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=datetime.date(2026, 9, 30))
     summary = outcomes_summary(
         fund=a.contract.fund, period=(datetime.date(2026, 7, 1), datetime.date(2026, 9, 30))
     )
