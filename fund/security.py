@@ -8,7 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
+from django.contrib.auth.signals import user_logged_in
 from django.core.cache import cache
+from django.dispatch import receiver
 from django.shortcuts import redirect, render, resolve_url
 from django.utils.translation import gettext as _
 
@@ -60,6 +62,13 @@ class SessionIdleTimeoutMiddleware:
             if last is None or now - int(last) >= 30:
                 request.session[SESSION_ACTIVITY_KEY] = now
         return self.get_response(request)
+
+
+@receiver(user_logged_in)
+def restart_idle_clock(sender, request, user, **kwargs) -> None:
+    """A fresh login starts a fresh idle period (login keeps the session's data for the same user)."""
+    if request is not None and hasattr(request, "session"):
+        request.session[SESSION_ACTIVITY_KEY] = int(time.time())
 
 
 def _client_ip(request) -> str:

@@ -82,6 +82,7 @@ def test_sepa_file_is_stored_at_approval_and_every_download_is_the_same_bytes(cl
     with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=3)):
         # three days later the idle session has ended (issue 15): the official logs in again
         second = get(client, a.officials[0], url("payment_order", proposal.pk, "xml"))
+    assert second.status_code == 200, (second.status_code, second.get("Location"))
     assert first.content == second.content == bytes(stored.content)
     try_valid_xml(first.content, "pain.001.001.03")  # still valid against the schema
     xml = first.content.decode()
