@@ -25,6 +25,8 @@ def labels() -> dict[str, str]:
         "journal_entry_reversed": _("Journaalpost teruggeboekt"),
         "period_closed": _("Periode afgesloten"),
         "bank_statement_imported": _("Bankafschrift ingelezen"),
+        "fund_bank_account_added": _("Bankrekening van het fonds toegevoegd"),
+        "fund_bank_account_removed": _("Bankrekening van het fonds verwijderd"),
         "bank_line_assigned": _("Bankregel geboekt op contract"),
         "bank_import_queued": _("Import van bankafschrift in de wachtrij"),
         "bank_import_started": _("Import van bankafschrift gestart"),

@@ -23,11 +23,13 @@ from core.errors import ApplicationError
 from core.formats import format_datetime
 from fund.audit import audit_record
 from fund.models import Fund, User
+from fund.validators import normalise_iban, validate_iban
 
 from . import services
 from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
 from .models import (
     BankImportJob,
+    FundBankAccount,
     BankImportStatus,
     BankLine,
     BankLineStatus,
@@ -40,6 +42,18 @@ MSG_DUPLICATE_FILE = gettext_noop("Dit bestand is al geïmporteerd op %(date)s; 
 MSG_NOT_UNMATCHED = gettext_noop("Deze bankregel is al verwerkt.")
 MSG_NOT_CREDIT = gettext_noop("Alleen ontvangen bedragen kunnen als betaling op een contract worden geboekt.")
 MSG_OTHER_FUND = gettext_noop("Dit contract hoort niet bij het fonds van deze bankregel.")
+MSG_NO_ACCOUNTS = gettext_noop(
+    "Fonds %(fund)s heeft nog geen bankrekening. Voeg de rekening toe onder 'Bankrekeningen van het fonds' "
+    "en lees het afschrift daarna opnieuw in; er is niets geboekt."
+)
+MSG_FOREIGN_ACCOUNT = gettext_noop(
+    "Dit afschrift is van rekening %(iban)s; die rekening hoort niet bij fonds %(fund)s "
+    "(rekeningen van het fonds: %(accounts)s). Er is niets geboekt."
+)
+MSG_ACCOUNT_TAKEN = gettext_noop("Rekening %(iban)s is al vastgelegd bij fonds %(fund)s.")
+MSG_ACCOUNT_USED = gettext_noop(
+    "Rekening %(iban)s heeft ingelezen afschriften en kan niet worden verwijderd."
+)
 
 TOKEN = re.compile(r"[A-Z0-9][A-Z0-9-]{2,34}")
 
@@ -64,6 +78,85 @@ def parse_statement(*, data: bytes, filename: str) -> Statement:
         return parse_csv(data)
     except StatementError as exc:
         raise BankImportError(str(exc), code="invalid_statement") from exc
+
+
+def format_iban(iban: str) -> str:
+    """'NL44RABO0123456789' -> 'NL44 RABO 0123 4567 89' (groups of four, as on a bank card)."""
+    compact = normalise_iban(iban)
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def account_check(*, fund: Fund, iban: str) -> FundBankAccount:
+    """The fund's account with this IBAN, or a refusal naming the statement's account."""
+    accounts = list(FundBankAccount.objects.filter(fund=fund))
+    if not accounts:
+        raise BankImportError(_(MSG_NO_ACCOUNTS) % {"fund": fund.code}, code="no_bank_account")
+    compact = normalise_iban(iban)
+    for account in accounts:
+        if account.iban == compact:
+            return account
+    raise BankImportError(
+        _(MSG_FOREIGN_ACCOUNT)
+        % {
+            "iban": format_iban(compact),
+            "fund": fund.code,
+            "accounts": ", ".join(format_iban(a.iban) for a in accounts),
+        },
+        code="foreign_account",
+    )
+
+
+@transaction.atomic
+def fund_bank_account_add(
+    *, fund: Fund, iban: str, name: str, is_default: bool = False, actor: User | None
+) -> FundBankAccount:
+    """Record a bank account of the fund (IBAN validated; one IBAN belongs to one fund)."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_iban(iban)
+    except ValidationError as exc:
+        raise BankImportError(" ".join(exc.messages), field="iban") from exc
+    compact = normalise_iban(iban)
+    if not compact:
+        raise BankImportError(_("Vul het IBAN in."), field="iban")
+    if not (name or "").strip():
+        raise BankImportError(_("Geef de rekening een naam."), field="name")
+    taken = FundBankAccount.objects.filter(iban=compact).select_related("fund").first()
+    if taken is not None:
+        raise BankImportError(
+            _(MSG_ACCOUNT_TAKEN) % {"iban": format_iban(compact), "fund": taken.fund.code}, field="iban"
+        )
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()
+    first = not FundBankAccount.objects.filter(fund=fund).exists()
+    if is_default or first:
+        FundBankAccount.objects.filter(fund=fund, is_default=True).update(is_default=False)
+    account = FundBankAccount.objects.create(
+        fund=fund, iban=compact, name=name.strip()[:100], is_default=is_default or first
+    )
+    audit_record(
+        actor=actor,
+        obj=fund,
+        action="fund_bank_account_added",
+        to_state=compact,
+        data={"name": account.name, "default": account.is_default},
+    )
+    return account
+
+
+@transaction.atomic
+def fund_bank_account_remove(*, account: FundBankAccount, actor: User | None) -> None:
+    """Remove an account that has no imported statements (its history stays with the statements)."""
+    if BankStatement.objects.filter(fund=account.fund, account_iban=account.iban).exists():
+        raise BankImportError(_(MSG_ACCOUNT_USED) % {"iban": format_iban(account.iban)})
+    audit_record(actor=actor, obj=account.fund, action="fund_bank_account_removed", from_state=account.iban)
+    fund, was_default = account.fund, account.is_default
+    account.delete()
+    if was_default:
+        successor = FundBankAccount.objects.filter(fund=fund).order_by("iban").first()
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
 
 
 class _Matcher:
@@ -103,6 +196,7 @@ def statement_import(
 ) -> ImportResult:
     """Import a whole statement in one transaction; `progress(done, total)` is told as lines are handled."""
     statement = parse_statement(data=data, filename=filename)
+    account_check(fund=fund, iban=statement.account_iban)
     previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
     if previous is not None:
         raise BankImportError(

@@ -81,6 +81,14 @@ class StatementUploadForm(forms.Form):
         return upload
 
 
+class BankAccountForm(forms.Form):
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    name = forms.CharField(label=_("Naam van de rekening"), max_length=100)
+    is_default = forms.BooleanField(
+        label=_("Standaardrekening (hierop betalen leningnemers)"), required=False
+    )
+
+
 class AssignForm(forms.Form):
     contract = forms.ModelChoiceField(label=_("Contract"), queryset=None)
 

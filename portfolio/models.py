@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from fund.models import Enterprise, Fund, Instrument
+from fund.validators import validate_iban
 
 ZERO = Decimal("0.00")
 HALF_CENT = Decimal("0.005")
@@ -587,3 +588,34 @@ class PenaltyAccrual(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contract.reference} {self.period_start}–{self.period_end}: {self.amount}"
+
+
+class FundBankAccount(models.Model):
+    """A bank account of the fund: only statements of these accounts are booked into the fund's books.
+
+    An IBAN belongs to one fund (unique over all funds), so a statement can never land in a sister fund.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="bank_accounts")
+    iban = models.CharField(_("IBAN"), max_length=34, unique=True, validators=[validate_iban])
+    name = models.CharField(_("naam"), max_length=100)
+    is_default = models.BooleanField(
+        _("standaardrekening"),
+        default=False,
+        help_text=_("De rekening waarop leningnemers betalen; staat op het leningoverzicht."),
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bankrekening van het fonds")
+        verbose_name_plural = _("bankrekeningen van het fonds")
+        ordering = ["fund", "-is_default", "iban"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund"], condition=Q(is_default=True), name="fund_bank_account_one_default"
+            ),
+            models.CheckConstraint(condition=~Q(iban=""), name="fund_bank_account_iban_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.iban})"

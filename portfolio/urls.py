@@ -13,6 +13,7 @@ urlpatterns = [
 ]
 urlpatterns += [
     path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),
+    path("bank-accounts/<int:pk>/remove/", views.bank_account_remove, name="bank_account_remove"),
     path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
     path("bank-imports/<int:pk>/", views.bank_import_job, name="bank_import_job"),
 ]

@@ -244,15 +244,38 @@ def my_contracts(user) -> list[Contract]:
 @login_required
 def bank_statements(request, fund_pk: int):
     """Upload a statement and work the queue of lines that were not recognised."""
-    from .bankimport import bank_import_start
-    from .forms import AssignForm, StatementUploadForm
-    from .models import BankImportJob, BankImportStatus, BankLine, BankLineStatus, BankStatement
+    from .bankimport import bank_import_start, format_iban, fund_bank_account_add
+    from .forms import AssignForm, BankAccountForm, StatementUploadForm
+    from .models import (
+        BankImportJob,
+        BankImportStatus,
+        BankLine,
+        BankLineStatus,
+        BankStatement,
+        FundBankAccount,
+    )
 
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.add_contract", fund):
         raise Http404
-    form = StatementUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    adding_account = request.method == "POST" and "add_account" in request.POST
+    account_form = BankAccountForm(request.POST if adding_account else None, prefix="account")
+    form = StatementUploadForm(
+        request.POST if not adding_account else None, request.FILES if not adding_account else None
+    )
+    if adding_account and account_form.is_valid():
+        done = submit_form(
+            request,
+            account_form,
+            action=lambda data: fund_bank_account_add(fund=fund, actor=request.user, **data),
+            success_message=lambda account: (
+                _("Rekening %(iban)s is toegevoegd.") % {"iban": format_iban(account.iban)}
+            ),
+            success_url=reverse("bank_statements", args=[fund.pk]),
+        )
+        if done:
+            return done
+    elif request.method == "POST" and not adding_account and form.is_valid():
         job = bank_import_start(fund=fund, upload=form.cleaned_data["file"], actor=request.user)
         return redirect("bank_import_job", pk=job.pk)
     contracts = selectors.contracts_for(request.user).filter(fund=fund, status="active")
@@ -265,11 +288,38 @@ def bank_statements(request, fund_pk: int):
         {
             "fund": fund,
             "form": form,
+            "account_form": account_form,
+            "bank_accounts": [
+                {"account": account, "iban": format_iban(account.iban)}
+                for account in FundBankAccount.objects.filter(fund=fund)
+            ],
             "unmatched": unmatched,
             "assign_form": AssignForm(contracts=contracts),
             "statements": BankStatement.objects.filter(fund=fund)[:20],
             "jobs": BankImportJob.objects.filter(fund=fund).exclude(status=BankImportStatus.DONE)[:10],
         },
+    )
+
+
+@login_required
+@require_POST
+def bank_account_remove(request, pk: int):
+    from .bankimport import fund_bank_account_remove
+    from .models import FundBankAccount
+
+    account = fund_selectors.get_scoped_or_404(
+        FundBankAccount.objects.filter(fund__in=fund_selectors.funds_for(request.user)).select_related(
+            "fund"
+        ),
+        pk=pk,
+    )
+    if not request.user.has_perm("portfolio.add_contract", account.fund):
+        raise Http404
+    return run_action(
+        request,
+        action=lambda: fund_bank_account_remove(account=account, actor=request.user),
+        success_message=_("De rekening is verwijderd."),
+        success_url=reverse("bank_statements", args=[account.fund_id]),
     )
 
 

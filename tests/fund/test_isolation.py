@@ -34,6 +34,18 @@ def _bank_job(side) -> int:
     return job.pk
 
 
+def _bank_account(side) -> int:
+    """A bank account of this side's fund (an IBAN made from the fund's pk, valid and unique)."""
+    from stdnum.iso7064 import mod_97_10
+
+    from portfolio.models import FundBankAccount
+
+    bban = f"INGB{side.fund.pk:010d}"
+    iban = f"NL{mod_97_10.calc_check_digits(bban + 'NL')}{bban}"
+    account, _ = FundBankAccount.objects.get_or_create(fund=side.fund, iban=iban, defaults={"name": "Bank"})
+    return account.pk
+
+
 def _stored_loan_statement(side) -> str:
     from portfolio.statements import loan_statement_store
 
@@ -101,6 +113,11 @@ CHANGE_URLS: dict[str, Callable] = {
         {"repay-amount": "100.00", "repay-value_date": "2026-02-15"},
     ),
     "period_close": lambda s: (reverse("period_close", args=[s.fund.pk]), {"through": "2026-12-31"}),
+    "bank_account_add": lambda s: (
+        reverse("bank_statements", args=[s.fund.pk]),
+        {"add_account": "1", "account-iban": "NL44RABO0123456789", "account-name": "Gekaapt"},
+    ),
+    "bank_account_remove": lambda s: (reverse("bank_account_remove", args=[_bank_account(s)]), {}),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
@@ -249,6 +266,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     client.force_login(own.users[role])
     url, data = CHANGE_URLS[target](other)
     before_name = other.fund.name
+    before_accounts = list(other.fund.bank_accounts.values_list("iban", flat=True))
     assert client.get(url).status_code in (404, 405)
     assert client.post(url, data).status_code == 404
     other.fund.refresh_from_db()
@@ -261,6 +279,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
+    assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()

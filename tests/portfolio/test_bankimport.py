@@ -29,6 +29,7 @@ def csv(*rows: str) -> bytes:
 @pytest.fixture
 def contract(db):
     fund = make_fund()
+    bankimport.fund_bank_account_add(fund=fund, iban=OUR_IBAN, name="Betaalrekening", actor=None)
     enterprise = make_enterprise(fund=fund, iban=PAYER_IBAN)
     contract = services.contract_create(
         actor=None,
@@ -138,6 +139,7 @@ def test_a_camt053_file_imports(contract):
     from pathlib import Path
 
     data = (Path(__file__).parent / "data" / "camt053_001_02_ing.xml").read_bytes()
+    bankimport.fund_bank_account_add(fund=contract.fund, iban="NL20INGB0001234567", name="ING", actor=None)
     result = bankimport.statement_import(fund=contract.fund, data=data, filename="ing.xml", actor=None)
     assert len(result.booked) + len(result.unmatched) > 0
     assert BankStatement.objects.get().account_iban

@@ -168,6 +168,7 @@ def test_pages_and_exports_show_amounts_and_percentages_the_dutch_way(client, lo
 def test_a_debit_bank_line_shows_as_a_negative_amount(client, loan):
     from portfolio import bankimport
 
+    bankimport.fund_bank_account_add(fund=loan.fund, iban="NL91ABNA0417164300", name="Bank", actor=None)
     csv = (
         b"Datum;Bedrag;Tegenrekening;Naam;Omschrijving;Referentie;Rekening\n"
         b"16-02-2026;-12,50;NL39RABO0300065264;Bankkosten;Kosten februari;K-1;NL91ABNA0417164300\n"

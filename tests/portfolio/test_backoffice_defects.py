@@ -1,0 +1,114 @@
+"""Issue 14: the defects a fund manager found in the back office, each proven by a test."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from djmoney.money import Money
+
+from fund.models import Role
+from portfolio import bankimport, services
+from portfolio.models import BankLine, BankStatement, FundBankAccount, JournalEntry
+from tests.factories import make_enterprise, make_fund, make_member
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+FUND_IBAN = "NL91ABNA0417164300"
+FOREIGN_IBAN = "NL44RABO0123456789"
+HEADER = "Datum;Bedrag;Tegenrekening;Naam;Omschrijving;Referentie;Rekening"
+
+
+def csv(*rows: str) -> bytes:
+    return ("\n".join([HEADER, *rows]) + "\n").encode()
+
+
+@pytest.fixture
+def loan():
+    fund = make_fund()
+    bankimport.fund_bank_account_add(fund=fund, iban=FUND_IBAN, name="Betaalrekening", actor=None)
+    contract = services.contract_create(
+        actor=None,
+        fund=fund,
+        enterprise=make_enterprise(fund=fund),
+        reference="ZKIJ-2026-001",
+        instrument="loan",
+        principal=Money("60000.00", "EUR"),
+        annual_rate=D("0.05"),
+        term_months=24,
+    )
+    services.contract_disburse(
+        actor=None, contract=contract, amount=D("60000.00"), value_date=datetime.date(2026, 1, 15)
+    )
+    return contract
+
+
+# --- 1. a statement of an account that is not the fund's is refused ----------------------------------
+
+
+def test_a_statement_of_another_account_is_refused_naming_the_account(loan):
+    data = csv(f"15-02-2026;1,00;;X;{loan.reference};R1;{FOREIGN_IBAN}")
+    entries = JournalEntry.objects.count()
+    with pytest.raises(bankimport.BankImportError) as refused:
+        bankimport.statement_import(fund=loan.fund, data=data, filename="rabo.csv", actor=None)
+    message = str(refused.value)
+    assert "NL44 RABO 0123 4567 89" in message
+    assert "NL91 ABNA 0417 1643 00" in message  # the fund's own account, so the user sees what is expected
+    assert loan.fund.code in message
+    assert JournalEntry.objects.count() == entries
+    assert not BankStatement.objects.exists() and not BankLine.objects.exists()
+
+
+def test_a_fund_without_a_bank_account_books_no_statement(loan):
+    other = make_fund()
+    data = csv(f"15-02-2026;1,00;;X;{loan.reference};R1;{FUND_IBAN}")
+    with pytest.raises(bankimport.BankImportError, match="heeft nog geen bankrekening"):
+        bankimport.statement_import(fund=other, data=data, filename="x.csv", actor=None)
+
+
+def test_the_sister_funds_statement_cannot_be_booked_into_this_fund(loan):
+    """A manager of two funds uploads fund B's statement on fund A's page: refused."""
+    sister = make_fund(manager=loan.fund.manager)
+    bankimport.fund_bank_account_add(fund=sister, iban=FOREIGN_IBAN, name="Zuster", actor=None)
+    data = csv(f"15-02-2026;1,00;;X;{loan.reference};R1;{FOREIGN_IBAN}")
+    with pytest.raises(bankimport.BankImportError, match="hoort niet bij fonds"):
+        bankimport.statement_import(fund=loan.fund, data=data, filename="zuster.csv", actor=None)
+    result = bankimport.statement_import(fund=sister, data=data, filename="zuster.csv", actor=None)
+    assert len(result.unmatched) == 1  # the sister fund has no such contract: it waits, it is not booked
+
+
+def test_bank_accounts_are_validated_and_belong_to_one_fund(loan):
+    with pytest.raises(bankimport.BankImportError) as bad:
+        bankimport.fund_bank_account_add(fund=loan.fund, iban="NL91ABNA0417164301", name="X", actor=None)
+    assert bad.value.field == "iban" and "controlegetal" in str(bad.value)
+    with pytest.raises(bankimport.BankImportError, match="al vastgelegd bij fonds"):
+        bankimport.fund_bank_account_add(
+            fund=make_fund(), iban="nl91 abna 0417 1643 00", name="X", actor=None
+        )
+    second = bankimport.fund_bank_account_add(
+        fund=loan.fund, iban="NL63 TRIO 0212 3456 78", name="Spaar", is_default=True, actor=None
+    )
+    assert second.iban == "NL63TRIO0212345678"
+    assert list(FundBankAccount.objects.filter(fund=loan.fund, is_default=True)) == [second]
+
+
+def test_fund_manager_adds_an_account_on_the_bank_page_and_cannot_remove_a_used_one(client, loan):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("bank_statements", args=[loan.fund.pk])
+    bad = client.post(url, {"add_account": "1", "account-iban": "NL12", "account-name": "Kapot"})
+    assert bad.status_code == 200 and "geen geldig IBAN" in bad.content.decode()
+    done = client.post(
+        url, {"add_account": "1", "account-iban": "NL63TRIO0212345678", "account-name": "Spaarrekening"}
+    )
+    assert done.status_code == 302
+    body = client.get(url).content.decode()
+    assert "NL63 TRIO 0212 3456 78" in body and "Spaarrekening" in body
+    bankimport.statement_import(
+        fund=loan.fund, data=csv(f"15-02-2026;5,00;;X;rente;R9;{FUND_IBAN}"), filename="a.csv", actor=None
+    )
+    used = FundBankAccount.objects.get(iban=FUND_IBAN)
+    refused = client.post(reverse("bank_account_remove", args=[used.pk]), follow=True)
+    assert "kan niet worden verwijderd" in refused.content.decode()
+    assert FundBankAccount.objects.filter(pk=used.pk).exists()
