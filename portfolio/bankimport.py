@@ -29,13 +29,13 @@ from . import services
 from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
 from .models import (
     BankImportJob,
-    FundBankAccount,
     BankImportStatus,
     BankLine,
     BankLineStatus,
     BankStatement,
     Contract,
     ContractStatus,
+    FundBankAccount,
 )
 
 MSG_DUPLICATE_FILE = gettext_noop("Dit bestand is al geïmporteerd op %(date)s; er is niets opnieuw geboekt.")
