@@ -27,6 +27,8 @@ def labels() -> dict[str, str]:
         "bank_statement_imported": _("Bankafschrift ingelezen"),
         "fund_bank_account_added": _("Bankrekening van het fonds toegevoegd"),
         "fund_bank_account_removed": _("Bankrekening van het fonds verwijderd"),
+        "bank_line_booked_to_account": _("Bankregel geboekt op grootboekrekening"),
+        "bank_line_parked": _("Bankregel geparkeerd"),
         "bank_line_assigned": _("Bankregel geboekt op contract"),
         "bank_import_queued": _("Import van bankafschrift in de wachtrij"),
         "bank_import_started": _("Import van bankafschrift gestart"),

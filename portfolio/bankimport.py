@@ -26,7 +26,9 @@ from fund.models import Fund, User
 from fund.validators import normalise_iban, validate_iban
 
 from . import services
+from .accounts import AccountCode
 from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
+from .ledger import Line, entry_post
 from .models import (
     BankImportJob,
     BankImportStatus,
@@ -291,12 +293,95 @@ def _book(*, bank_line: BankLine, contract: Contract, actor: User | None) -> Non
     bank_line.save(update_fields=["contract", "repayment", "status"])
 
 
+OPEN_STATUSES = (BankLineStatus.UNMATCHED, BankLineStatus.PARKED)
+
+# Accounts a bank line that is not a loan payment may be booked to (never the bank itself, the loans or
+# what the services keep per contract).
+LEDGER_TARGETS: tuple[AccountCode, ...] = (
+    AccountCode.BANK_COSTS,
+    AccountCode.BANK_INTEREST_INCOME,
+    AccountCode.PAID_IN_CAPITAL,
+    AccountCode.DISTRIBUTIONS_PAYABLE,
+    AccountCode.OUTCOME_PAYMENTS_PAYABLE,
+    AccountCode.OUTCOME_PAYMENTS_RECEIVABLE,
+    AccountCode.FEE_INCOME,
+    AccountCode.RECOVERIES,
+)
+MSG_NOT_A_TARGET = gettext_noop("Rekening %(code)s kan niet vanuit een bankregel worden geboekt.")
+MSG_PARK_REASON = gettext_noop("Geef een reden om de regel te parkeren.")
+
+
+def _open_line(bank_line: BankLine) -> BankLine:
+    bank_line = BankLine.objects.select_for_update().select_related("statement", "fund").get(pk=bank_line.pk)
+    if bank_line.status not in OPEN_STATUSES:
+        raise BankImportError(_(MSG_NOT_UNMATCHED))
+    return bank_line
+
+
+@transaction.atomic
+def bank_line_book_to_account(
+    *, bank_line: BankLine, account_code: str, description: str, actor: User | None
+) -> BankLine:
+    """Book a line that is no loan payment (bank costs, interest on the account, a capital contribution)
+    against a chosen ledger account: money in credits that account, money out debits it."""
+    bank_line = _open_line(bank_line)
+    if account_code not in LEDGER_TARGETS:
+        raise BankImportError(_(MSG_NOT_A_TARGET) % {"code": account_code}, field="account")
+    text = (description or "").strip() or bank_line.remittance or bank_line.counterparty_name
+    amount = bank_line.amount
+    if bank_line.direction == "credit":
+        lines = [Line(AccountCode.BANK, debit=amount), Line(account_code, credit=amount)]
+    else:
+        lines = [Line(account_code, debit=amount), Line(AccountCode.BANK, credit=amount)]
+    entry = entry_post(
+        fund=bank_line.fund,
+        value_date=bank_line.value_date,
+        description=text,
+        lines=lines,
+        actor=actor,
+        source_document=f"{bank_line.statement.filename} / {bank_line.line_key}"[:255],
+        idempotency_key=f"bank:{bank_line.line_key}",
+    )
+    from_state = bank_line.status
+    bank_line.entry, bank_line.status, bank_line.note = entry, BankLineStatus.LEDGER, text[:255]
+    bank_line.save(update_fields=["entry", "status", "note"])
+    audit_record(
+        actor=actor,
+        obj=bank_line.statement,
+        action="bank_line_booked_to_account",
+        from_state=from_state,
+        to_state=BankLineStatus.LEDGER,
+        data={"line": bank_line.line_key, "account": account_code, "amount": amount},
+    )
+    return bank_line
+
+
+@transaction.atomic
+def bank_line_park(*, bank_line: BankLine, reason: str, actor: User | None) -> BankLine:
+    """Set a line aside with a reason (it stays open: it can still be booked later)."""
+    bank_line = _open_line(bank_line)
+    if not (reason or "").strip():
+        raise BankImportError(_(MSG_PARK_REASON), field="reason")
+    from_state = bank_line.status
+    bank_line.status, bank_line.note = BankLineStatus.PARKED, reason.strip()[:255]
+    bank_line.save(update_fields=["status", "note"])
+    audit_record(
+        actor=actor,
+        obj=bank_line.statement,
+        action="bank_line_parked",
+        from_state=from_state,
+        to_state=BankLineStatus.PARKED,
+        reason=bank_line.note,
+        data={"line": bank_line.line_key},
+    )
+    return bank_line
+
+
 @transaction.atomic
 def bank_line_assign(*, bank_line: BankLine, contract: Contract, actor: User | None) -> BankLine:
-    """A fund manager books an unmatched credit line as a payment on a contract."""
-    bank_line = BankLine.objects.select_for_update().get(pk=bank_line.pk)
-    if bank_line.status != BankLineStatus.UNMATCHED:
-        raise BankImportError(_(MSG_NOT_UNMATCHED))
+    """A fund manager books an unmatched (or parked) credit line as a payment on a contract."""
+    bank_line = _open_line(bank_line)
+    from_state = bank_line.status
     if bank_line.direction != "credit":
         raise BankImportError(_(MSG_NOT_CREDIT))
     if contract.fund_id != bank_line.fund_id:
@@ -306,7 +391,7 @@ def bank_line_assign(*, bank_line: BankLine, contract: Contract, actor: User | N
         actor=actor,
         obj=bank_line.statement,
         action="bank_line_assigned",
-        from_state=BankLineStatus.UNMATCHED,
+        from_state=from_state,
         to_state=BankLineStatus.BOOKED,
         data={"line": bank_line.line_key, "contract": contract.reference},
     )

@@ -90,11 +90,46 @@ class BankAccountForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contract"), queryset=None)
+    """Nothing is preselected: the manager picks the contract (a wrong one is one click from booking)."""
+
+    contract = forms.ModelChoiceField(
+        label=_("Contract"),
+        queryset=None,
+        empty_label=_("— kies een contract —"),
+        error_messages={
+            "required": _("Kies een lopend contract van dit fonds."),
+            "invalid_choice": _("Kies een lopend contract van dit fonds."),
+        },
+    )
 
     def __init__(self, *args, contracts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = contracts
+
+
+def ledger_target_choices():
+    from .bankimport import LEDGER_TARGETS
+    from .ledger import DEFAULT_CHART
+
+    names = {code: name for code, name, _kind in DEFAULT_CHART}
+    return [("", _("— kies een rekening —"))] + [(code, f"{code} {names[code]}") for code in LEDGER_TARGETS]
+
+
+class BankLineAccountForm(forms.Form):
+    """A bank line that is no loan payment, booked to a ledger account chosen by the manager."""
+
+    account = forms.ChoiceField(
+        label=_("Grootboekrekening"),
+        choices=ledger_target_choices,
+        error_messages={"required": _("Kies een grootboekrekening.")},
+    )
+    description = forms.CharField(label=_("Omschrijving"), max_length=200, required=False)
+
+
+class BankLineParkForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"), max_length=255, error_messages={"required": _("Geef een reden om te parkeren.")}
+    )
 
 
 class PrepaymentForm(forms.Form):

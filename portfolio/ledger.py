@@ -42,13 +42,16 @@ DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
     (AccountCode.OUTCOME_PAYMENTS_PAYABLE, "Te betalen resultaatbetalingen", AccountType.LIABILITY),
     (AccountCode.PREPAYMENTS_RECEIVED, "Vooruitontvangen aflossingen", AccountType.LIABILITY),
     (AccountCode.PAID_IN_CAPITAL, "Gestort kapitaal investeerders", AccountType.EQUITY),
+    (AccountCode.RETAINED_RESULTS, "Overige reserves", AccountType.EQUITY),
     (AccountCode.INTEREST_INCOME, "Rentebaten", AccountType.INCOME),
     (AccountCode.PENALTY_INTEREST_INCOME, "Boeterente", AccountType.INCOME),
     (AccountCode.FEE_INCOME, "Vergoedingen", AccountType.INCOME),
     (AccountCode.RECOVERIES, "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
     (AccountCode.EQUITY_REVALUATION, "Herwaardering deelnemingen", AccountType.INCOME),
+    (AccountCode.BANK_INTEREST_INCOME, "Rente op bankrekening", AccountType.INCOME),
     (AccountCode.PROVISION_EXPENSE, "Dotatie voorziening", AccountType.EXPENSE),
     (AccountCode.WRITE_OFF_EXPENSE, "Afschrijving leningen", AccountType.EXPENSE),
+    (AccountCode.BANK_COSTS, "Bankkosten", AccountType.EXPENSE),
 ]
 
 MSG_UNBALANCED = gettext_noop("De journaalpost is niet in balans: debet %(debit)s, credit %(credit)s.")

@@ -456,6 +456,8 @@ class BankStatement(models.Model):
 class BankLineStatus(models.TextChoices):
     BOOKED = "booked", _("Geboekt")
     UNMATCHED = "unmatched", _("Niet herkend")
+    LEDGER = "ledger", _("Geboekt op grootboekrekening")
+    PARKED = "parked", _("Geparkeerd")
 
 
 class BankLine(models.Model):
@@ -481,6 +483,10 @@ class BankLine(models.Model):
     repayment = models.OneToOneField(
         Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line"
     )
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line"
+    )
+    note = models.CharField(_("toelichting"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("bankregel")
@@ -489,6 +495,12 @@ class BankLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["fund", "line_key"], name="bank_line_unique_per_fund"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bank_line_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="ledger") | Q(entry__isnull=False), name="bank_line_ledger_has_entry"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="parked") | ~Q(note=""), name="bank_line_parked_reason"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,8 @@ urlpatterns += [
     path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),
     path("bank-accounts/<int:pk>/remove/", views.bank_account_remove, name="bank_account_remove"),
     path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
+    path("bank-lines/<int:pk>/book/", views.bank_line_book, name="bank_line_book"),
+    path("bank-lines/<int:pk>/park/", views.bank_line_park, name="bank_line_park"),
     path("bank-imports/<int:pk>/", views.bank_import_job, name="bank_import_job"),
 ]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]

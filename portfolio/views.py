@@ -158,10 +158,7 @@ def contract_create(request, fund_pk: int):
 
 def _form_invalid(request, form, contract):
     """A form on the contract page that does not validate: its field errors as messages, back to the page."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return redirect("contract_detail", pk=contract.pk)
+    return _errors_back(request, form, reverse("contract_detail", args=[contract.pk]))
 
 
 def _event(request, pk: int, service, *, prefix: str, done: str):
@@ -245,7 +242,7 @@ def my_contracts(user) -> list[Contract]:
 def bank_statements(request, fund_pk: int):
     """Upload a statement and work the queue of lines that were not recognised."""
     from .bankimport import bank_import_start, format_iban, fund_bank_account_add
-    from .forms import AssignForm, BankAccountForm, StatementUploadForm
+    from .forms import AssignForm, BankAccountForm, StatementUploadForm, ledger_target_choices
     from .models import (
         BankImportJob,
         BankImportStatus,
@@ -279,9 +276,9 @@ def bank_statements(request, fund_pk: int):
         job = bank_import_start(fund=fund, upload=form.cleaned_data["file"], actor=request.user)
         return redirect("bank_import_job", pk=job.pk)
     contracts = selectors.contracts_for(request.user).filter(fund=fund, status="active")
-    unmatched = BankLine.objects.filter(fund=fund, status=BankLineStatus.UNMATCHED).select_related(
-        "statement"
-    )
+    unmatched = BankLine.objects.filter(
+        fund=fund, status__in=[BankLineStatus.UNMATCHED, BankLineStatus.PARKED]
+    ).select_related("statement")
     return render(
         request,
         "portfolio/bank_statements.html",
@@ -295,6 +292,7 @@ def bank_statements(request, fund_pk: int):
             ],
             "unmatched": unmatched,
             "assign_form": AssignForm(contracts=contracts),
+            "account_choices": ledger_target_choices(),
             "statements": BankStatement.objects.filter(fund=fund)[:20],
             "jobs": BankImportJob.objects.filter(fund=fund).exclude(status=BankImportStatus.DONE)[:10],
         },
@@ -334,12 +332,65 @@ def bank_line_assign(request, pk: int):
     form = AssignForm(request.POST, contracts=contracts)
     back = reverse("bank_statements", args=[line.fund_id])
     if not form.is_valid():
-        messages.error(request, _("Kies een lopend contract van dit fonds."))
-        return redirect(back)
+        return _errors_back(request, form, back)
+    contract = form.cleaned_data["contract"]
     return run_action(
         request,
-        action=lambda: assign(bank_line=line, contract=form.cleaned_data["contract"], actor=request.user),
-        success_message=_("De betaling van %(amount)s is geboekt.") % {"amount": format_eur(line.amount)},
+        action=lambda: assign(bank_line=line, contract=contract, actor=request.user),
+        success_message=_("De betaling van %(amount)s is geboekt op contract %(ref)s.")
+        % {"amount": format_eur(line.amount), "ref": contract.reference},
+        success_url=back,
+    )
+
+
+def _errors_back(request, form, url: str):
+    """A small form in a table row that does not validate: its errors as messages, back to the page."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def bank_line_book(request, pk: int):
+    """Book a line that is no loan payment to a chosen ledger account (bank costs, interest, capital)."""
+    from .bankimport import bank_line_book_to_account
+    from .forms import BankLineAccountForm
+
+    line = fund_selectors.get_scoped_or_404(selectors.bank_lines_for(request.user), pk=pk)
+    form = BankLineAccountForm(request.POST)
+    back = reverse("bank_statements", args=[line.fund_id])
+    if not form.is_valid():
+        return _errors_back(request, form, back)
+    data = form.cleaned_data
+    return run_action(
+        request,
+        action=lambda: bank_line_book_to_account(
+            bank_line=line, account_code=data["account"], description=data["description"], actor=request.user
+        ),
+        success_message=_("%(amount)s is geboekt op rekening %(account)s.")
+        % {"amount": format_eur(line.signed_amount), "account": data["account"]},
+        success_url=back,
+    )
+
+
+@login_required
+@require_POST
+def bank_line_park(request, pk: int):
+    from .bankimport import bank_line_park as park
+    from .forms import BankLineParkForm
+
+    line = fund_selectors.get_scoped_or_404(selectors.bank_lines_for(request.user), pk=pk)
+    form = BankLineParkForm(request.POST)
+    back = reverse("bank_statements", args=[line.fund_id])
+    if not form.is_valid():
+        return _errors_back(request, form, back)
+    return run_action(
+        request,
+        action=lambda: park(bank_line=line, reason=form.cleaned_data["reason"], actor=request.user),
+        success_message=_("De regel van %(amount)s is geparkeerd.")
+        % {"amount": format_eur(line.signed_amount)},
         success_url=back,
     )
 

@@ -46,6 +46,30 @@ def _bank_account(side) -> int:
     return account.pk
 
 
+def _bank_line(side) -> int:
+    """An unmatched bank line of this side's fund (created directly: the page's actions are checked)."""
+    from portfolio.models import BankLine, BankStatement
+
+    statement, _ = BankStatement.objects.get_or_create(
+        fund=side.fund,
+        sha256=f"isolation-{side.fund.pk}",
+        defaults={"statement_id": "1", "filename": "a.csv"},
+    )
+    line, _ = BankLine.objects.get_or_create(
+        fund=side.fund,
+        line_key=f"isolation-{side.fund.pk}",
+        defaults={
+            "statement": statement,
+            "booking_date": datetime.date(2026, 2, 1),
+            "value_date": datetime.date(2026, 2, 1),
+            "amount": "10.00",
+            "direction": "credit",
+            "status": "unmatched",
+        },
+    )
+    return line.pk
+
+
 def _stored_loan_statement(side) -> str:
     from portfolio.statements import loan_statement_store
 
@@ -117,6 +141,12 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("bank_statements", args=[s.fund.pk]),
         {"add_account": "1", "account-iban": "NL44RABO0123456789", "account-name": "Gekaapt"},
     ),
+    "bank_line_assign": lambda s: (
+        reverse("bank_line_assign", args=[_bank_line(s)]),
+        {"contract": s.contract.pk},
+    ),
+    "bank_line_book": lambda s: (reverse("bank_line_book", args=[_bank_line(s)]), {"account": "5400"}),
+    "bank_line_park": lambda s: (reverse("bank_line_park", args=[_bank_line(s)]), {"reason": "gekaapt"}),
     "bank_account_remove": lambda s: (reverse("bank_account_remove", args=[_bank_account(s)]), {}),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
@@ -280,6 +310,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
     assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
+    assert not other.fund.bank_lines.exclude(status="unmatched").exists()
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()

@@ -112,3 +112,73 @@ def test_fund_manager_adds_an_account_on_the_bank_page_and_cannot_remove_a_used_
     refused = client.post(reverse("bank_account_remove", args=[used.pk]), follow=True)
     assert "kan niet worden verwijderd" in refused.content.decode()
     assert FundBankAccount.objects.filter(pk=used.pk).exists()
+
+
+# --- 3. no contract preselected; book to a ledger account or park with a reason ---------------------
+
+
+def _unmatched(loan):
+    data = csv(
+        f"15-02-2026;1.250,00;NL39RABO0300065264;Onbekend;factuur 2026-114;R1;{FUND_IBAN}",
+        f"16-02-2026;-12,50;;Bank;kosten februari;R2;{FUND_IBAN}",
+    )
+    result = bankimport.statement_import(fund=loan.fund, data=data, filename="feb.csv", actor=None)
+    credit = next(line for line in result.unmatched if line.direction == "credit")
+    debit = next(line for line in result.unmatched if line.direction == "debit")
+    return credit, debit
+
+
+def test_an_unmatched_line_has_no_contract_preselected(client, loan):
+    import re
+
+    _unmatched(loan)
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    body = client.get(reverse("bank_statements", args=[loan.fund.pk])).content.decode()
+    select = re.search(r'<select[^>]*name="contract".*?</select>', body, re.S).group(0)
+    options = re.findall(r"<option([^>]*)>", select)
+    assert 'value=""' in options[0]  # the first, selected option is "choose"
+    assert all("selected" not in option for option in options[1:])
+    assert loan.reference in select
+
+
+def test_submitting_without_choosing_books_nothing(client, loan):
+    credit, _debit = _unmatched(loan)
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    response = client.post(reverse("bank_line_assign", args=[credit.pk]), {"contract": ""}, follow=True)
+    assert "Kies een lopend contract" in response.content.decode()
+    credit.refresh_from_db()
+    assert credit.status == "unmatched" and not loan.repayments.exists()
+
+
+def test_bank_costs_are_booked_to_the_chosen_account(client, loan):
+    from portfolio.selectors import account_balances
+
+    _credit, debit = _unmatched(loan)
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("bank_line_book", args=[debit.pk])
+    refused = client.post(url, {"account": "1100", "description": ""}, follow=True)
+    assert "Grootboekrekening" in refused.content.decode()  # 1100 is not offered: the message names the field
+    response = client.post(url, {"account": "5400", "description": "Bankkosten februari"}, follow=True)
+    assert "€ -12,50 is geboekt op rekening 5400" in response.content.decode()
+    debit.refresh_from_db()
+    assert debit.status == "ledger" and debit.entry.description == "Bankkosten februari"
+    postings = {(p.account.code, p.debit, p.credit) for p in debit.entry.postings.select_related("account")}
+    assert postings == {("5400", D("12.50"), D("0.00")), ("1000", D("0.00"), D("12.50"))}
+    assert account_balances(fund=loan.fund, as_of=datetime.date(2026, 2, 28))["5400"] == D("12.50")
+    again = client.post(url, {"account": "5400"}, follow=True)
+    assert "al verwerkt" in again.content.decode()
+
+
+def test_a_line_is_parked_with_a_reason_and_can_still_be_booked(client, loan):
+    credit, _debit = _unmatched(loan)
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("bank_line_park", args=[credit.pk])
+    assert "Geef een reden" in client.post(url, {"reason": " "}, follow=True).content.decode()
+    client.post(url, {"reason": "Navragen bij de betaler"})
+    credit.refresh_from_db()
+    assert credit.status == "parked" and credit.note == "Navragen bij de betaler"
+    body = client.get(reverse("bank_statements", args=[loan.fund.pk])).content.decode()
+    assert "Navragen bij de betaler" in body
+    client.post(reverse("bank_line_book", args=[credit.pk]), {"account": "3000", "description": "Storting"})
+    credit.refresh_from_db()
+    assert credit.status == "ledger"
