@@ -37,12 +37,19 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
     _sheet(
         workbook,
         _("Proefbalans"),
-        [_("Rekening"), _("Naam"), _("Debet"), _("Credit"), _("Saldo")],
+        [_("Rekening"), _("Naam"), _("Debet"), _("Credit"), _("Saldo debet"), _("Saldo credit")],
         [
-            [r["account"].code, r["account"].name, r["debit"], r["credit"], r["balance"]]
+            [
+                r["account"].code,
+                r["account"].name,
+                r["debit"],
+                r["credit"],
+                r["balance_debit"],
+                r["balance_credit"],
+            ]
             for r in report["trial"]
         ],
-        {3, 4, 5},
+        {3, 4, 5, 6},
     )
     sheet_rows = [[_("Activa"), "", None]]
     sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["assets"]]

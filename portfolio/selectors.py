@@ -340,7 +340,17 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
     for account in closing:
         debit, credit = to_cents(account.total_debit), to_cents(account.total_credit)
         normal = debit - credit if account.account_type in DEBIT_NORMAL else credit - debit
-        trial.append({"account": account, "debit": debit, "credit": credit, "balance": normal})
+        trial.append(
+            {
+                "account": account,
+                "debit": debit,
+                "credit": credit,
+                "balance": normal,
+                # the balance on its side (saldibalans): never a bare positive number for a credit balance
+                "balance_debit": max(debit - credit, Decimal("0.00")),
+                "balance_credit": max(credit - debit, Decimal("0.00")),
+            }
+        )
         kind = account.account_type
         if kind in ("asset", "contra_asset"):
             sheet["assets"].append({"account": account, "amount": normal if kind == "asset" else -normal})
@@ -363,6 +373,8 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
     total = {
         "debit": sum((r["debit"] for r in trial), Decimal("0.00")),
         "credit": sum((r["credit"] for r in trial), Decimal("0.00")),
+        "balance_debit": sum((r["balance_debit"] for r in trial), Decimal("0.00")),
+        "balance_credit": sum((r["balance_credit"] for r in trial), Decimal("0.00")),
         "assets": sum((r["amount"] for r in sheet["assets"]), Decimal("0.00")),
         "liabilities": sum((r["amount"] for r in sheet["liabilities"]), Decimal("0.00")),
         "equity": sum((r["amount"] for r in sheet["equity"]), Decimal("0.00")) + result_to_date,

@@ -182,3 +182,42 @@ def test_a_line_is_parked_with_a_reason_and_can_still_be_booked(client, loan):
     client.post(reverse("bank_line_book", args=[credit.pk]), {"account": "3000", "description": "Storting"})
     credit.refresh_from_db()
     assert credit.status == "ledger"
+
+
+# --- 6. the trial balance shows each balance on its side ---------------------------------------------
+
+
+def test_trial_balance_shows_credit_balances_on_the_credit_side(client, loan):
+    import re
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from portfolio.ledger import Line, entry_post
+    from portfolio.selectors import ledger_report
+
+    entry_post(
+        fund=loan.fund,
+        value_date=datetime.date(2026, 1, 2),
+        description="Storting",
+        lines=[Line("1000", debit=D("100000.00")), Line("3000", credit=D("100000.00"))],
+        actor=None,
+    )
+    report = ledger_report(fund=loan.fund, start=datetime.date(2026, 1, 1), end=datetime.date(2026, 3, 31))
+    rows = {r["account"].code: r for r in report["trial"]}
+    assert (rows["3000"]["balance_debit"], rows["3000"]["balance_credit"]) == (D("0.00"), D("100000.00"))
+    assert (rows["1000"]["balance_debit"], rows["1000"]["balance_credit"]) == (D("40000.00"), D("0.00"))
+    assert report["total"]["balance_debit"] == report["total"]["balance_credit"]
+
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("ledger_report", args=[loan.fund.pk])
+    body = client.get(url, {"start": "2026-01-01", "end": "2026-03-31"}).content.decode()
+    assert "Saldo credit" in body
+    row = re.search(r"3000 Gestort kapitaal investeerders</th>(.*?)</tr>", body, re.S).group(1)
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
+    assert cells[2] == "" and cells[3] == "€ 100.000,00"  # empty debit balance, the credit balance
+    export = client.get(url, {"start": "2026-01-01", "end": "2026-03-31", "format": "xlsx"})
+    sheet = load_workbook(BytesIO(export.content))["Proefbalans"]
+    assert [c.value for c in sheet[1]][-2:] == ["Saldo debet", "Saldo credit"]
+    capital = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "3000")
+    assert (capital[4], capital[5]) == (0, 100000)
