@@ -123,11 +123,11 @@ def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
                 c.enterprise.organisation.name,
                 c.enterprise.organisation.municipality.name if c.enterprise.organisation.municipality else "",
                 c.get_instrument_display(),
-                c.get_status_display(),
+                c.status_label,
                 c.principal.amount,
                 c.outstanding,
                 c.days_past_due,
-                c.bucket or "",
+                c.bucket_label,
             ]
             for c in overview["contracts"]
         ],

@@ -288,15 +288,79 @@ def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: date
     }
 
 
-def with_arrears(contracts, rows: dict[int, dict]) -> list[Contract]:
-    """Set `outstanding`, `days_past_due` and `bucket` on contracts from `arrears` rows (None: inactive)."""
+def bucket_label(bucket: str | None) -> str:
+    """The arrears bucket as a fund manager reads it: 'op tijd', '1–30 dagen', … '> 90 dagen'."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "current": _("op tijd"),
+        "1-30": _("1–30 dagen"),
+        "31-60": _("31–60 dagen"),
+        "61-90": _("61–90 dagen"),
+        ">90": _("> 90 dagen"),
+    }
+    return labels.get(bucket or "", "")
+
+
+def with_arrears(contracts, rows: dict[int, dict], *, as_of: datetime.date | None = None) -> list[Contract]:
+    """Set `outstanding`, `days_past_due`, `bucket`, `bucket_label` and `status_label` on contracts from
+    `arrears` rows (None: inactive); the status is the one as of the date."""
+    contracts = list(contracts)
+    statuses = statuses_as_of(contracts, as_of=as_of) if as_of is not None else {}
     result = []
     for contract in contracts:
         info = rows.get(contract.pk, {})
         contract.outstanding = info.get("outstanding")
         contract.days_past_due = info.get("days_past_due")
         contract.bucket = info.get("bucket")
+        contract.bucket_label = bucket_label(contract.bucket)
+        contract.status_label = statuses.get(contract.pk) or contract.get_status_display()
         result.append(contract)
+    return result
+
+
+def statuses_as_of(contracts: list[Contract], *, as_of: datetime.date) -> dict[int, str]:
+    """{contract id: status as of `as_of`} from the ledger, for a date in the past (today's otherwise).
+
+    Not yet signed/created, not yet disbursed, running (principal outstanding then) or today's status.
+    Two grouped queries for the whole list.
+    """
+    from django.db.models import Min
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import ContractStatus, Disbursement
+
+    if as_of >= timezone.localdate() or not contracts:
+        return {}
+    ids = [c.pk for c in contracts]
+    first_paid_out = dict(
+        Disbursement.objects.filter(contract_id__in=ids)
+        .values("contract_id")
+        .annotate(first=Min("value_date"))
+        .values_list("contract_id", "first")
+    )
+    principal = {}
+    for (contract_id,), (debit, credit) in _totals(
+        fund=contracts[0].fund_id,  # the overview's contracts are one fund's
+        as_of=as_of,
+        by=("contract_id",),
+        account__code=AccountCode.LOANS_PRINCIPAL,
+        contract_id__in=ids,
+    ).items():
+        principal[contract_id] = debit - credit
+    result = {}
+    for contract in contracts:
+        if contract.status in (ContractStatus.DRAFT, ContractStatus.CANCELLED):
+            continue
+        created = timezone.localtime(contract.created_at).date() if contract.created_at else None
+        paid_out = first_paid_out.get(contract.pk)
+        if created is not None and created > as_of and (paid_out is None or paid_out > as_of):
+            result[contract.pk] = _("Nog niet vastgelegd")
+        elif paid_out is None or paid_out > as_of:
+            result[contract.pk] = _("Nog niet uitbetaald")
+        elif principal.get(contract.pk, Decimal("0.00")) > 0:
+            result[contract.pk] = str(ContractStatus.ACTIVE.label)
     return result
 
 

@@ -29,24 +29,21 @@ from .statements import loan_statement_store, loan_statements
 @login_required
 def portfolio_overview(request, fund_pk: int):
     """The fund's portfolio as of a date (today unless `?as_of=`); `?format=xlsx` downloads it as Excel."""
-    import datetime
 
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.view_portfolio", fund):
         raise Http404  # the portfolio is outside this user's scope, even if the fund is visible
-    as_of = timezone.localdate()
-    if request.GET.get("as_of"):
-        try:
-            as_of = datetime.date.fromisoformat(request.GET["as_of"])
-        except ValueError:
-            messages.error(request, _("Ongeldige datum: gebruik JJJJ-MM-DD."))
+    today = timezone.localdate()
+    as_of = _date_param(request, "as_of", today, label=_("Stand per"))
     overview = selectors.portfolio_overview(
         fund=fund, contracts=selectors.contracts_for(request.user).filter(fund=fund), as_of=as_of
     )
     if request.GET.get("format") == "xlsx":
         from .exports import overview_workbook
 
-        overview["contracts"] = selectors.with_arrears(overview["contracts"], overview["arrears"])
+        overview["contracts"] = selectors.with_arrears(
+            overview["contracts"], overview["arrears"], as_of=as_of
+        )
         response = HttpResponse(
             overview_workbook(fund=fund, overview=overview),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -58,9 +55,11 @@ def portfolio_overview(request, fund_pk: int):
     from django.core.paginator import Paginator
 
     page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_arrears(page.object_list, overview["arrears"])
+    page.object_list = selectors.with_arrears(page.object_list, overview["arrears"], as_of=as_of)
     context = overview | {
         "fund": fund,
+        "as_of": as_of,
+        "projection": as_of > today,
         "page": page,
         "contracts": page.object_list,
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
@@ -73,6 +72,25 @@ def portfolio_overview(request, fund_pk: int):
         ],
     }
     return render(request, "portfolio/overview.html", context)
+
+
+def _date_param(request, name: str, default, *, label: str):
+    """A date from the query string (JJJJ-MM-DD, as the date inputs send it); a bad one gets a message
+    naming the field, and the default is used."""
+    import datetime
+
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        messages.error(
+            request,
+            _("%(field)s: '%(value)s' is geen datum; gebruik JJJJ-MM-DD. Getoond: %(date)s.")
+            % {"field": label, "value": raw, "date": format_date(default)},
+        )
+        return default
 
 
 def _bars(totals: dict[str, Decimal]) -> list[dict]:
@@ -398,20 +416,20 @@ def bank_line_park(request, pk: int):
 @login_required
 def ledger_report(request, fund_pk: int):
     """Trial balance, balance sheet and P&L for a period; `?format=xlsx` downloads the same as Excel."""
-    import datetime
 
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.view_portfolio", fund):
         raise Http404
     today = timezone.localdate()
-    try:
-        end = datetime.date.fromisoformat(request.GET.get("end") or today.isoformat())
-        start = datetime.date.fromisoformat(
-            request.GET.get("start") or end.replace(month=1, day=1).isoformat()
+    end = _date_param(request, "end", today, label=_("Tot en met"))
+    start = _date_param(request, "start", end.replace(month=1, day=1), label=_("Van"))
+    if start > end:
+        messages.error(
+            request,
+            _("Van (%(start)s) ligt na Tot en met (%(end)s); getoond is het boekjaar tot en met %(end)s.")
+            % {"start": format_date(start), "end": format_date(end)},
         )
-    except ValueError:
-        messages.error(request, _("Ongeldige datum: gebruik JJJJ-MM-DD."))
-        end, start = today, today.replace(month=1, day=1)
+        start = end.replace(month=1, day=1)
     report = selectors.ledger_report(fund=fund, start=start, end=end)
     if request.GET.get("format") == "xlsx":
         from .exports import ledger_report_workbook
@@ -432,6 +450,7 @@ def ledger_report(request, fund_pk: int):
         "start": start,
         "end": end,
         "closed_through": closed_through(fund=fund),
+        "projection": end > today,
         "can_close": request.user.has_perm("portfolio.add_contract", fund),
     }
     return render(request, "portfolio/ledger_report.html", context)

@@ -221,3 +221,37 @@ def test_trial_balance_shows_credit_balances_on_the_credit_side(client, loan):
     assert [c.value for c in sheet[1]][-2:] == ["Saldo debet", "Saldo credit"]
     capital = next(r for r in sheet.iter_rows(min_row=2, values_only=True) if r[0] == "3000")
     assert (capital[4], capital[5]) == (0, 100000)
+
+
+# --- 7. "as of" shows the statuses of that date; a future date is a projection; bad periods are said -------
+
+
+def test_as_of_a_date_before_the_disbursement_the_loan_is_not_yet_running(client, loan):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("portfolio_overview", args=[loan.fund.pk])
+    before = client.get(url, {"as_of": "2025-12-31"}).content.decode()
+    row = before[before.index(loan.reference) :]
+    row = row[: row.index("</tr>")]
+    assert "Nog niet" in row and "Lopend" not in row
+    after = client.get(url, {"as_of": "2026-02-28"}).content.decode()
+    row = after[after.index(loan.reference) :]
+    assert "Lopend" in row[: row.index("</tr>")]
+    assert "Projectie" not in after
+
+
+def test_a_future_date_is_shown_as_a_projection_and_a_bad_date_is_named(client, loan):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("portfolio_overview", args=[loan.fund.pk])
+    future = client.get(url, {"as_of": "2099-12-31"}).content.decode()
+    assert "Projectie" in future
+    bad = client.get(url, {"as_of": "31-12-2025"}, follow=True).content.decode()
+    assert "Stand per: &#x27;31-12-2025&#x27; is geen datum" in bad
+
+
+def test_a_ledger_period_that_starts_after_it_ends_gets_a_message(client, loan):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("ledger_report", args=[loan.fund.pk])
+    body = client.get(url, {"start": "2026-06-30", "end": "2026-03-31"}).content.decode()
+    assert "Van (30-06-2026) ligt na Tot en met (31-03-2026)" in body
+    assert "Winst en verlies 01-01-2026 – 31-03-2026" in body
+    assert "Projectie" in client.get(url, {"end": "2099-12-31"}).content.decode()
