@@ -24,6 +24,7 @@ def labels() -> dict[str, str]:
         "journal_entry_posted": _("Journaalpost geboekt"),
         "journal_entry_reversed": _("Journaalpost teruggeboekt"),
         "period_closed": _("Periode afgesloten"),
+        "year_closed": _("Boekjaar afgesloten"),
         "bank_statement_imported": _("Bankafschrift ingelezen"),
         "fund_bank_account_added": _("Bankrekening van het fonds toegevoegd"),
         "fund_bank_account_removed": _("Bankrekening van het fonds verwijderd"),

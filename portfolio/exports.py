@@ -58,9 +58,7 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
         [r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["liabilities"]
     ]
     sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["equity"]]
-    sheet_rows += [
-        ["", _("Resultaat tot en met %(date)s") % {"date": format_date(end)}, report["result_to_date"]]
-    ]
+    sheet_rows += [["", _("Resultaat boekjaar (nog niet naar de reserves)"), report["result_to_date"]]]
     _sheet(workbook, _("Balans"), [_("Rekening"), _("Naam"), _("Bedrag")], sheet_rows, {3})
     pnl_rows = [[r["account"].code, r["account"].name, r["amount"]] for r in report["pnl"]["income"]]
     pnl_rows += [[r["account"].code, r["account"].name, -r["amount"]] for r in report["pnl"]["expense"]]

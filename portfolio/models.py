@@ -348,6 +348,33 @@ class PeriodClose(models.Model):
         return f"{self.fund} t/m {self.closed_through}"
 
 
+class YearClose(models.Model):
+    """A closed book year: its result carried to the reserves by one journal entry dated 31 December."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="year_closes")
+    year = models.PositiveSmallIntegerField(_("boekjaar"))
+    result = models.DecimalField(_("resultaat"), max_digits=16, decimal_places=2)
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="year_close"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("afgesloten op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("jaarafsluiting")
+        verbose_name_plural = _("jaarafsluitingen")
+        ordering = ["fund", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="year_close_unique"),
+            models.CheckConstraint(condition=Q(result=0) | Q(entry__isnull=False), name="year_close_booked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund} {self.year}"
+
+
 class ConditionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     MET = "met", _("Voldaan")

@@ -378,25 +378,18 @@ def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Deci
 
 def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> dict:
     """Trial balance and balance sheet as of `end`, P&L over `start`–`end`, from one grouped query."""
+    in_period = (
+        Q(postings__value_date__gte=start, postings__value_date__lte=end)
+        # the year-close entry moves the result to the reserves; it is no income or expense of the period
+        & ~Q(postings__entry__idempotency_key__startswith="year-close:")
+    )
     closing = (
         Account.objects.filter(fund=fund)
         .annotate(
             total_debit=Coalesce(Sum("postings__debit", filter=Q(postings__value_date__lte=end)), ZERO),
             total_credit=Coalesce(Sum("postings__credit", filter=Q(postings__value_date__lte=end)), ZERO),
-            period_debit=Coalesce(
-                Sum(
-                    "postings__debit",
-                    filter=Q(postings__value_date__gte=start, postings__value_date__lte=end),
-                ),
-                ZERO,
-            ),
-            period_credit=Coalesce(
-                Sum(
-                    "postings__credit",
-                    filter=Q(postings__value_date__gte=start, postings__value_date__lte=end),
-                ),
-                ZERO,
-            ),
+            period_debit=Coalesce(Sum("postings__debit", filter=in_period), ZERO),
+            period_credit=Coalesce(Sum("postings__credit", filter=in_period), ZERO),
         )
         .order_by("code")
     )

@@ -442,14 +442,20 @@ def ledger_report(request, fund_pk: int):
             f'attachment; filename="grootboek-{fund.code}-{end.isoformat()}.xlsx"'
         )
         return response
-    from .ledger import closed_through
+    from .ledger import closable_quarters, closable_year, closed_through, year_result
 
+    year = closable_year(fund=fund)
     context = {
         "fund": fund,
         "report": report,
         "start": start,
         "end": end,
         "closed_through": closed_through(fund=fund),
+        "closable_quarters": [
+            {"end": q, "label": f"{q.year}-Q{(q.month - 1) // 3 + 1}"}
+            for q in closable_quarters(fund=fund, today=today)
+        ],
+        "closable_year": {"year": year, "result": year_result(fund=fund, year=year)[0]} if year else None,
         "projection": end > today,
         "can_close": request.user.has_perm("portfolio.add_contract", fund),
     }
@@ -476,6 +482,31 @@ def period_close(request, fund_pk: int):
         action=lambda: close(fund=fund, through=through, actor=request.user),
         success_message=_("De periode tot en met %(date)s is afgesloten.") % {"date": format_date(through)},
         success_url=reverse("ledger_report", args=[fund.pk]),
+    )
+
+
+@login_required
+@require_POST
+def year_close(request, fund_pk: int):
+    from .ledger import year_close as close
+
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise Http404
+    back = reverse("ledger_report", args=[fund.pk])
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, _("Boekjaar: geef een jaartal."))
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: close(fund=fund, year=year, actor=request.user),
+        success_message=lambda done: (
+            _("Boekjaar %(year)s is afgesloten; %(amount)s is naar de overige reserves geboekt.")
+            % {"year": done.year, "amount": format_eur(done.result)}
+        ),
+        success_url=back,
     )
 
 

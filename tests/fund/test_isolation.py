@@ -137,6 +137,7 @@ CHANGE_URLS: dict[str, Callable] = {
         {"repay-amount": "100.00", "repay-value_date": "2026-02-15"},
     ),
     "period_close": lambda s: (reverse("period_close", args=[s.fund.pk]), {"through": "2026-12-31"}),
+    "year_close": lambda s: (reverse("year_close", args=[s.fund.pk]), {"year": "2025"}),
     "bank_account_add": lambda s: (
         reverse("bank_statements", args=[s.fund.pk]),
         {"add_account": "1", "account-iban": "NL44RABO0123456789", "account-name": "Gekaapt"},
@@ -309,6 +310,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
+    assert not other.fund.year_closes.exists()
     assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
     assert not other.fund.bank_lines.exclude(status="unmatched").exists()
     if getattr(other, "_pipeline", None):

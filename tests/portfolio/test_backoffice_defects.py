@@ -255,3 +255,90 @@ def test_a_ledger_period_that_starts_after_it_ends_gets_a_message(client, loan):
     assert "Van (30-06-2026) ligt na Tot en met (31-03-2026)" in body
     assert "Winst en verlies 01-01-2026 – 31-03-2026" in body
     assert "Projectie" in client.get(url, {"end": "2099-12-31"}).content.decode()
+
+
+# --- 2. period close is offered on the ledger page (per quarter), and the year is closed after them --------
+
+
+def _capital(fund, day=datetime.date(2025, 1, 10), amount=D("100000.00")):
+    from portfolio.ledger import Line, entry_post
+
+    entry_post(
+        fund=fund,
+        value_date=day,
+        description="Storting",
+        lines=[Line("1000", debit=amount), Line("3000", credit=amount)],
+        actor=None,
+    )
+
+
+def test_the_ledger_page_offers_the_quarters_to_close_and_closes_one(client, loan):
+    from portfolio.ledger import closed_through
+
+    _capital(loan.fund)
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("ledger_report", args=[loan.fund.pk])
+    body = client.get(url).content.decode()
+    assert "Kwartaal afsluiten" in body
+    assert '<option value="2025-03-31">2025-Q1' in body  # the first quarter with entries
+    response = client.post(
+        reverse("period_close", args=[loan.fund.pk]), {"through": "2025-03-31"}, follow=True
+    )
+    assert "31-03-2025 is afgesloten" in response.content.decode()
+    assert closed_through(fund=loan.fund) == datetime.date(2025, 3, 31)
+    body = client.get(url).content.decode()
+    assert "2025-Q1" not in body and '<option value="2025-06-30">2025-Q2' in body
+    committee = make_member(Role.COMMITTEE_MEMBER, fund=loan.fund)
+    client.force_login(committee)
+    assert "Kwartaal afsluiten" not in client.get(url).content.decode()
+
+
+def test_year_close_carries_the_result_to_the_reserves_after_the_quarters(client, loan):
+    from portfolio.ledger import LedgerError, Line, entry_post, period_close, year_close
+    from portfolio.selectors import account_balances, ledger_report
+
+    fund = loan.fund
+    _capital(fund)
+    entry_post(
+        fund=fund,
+        value_date=datetime.date(2025, 6, 30),
+        description="Rente",
+        lines=[Line("1000", debit=D("1500.00")), Line("4000", credit=D("1500.00"))],
+        actor=None,
+    )
+    entry_post(
+        fund=fund,
+        value_date=datetime.date(2025, 7, 31),
+        description="Bankkosten",
+        lines=[Line("5400", debit=D("20.00")), Line("1000", credit=D("20.00"))],
+        actor=None,
+    )
+    period_close(fund=fund, through=datetime.date(2025, 9, 30), actor=None)
+    with pytest.raises(LedgerError, match="Sluit eerst alle kwartalen van 2025 af"):
+        year_close(fund=fund, year=2025, actor=None)
+    client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
+    client.post(reverse("period_close", args=[fund.pk]), {"through": "2025-12-31"})
+    page = client.get(reverse("ledger_report", args=[fund.pk])).content.decode()
+    assert "Boekjaar 2025: het resultaat van € 1.480,00 gaat naar de overige reserves" in page
+    done = client.post(reverse("year_close", args=[fund.pk]), {"year": "2025"}, follow=True)
+    assert "€ 1.480,00 is naar de overige reserves geboekt" in done.content.decode()
+
+    balances = account_balances(fund=fund, as_of=datetime.date(2025, 12, 31))
+    assert balances["3200"] == D("1480.00")
+    assert balances["4000"] == D("0.00") and balances["5400"] == D("0.00")
+    report = ledger_report(fund=fund, start=datetime.date(2025, 1, 1), end=datetime.date(2025, 12, 31))
+    assert report["total"]["period_result"] == D("1480.00")  # the closing entry is no income or expense
+    assert report["result_to_date"] == D("0.00")
+    assert report["total"]["assets"] == report["total"]["liabilities_and_equity"]
+    equity = {r["account"].code: r["amount"] for r in report["sheet"]["equity"]}
+    assert equity["3200"] == D("1480.00")
+    with pytest.raises(LedgerError, match="al afgesloten"):
+        year_close(fund=fund, year=2025, actor=None)
+    with pytest.raises(LedgerError, match="afgesloten"):  # nothing can be booked in the closed year
+        entry_post(
+            fund=fund,
+            value_date=datetime.date(2025, 12, 31),
+            description="x",
+            lines=[Line("1000", debit=D("1.00")), Line("4000", credit=D("1.00"))],
+            actor=None,
+        )
