@@ -260,7 +260,10 @@ def test_a_ledger_period_that_starts_after_it_ends_gets_a_message(client, loan):
 # --- 2. period close is offered on the ledger page (per quarter), and the year is closed after them --------
 
 
-def _capital(fund, day=datetime.date(2025, 1, 10), amount=D("100000.00")):
+CAPITAL = D("100000.00")
+
+
+def _capital(fund, day=datetime.date(2025, 1, 10), amount=CAPITAL):
     from portfolio.ledger import Line, entry_post
 
     entry_post(
