@@ -155,9 +155,28 @@ class RestructureForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
+    """A full write-off is chosen explicitly; nothing is preselected."""
+
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
-    amount = AmountField(label=_("Bedrag (leeg = alles)"), required=False, **AMOUNT)
+    scope = forms.ChoiceField(
+        label=_("Omvang"),
+        choices=[
+            ("partial", _("Gedeeltelijk: het bedrag hieronder")),
+            ("full", _("Volledig: de hele uitstaande hoofdsom; het contract wordt gesloten")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies gedeeltelijk of volledig afschrijven.")},
+    )
+    amount = AmountField(label=_("Bedrag (€, bij gedeeltelijk)"), required=False, **AMOUNT)
     reason = forms.CharField(label=_("Reden"), max_length=255)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "partial" and data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Geef het bedrag dat wordt afgeschreven."))
+        if data.get("scope") == "full" and data.get("amount") is not None:
+            self.add_error("amount", _("Laat het bedrag leeg bij volledig afschrijven."))
+        return data
 
 
 class ChargeForm(forms.Form):

@@ -675,6 +675,9 @@ MSG_REASON = gettext_noop("Geef een reden.")
 MSG_NO_SCHEDULE = gettext_noop("Dit contract heeft nog geen aflosschema.")
 MSG_NO_PREPAYMENT = gettext_noop("Er staat geen vooruitbetaling op dit contract.")
 MSG_NOTHING_OUTSTANDING = gettext_noop("Er staat geen hoofdsom meer uit.")
+MSG_WRITE_OFF_CHOOSE = gettext_noop(
+    "Geef het bedrag dat wordt afgeschreven, of kies uitdrukkelijk voor volledig afschrijven."
+)
 MSG_WRITE_OFF_TOO_MUCH = gettext_noop("Afschrijven kan hoogstens de uitstaande hoofdsom (%(outstanding)s).")
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 
@@ -806,16 +809,20 @@ def contract_write_off(
     value_date: datetime.date,
     reason: str,
     amount: Decimal | None = None,
+    full: bool = False,
 ) -> Contract:
-    """Write off principal (all of it when no amount is given), using the contract's provision first.
+    """Write off principal: `amount` of it, or all of it when `full` is chosen explicitly (an empty amount
+    alone is refused), using the contract's provision first.
 
     A full write-off also writes off the interest still receivable and closes the contract.
     """
     if not (reason or "").strip():
         raise ValidationError({"reason": [_(MSG_REASON)]})
+    if amount is None and not full:
+        raise ValidationError({"amount": [_(MSG_WRITE_OFF_CHOOSE)]})
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     outstanding = _balance(contract, AccountCode.LOANS_PRINCIPAL, value_date)
-    amount = outstanding if amount is None else _amount(amount, field="amount")
+    amount = outstanding if full else _amount(amount, field="amount")
     if outstanding <= 0:
         raise LedgerError(_(MSG_NOTHING_OUTSTANDING))
     if amount > outstanding:

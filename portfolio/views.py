@@ -187,6 +187,8 @@ def _event(request, pk: int, service, *, prefix: str, done: str):
     if not form.is_valid():
         return _form_invalid(request, form, contract)
     data = form.cleaned_data
+    if request.POST.get("confirmed") != "1":
+        return _confirm(request, contract, prefix, data)
     return run_action(
         request,
         action=lambda: service(actor=request.user, contract=contract, **data),
@@ -546,9 +548,116 @@ ACTIONS = {
         reason=d["reason"],
     ),
     "write_off": lambda user, contract, d: services.contract_write_off(
-        actor=user, contract=contract, value_date=d["value_date"], reason=d["reason"], amount=d["amount"]
+        actor=user,
+        contract=contract,
+        value_date=d["value_date"],
+        reason=d["reason"],
+        amount=d["amount"],
+        full=d["scope"] == "full",
     ),
 }
+
+
+CONFIRMED_ACTIONS = ("prepayment", "charge", "write_off")  # money actions; restructuring changes no money
+
+
+def _confirm(request, contract, action: str, data: dict):
+    """The confirmation step of a money action: what will be booked and its effect; nothing is booked yet.
+    The same POST comes back with `confirmed=1` when the manager confirms."""
+    from .selectors import contract_account_balance
+
+    outstanding = contract_account_balance(contract=contract, account_code="1100")
+    rows: list[tuple[str, str]] = []
+    if "value_date" in data:
+        rows.append((_("Valutadatum"), format_date(data["value_date"])))
+    if action == "disburse":
+        title = _("Uitbetaling bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(data["amount"])),
+            (
+                _("Effect"),
+                _("Van de bank gaat %(amount)s naar %(name)s; de uitstaande hoofdsom wordt %(after)s.")
+                % {
+                    "amount": format_eur(data["amount"]),
+                    "name": contract.enterprise.organisation.name,
+                    "after": format_eur(outstanding + data["amount"]),
+                },
+            ),
+        ]
+    elif action == "repay":
+        title = _("Ontvangen betaling bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(data["amount"])),
+            (
+                _("Effect"),
+                _(
+                    "Het bedrag gaat eerst naar vergoedingen, boeterente en achterstallige rente, dan naar "
+                    "de hoofdsom (nu %(outstanding)s); een overschot wordt vooruitbetaling."
+                )
+                % {"outstanding": format_eur(outstanding)},
+            ),
+        ]
+    elif action == "write_off":
+        title = _("Afschrijving bevestigen")
+        if data["scope"] == "full":
+            rows += [
+                (_("Bedrag"), format_eur(outstanding)),
+                (
+                    _("Effect"),
+                    _(
+                        "Volledige afschrijving: de hele uitstaande hoofdsom (%(amount)s) en de te ontvangen "
+                        "rente worden afgeschreven, eerst ten laste van de voorziening; het contract wordt "
+                        "gesloten (status Afgeschreven)."
+                    )
+                    % {"amount": format_eur(outstanding)},
+                ),
+            ]
+        else:
+            rows += [
+                (_("Bedrag"), format_eur(data["amount"])),
+                (
+                    _("Effect"),
+                    _(
+                        "Gedeeltelijke afschrijving: de uitstaande hoofdsom gaat van %(before)s naar %(after)s; "
+                        "het contract blijft lopend."
+                    )
+                    % {"before": format_eur(outstanding), "after": format_eur(outstanding - data["amount"])},
+                ),
+            ]
+        rows.append((_("Reden"), data["reason"]))
+    elif action == "charge":
+        title = _("Vergoeding of boeterente bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(data["amount"])),
+            (
+                _("Effect"),
+                _("%(amount)s wordt in rekening gebracht bij %(name)s en staat op het leningoverzicht.")
+                % {"amount": format_eur(data["amount"]), "name": contract.enterprise.organisation.name},
+            ),
+            (_("Omschrijving"), data["reason"]),
+        ]
+    else:  # prepayment
+        held = -contract_account_balance(contract=contract, account_code="2200")
+        title = _("Vooruitbetaling verwerken bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(held)),
+            (
+                _("Effect"),
+                _("Het vooruitontvangen bedrag gaat van de hoofdsom af (nu %(outstanding)s).")
+                % {"outstanding": format_eur(outstanding)},
+            ),
+        ]
+    hidden = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return render(
+        request,
+        "portfolio/confirm_action.html",
+        {"contract": contract, "title": title, "rows": rows, "hidden": hidden, "action_url": request.path},
+    )
 
 
 @login_required
@@ -564,6 +673,8 @@ def contract_action(request, pk: int, action: str):
     form = blank.__class__(request.POST, prefix=action)
     if not form.is_valid():
         return _form_invalid(request, form, contract)
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1":
+        return _confirm(request, contract, action, form.cleaned_data)
     return run_action(
         request,
         action=lambda: ACTIONS[action](request.user, contract, form.cleaned_data),

@@ -345,3 +345,62 @@ def test_year_close_carries_the_result_to_the_reserves_after_the_quarters(client
             lines=[Line("1000", debit=D("1.00")), Line("4000", credit=D("1.00"))],
             actor=None,
         )
+
+
+# --- 4. money actions are confirmed with amount and effect; a full write-off is an explicit choice ---------
+
+
+@pytest.fixture
+def draft_loan():
+    fund = make_fund()
+    return services.contract_create(
+        actor=None,
+        fund=fund,
+        enterprise=make_enterprise(fund=fund),
+        reference="ZKIJ-2026-090",
+        instrument="loan",
+        principal=Money("90000.00", "EUR"),
+        annual_rate=D("0.035"),
+        term_months=60,
+    )
+
+
+def test_disbursing_shows_a_confirmation_and_books_only_when_confirmed(client, draft_loan):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=draft_loan.fund))
+    url = reverse("contract_disburse", args=[draft_loan.pk])
+    data = {"disburse-amount": "90.000,00", "disburse-value_date": "2026-01-15"}
+    step = client.post(url, data)
+    body = step.content.decode()
+    assert step.status_code == 200 and "Uitbetaling bevestigen" in body
+    assert "€ 90.000,00" in body and "de uitstaande hoofdsom wordt € 90.000,00" in body
+    assert 'name="disburse-amount" value="90.000,00"' in body and 'name="confirmed" value="1"' in body
+    assert not draft_loan.disbursements.exists()
+    client.post(url, data | {"confirmed": "1"})
+    assert draft_loan.disbursements.get().amount == D("90000.00")
+
+
+def test_an_empty_write_off_amount_no_longer_writes_off_the_whole_loan(client, loan):
+    from django.core.exceptions import ValidationError
+
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    url = reverse("contract_action", args=[loan.pk, "write_off"])
+    base = {"write_off-value_date": "2026-03-01", "write_off-reason": "Faillissement", "confirmed": "1"}
+    no_choice = client.post(url, base, follow=True).content.decode()
+    assert "Kies gedeeltelijk of volledig afschrijven" in no_choice
+    partial_without_amount = client.post(url, base | {"write_off-scope": "partial"}, follow=True)
+    assert "Geef het bedrag dat wordt afgeschreven" in partial_without_amount.content.decode()
+    loan.refresh_from_db()
+    assert loan.status == "active"
+    with pytest.raises(ValidationError):
+        services.contract_write_off(
+            actor=None, contract=loan, value_date=datetime.date(2026, 3, 1), reason="x", amount=None
+        )
+
+    unconfirmed = {k: v for k, v in base.items() if k != "confirmed"} | {"write_off-scope": "full"}
+    step = client.post(url, unconfirmed).content.decode()
+    assert "Afschrijving bevestigen" in step and "Volledige afschrijving" in step and "€ 60.000,00" in step
+    loan.refresh_from_db()
+    assert loan.status == "active"
+    client.post(url, unconfirmed | {"confirmed": "1"})
+    loan.refresh_from_db()
+    assert loan.status == "written_off"

@@ -113,7 +113,7 @@ def loan(client):
 def test_money_action_forms_read_dutch_amounts_and_say_what_was_booked(client, loan):
     response = client.post(
         reverse("contract_disburse", args=[loan.pk]),
-        {"disburse-amount": "100.000,00", "disburse-value_date": "2026-01-15"},
+        {"disburse-amount": "100.000,00", "disburse-value_date": "2026-01-15", "confirmed": "1"},
         follow=True,
     )
     assert "Uitbetaling van € 100.000,00 per 15-01-2026 geboekt." in response.content.decode()
@@ -122,6 +122,7 @@ def test_money_action_forms_read_dutch_amounts_and_say_what_was_booked(client, l
         "charge-amount": "1.250,50",
         "charge-value_date": "2026-02-16",
         "charge-reason": "Aanmaning",
+        "confirmed": "1",
     }
     client.post(reverse("contract_action", args=[loan.pk, "charge"]), data)
     assert contract_account_balance(contract=loan, account_code=AccountCode.FEES_RECEIVABLE) == D("1250.50")
@@ -133,7 +134,7 @@ def test_money_action_forms_read_dutch_amounts_and_say_what_was_booked(client, l
     assert JournalEntry.objects.count() == entries
     over = client.post(
         reverse("contract_disburse", args=[loan.pk]),
-        {"disburse-amount": "0,01", "disburse-value_date": "2026-01-16"},
+        {"disburse-amount": "0,01", "disburse-value_date": "2026-01-16", "confirmed": "1"},
         follow=True,
     ).content.decode()
     assert (
