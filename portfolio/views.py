@@ -618,8 +618,8 @@ def _confirm(request, contract, action: str, data: dict):
                 (
                     _("Effect"),
                     _(
-                        "Gedeeltelijke afschrijving: de uitstaande hoofdsom gaat van %(before)s naar %(after)s; "
-                        "het contract blijft lopend."
+                        "Gedeeltelijke afschrijving: de uitstaande hoofdsom gaat van %(before)s naar "
+                        "%(after)s; het contract blijft lopend."
                     )
                     % {"before": format_eur(outstanding), "after": format_eur(outstanding - data["amount"])},
                 ),
