@@ -288,6 +288,33 @@ def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: date
     }
 
 
+def contract_charges(*, contract: Contract, as_of: datetime.date) -> list[dict]:
+    """Fees and penalty interest charged to the contract up to `as_of` (date, description, kind, amount)."""
+    from django.utils.translation import gettext as _
+
+    rows = (
+        Posting.objects.filter(
+            contract=contract,
+            value_date__lte=as_of,
+            debit__gt=0,
+            account__code__in=[AccountCode.FEES_RECEIVABLE, AccountCode.PENALTY_INTEREST_RECEIVABLE],
+        )
+        .select_related("entry", "account")
+        .order_by("value_date", "pk")
+    )
+    return [
+        {
+            "value_date": row.value_date,
+            "description": row.entry.description,
+            "kind": _("Boeterente")
+            if row.account.code == AccountCode.PENALTY_INTEREST_RECEIVABLE
+            else _("Vergoeding"),
+            "amount": row.debit,
+        }
+        for row in rows
+    ]
+
+
 def bucket_label(bucket: str | None) -> str:
     """The arrears bucket as a fund manager reads it: 'op tijd', '1–30 dagen', … '> 90 dagen'."""
     from django.utils.translation import gettext as _

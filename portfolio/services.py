@@ -384,12 +384,18 @@ def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     if version is not None:
         last_due = version.lines.filter(due_date__lte=as_of).order_by("-number").first()
         planned = last_due.balance if last_due is not None else version.principal
-    return {
+    owed = {
         "fees": max(_balance(contract, AccountCode.FEES_RECEIVABLE, as_of), Decimal("0.00")),
+        "penalty_interest": max(
+            _balance(contract, AccountCode.PENALTY_INTEREST_RECEIVABLE, as_of), Decimal("0.00")
+        ),
         "interest": max(_balance(contract, AccountCode.INTEREST_RECEIVABLE, as_of), Decimal("0.00")),
         "principal_due": max(outstanding - planned, Decimal("0.00")),
         "outstanding_principal": outstanding,
     }
+    # what the borrower must pay now: fees, penalty interest, interest and principal that are due
+    owed["total_due"] = owed["fees"] + owed["penalty_interest"] + owed["interest"] + owed["principal_due"]
+    return owed
 
 
 # The default order in which a payment settles what is owed; configurable per call or with the
@@ -436,9 +442,7 @@ def owed_parts(*, contract: Contract, value_date: datetime.date) -> dict[str, De
     current_principal = min(line.principal, owed["principal_due"]) if line else Decimal("0.00")
     return {
         "fees": owed["fees"],
-        "penalty_interest": max(
-            _balance(contract, AccountCode.PENALTY_INTEREST_RECEIVABLE, value_date), Decimal("0.00")
-        ),
+        "penalty_interest": owed["penalty_interest"],
         "overdue_interest": owed["interest"] - current_interest,
         "overdue_principal": owed["principal_due"] - current_principal,
         "current_interest": current_interest,

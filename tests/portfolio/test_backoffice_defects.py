@@ -404,3 +404,56 @@ def test_an_empty_write_off_amount_no_longer_writes_off_the_whole_loan(client, l
     client.post(url, unconfirmed | {"confirmed": "1"})
     loan.refresh_from_db()
     assert loan.status == "written_off"
+
+
+# --- 5. penalty interest and fees are part of the position and of the loan statement -----------------------
+
+
+def test_penalty_interest_and_fees_show_in_the_position_and_the_loan_statement(client):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    from core.formats import format_eur
+    from portfolio.statements import loan_statement_pdf
+
+    fund = make_fund()
+    contract = services.contract_create(
+        actor=None,
+        fund=fund,
+        enterprise=make_enterprise(fund=fund),
+        reference="ZKIJ-2026-008",
+        instrument="loan",
+        principal=Money("100000.00", "EUR"),
+        annual_rate=D("0.06"),
+        term_months=36,
+        penalty_rate=D("0.08"),
+    )
+    services.contract_disburse(
+        actor=None, contract=contract, amount=D("100000.00"), value_date=datetime.date(2026, 1, 15)
+    )
+    as_of = datetime.date(2026, 3, 31)
+    accrual = services.penalty_interest_book(actor=None, contract=contract, through=as_of)
+    assert accrual.amount > 0
+    services.charge_book(
+        actor=None,
+        contract=contract,
+        kind="fee",
+        amount=D("25.00"),
+        value_date=datetime.date(2026, 3, 20),
+        reason="Aanmaning",
+    )
+    owed = services.dues(contract=contract, as_of=as_of)
+    assert owed["penalty_interest"] == accrual.amount and owed["fees"] == D("25.00")
+    assert owed["total_due"] == owed["interest"] + owed["principal_due"] + accrual.amount + D("25.00")
+
+    reader = PdfReader(BytesIO(loan_statement_pdf(contract=contract, as_of=as_of)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert f"Boeterente {format_eur(accrual.amount, language='nl')}" in text
+    assert "Vergoedingen € 25,00" in text
+    assert f"Nu te betalen {format_eur(owed['total_due'], language='nl')}" in text
+    assert "Vergoeding: Aanmaning (ZKIJ-2026-008)" in text  # the charge itself is listed with its date
+
+    client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
+    body = client.get(reverse("contract_detail", args=[contract.pk])).content.decode()
+    assert "Boeterente" in body and "Nu te betalen" in body
