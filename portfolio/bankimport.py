@@ -79,7 +79,24 @@ def parse_statement(*, data: bytes, filename: str) -> Statement:
             return parse_camt053(data)
         return parse_csv(data)
     except StatementError as exc:
-        raise BankImportError(str(exc), code="invalid_statement") from exc
+        raise BankImportError(problems_message(exc.problems), code="invalid_statement") from exc
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def problems_message(problems: tuple[str, ...]) -> str:
+    """One problem as a sentence; several as a heading line and one line per problem ("- …")."""
+    if len(problems) == 1:
+        return _sentence(problems[0])
+    return "\n".join(
+        [
+            _("Het bestand kan niet worden ingelezen (%(count)d problemen); er is niets geboekt:")
+            % {"count": len(problems)},
+            *(f"- {_sentence(problem)}" for problem in problems),
+        ]
+    )
 
 
 def format_iban(iban: str) -> str:
@@ -474,6 +491,11 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
             "booked": len(result.booked),
             "unmatched": len(result.unmatched),
             "skipped": result.skipped,
+            # which contract each booked line paid (the first 100; the statement page has them all)
+            "paid": [
+                [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                for line in result.booked[:100]
+            ],
         },
     )
 

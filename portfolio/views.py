@@ -686,6 +686,8 @@ def contract_action(request, pk: int, action: str):
 @login_required
 def bank_import_job(request, pk: int):
     """A background import's progress; the page polls itself (htmx) until the job is done or refused."""
+    import datetime
+
     from .bankimport import job_progress
     from .models import BankImportJob
 
@@ -697,7 +699,18 @@ def bank_import_job(request, pk: int):
     )
     if not request.user.has_perm("portfolio.add_contract", job.fund):
         raise Http404
-    context = {"job": job, "fund": job.fund, "progress": job_progress(job)}
+    lines = job.error.splitlines()
+    context = {
+        "job": job,
+        "fund": job.fund,
+        "progress": job_progress(job),
+        "error_title": lines[0] if lines else "",
+        "error_items": [line.removeprefix("- ") for line in lines[1:]],
+        "paid": [
+            {"reference": ref, "amount": Decimal(amount), "value_date": datetime.date.fromisoformat(day)}
+            for ref, amount, day in job.result.get("paid", [])
+        ],
+    }
     if request.headers.get("HX-Request"):
         return render(request, "portfolio/_bank_import_progress.html", context)
     return render(request, "portfolio/bank_import_job.html", context)

@@ -118,7 +118,9 @@ def test_approved_application_to_contract_disbursement_camt_repayment_and_overvi
     page.get_by_role("button", name="Inlezen").click()
     # the import runs as a background job; its page follows it until it has finished
     expect(page.get_by_test_id("import-status")).to_have_text("ingelezen")
-    expect(page.locator("#import-progress")).to_contain_text("1 regels geboekt, 0 niet herkend")
+    expect(page.locator("#import-progress")).to_contain_text("1 regel geboekt")
+    expect(page.locator("#import-progress")).to_contain_text("0 regels niet herkend")
+    expect(page.locator("#import-progress")).to_contain_text(contract.reference)  # which contract was paid
 
     page.goto(f"/funds/{fund.pk}/portfolio/")
     row = page.get_by_role("row").filter(has_text=contract.reference)

@@ -457,3 +457,56 @@ def test_penalty_interest_and_fees_show_in_the_position_and_the_loan_statement(c
     client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
     body = client.get(reverse("contract_detail", args=[contract.pk])).content.decode()
     assert "Boeterente" in body and "Nu te betalen" in body
+
+
+# --- 8. import messages: one problem per line, as sentences, in Dutch; the result names the contract -------
+
+
+def test_import_problems_are_dutch_sentences_one_per_line(loan):
+    data = csv(
+        f"31-02-2026;twaalf;;X;{loan.reference};R1;{FUND_IBAN}",
+        f"15-02-2026;1,00;NL00XXXX;X;{loan.reference};R2;{FUND_IBAN}",
+    )
+    with pytest.raises(bankimport.BankImportError) as refused:
+        bankimport.statement_import(fund=loan.fund, data=data, filename="x.csv", actor=None)
+    lines = str(refused.value).splitlines()
+    assert lines[0].startswith("Het bestand kan niet worden ingelezen (3 problemen)")
+    assert len(lines) == 4 and all(line.startswith("- Rij ") for line in lines[1:])
+    with pytest.raises(bankimport.BankImportError) as broken:
+        bankimport.statement_import(
+            fund=loan.fund, data=b"<Document><a></b></Document>", filename="x.xml", actor=None
+        )
+    assert str(broken.value) == (
+        "Het bestand is geen geldig XML: de sluit-tag past niet bij de open-tag (regel 1, kolom 16)"
+    )
+
+
+def test_the_import_result_counts_in_dutch_and_names_the_contract_paid(
+    client, loan, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    data = csv(f"15-02-2026;2.632,15;;X;Termijn {loan.reference};R1;{FUND_IBAN}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("bank_statements", args=[loan.fund.pk]), {"file": SimpleUploadedFile("feb.csv", data)}
+        )
+    body = client.get(response["Location"]).content.decode()
+    assert "1 regel geboekt" in body and "1 regels" not in body
+    assert "0 regels niet herkend" in body
+    assert loan.reference in body and "€ 2.632,15" in body and "15-02-2026" in body
+    bad = csv(f"31-02-2026;1,00;;X;x;R9;{FUND_IBAN}", f"15-02-2026;nul;;X;x;R8;{FUND_IBAN}")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("bank_statements", args=[loan.fund.pk]), {"file": SimpleUploadedFile("bad.csv", bad)}
+        )
+    body = client.get(response["Location"]).content.decode()
+    assert "<li>Rij 2, kolom datum:" in body and "<li>Rij 3, kolom bedrag:" in body
+
+
+def test_contract_history_shows_statuses_in_dutch(client, loan):
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    body = client.get(reverse("contract_detail", args=[loan.pk])).content.decode()
+    assert "Concept → Lopend" in body
+    assert "→ active" not in body and "→ draft" not in body
