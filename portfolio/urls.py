@@ -22,4 +22,7 @@ urlpatterns += [
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/close/", views.period_close, name="period_close")]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/year-close/", views.year_close, name="year_close")]
+urlpatterns += [
+    path("funds/<int:fund_pk>/ledger/auditfile/", views.ledger_auditfile, name="ledger_auditfile")
+]
 urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action")]

@@ -459,6 +459,7 @@ def ledger_report(request, fund_pk: int):
         ],
         "closable_year": {"year": year, "result": year_result(fund=fund, year=year)[0]} if year else None,
         "projection": end > today,
+        "audit_years": list(range(today.year, today.year - 6, -1)),
         "can_close": request.user.has_perm("portfolio.add_contract", fund),
     }
     return render(request, "portfolio/ledger_report.html", context)
@@ -485,6 +486,37 @@ def period_close(request, fund_pk: int):
         success_message=_("De periode tot en met %(date)s is afgesloten.") % {"date": format_date(through)},
         success_url=reverse("ledger_report", args=[fund.pk]),
     )
+
+
+@login_required
+def ledger_auditfile(request, fund_pk: int):
+    """The book year for the accountant: XAF 3.2 (`?year=`), or the plain journal CSV (`&format=csv`)."""
+    from core.exports import csv_response
+
+    from .auditfile import JOURNAL_CSV_HEADER, journal_rows, xaf_export, xaf_filename
+
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise Http404
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= today.year + 1:
+        messages.error(
+            request, _("Boekjaar: geef een jaartal, bijvoorbeeld %(year)s.") % {"year": today.year}
+        )
+        return redirect("ledger_report", fund_pk=fund.pk)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            filename=f"journaal-{fund.code}-{year}.csv",
+            header=[_(column) for column in JOURNAL_CSV_HEADER],
+            rows=journal_rows(fund=fund, year=year),
+        )
+    response = HttpResponse(xaf_export(fund=fund, year=year), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{xaf_filename(fund, year)}"'
+    return response
 
 
 @login_required
