@@ -26,3 +26,6 @@ urlpatterns += [
     path("funds/<int:fund_pk>/ledger/auditfile/", views.ledger_auditfile, name="ledger_auditfile")
 ]
 urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action")]
+urlpatterns += [
+    path("funds/<int:fund_pk>/ledger/accounts/<str:code>/", views.ledger_card, name="ledger_card")
+]

@@ -489,6 +489,31 @@ def period_close(request, fund_pk: int):
 
 
 @login_required
+def ledger_card(request, fund_pk: int, code: str):
+    """One account's postings with running balance (grootboekkaart), each linked to its source."""
+    from .models import Account
+
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.view_portfolio", fund):
+        raise Http404
+    account = fund_selectors.get_scoped_or_404(Account.objects.filter(fund=fund), code=code)
+    today = timezone.localdate()
+    end = _date_param(request, "end", today, label=_("Tot en met"))
+    start = _date_param(request, "start", end.replace(month=1, day=1), label=_("Van"))
+    if start > end:
+        messages.error(
+            request,
+            _("Van (%(start)s) ligt na Tot en met (%(end)s); getoond is het boekjaar tot en met %(end)s.")
+            % {"start": format_date(start), "end": format_date(end)},
+        )
+        start = end.replace(month=1, day=1)
+    card = selectors.ledger_card(
+        fund=fund, account=account, start=start, end=end, page=request.GET.get("page") or 1
+    )
+    return render(request, "portfolio/ledger_card.html", card | {"fund": fund, "start": start, "end": end})
+
+
+@login_required
 def ledger_auditfile(request, fund_pk: int):
     """The book year for the accountant: XAF 3.2 (`?year=`), or the plain journal CSV (`&format=csv`)."""
     from core.exports import csv_response

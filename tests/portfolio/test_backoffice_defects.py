@@ -510,3 +510,50 @@ def test_contract_history_shows_statuses_in_dutch(client, loan):
     body = client.get(reverse("contract_detail", args=[loan.pk])).content.decode()
     assert "Concept → Lopend" in body
     assert "→ active" not in body and "→ draft" not in body
+
+
+# --- the ledger card: postings with running balance, reached from the trial balance, linked to the source
+
+
+def test_ledger_card_shows_running_balance_and_links_to_the_contract(client, loan):
+    import re
+
+    from portfolio.models import Account
+    from portfolio.selectors import ledger_card
+
+    _capital(loan.fund, day=datetime.date(2025, 12, 1))
+    services.repayment_receive(
+        actor=None, contract=loan, amount=D("2632.15"), value_date=datetime.date(2026, 2, 15)
+    )
+    bank = Account.objects.get(fund=loan.fund, code="1000")
+    card = ledger_card(
+        fund=loan.fund,
+        account=bank,
+        start=datetime.date(2026, 1, 1),
+        end=datetime.date(2026, 3, 31),
+        per_page=1,
+    )
+    assert card["opening"] == CAPITAL
+    assert [r["balance"] for r in card["rows"]] == [CAPITAL - D("60000.00")]
+    second = ledger_card(
+        fund=loan.fund,
+        account=bank,
+        start=datetime.date(2026, 1, 1),
+        end=datetime.date(2026, 3, 31),
+        page=2,
+        per_page=1,
+    )
+    assert [r["balance"] for r in second["rows"]] == [CAPITAL - D("60000.00") + D("2632.15")]
+    assert second["closing"] == CAPITAL - D("60000.00") + D("2632.15")
+
+    client.force_login(make_member(Role.FUND_MANAGER, fund=loan.fund))
+    report = client.get(
+        reverse("ledger_report", args=[loan.fund.pk]), {"start": "2026-01-01", "end": "2026-03-31"}
+    ).content.decode()
+    card_url = reverse("ledger_card", args=[loan.fund.pk, "1000"])
+    assert f'href="{card_url}?start=2026-01-01&amp;end=2026-03-31"' in report
+    body = client.get(card_url, {"start": "2026-01-01", "end": "2026-03-31"}).content.decode()
+    assert "Beginsaldo per 01-01-2026: <strong>€ 100.000,00 debet" in body
+    assert reverse("contract_detail", args=[loan.pk]) in body and loan.reference in body
+    assert re.search(r"€ 42\.632,15", body)
+    assert client.get(reverse("ledger_card", args=[loan.fund.pk, "9999"])).status_code == 404
