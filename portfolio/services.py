@@ -609,17 +609,9 @@ def overdue_euro_days(
     return total, start
 
 
-@transaction.atomic
-def penalty_interest_book(
-    *, actor: User | None, contract: Contract, through: datetime.date
-) -> PenaltyAccrual | None:
-    """Charge penalty interest over what was late since the previous calculation, up to `through`.
-
-    amount = Σ overdue euro-days × penalty rate ÷ 365, rounded once to the cent (ROUND_HALF_UP); the
-    calculation is stored (also when it comes to € 0), so the next one starts where this one ended and
-    running it twice for the same date books nothing twice.
-    """
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+def penalty_interest_preview(*, contract: Contract, through: datetime.date) -> dict | None:
+    """What `penalty_interest_book` would charge up to `through` (nothing is booked): the period since the
+    previous calculation, the overdue euro-days, the rate and the amount; None when there is nothing to do."""
     if not contract.penalty_rate or contract.status != ContractStatus.ACTIVE:
         return None
     last = contract.penalty_accruals.order_by("-period_end").first()
@@ -632,7 +624,31 @@ def penalty_interest_book(
     euro_days, start = overdue_euro_days(contract=contract, start=start, end=through)
     if through <= start:
         return None
-    amount = to_cents(euro_days * contract.penalty_rate / PENALTY_DAY_BASIS)
+    return {
+        "contract": contract,
+        "start": start,
+        "through": through,
+        "euro_days": euro_days,
+        "rate": contract.penalty_rate,
+        "amount": to_cents(euro_days * contract.penalty_rate / PENALTY_DAY_BASIS),
+    }
+
+
+@transaction.atomic
+def penalty_interest_book(
+    *, actor: User | None, contract: Contract, through: datetime.date
+) -> PenaltyAccrual | None:
+    """Charge penalty interest over what was late since the previous calculation, up to `through`.
+
+    amount = Σ overdue euro-days × penalty rate ÷ 365, rounded once to the cent (ROUND_HALF_UP); the
+    calculation is stored (also when it comes to € 0), so the next one starts where this one ended and
+    running it twice for the same date books nothing twice.
+    """
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    preview = penalty_interest_preview(contract=contract, through=through)
+    if preview is None:
+        return None
+    start, euro_days, amount = preview["start"], preview["euro_days"], preview["amount"]
     entry = None
     if amount > 0:
         entry = entry_post(
@@ -924,6 +940,44 @@ DEFAULT_PROVISION_RATES = {
 }
 
 
+def provisions_plan(
+    *, fund: Fund, as_of: datetime.date, rates: dict[str, Decimal] | None = None
+) -> list[dict]:
+    """The provision each active loan should hold on `as_of` (outstanding × its bucket's rate), what it
+    holds, and the change that booking would make — nothing is booked (the preview on the screen)."""
+    from .selectors import arrears, bucket_label, provision_by_contract
+
+    rates = {**DEFAULT_PROVISION_RATES, **(rates or {})}
+    current = provision_by_contract(fund=fund, as_of=as_of)
+    rows = arrears(fund=fund, as_of=as_of)
+    contracts = (
+        Contract.objects.filter(pk__in=rows).select_related("enterprise__organisation").order_by("reference")
+    )
+    plan = []
+    for contract in contracts:
+        row = rows[contract.pk]
+        target = to_cents(row["outstanding"] * rates[row["bucket"]])
+        held = current.get(contract.pk, Decimal("0.00"))
+        plan.append(
+            {
+                "contract": contract,
+                "bucket": bucket_label(row["bucket"]),
+                "days_past_due": row["days_past_due"],
+                "outstanding": row["outstanding"],
+                "rate": rates[row["bucket"]],
+                "current": held,
+                "target": target,
+                "change": target - held,
+            }
+        )
+    return plan
+
+
+def plan_digest(plan: list[dict]) -> str:
+    """A short text naming every change of a provisions plan (to check a preview is still what is booked)."""
+    return ";".join(f"{row['contract'].pk}:{row['change']}" for row in plan if row["change"])
+
+
 @transaction.atomic
 def provisions_book(
     *, actor: User | None, fund: Fund, as_of: datetime.date, rates: dict[str, Decimal] | None = None
@@ -932,24 +986,24 @@ def provisions_book(
 
     Returns the journal entry id, or None when nothing changes. Booking the same date twice books nothing.
     """
-    from .selectors import arrears, provision_by_contract
+    import hashlib
 
-    rates = {**DEFAULT_PROVISION_RATES, **(rates or {})}
-    current = provision_by_contract(fund=fund, as_of=as_of)
     lines: list[Line] = []
     total_up = total_down = Decimal("0.00")
-    contracts = {c.pk: c for c in Contract.objects.filter(fund=fund)}
-    for pk, row in arrears(fund=fund, as_of=as_of).items():
-        target = to_cents(row["outstanding"] * rates[row["bucket"]])
-        change = target - current.get(pk, Decimal("0.00"))
+    plan = provisions_plan(fund=fund, as_of=as_of, rates=rates)
+    for row in plan:
+        change = row["change"]
         if change > 0:
-            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, credit=change, contract=contracts[pk]))
+            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, credit=change, contract=row["contract"]))
             total_up += change
         elif change < 0:
-            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, debit=-change, contract=contracts[pk]))
+            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, debit=-change, contract=row["contract"]))
             total_down += -change
     if not lines:
         return None
+    # the key names the changes: the same date booked again books nothing, but a loan that moved to
+    # another arrears bucket since then moves its provision (a new entry for the difference)
+    digest = hashlib.sha256(plan_digest(plan).encode()).hexdigest()[:16]
     net = total_up - total_down
     if net > 0:
         lines.append(Line(AccountCode.PROVISION_EXPENSE, debit=net))
@@ -961,7 +1015,7 @@ def provisions_book(
         description=_("Voorzieningen per %(date)s") % {"date": format_date(as_of, language="nl")},
         lines=lines,
         actor=actor,
-        idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}",
+        idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}:{digest}",
     )
     return entry.pk
 

@@ -29,3 +29,4 @@ urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action,
 urlpatterns += [
     path("funds/<int:fund_pk>/ledger/accounts/<str:code>/", views.ledger_card, name="ledger_card")
 ]
+urlpatterns += [path("funds/<int:fund_pk>/provisions/", views.provisions_run, name="provisions_run")]

@@ -488,6 +488,78 @@ def period_close(request, fund_pk: int):
     )
 
 
+def _period_end_plan(fund, as_of):
+    """Provisions and penalty interest that booking on `as_of` would make (nothing booked), with a digest
+    that proves on POST that the preview the manager saw is still what will be booked."""
+    from .models import Contract, ContractStatus
+
+    plan = services.provisions_plan(fund=fund, as_of=as_of)
+    penalties = []
+    for contract in (
+        Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE, penalty_rate__gt=0)
+        .select_related("enterprise__organisation")
+        .order_by("reference")
+    ):
+        preview = services.penalty_interest_preview(contract=contract, through=as_of)
+        if preview and preview["amount"] > 0:
+            penalties.append(preview)
+    digest = (
+        services.plan_digest(plan) + "|" + ";".join(f"{p['contract'].pk}:{p['amount']}" for p in penalties)
+    )
+    return {
+        "plan": plan,
+        "penalties": penalties,
+        "provision_change": sum((row["change"] for row in plan), Decimal("0.00")),
+        "penalty_total": sum((p["amount"] for p in penalties), Decimal("0.00")),
+        "digest": digest,
+    }
+
+
+@login_required
+def provisions_run(request, fund_pk: int):
+    """Provisions and penalty interest for a date, from the screen: a preview of what will be booked, then
+    booking it (the monthly jobs do the same in the background)."""
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise Http404
+    today = timezone.localdate()
+    back = reverse("provisions_run", args=[fund.pk])
+    if request.method == "POST":
+        import datetime
+
+        try:
+            as_of = datetime.date.fromisoformat(request.POST.get("as_of", ""))
+        except ValueError:
+            messages.error(request, _("Datum: geef een datum (JJJJ-MM-DD)."))
+            return redirect(back)
+        if _period_end_plan(fund, as_of)["digest"] != request.POST.get("digest"):
+            messages.error(request, _("De cijfers zijn veranderd sinds de voorvertoning; bekijk ze opnieuw."))
+            return redirect(f"{back}?as_of={as_of.isoformat()}")
+
+        def book():
+            from django.db import transaction
+
+            from .models import Contract, ContractStatus
+
+            with transaction.atomic():
+                services.provisions_book(actor=request.user, fund=fund, as_of=as_of)
+                for contract in Contract.objects.filter(
+                    fund=fund, status=ContractStatus.ACTIVE, penalty_rate__gt=0
+                ):
+                    services.penalty_interest_book(actor=request.user, contract=contract, through=as_of)
+
+        return run_action(
+            request,
+            action=book,
+            success_message=_("Voorzieningen en boeterente per %(date)s zijn geboekt.")
+            % {"date": format_date(as_of)},
+            success_url=f"{back}?as_of={as_of.isoformat()}",
+        )
+    as_of = _date_param(request, "as_of", today, label=_("Per datum"))
+    context = {"fund": fund, "as_of": as_of} | _period_end_plan(fund, as_of)
+    return render(request, "portfolio/provisions.html", context)
+
+
 @login_required
 def ledger_card(request, fund_pk: int, code: str):
     """One account's postings with running balance (grootboekkaart), each linked to its source."""

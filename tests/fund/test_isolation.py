@@ -101,6 +101,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "portfolio_export": lambda s: reverse("portfolio_overview", args=[s.fund.pk]) + "?format=xlsx",
     "ledger_report": lambda s: reverse("ledger_report", args=[s.fund.pk]),
     "ledger_export": lambda s: reverse("ledger_report", args=[s.fund.pk]) + "?format=xlsx",
+    "provisions_run": lambda s: reverse("provisions_run", args=[s.fund.pk]),
     "ledger_card": lambda s: reverse("ledger_card", args=[s.fund.pk, "1000"]),
     "ledger_auditfile": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026",
     "ledger_journal_csv": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026&format=csv",
@@ -140,6 +141,10 @@ CHANGE_URLS: dict[str, Callable] = {
         {"repay-amount": "100.00", "repay-value_date": "2026-02-15"},
     ),
     "period_close": lambda s: (reverse("period_close", args=[s.fund.pk]), {"through": "2026-12-31"}),
+    "provisions_book": lambda s: (
+        reverse("provisions_run", args=[s.fund.pk]),
+        {"as_of": "2026-06-30", "digest": "|"},
+    ),
     "year_close": lambda s: (reverse("year_close", args=[s.fund.pk]), {"year": "2025"}),
     "bank_account_add": lambda s: (
         reverse("bank_statements", args=[s.fund.pk]),
@@ -214,6 +219,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "ledger_card",
         "ledger_auditfile",
         "ledger_journal_csv",
+        "provisions_run",
         "application",
         "application_document",
         "memo",

@@ -557,3 +557,58 @@ def test_ledger_card_shows_running_balance_and_links_to_the_contract(client, loa
     assert reverse("contract_detail", args=[loan.pk]) in body and loan.reference in body
     assert re.search(r"€ 42\.632,15", body)
     assert client.get(reverse("ledger_card", args=[loan.fund.pk, "9999"])).status_code == 404
+
+
+# --- provisions and penalty interest from the screen, with a preview ----------------------------------------
+
+
+def test_provisions_and_penalty_are_previewed_then_booked_and_follow_a_bucket_change(client):
+    from portfolio.models import JournalEntry
+    from portfolio.selectors import provision_by_contract
+
+    fund = make_fund()
+    contract = services.contract_create(
+        actor=None,
+        fund=fund,
+        enterprise=make_enterprise(fund=fund),
+        reference="PRV-1",
+        instrument="loan",
+        principal=Money("100000.00", "EUR"),
+        annual_rate=D("0.06"),
+        term_months=36,
+        penalty_rate=D("0.08"),
+    )
+    services.contract_disburse(
+        actor=None, contract=contract, amount=D("100000.00"), value_date=datetime.date(2026, 1, 15)
+    )
+    client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
+    url = reverse("provisions_run", args=[fund.pk])
+    entries = JournalEntry.objects.count()
+    preview = client.get(url, {"as_of": "2026-03-31"})
+    body = preview.content.decode()
+    assert "er is nog niets geboekt" in body and "PRV-1" in body
+    assert "31–60 dagen" in body  # first instalment 15-02 unpaid: 44 days late
+    assert JournalEntry.objects.count() == entries  # the preview books nothing
+    plan = preview.context["plan"]
+    assert plan[0]["target"] == D("25000.00") * plan[0]["outstanding"] / D("100000.00")
+    penalty = preview.context["penalty_total"]
+    assert penalty > 0
+
+    stale = client.post(url, {"as_of": "2026-03-31", "digest": "iets anders"}, follow=True).content.decode()
+    assert "veranderd sinds de voorvertoning" in stale
+    assert JournalEntry.objects.count() == entries
+    client.post(url, {"as_of": "2026-03-31", "digest": preview.context["digest"]})
+    assert (
+        provision_by_contract(fund=fund, as_of=datetime.date(2026, 3, 31))[contract.pk] == plan[0]["target"]
+    )
+    assert services.dues(contract=contract, as_of=datetime.date(2026, 3, 31))["penalty_interest"] == penalty
+
+    # the borrower pays the arrears (dated on the same day): the provision must follow the bucket down
+    services.repayment_receive(
+        actor=None, contract=contract, amount=D("6084.38"), value_date=datetime.date(2026, 3, 31)
+    )
+    again = client.get(url, {"as_of": "2026-03-31"})
+    assert again.context["plan"][0]["change"] < 0
+    client.post(url, {"as_of": "2026-03-31", "digest": again.context["digest"]})
+    held = provision_by_contract(fund=fund, as_of=datetime.date(2026, 3, 31))[contract.pk]
+    assert held == again.context["plan"][0]["target"] < plan[0]["target"]
