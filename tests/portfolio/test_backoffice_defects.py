@@ -612,3 +612,31 @@ def test_provisions_and_penalty_are_previewed_then_booked_and_follow_a_bucket_ch
     client.post(url, {"as_of": "2026-03-31", "digest": again.context["digest"]})
     held = provision_by_contract(fund=fund, as_of=datetime.date(2026, 3, 31))[contract.pk]
     assert held == again.context["plan"][0]["target"] < plan[0]["target"]
+
+
+# --- navigation: the back office from the top bar ------------------------------------------------------------
+
+
+def test_top_bar_links_to_the_back_office_and_switches_funds_for_a_manager_of_several(client, loan):
+    from fund import services as fund_services
+
+    manager = make_member(Role.FUND_MANAGER, fund=loan.fund)
+    client.force_login(manager)
+    nav = client.get(reverse("fund_list")).content.decode()
+    nav = nav[nav.index('id="mainnav"') : nav.index("</nav>")] if "</nav>" in nav else nav
+    for name in ("portfolio_overview", "ledger_report", "bank_statements"):
+        assert reverse(name, args=[loan.fund.pk]) in nav
+    assert "Backoffice" not in nav
+    sister = make_fund(manager=loan.fund.manager)
+    fund_services.membership_grant(actor=None, user=manager, role=Role.FUND_MANAGER, fund=sister)
+    nav = client.get(reverse("fund_list")).content.decode()
+    assert "Backoffice" in nav and sister.name in nav
+    assert (
+        reverse("ledger_report", args=[sister.pk]) in nav
+        and reverse("ledger_report", args=[loan.fund.pk]) in nav
+    )
+    client.force_login(make_member(Role.COMMITTEE_MEMBER, fund=loan.fund))
+    assert (
+        reverse("bank_statements", args=[loan.fund.pk])
+        not in client.get(reverse("fund_list")).content.decode()
+    )
