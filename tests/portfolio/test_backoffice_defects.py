@@ -614,7 +614,7 @@ def test_provisions_and_penalty_are_previewed_then_booked_and_follow_a_bucket_ch
     assert held == again.context["plan"][0]["target"] < plan[0]["target"]
 
 
-# --- navigation: the back office from the top bar ------------------------------------------------------------
+# --- navigation: the back office from the top bar ---
 
 
 def test_top_bar_links_to_the_back_office_and_switches_funds_for_a_manager_of_several(client, loan):
