@@ -573,3 +573,13 @@ def ledger_card(
         "movement_debit": to_cents(in_period.aggregate(t=Coalesce(Sum("debit"), ZERO))["t"]),
         "movement_credit": to_cents(in_period.aggregate(t=Coalesce(Sum("credit"), ZERO))["t"]),
     }
+
+
+def payment_account(*, fund: Fund) -> str:
+    """The fund's default bank account as it is written ('NL91 ABNA 0417 1643 00'), or '' when none."""
+    from .models import FundBankAccount
+
+    account = FundBankAccount.objects.filter(fund=fund).order_by("-is_default", "iban").first()
+    if account is None:
+        return ""
+    return " ".join(account.iban[i : i + 4] for i in range(0, len(account.iban), 4))

@@ -25,7 +25,7 @@ from fund.models import User
 
 from . import services
 from .models import Contract
-from .selectors import contract_charges
+from .selectors import contract_charges, payment_account
 
 KIND = "loan_statement"
 
@@ -53,6 +53,7 @@ def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:
                 ],
                 ["Aflossing", f"{contract.get_method_display()}, {contract.get_frequency_display().lower()}"],
                 ["Betalingskenmerk", contract.reference],
+                ["Betalen op rekening", payment_account(fund=contract.fund) or "—"],
             ],
             header=False,
             widths=[55 * mm, 110 * mm],

@@ -124,6 +124,7 @@ def contract_detail(request, pk: int):
         "lines": lines,
         "next_line": next_line,
         "dues": services.dues(contract=contract, as_of=as_of),
+        "pay_to": selectors.payment_account(fund=contract.fund),
         "arrears": selectors.arrears(fund=contract.fund, as_of=as_of).get(contract.pk),
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
         "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),

@@ -453,10 +453,16 @@ def test_penalty_interest_and_fees_show_in_the_position_and_the_loan_statement(c
     assert "Vergoedingen € 25,00" in text
     assert f"Nu te betalen {format_eur(owed['total_due'], language='nl')}" in text
     assert "Vergoeding: Aanmaning (ZKIJ-2026-008)" in text  # the charge itself is listed with its date
+    assert "Betalen op rekening —" in text  # the fund has no bank account yet
+    bankimport.fund_bank_account_add(fund=fund, iban=FUND_IBAN, name="Betaalrekening", actor=None)
+    reader = PdfReader(BytesIO(loan_statement_pdf(contract=contract, as_of=as_of)))
+    text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
+    assert "Betalen op rekening NL91 ABNA 0417 1643 00" in text
 
     client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
     body = client.get(reverse("contract_detail", args=[contract.pk])).content.decode()
     assert "Boeterente" in body and "Nu te betalen" in body
+    assert "NL91 ABNA 0417 1643 00 onder vermelding van ZKIJ-2026-008" in body
 
 
 # --- 8. import messages: one problem per line, as sentences, in Dutch; the result names the contract -------
