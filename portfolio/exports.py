@@ -20,6 +20,7 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list], money_colu
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"  # the header row stays in view while scrolling
     for row in rows:
         sheet.append([excel_value(value) for value in row])
     for column in money_columns:
