@@ -213,7 +213,7 @@ def test_trial_balance_shows_credit_balances_on_the_credit_side(client, loan):
     url = reverse("ledger_report", args=[loan.fund.pk])
     body = client.get(url, {"start": "2026-01-01", "end": "2026-03-31"}).content.decode()
     assert "Saldo credit" in body
-    row = re.search(r"3000 Gestort kapitaal investeerders</th>(.*?)</tr>", body, re.S).group(1)
+    row = re.search(r"3000 Gestort kapitaal investeerders</a></th>(.*?)</tr>", body, re.S).group(1)
     cells = re.findall(r"<td[^>]*>(.*?)</td>", row)
     assert cells[2] == "" and cells[3] == "€ 100.000,00"  # empty debit balance, the credit balance
     export = client.get(url, {"start": "2026-01-01", "end": "2026-03-31", "format": "xlsx"})
