@@ -93,6 +93,29 @@ def _date_param(request, name: str, default, *, label: str):
         return default
 
 
+def _fund_for(request, fund_pk: int, permission: str):
+    """The fund in the user's scope with this permission on it; 404 otherwise (nothing is revealed)."""
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm(permission, fund):
+        raise Http404
+    return fund
+
+
+def _ledger_period(request, today):
+    """(start, end) of a ledger page: end defaults to today, start to 1 January of end's year; a start
+    after the end gets a message and falls back to that 1 January."""
+    end = _date_param(request, "end", today, label=_("Tot en met"))
+    start = _date_param(request, "start", end.replace(month=1, day=1), label=_("Van"))
+    if start > end:
+        messages.error(
+            request,
+            _("Van (%(start)s) ligt na Tot en met (%(end)s); getoond is het boekjaar tot en met %(end)s.")
+            % {"start": format_date(start), "end": format_date(end)},
+        )
+        start = end.replace(month=1, day=1)
+    return start, end
+
+
 def _bars(totals: dict[str, Decimal]) -> list[dict]:
     """Rows for a bar chart: label, amount and width in % of the largest (at least 1 so a bar shows)."""
     largest = max(totals.values(), default=Decimal("0"))
@@ -273,9 +296,7 @@ def bank_statements(request, fund_pk: int):
         FundBankAccount,
     )
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     adding_account = request.method == "POST" and "add_account" in request.POST
     account_form = BankAccountForm(request.POST if adding_account else None, prefix="account")
     form = StatementUploadForm(
@@ -420,19 +441,9 @@ def bank_line_park(request, pk: int):
 def ledger_report(request, fund_pk: int):
     """Trial balance, balance sheet and P&L for a period; `?format=xlsx` downloads the same as Excel."""
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.view_portfolio", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.view_portfolio")
     today = timezone.localdate()
-    end = _date_param(request, "end", today, label=_("Tot en met"))
-    start = _date_param(request, "start", end.replace(month=1, day=1), label=_("Van"))
-    if start > end:
-        messages.error(
-            request,
-            _("Van (%(start)s) ligt na Tot en met (%(end)s); getoond is het boekjaar tot en met %(end)s.")
-            % {"start": format_date(start), "end": format_date(end)},
-        )
-        start = end.replace(month=1, day=1)
+    start, end = _ledger_period(request, today)
     report = selectors.ledger_report(fund=fund, start=start, end=end)
     if request.GET.get("format") == "xlsx":
         from .exports import ledger_report_workbook
@@ -473,9 +484,7 @@ def period_close(request, fund_pk: int):
 
     from .ledger import period_close as close
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     try:
         through = datetime.date.fromisoformat(request.POST.get("through", ""))
     except ValueError:
@@ -520,9 +529,7 @@ def _period_end_plan(fund, as_of):
 def provisions_run(request, fund_pk: int):
     """Provisions and penalty interest for a date, from the screen: a preview of what will be booked, then
     booking it (the monthly jobs do the same in the background)."""
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     today = timezone.localdate()
     back = reverse("provisions_run", args=[fund.pk])
     if request.method == "POST":
@@ -566,20 +573,10 @@ def ledger_card(request, fund_pk: int, code: str):
     """One account's postings with running balance (grootboekkaart), each linked to its source."""
     from .models import Account
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.view_portfolio", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.view_portfolio")
     account = fund_selectors.get_scoped_or_404(Account.objects.filter(fund=fund), code=code)
     today = timezone.localdate()
-    end = _date_param(request, "end", today, label=_("Tot en met"))
-    start = _date_param(request, "start", end.replace(month=1, day=1), label=_("Van"))
-    if start > end:
-        messages.error(
-            request,
-            _("Van (%(start)s) ligt na Tot en met (%(end)s); getoond is het boekjaar tot en met %(end)s.")
-            % {"start": format_date(start), "end": format_date(end)},
-        )
-        start = end.replace(month=1, day=1)
+    start, end = _ledger_period(request, today)
     card = selectors.ledger_card(
         fund=fund, account=account, start=start, end=end, page=request.GET.get("page") or 1
     )
@@ -593,9 +590,7 @@ def ledger_auditfile(request, fund_pk: int):
 
     from .auditfile import JOURNAL_CSV_HEADER, journal_rows, xaf_export, xaf_filename
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     today = timezone.localdate()
     try:
         year = int(request.GET.get("year") or today.year)
@@ -622,9 +617,7 @@ def ledger_auditfile(request, fund_pk: int):
 def year_close(request, fund_pk: int):
     from .ledger import year_close as close
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     back = reverse("ledger_report", args=[fund.pk])
     try:
         year = int(request.POST.get("year", ""))
