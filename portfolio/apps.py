@@ -9,13 +9,15 @@ class PortfolioConfig(AppConfig):
 
     def ready(self) -> None:
         from core.documents import register_document_kind
-        from fund.audit import register_action_labels
+        from fund.audit import register_action_labels, register_state_choices
 
         from .audit_labels import labels
+        from .models import BankImportStatus, BankLineStatus, ConditionStatus, ContractStatus
         from .stateaid import LETTER_KIND, audit_labels, can_view_letter
         from .statements import KIND, can_view_loan_statement
 
         register_action_labels(labels)
         register_action_labels(audit_labels)
+        register_state_choices(ContractStatus, BankLineStatus, BankImportStatus, ConditionStatus)
         register_document_kind(KIND, label=_("Leningoverzicht"), can_view=can_view_loan_statement)
         register_document_kind(LETTER_KIND, label=_("De-minimisverklaring"), can_view=can_view_letter)

@@ -23,9 +23,12 @@ from core.errors import ApplicationError
 from core.formats import format_datetime
 from fund.audit import audit_record
 from fund.models import Fund, User
+from fund.validators import normalise_iban, validate_iban
 
 from . import services
+from .accounts import AccountCode
 from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
+from .ledger import Line, entry_post
 from .models import (
     BankImportJob,
     BankImportStatus,
@@ -34,12 +37,25 @@ from .models import (
     BankStatement,
     Contract,
     ContractStatus,
+    FundBankAccount,
 )
 
 MSG_DUPLICATE_FILE = gettext_noop("Dit bestand is al geïmporteerd op %(date)s; er is niets opnieuw geboekt.")
 MSG_NOT_UNMATCHED = gettext_noop("Deze bankregel is al verwerkt.")
 MSG_NOT_CREDIT = gettext_noop("Alleen ontvangen bedragen kunnen als betaling op een contract worden geboekt.")
 MSG_OTHER_FUND = gettext_noop("Dit contract hoort niet bij het fonds van deze bankregel.")
+MSG_NO_ACCOUNTS = gettext_noop(
+    "Fonds %(fund)s heeft nog geen bankrekening. Voeg de rekening toe onder 'Bankrekeningen van het fonds' "
+    "en lees het afschrift daarna opnieuw in; er is niets geboekt."
+)
+MSG_FOREIGN_ACCOUNT = gettext_noop(
+    "Dit afschrift is van rekening %(iban)s; die rekening hoort niet bij fonds %(fund)s "
+    "(rekeningen van het fonds: %(accounts)s). Er is niets geboekt."
+)
+MSG_ACCOUNT_TAKEN = gettext_noop("Rekening %(iban)s is al vastgelegd bij fonds %(fund)s.")
+MSG_ACCOUNT_USED = gettext_noop(
+    "Rekening %(iban)s heeft ingelezen afschriften en kan niet worden verwijderd."
+)
 
 TOKEN = re.compile(r"[A-Z0-9][A-Z0-9-]{2,34}")
 
@@ -63,7 +79,103 @@ def parse_statement(*, data: bytes, filename: str) -> Statement:
             return parse_camt053(data)
         return parse_csv(data)
     except StatementError as exc:
-        raise BankImportError(str(exc), code="invalid_statement") from exc
+        raise BankImportError(problems_message(exc.problems), code="invalid_statement") from exc
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text
+
+
+def problems_message(problems: tuple[str, ...]) -> str:
+    """One problem as a sentence; several as a heading line and one line per problem ("- …")."""
+    if len(problems) == 1:
+        return _sentence(problems[0])
+    return "\n".join(
+        [
+            _("Het bestand kan niet worden ingelezen (%(count)d problemen); er is niets geboekt:")
+            % {"count": len(problems)},
+            *(f"- {_sentence(problem)}" for problem in problems),
+        ]
+    )
+
+
+def format_iban(iban: str) -> str:
+    """'NL44RABO0123456789' -> 'NL44 RABO 0123 4567 89' (groups of four, as on a bank card)."""
+    compact = normalise_iban(iban)
+    return " ".join(compact[i : i + 4] for i in range(0, len(compact), 4))
+
+
+def account_check(*, fund: Fund, iban: str) -> FundBankAccount:
+    """The fund's account with this IBAN, or a refusal naming the statement's account."""
+    accounts = list(FundBankAccount.objects.filter(fund=fund))
+    if not accounts:
+        raise BankImportError(_(MSG_NO_ACCOUNTS) % {"fund": fund.code}, code="no_bank_account")
+    compact = normalise_iban(iban)
+    for account in accounts:
+        if account.iban == compact:
+            return account
+    raise BankImportError(
+        _(MSG_FOREIGN_ACCOUNT)
+        % {
+            "iban": format_iban(compact),
+            "fund": fund.code,
+            "accounts": ", ".join(format_iban(a.iban) for a in accounts),
+        },
+        code="foreign_account",
+    )
+
+
+@transaction.atomic
+def fund_bank_account_add(
+    *, fund: Fund, iban: str, name: str, is_default: bool = False, actor: User | None
+) -> FundBankAccount:
+    """Record a bank account of the fund (IBAN validated; one IBAN belongs to one fund)."""
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_iban(iban)
+    except ValidationError as exc:
+        raise BankImportError(" ".join(exc.messages), field="iban") from exc
+    compact = normalise_iban(iban)
+    if not compact:
+        raise BankImportError(_("Vul het IBAN in."), field="iban")
+    if not (name or "").strip():
+        raise BankImportError(_("Geef de rekening een naam."), field="name")
+    taken = FundBankAccount.objects.filter(iban=compact).select_related("fund").first()
+    if taken is not None:
+        raise BankImportError(
+            _(MSG_ACCOUNT_TAKEN) % {"iban": format_iban(compact), "fund": taken.fund.code}, field="iban"
+        )
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()
+    first = not FundBankAccount.objects.filter(fund=fund).exists()
+    if is_default or first:
+        FundBankAccount.objects.filter(fund=fund, is_default=True).update(is_default=False)
+    account = FundBankAccount.objects.create(
+        fund=fund, iban=compact, name=name.strip()[:100], is_default=is_default or first
+    )
+    audit_record(
+        actor=actor,
+        obj=fund,
+        action="fund_bank_account_added",
+        to_state=compact,
+        data={"name": account.name, "default": account.is_default},
+    )
+    return account
+
+
+@transaction.atomic
+def fund_bank_account_remove(*, account: FundBankAccount, actor: User | None) -> None:
+    """Remove an account that has no imported statements (its history stays with the statements)."""
+    if BankStatement.objects.filter(fund=account.fund, account_iban=account.iban).exists():
+        raise BankImportError(_(MSG_ACCOUNT_USED) % {"iban": format_iban(account.iban)})
+    audit_record(actor=actor, obj=account.fund, action="fund_bank_account_removed", from_state=account.iban)
+    fund, was_default = account.fund, account.is_default
+    account.delete()
+    if was_default:
+        successor = FundBankAccount.objects.filter(fund=fund).order_by("iban").first()
+        if successor is not None:
+            successor.is_default = True
+            successor.save(update_fields=["is_default"])
 
 
 class _Matcher:
@@ -103,6 +215,7 @@ def statement_import(
 ) -> ImportResult:
     """Import a whole statement in one transaction; `progress(done, total)` is told as lines are handled."""
     statement = parse_statement(data=data, filename=filename)
+    account_check(fund=fund, iban=statement.account_iban)
     previous = BankStatement.objects.filter(fund=fund, sha256=statement.sha256).first()
     if previous is not None:
         raise BankImportError(
@@ -197,12 +310,95 @@ def _book(*, bank_line: BankLine, contract: Contract, actor: User | None) -> Non
     bank_line.save(update_fields=["contract", "repayment", "status"])
 
 
+OPEN_STATUSES = (BankLineStatus.UNMATCHED, BankLineStatus.PARKED)
+
+# Accounts a bank line that is not a loan payment may be booked to (never the bank itself, the loans or
+# what the services keep per contract).
+LEDGER_TARGETS: tuple[AccountCode, ...] = (
+    AccountCode.BANK_COSTS,
+    AccountCode.BANK_INTEREST_INCOME,
+    AccountCode.PAID_IN_CAPITAL,
+    AccountCode.DISTRIBUTIONS_PAYABLE,
+    AccountCode.OUTCOME_PAYMENTS_PAYABLE,
+    AccountCode.OUTCOME_PAYMENTS_RECEIVABLE,
+    AccountCode.FEE_INCOME,
+    AccountCode.RECOVERIES,
+)
+MSG_NOT_A_TARGET = gettext_noop("Rekening %(code)s kan niet vanuit een bankregel worden geboekt.")
+MSG_PARK_REASON = gettext_noop("Geef een reden om de regel te parkeren.")
+
+
+def _open_line(bank_line: BankLine) -> BankLine:
+    bank_line = BankLine.objects.select_for_update().select_related("statement", "fund").get(pk=bank_line.pk)
+    if bank_line.status not in OPEN_STATUSES:
+        raise BankImportError(_(MSG_NOT_UNMATCHED))
+    return bank_line
+
+
+@transaction.atomic
+def bank_line_book_to_account(
+    *, bank_line: BankLine, account_code: str, description: str, actor: User | None
+) -> BankLine:
+    """Book a line that is no loan payment (bank costs, interest on the account, a capital contribution)
+    against a chosen ledger account: money in credits that account, money out debits it."""
+    bank_line = _open_line(bank_line)
+    if account_code not in LEDGER_TARGETS:
+        raise BankImportError(_(MSG_NOT_A_TARGET) % {"code": account_code}, field="account")
+    text = (description or "").strip() or bank_line.remittance or bank_line.counterparty_name
+    amount = bank_line.amount
+    if bank_line.direction == "credit":
+        lines = [Line(AccountCode.BANK, debit=amount), Line(account_code, credit=amount)]
+    else:
+        lines = [Line(account_code, debit=amount), Line(AccountCode.BANK, credit=amount)]
+    entry = entry_post(
+        fund=bank_line.fund,
+        value_date=bank_line.value_date,
+        description=text,
+        lines=lines,
+        actor=actor,
+        source_document=f"{bank_line.statement.filename} / {bank_line.line_key}"[:255],
+        idempotency_key=f"bank:{bank_line.line_key}",
+    )
+    from_state = bank_line.status
+    bank_line.entry, bank_line.status, bank_line.note = entry, BankLineStatus.LEDGER, text[:255]
+    bank_line.save(update_fields=["entry", "status", "note"])
+    audit_record(
+        actor=actor,
+        obj=bank_line.statement,
+        action="bank_line_booked_to_account",
+        from_state=from_state,
+        to_state=BankLineStatus.LEDGER,
+        data={"line": bank_line.line_key, "account": account_code, "amount": amount},
+    )
+    return bank_line
+
+
+@transaction.atomic
+def bank_line_park(*, bank_line: BankLine, reason: str, actor: User | None) -> BankLine:
+    """Set a line aside with a reason (it stays open: it can still be booked later)."""
+    bank_line = _open_line(bank_line)
+    if not (reason or "").strip():
+        raise BankImportError(_(MSG_PARK_REASON), field="reason")
+    from_state = bank_line.status
+    bank_line.status, bank_line.note = BankLineStatus.PARKED, reason.strip()[:255]
+    bank_line.save(update_fields=["status", "note"])
+    audit_record(
+        actor=actor,
+        obj=bank_line.statement,
+        action="bank_line_parked",
+        from_state=from_state,
+        to_state=BankLineStatus.PARKED,
+        reason=bank_line.note,
+        data={"line": bank_line.line_key},
+    )
+    return bank_line
+
+
 @transaction.atomic
 def bank_line_assign(*, bank_line: BankLine, contract: Contract, actor: User | None) -> BankLine:
-    """A fund manager books an unmatched credit line as a payment on a contract."""
-    bank_line = BankLine.objects.select_for_update().get(pk=bank_line.pk)
-    if bank_line.status != BankLineStatus.UNMATCHED:
-        raise BankImportError(_(MSG_NOT_UNMATCHED))
+    """A fund manager books an unmatched (or parked) credit line as a payment on a contract."""
+    bank_line = _open_line(bank_line)
+    from_state = bank_line.status
     if bank_line.direction != "credit":
         raise BankImportError(_(MSG_NOT_CREDIT))
     if contract.fund_id != bank_line.fund_id:
@@ -212,7 +408,7 @@ def bank_line_assign(*, bank_line: BankLine, contract: Contract, actor: User | N
         actor=actor,
         obj=bank_line.statement,
         action="bank_line_assigned",
-        from_state=BankLineStatus.UNMATCHED,
+        from_state=from_state,
         to_state=BankLineStatus.BOOKED,
         data={"line": bank_line.line_key, "contract": contract.reference},
     )
@@ -295,6 +491,11 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
             "booked": len(result.booked),
             "unmatched": len(result.unmatched),
             "skipped": result.skipped,
+            # which contract each booked line paid (the first 100; the statement page has them all)
+            "paid": [
+                [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                for line in result.booked[:100]
+            ],
         },
     )
 

@@ -320,10 +320,37 @@ def _read_xml(data: bytes) -> tuple[ET.Element, dict[ET.Element, int]]:
         ) from None
     except expat.ExpatError as error:
         raise StatementError(
-            f"het bestand is geen geldig XML: {expat.ErrorString(error.code)} "
+            f"het bestand is geen geldig XML: {_expat_reason(error.code)} "
             f"(regel {error.lineno}, kolom {error.offset + 1})"
         ) from None
     return builder.close(), lines
+
+
+_EXPAT_DUTCH = {
+    "XML_ERROR_SYNTAX": "syntaxfout",
+    "XML_ERROR_NO_ELEMENTS": "er staat geen element in (leeg of afgebroken bestand)",
+    "XML_ERROR_INVALID_TOKEN": "ongeldig teken of ongeldige opmaak",
+    "XML_ERROR_UNCLOSED_TOKEN": "een element is niet afgesloten (afgebroken bestand?)",
+    "XML_ERROR_PARTIAL_CHAR": "onvolledig teken (verkeerde tekenset?)",
+    "XML_ERROR_TAG_MISMATCH": "de sluit-tag past niet bij de open-tag",
+    "XML_ERROR_DUPLICATE_ATTRIBUTE": "een attribuut staat er twee keer",
+    "XML_ERROR_JUNK_AFTER_DOC_ELEMENT": "er staat nog tekst na het einde van het document",
+    "XML_ERROR_UNDEFINED_ENTITY": "onbekende entiteit (bijv. &naam;)",
+    "XML_ERROR_UNKNOWN_ENCODING": "onbekende tekenset",
+    "XML_ERROR_INCORRECT_ENCODING": "de tekenset in de XML-declaratie klopt niet met het bestand",
+    "XML_ERROR_UNCLOSED_CDATA_SECTION": "een CDATA-blok is niet afgesloten",
+    "XML_ERROR_UNBOUND_PREFIX": "een namespace-voorvoegsel is niet gedeclareerd",
+    "XML_ERROR_MISPLACED_XML_PI": "de XML-declaratie staat niet aan het begin van het bestand",
+    "XML_ERROR_INVALID_ARGUMENT": "ongeldige invoer",
+}
+
+
+def _expat_reason(code: int) -> str:
+    """The expat error in Dutch (expat's own messages are English)."""
+    for name, dutch in _EXPAT_DUTCH.items():
+        if getattr(expat.errors, name, None) == expat.ErrorString(code):
+            return dutch
+    return f"XML-fout (code {code})"
 
 
 def _namespace_and_name(tag: str) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from fund.models import Fund
 from . import bankimport, services, tasks
 from .accounts import AccountCode
 from .ledger import Line, entry_post
-from .models import Contract
+from .models import Contract, FundBankAccount
 
 D = Decimal
 
@@ -31,7 +31,23 @@ LOANS = [
 ]
 
 
+# The funds' own bank accounts: only statements of these are booked (fund code, IBAN, name).
+BANK_ACCOUNTS = [
+    ("SIF-ZKIJ", "NL91ABNA0417164300", "Betaalrekening"),
+    ("SIF-ZKIJ", "NL63TRIO0212345678", "Spaarrekening"),
+    ("SIF-MS", "NL20INGB0001234567", "Betaalrekening"),
+]
+
+
+def _bank_accounts() -> None:
+    for code, iban, name in BANK_ACCOUNTS:
+        fund = Fund.objects.filter(code=code).first()
+        if fund is not None and not FundBankAccount.objects.filter(iban=iban).exists():
+            bankimport.fund_bank_account_add(fund=fund, iban=iban, name=name, actor=None)
+
+
 def load() -> None:
+    _bank_accounts()
     fund = Fund.objects.filter(code="SIF-ZKIJ").first()
     if fund is None or Contract.objects.filter(fund=fund).exists():
         return

@@ -20,6 +20,7 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list], money_colu
     sheet.append(header)
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"  # the header row stays in view while scrolling
     for row in rows:
         sheet.append([excel_value(value) for value in row])
     for column in money_columns:
@@ -37,12 +38,19 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
     _sheet(
         workbook,
         _("Proefbalans"),
-        [_("Rekening"), _("Naam"), _("Debet"), _("Credit"), _("Saldo")],
+        [_("Rekening"), _("Naam"), _("Debet"), _("Credit"), _("Saldo debet"), _("Saldo credit")],
         [
-            [r["account"].code, r["account"].name, r["debit"], r["credit"], r["balance"]]
+            [
+                r["account"].code,
+                r["account"].name,
+                r["debit"],
+                r["credit"],
+                r["balance_debit"],
+                r["balance_credit"],
+            ]
             for r in report["trial"]
         ],
-        {3, 4, 5},
+        {3, 4, 5, 6},
     )
     sheet_rows = [[_("Activa"), "", None]]
     sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["assets"]]
@@ -51,9 +59,7 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
         [r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["liabilities"]
     ]
     sheet_rows += [[r["account"].code, r["account"].name, r["amount"]] for r in report["sheet"]["equity"]]
-    sheet_rows += [
-        ["", _("Resultaat tot en met %(date)s") % {"date": format_date(end)}, report["result_to_date"]]
-    ]
+    sheet_rows += [["", _("Resultaat boekjaar (nog niet naar de reserves)"), report["result_to_date"]]]
     _sheet(workbook, _("Balans"), [_("Rekening"), _("Naam"), _("Bedrag")], sheet_rows, {3})
     pnl_rows = [[r["account"].code, r["account"].name, r["amount"]] for r in report["pnl"]["income"]]
     pnl_rows += [[r["account"].code, r["account"].name, -r["amount"]] for r in report["pnl"]["expense"]]
@@ -116,11 +122,11 @@ def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
                 c.enterprise.organisation.name,
                 c.enterprise.organisation.municipality.name if c.enterprise.organisation.municipality else "",
                 c.get_instrument_display(),
-                c.get_status_display(),
+                c.status_label,
                 c.principal.amount,
                 c.outstanding,
                 c.days_past_due,
-                c.bucket or "",
+                c.bucket_label,
             ]
             for c in overview["contracts"]
         ],

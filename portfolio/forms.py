@@ -81,12 +81,55 @@ class StatementUploadForm(forms.Form):
         return upload
 
 
+class BankAccountForm(forms.Form):
+    iban = forms.CharField(label=_("IBAN"), max_length=42)
+    name = forms.CharField(label=_("Naam van de rekening"), max_length=100)
+    is_default = forms.BooleanField(
+        label=_("Standaardrekening (hierop betalen leningnemers)"), required=False
+    )
+
+
 class AssignForm(forms.Form):
-    contract = forms.ModelChoiceField(label=_("Contract"), queryset=None)
+    """Nothing is preselected: the manager picks the contract (a wrong one is one click from booking)."""
+
+    contract = forms.ModelChoiceField(
+        label=_("Contract"),
+        queryset=None,
+        empty_label=_("— kies een contract —"),
+        error_messages={
+            "required": _("Kies een lopend contract van dit fonds."),
+            "invalid_choice": _("Kies een lopend contract van dit fonds."),
+        },
+    )
 
     def __init__(self, *args, contracts=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["contract"].queryset = contracts
+
+
+def ledger_target_choices():
+    from .bankimport import LEDGER_TARGETS
+    from .ledger import DEFAULT_CHART
+
+    names = {code: name for code, name, _kind in DEFAULT_CHART}
+    return [("", _("— kies een rekening —"))] + [(code, f"{code} {names[code]}") for code in LEDGER_TARGETS]
+
+
+class BankLineAccountForm(forms.Form):
+    """A bank line that is no loan payment, booked to a ledger account chosen by the manager."""
+
+    account = forms.ChoiceField(
+        label=_("Grootboekrekening"),
+        choices=ledger_target_choices,
+        error_messages={"required": _("Kies een grootboekrekening.")},
+    )
+    description = forms.CharField(label=_("Omschrijving"), max_length=200, required=False)
+
+
+class BankLineParkForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden"), max_length=255, error_messages={"required": _("Geef een reden om te parkeren.")}
+    )
 
 
 class PrepaymentForm(forms.Form):
@@ -112,9 +155,28 @@ class RestructureForm(forms.Form):
 
 
 class WriteOffForm(forms.Form):
+    """A full write-off is chosen explicitly; nothing is preselected."""
+
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
-    amount = AmountField(label=_("Bedrag (leeg = alles)"), required=False, **AMOUNT)
+    scope = forms.ChoiceField(
+        label=_("Omvang"),
+        choices=[
+            ("partial", _("Gedeeltelijk: het bedrag hieronder")),
+            ("full", _("Volledig: de hele uitstaande hoofdsom; het contract wordt gesloten")),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies gedeeltelijk of volledig afschrijven.")},
+    )
+    amount = AmountField(label=_("Bedrag (€, bij gedeeltelijk)"), required=False, **AMOUNT)
     reason = forms.CharField(label=_("Reden"), max_length=255)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scope") == "partial" and data.get("amount") is None and "amount" not in self.errors:
+            self.add_error("amount", _("Geef het bedrag dat wordt afgeschreven."))
+        if data.get("scope") == "full" and data.get("amount") is not None:
+            self.add_error("amount", _("Laat het bedrag leeg bij volledig afschrijven."))
+        return data
 
 
 class ChargeForm(forms.Form):

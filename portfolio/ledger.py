@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -26,7 +26,17 @@ from fund.audit import audit_record
 from fund.models import Fund, User
 
 from .accounts import AccountCode
-from .models import Account, AccountType, BalanceSummary, Contract, JournalEntry, PeriodClose, Posting
+from .models import (
+    DEBIT_NORMAL,
+    Account,
+    AccountType,
+    BalanceSummary,
+    Contract,
+    JournalEntry,
+    PeriodClose,
+    Posting,
+    YearClose,
+)
 
 # The default chart of accounts every fund gets (code, name, type). Extensible per fund.
 DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
@@ -42,13 +52,16 @@ DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
     (AccountCode.OUTCOME_PAYMENTS_PAYABLE, "Te betalen resultaatbetalingen", AccountType.LIABILITY),
     (AccountCode.PREPAYMENTS_RECEIVED, "Vooruitontvangen aflossingen", AccountType.LIABILITY),
     (AccountCode.PAID_IN_CAPITAL, "Gestort kapitaal investeerders", AccountType.EQUITY),
+    (AccountCode.RETAINED_RESULTS, "Overige reserves", AccountType.EQUITY),
     (AccountCode.INTEREST_INCOME, "Rentebaten", AccountType.INCOME),
     (AccountCode.PENALTY_INTEREST_INCOME, "Boeterente", AccountType.INCOME),
     (AccountCode.FEE_INCOME, "Vergoedingen", AccountType.INCOME),
     (AccountCode.RECOVERIES, "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
     (AccountCode.EQUITY_REVALUATION, "Herwaardering deelnemingen", AccountType.INCOME),
+    (AccountCode.BANK_INTEREST_INCOME, "Rente op bankrekening", AccountType.INCOME),
     (AccountCode.PROVISION_EXPENSE, "Dotatie voorziening", AccountType.EXPENSE),
     (AccountCode.WRITE_OFF_EXPENSE, "Afschrijving leningen", AccountType.EXPENSE),
+    (AccountCode.BANK_COSTS, "Bankkosten", AccountType.EXPENSE),
 ]
 
 MSG_UNBALANCED = gettext_noop("De journaalpost is niet in balans: debet %(debit)s, credit %(credit)s.")
@@ -174,11 +187,21 @@ def entry_post(
 
 
 def _entry_post(
-    *, fund, value_date, description, lines, actor, contract, source_document, idempotency_key, reverses
+    *,
+    fund,
+    value_date,
+    description,
+    lines,
+    actor,
+    contract,
+    source_document,
+    idempotency_key,
+    reverses,
+    year_closing: bool = False,
 ):
     Fund.objects.select_for_update().filter(pk=fund.pk).first()  # serialise against period close
     last_closed = closed_through(fund=fund)
-    if last_closed is not None and value_date <= last_closed:
+    if last_closed is not None and value_date <= last_closed and not year_closing:
         raise LedgerError(_(MSG_CLOSED_PERIOD) % {"date": format_date(last_closed)})
     accounts = ensure_chart_of_accounts(fund=fund)
     checked = _check_lines(fund=fund, lines=lines, accounts=accounts)
@@ -257,6 +280,120 @@ def period_close(*, fund: Fund, through: datetime.date, actor: User | None) -> P
         raise LedgerError(_("De periode tot en met %(date)s is al afgesloten.") % {"date": format_date(last)})
     close = PeriodClose.objects.create(fund=fund, closed_through=through, closed_by=actor)
     audit_record(actor=actor, obj=fund, action="period_closed", to_state=through.isoformat())
+    return close
+
+
+YEAR_CLOSE_PREFIX = "year-close:"
+MSG_YEAR_NOT_READY = gettext_noop(
+    "Sluit eerst alle kwartalen van %(year)s af (afgesloten tot en met: %(closed)s); daarna het boekjaar."
+)
+MSG_YEAR_CLOSED = gettext_noop("Boekjaar %(year)s is al afgesloten.")
+MSG_EARLIER_YEAR_OPEN = gettext_noop("Sluit eerst boekjaar %(year)s af.")
+
+
+def quarter_end(day: datetime.date) -> datetime.date:
+    """The last day of the calendar quarter `day` is in."""
+    month = ((day.month - 1) // 3 + 1) * 3
+    following = datetime.date(day.year + (month == 12), month % 12 + 1, 1)
+    return following - datetime.timedelta(days=1)
+
+
+def closable_quarters(*, fund: Fund, today: datetime.date) -> list[datetime.date]:
+    """Quarter ends that can be closed now: after the last closed date, ended before today, oldest first."""
+    last = closed_through(fund=fund)
+    if last is None:
+        first = JournalEntry.objects.filter(fund=fund).aggregate(first=Min("value_date"))["first"]
+        if first is None:
+            return []
+        cursor = quarter_end(first)
+    else:
+        cursor = quarter_end(last + datetime.timedelta(days=1))
+    ends = []
+    while cursor < today:
+        ends.append(cursor)
+        cursor = quarter_end(cursor + datetime.timedelta(days=1))
+    return ends
+
+
+def year_result(*, fund: Fund, year: int) -> tuple[Decimal, list[tuple[str, Decimal]]]:
+    """The result to carry to the reserves at 31 December of `year`: every income and expense account's
+    balance then (years not closed before included), and that balance per account (normal direction)."""
+    end = datetime.date(year, 12, 31)
+    rows = (
+        Posting.objects.filter(
+            entry__fund=fund,
+            entry__value_date__lte=end,
+            account__account_type__in=[AccountType.INCOME, AccountType.EXPENSE],
+        )
+        .values("account__code", "account__account_type")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+        .order_by("account__code")
+    )
+    balances, result = [], Decimal("0.00")
+    for row in rows:
+        debit, credit = to_cents(Decimal(str(row["debit"]))), to_cents(Decimal(str(row["credit"])))
+        normal = debit - credit if row["account__account_type"] in DEBIT_NORMAL else credit - debit
+        if normal:
+            balances.append((row["account__code"], normal))
+            result += normal if row["account__account_type"] == AccountType.INCOME else -normal
+    return result, balances
+
+
+def closable_year(*, fund: Fund) -> int | None:
+    """The book year that can be closed now: the first not closed, once its quarters are closed."""
+    last = closed_through(fund=fund)
+    if last is None:
+        return None
+    done = YearClose.objects.filter(fund=fund).aggregate(last=Max("year"))["last"]
+    first_entry = JournalEntry.objects.filter(fund=fund).aggregate(first=Min("value_date"))["first"]
+    year = done + 1 if done else (first_entry.year if first_entry else last.year)
+    return year if last >= datetime.date(year, 12, 31) else None
+
+
+@transaction.atomic
+def year_close(*, fund: Fund, year: int, actor: User | None) -> YearClose:
+    """Close a book year after its quarters: one entry dated 31 December moves every income and expense
+    balance to 'Overige reserves' (3200); the new year starts with those accounts at zero."""
+    Fund.objects.select_for_update().filter(pk=fund.pk).first()
+    if YearClose.objects.filter(fund=fund, year=year).exists():
+        raise LedgerError(_(MSG_YEAR_CLOSED) % {"year": year})
+    end = datetime.date(year, 12, 31)
+    last = closed_through(fund=fund)
+    if last is None or last < end:
+        raise LedgerError(
+            _(MSG_YEAR_NOT_READY) % {"year": year, "closed": format_date(last) if last else _("niets")}
+        )
+    done = YearClose.objects.filter(fund=fund).aggregate(last=Max("year"))["last"]
+    if done is not None and done != year - 1:
+        raise LedgerError(_(MSG_EARLIER_YEAR_OPEN) % {"year": done + 1})
+    result, balances = year_result(fund=fund, year=year)
+    entry = None
+    if balances:
+        types = dict(Account.objects.filter(fund=fund).values_list("code", "account_type"))
+        lines = []
+        for code, normal in balances:  # book each balance back to zero
+            if types[code] in DEBIT_NORMAL:
+                lines.append(Line(code, credit=normal) if normal > 0 else Line(code, debit=-normal))
+            else:
+                lines.append(Line(code, debit=normal) if normal > 0 else Line(code, credit=-normal))
+        if result > 0:
+            lines.append(Line(AccountCode.RETAINED_RESULTS, credit=result))
+        elif result < 0:
+            lines.append(Line(AccountCode.RETAINED_RESULTS, debit=-result))
+        entry = _entry_post(
+            fund=fund,
+            value_date=end,
+            description=_("Jaarafsluiting %(year)s: resultaat naar overige reserves") % {"year": year},
+            lines=lines,
+            actor=actor,
+            contract=None,
+            source_document="",
+            idempotency_key=f"{YEAR_CLOSE_PREFIX}{year}",
+            reverses=None,
+            year_closing=True,
+        )
+    close = YearClose.objects.create(fund=fund, year=year, result=result, entry=entry, closed_by=actor)
+    audit_record(actor=actor, obj=fund, action="year_closed", to_state=str(year), data={"result": result})
     return close
 
 

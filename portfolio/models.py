@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
 from fund.models import AidRating, CollateralLevel, Enterprise, Fund, Instrument
+from fund.validators import validate_iban
 
 ZERO = Decimal("0.00")
 HALF_CENT = Decimal("0.005")
@@ -354,6 +355,33 @@ class PeriodClose(models.Model):
         return f"{self.fund} t/m {self.closed_through}"
 
 
+class YearClose(models.Model):
+    """A closed book year: its result carried to the reserves by one journal entry dated 31 December."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="year_closes")
+    year = models.PositiveSmallIntegerField(_("boekjaar"))
+    result = models.DecimalField(_("resultaat"), max_digits=16, decimal_places=2)
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="year_close"
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("afgesloten op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("jaarafsluiting")
+        verbose_name_plural = _("jaarafsluitingen")
+        ordering = ["fund", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="year_close_unique"),
+            models.CheckConstraint(condition=Q(result=0) | Q(entry__isnull=False), name="year_close_booked"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund} {self.year}"
+
+
 class ConditionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     MET = "met", _("Voldaan")
@@ -462,6 +490,8 @@ class BankStatement(models.Model):
 class BankLineStatus(models.TextChoices):
     BOOKED = "booked", _("Geboekt")
     UNMATCHED = "unmatched", _("Niet herkend")
+    LEDGER = "ledger", _("Geboekt op grootboekrekening")
+    PARKED = "parked", _("Geparkeerd")
 
 
 class BankLine(models.Model):
@@ -487,6 +517,10 @@ class BankLine(models.Model):
     repayment = models.OneToOneField(
         Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line"
     )
+    entry = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_line"
+    )
+    note = models.CharField(_("toelichting"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("bankregel")
@@ -495,6 +529,12 @@ class BankLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["fund", "line_key"], name="bank_line_unique_per_fund"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="bank_line_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status="ledger") | Q(entry__isnull=False), name="bank_line_ledger_has_entry"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="parked") | ~Q(note=""), name="bank_line_parked_reason"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -655,3 +695,34 @@ class StateAid(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enterprise} {self.grant_date:%d-%m-%Y} {self.amount}"
+
+
+class FundBankAccount(models.Model):
+    """A bank account of the fund: only statements of these accounts are booked into the fund's books.
+
+    An IBAN belongs to one fund (unique over all funds), so a statement can never land in a sister fund.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="bank_accounts")
+    iban = models.CharField(_("IBAN"), max_length=34, unique=True, validators=[validate_iban])
+    name = models.CharField(_("naam"), max_length=100)
+    is_default = models.BooleanField(
+        _("standaardrekening"),
+        default=False,
+        help_text=_("De rekening waarop leningnemers betalen; staat op het leningoverzicht."),
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bankrekening van het fonds")
+        verbose_name_plural = _("bankrekeningen van het fonds")
+        ordering = ["fund", "-is_default", "iban"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund"], condition=Q(is_default=True), name="fund_bank_account_one_default"
+            ),
+            models.CheckConstraint(condition=~Q(iban=""), name="fund_bank_account_iban_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.iban})"

@@ -288,15 +288,106 @@ def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: date
     }
 
 
-def with_arrears(contracts, rows: dict[int, dict]) -> list[Contract]:
-    """Set `outstanding`, `days_past_due` and `bucket` on contracts from `arrears` rows (None: inactive)."""
+def contract_charges(*, contract: Contract, as_of: datetime.date) -> list[dict]:
+    """Fees and penalty interest charged to the contract up to `as_of` (date, description, kind, amount)."""
+    from django.utils.translation import gettext as _
+
+    rows = (
+        Posting.objects.filter(
+            contract=contract,
+            value_date__lte=as_of,
+            debit__gt=0,
+            account__code__in=[AccountCode.FEES_RECEIVABLE, AccountCode.PENALTY_INTEREST_RECEIVABLE],
+        )
+        .select_related("entry", "account")
+        .order_by("value_date", "pk")
+    )
+    return [
+        {
+            "value_date": row.value_date,
+            "description": row.entry.description,
+            "kind": _("Boeterente")
+            if row.account.code == AccountCode.PENALTY_INTEREST_RECEIVABLE
+            else _("Vergoeding"),
+            "amount": row.debit,
+        }
+        for row in rows
+    ]
+
+
+def bucket_label(bucket: str | None) -> str:
+    """The arrears bucket as a fund manager reads it: 'op tijd', '1–30 dagen', … '> 90 dagen'."""
+    from django.utils.translation import gettext as _
+
+    labels = {
+        "current": _("op tijd"),
+        "1-30": _("1–30 dagen"),
+        "31-60": _("31–60 dagen"),
+        "61-90": _("61–90 dagen"),
+        ">90": _("> 90 dagen"),
+    }
+    return labels.get(bucket or "", "")
+
+
+def with_arrears(contracts, rows: dict[int, dict], *, as_of: datetime.date | None = None) -> list[Contract]:
+    """Set `outstanding`, `days_past_due`, `bucket`, `bucket_label` and `status_label` on contracts from
+    `arrears` rows (None: inactive); the status is the one as of the date."""
+    contracts = list(contracts)
+    statuses = statuses_as_of(contracts, as_of=as_of) if as_of is not None else {}
     result = []
     for contract in contracts:
         info = rows.get(contract.pk, {})
         contract.outstanding = info.get("outstanding")
         contract.days_past_due = info.get("days_past_due")
         contract.bucket = info.get("bucket")
+        contract.bucket_label = bucket_label(contract.bucket)
+        contract.status_label = statuses.get(contract.pk) or contract.get_status_display()
         result.append(contract)
+    return result
+
+
+def statuses_as_of(contracts: list[Contract], *, as_of: datetime.date) -> dict[int, str]:
+    """{contract id: status as of `as_of`} from the ledger, for a date in the past (today's otherwise).
+
+    Not yet signed/created, not yet disbursed, running (principal outstanding then) or today's status.
+    Two grouped queries for the whole list.
+    """
+    from django.db.models import Min
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from .models import ContractStatus, Disbursement
+
+    if as_of >= timezone.localdate() or not contracts:
+        return {}
+    ids = [c.pk for c in contracts]
+    first_paid_out = dict(
+        Disbursement.objects.filter(contract_id__in=ids)
+        .values("contract_id")
+        .annotate(first=Min("value_date"))
+        .values_list("contract_id", "first")
+    )
+    principal = {}
+    for (contract_id,), (debit, credit) in _totals(
+        fund=contracts[0].fund_id,  # the overview's contracts are one fund's
+        as_of=as_of,
+        by=("contract_id",),
+        account__code=AccountCode.LOANS_PRINCIPAL,
+        contract_id__in=ids,
+    ).items():
+        principal[contract_id] = debit - credit
+    result = {}
+    for contract in contracts:
+        if contract.status in (ContractStatus.DRAFT, ContractStatus.CANCELLED):
+            continue
+        created = timezone.localtime(contract.created_at).date() if contract.created_at else None
+        paid_out = first_paid_out.get(contract.pk)
+        if created is not None and created > as_of and (paid_out is None or paid_out > as_of):
+            result[contract.pk] = _("Nog niet vastgelegd")
+        elif paid_out is None or paid_out > as_of:
+            result[contract.pk] = _("Nog niet uitbetaald")
+        elif principal.get(contract.pk, Decimal("0.00")) > 0:
+            result[contract.pk] = str(ContractStatus.ACTIVE.label)
     return result
 
 
@@ -314,25 +405,18 @@ def provision_by_contract(*, fund: Fund, as_of: datetime.date) -> dict[int, Deci
 
 def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> dict:
     """Trial balance and balance sheet as of `end`, P&L over `start`–`end`, from one grouped query."""
+    in_period = (
+        Q(postings__value_date__gte=start, postings__value_date__lte=end)
+        # the year-close entry moves the result to the reserves; it is no income or expense of the period
+        & ~Q(postings__entry__idempotency_key__startswith="year-close:")
+    )
     closing = (
         Account.objects.filter(fund=fund)
         .annotate(
             total_debit=Coalesce(Sum("postings__debit", filter=Q(postings__value_date__lte=end)), ZERO),
             total_credit=Coalesce(Sum("postings__credit", filter=Q(postings__value_date__lte=end)), ZERO),
-            period_debit=Coalesce(
-                Sum(
-                    "postings__debit",
-                    filter=Q(postings__value_date__gte=start, postings__value_date__lte=end),
-                ),
-                ZERO,
-            ),
-            period_credit=Coalesce(
-                Sum(
-                    "postings__credit",
-                    filter=Q(postings__value_date__gte=start, postings__value_date__lte=end),
-                ),
-                ZERO,
-            ),
+            period_debit=Coalesce(Sum("postings__debit", filter=in_period), ZERO),
+            period_credit=Coalesce(Sum("postings__credit", filter=in_period), ZERO),
         )
         .order_by("code")
     )
@@ -340,7 +424,17 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
     for account in closing:
         debit, credit = to_cents(account.total_debit), to_cents(account.total_credit)
         normal = debit - credit if account.account_type in DEBIT_NORMAL else credit - debit
-        trial.append({"account": account, "debit": debit, "credit": credit, "balance": normal})
+        trial.append(
+            {
+                "account": account,
+                "debit": debit,
+                "credit": credit,
+                "balance": normal,
+                # the balance on its side (saldibalans): never a bare positive number for a credit balance
+                "balance_debit": max(debit - credit, Decimal("0.00")),
+                "balance_credit": max(credit - debit, Decimal("0.00")),
+            }
+        )
         kind = account.account_type
         if kind in ("asset", "contra_asset"):
             sheet["assets"].append({"account": account, "amount": normal if kind == "asset" else -normal})
@@ -363,6 +457,8 @@ def ledger_report(*, fund: Fund, start: datetime.date, end: datetime.date) -> di
     total = {
         "debit": sum((r["debit"] for r in trial), Decimal("0.00")),
         "credit": sum((r["credit"] for r in trial), Decimal("0.00")),
+        "balance_debit": sum((r["balance_debit"] for r in trial), Decimal("0.00")),
+        "balance_credit": sum((r["balance_credit"] for r in trial), Decimal("0.00")),
         "assets": sum((r["amount"] for r in sheet["assets"]), Decimal("0.00")),
         "liabilities": sum((r["amount"] for r in sheet["liabilities"]), Decimal("0.00")),
         "equity": sum((r["amount"] for r in sheet["equity"]), Decimal("0.00")) + result_to_date,
@@ -406,3 +502,84 @@ def bank_lines_for(user: User) -> QuerySet:
     if is_administrator(user):
         return qs
     return qs.filter(fund_id__in=managed_fund_ids(user))
+
+
+def ledger_card(
+    *,
+    fund: Fund,
+    account: Account,
+    start: datetime.date,
+    end: datetime.date,
+    page: int = 1,
+    per_page: int = 50,
+) -> dict:
+    """The ledger card (grootboekkaart) of one account over a period: the balance at the start, one page of
+    postings with the running balance after each (debit − credit), and the balance at the end.
+
+    Sums and one page of rows are read in the database (indexed on value date), so the first page of the
+    busiest account costs the same whatever the ledger's size.
+    """
+    from django.core.paginator import Paginator
+
+    def balance(qs) -> Decimal:
+        totals = qs.aggregate(d=Coalesce(Sum("debit"), ZERO), c=Coalesce(Sum("credit"), ZERO))
+        return to_cents(totals["d"]) - to_cents(totals["c"])
+
+    postings = Posting.objects.filter(account=account, entry__fund=fund)
+    opening = balance(postings.filter(value_date__lt=start))
+    in_period = postings.filter(value_date__gte=start, value_date__lte=end)
+    paginator = Paginator(
+        in_period.order_by("value_date", "entry_id", "pk").values(
+            "pk",
+            "value_date",
+            "debit",
+            "credit",
+            "entry_id",
+            "entry__description",
+            "entry__source_document",
+            "entry__idempotency_key",
+            "contract_id",
+            "contract__reference",
+        ),
+        per_page,
+    )
+    current = paginator.get_page(page)
+    rows = list(current.object_list)
+    running = opening
+    if rows and current.number > 1:
+        first = rows[0]
+        running += balance(
+            in_period.filter(
+                Q(value_date__lt=first["value_date"])
+                | Q(value_date=first["value_date"], entry_id__lt=first["entry_id"])
+                | Q(value_date=first["value_date"], entry_id=first["entry_id"], pk__lt=first["pk"])
+            )
+        )
+    for row in rows:
+        row["debit"], row["credit"] = to_cents(row["debit"]), to_cents(row["credit"])
+        running += row["debit"] - row["credit"]
+        row["balance"] = running
+        row["balance_debit"] = max(running, Decimal("0.00"))
+        row["balance_credit"] = max(-running, Decimal("0.00"))
+    closing = opening + balance(in_period)
+    return {
+        "account": account,
+        "opening": opening,
+        "closing": closing,
+        "opening_side": {"amount": abs(opening), "credit": opening < 0},
+        "closing_side": {"amount": abs(closing), "credit": closing < 0},
+        "page": current,
+        "rows": rows,
+        "movement_debit": to_cents(in_period.aggregate(t=Coalesce(Sum("debit"), ZERO))["t"]),
+        "movement_credit": to_cents(in_period.aggregate(t=Coalesce(Sum("credit"), ZERO))["t"]),
+    }
+
+
+def payment_account(*, fund: Fund) -> str:
+    """The fund's default bank account as it is written ('NL91 ABNA 0417 1643 00'), or '' when none."""
+    from .models import FundBankAccount
+
+    account = FundBankAccount.objects.filter(fund=fund).order_by("-is_default", "iban").first()
+    if account is None:
+        return ""
+    return " ".join(account.iban[i : i + 4] for i in range(0, len(account.iban), 4))

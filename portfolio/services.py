@@ -388,12 +388,18 @@ def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     if version is not None:
         last_due = version.lines.filter(due_date__lte=as_of).order_by("-number").first()
         planned = last_due.balance if last_due is not None else version.principal
-    return {
+    owed = {
         "fees": max(_balance(contract, AccountCode.FEES_RECEIVABLE, as_of), Decimal("0.00")),
+        "penalty_interest": max(
+            _balance(contract, AccountCode.PENALTY_INTEREST_RECEIVABLE, as_of), Decimal("0.00")
+        ),
         "interest": max(_balance(contract, AccountCode.INTEREST_RECEIVABLE, as_of), Decimal("0.00")),
         "principal_due": max(outstanding - planned, Decimal("0.00")),
         "outstanding_principal": outstanding,
     }
+    # what the borrower must pay now: fees, penalty interest, interest and principal that are due
+    owed["total_due"] = owed["fees"] + owed["penalty_interest"] + owed["interest"] + owed["principal_due"]
+    return owed
 
 
 # The default order in which a payment settles what is owed; configurable per call or with the
@@ -440,9 +446,7 @@ def owed_parts(*, contract: Contract, value_date: datetime.date) -> dict[str, De
     current_principal = min(line.principal, owed["principal_due"]) if line else Decimal("0.00")
     return {
         "fees": owed["fees"],
-        "penalty_interest": max(
-            _balance(contract, AccountCode.PENALTY_INTEREST_RECEIVABLE, value_date), Decimal("0.00")
-        ),
+        "penalty_interest": owed["penalty_interest"],
         "overdue_interest": owed["interest"] - current_interest,
         "overdue_principal": owed["principal_due"] - current_principal,
         "current_interest": current_interest,
@@ -609,17 +613,9 @@ def overdue_euro_days(
     return total, start
 
 
-@transaction.atomic
-def penalty_interest_book(
-    *, actor: User | None, contract: Contract, through: datetime.date
-) -> PenaltyAccrual | None:
-    """Charge penalty interest over what was late since the previous calculation, up to `through`.
-
-    amount = Σ overdue euro-days × penalty rate ÷ 365, rounded once to the cent (ROUND_HALF_UP); the
-    calculation is stored (also when it comes to € 0), so the next one starts where this one ended and
-    running it twice for the same date books nothing twice.
-    """
-    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+def penalty_interest_preview(*, contract: Contract, through: datetime.date) -> dict | None:
+    """What `penalty_interest_book` would charge up to `through` (nothing is booked): the period since the
+    previous calculation, the overdue euro-days, the rate and the amount; None when there is nothing to do."""
     if not contract.penalty_rate or contract.status != ContractStatus.ACTIVE:
         return None
     last = contract.penalty_accruals.order_by("-period_end").first()
@@ -632,7 +628,31 @@ def penalty_interest_book(
     euro_days, start = overdue_euro_days(contract=contract, start=start, end=through)
     if through <= start:
         return None
-    amount = to_cents(euro_days * contract.penalty_rate / PENALTY_DAY_BASIS)
+    return {
+        "contract": contract,
+        "start": start,
+        "through": through,
+        "euro_days": euro_days,
+        "rate": contract.penalty_rate,
+        "amount": to_cents(euro_days * contract.penalty_rate / PENALTY_DAY_BASIS),
+    }
+
+
+@transaction.atomic
+def penalty_interest_book(
+    *, actor: User | None, contract: Contract, through: datetime.date
+) -> PenaltyAccrual | None:
+    """Charge penalty interest over what was late since the previous calculation, up to `through`.
+
+    amount = Σ overdue euro-days × penalty rate ÷ 365, rounded once to the cent (ROUND_HALF_UP); the
+    calculation is stored (also when it comes to € 0), so the next one starts where this one ended and
+    running it twice for the same date books nothing twice.
+    """
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    preview = penalty_interest_preview(contract=contract, through=through)
+    if preview is None:
+        return None
+    start, euro_days, amount = preview["start"], preview["euro_days"], preview["amount"]
     entry = None
     if amount > 0:
         entry = entry_post(
@@ -679,6 +699,9 @@ MSG_REASON = gettext_noop("Geef een reden.")
 MSG_NO_SCHEDULE = gettext_noop("Dit contract heeft nog geen aflosschema.")
 MSG_NO_PREPAYMENT = gettext_noop("Er staat geen vooruitbetaling op dit contract.")
 MSG_NOTHING_OUTSTANDING = gettext_noop("Er staat geen hoofdsom meer uit.")
+MSG_WRITE_OFF_CHOOSE = gettext_noop(
+    "Geef het bedrag dat wordt afgeschreven, of kies uitdrukkelijk voor volledig afschrijven."
+)
 MSG_WRITE_OFF_TOO_MUCH = gettext_noop("Afschrijven kan hoogstens de uitstaande hoofdsom (%(outstanding)s).")
 PERIOD_MONTHS = {"monthly": 1, "quarterly": 3, "semiannual": 6, "annual": 12}
 
@@ -815,16 +838,20 @@ def contract_write_off(
     value_date: datetime.date,
     reason: str,
     amount: Decimal | None = None,
+    full: bool = False,
 ) -> Contract:
-    """Write off principal (all of it when no amount is given), using the contract's provision first.
+    """Write off principal: `amount` of it, or all of it when `full` is chosen explicitly (an empty amount
+    alone is refused), using the contract's provision first.
 
     A full write-off also writes off the interest still receivable and closes the contract.
     """
     if not (reason or "").strip():
         raise ValidationError({"reason": [_(MSG_REASON)]})
+    if amount is None and not full:
+        raise ValidationError({"amount": [_(MSG_WRITE_OFF_CHOOSE)]})
     contract = Contract.objects.select_for_update().get(pk=contract.pk)
     outstanding = _balance(contract, AccountCode.LOANS_PRINCIPAL, value_date)
-    amount = outstanding if amount is None else _amount(amount, field="amount")
+    amount = outstanding if full else _amount(amount, field="amount")
     if outstanding <= 0:
         raise LedgerError(_(MSG_NOTHING_OUTSTANDING))
     if amount > outstanding:
@@ -922,6 +949,44 @@ DEFAULT_PROVISION_RATES = {
 }
 
 
+def provisions_plan(
+    *, fund: Fund, as_of: datetime.date, rates: dict[str, Decimal] | None = None
+) -> list[dict]:
+    """The provision each active loan should hold on `as_of` (outstanding × its bucket's rate), what it
+    holds, and the change that booking would make — nothing is booked (the preview on the screen)."""
+    from .selectors import arrears, bucket_label, provision_by_contract
+
+    rates = {**DEFAULT_PROVISION_RATES, **(rates or {})}
+    current = provision_by_contract(fund=fund, as_of=as_of)
+    rows = arrears(fund=fund, as_of=as_of)
+    contracts = (
+        Contract.objects.filter(pk__in=rows).select_related("enterprise__organisation").order_by("reference")
+    )
+    plan = []
+    for contract in contracts:
+        row = rows[contract.pk]
+        target = to_cents(row["outstanding"] * rates[row["bucket"]])
+        held = current.get(contract.pk, Decimal("0.00"))
+        plan.append(
+            {
+                "contract": contract,
+                "bucket": bucket_label(row["bucket"]),
+                "days_past_due": row["days_past_due"],
+                "outstanding": row["outstanding"],
+                "rate": rates[row["bucket"]],
+                "current": held,
+                "target": target,
+                "change": target - held,
+            }
+        )
+    return plan
+
+
+def plan_digest(plan: list[dict]) -> str:
+    """A short text naming every change of a provisions plan (to check a preview is still what is booked)."""
+    return ";".join(f"{row['contract'].pk}:{row['change']}" for row in plan if row["change"])
+
+
 @transaction.atomic
 def provisions_book(
     *, actor: User | None, fund: Fund, as_of: datetime.date, rates: dict[str, Decimal] | None = None
@@ -930,24 +995,24 @@ def provisions_book(
 
     Returns the journal entry id, or None when nothing changes. Booking the same date twice books nothing.
     """
-    from .selectors import arrears, provision_by_contract
+    import hashlib
 
-    rates = {**DEFAULT_PROVISION_RATES, **(rates or {})}
-    current = provision_by_contract(fund=fund, as_of=as_of)
     lines: list[Line] = []
     total_up = total_down = Decimal("0.00")
-    contracts = {c.pk: c for c in Contract.objects.filter(fund=fund)}
-    for pk, row in arrears(fund=fund, as_of=as_of).items():
-        target = to_cents(row["outstanding"] * rates[row["bucket"]])
-        change = target - current.get(pk, Decimal("0.00"))
+    plan = provisions_plan(fund=fund, as_of=as_of, rates=rates)
+    for row in plan:
+        change = row["change"]
         if change > 0:
-            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, credit=change, contract=contracts[pk]))
+            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, credit=change, contract=row["contract"]))
             total_up += change
         elif change < 0:
-            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, debit=-change, contract=contracts[pk]))
+            lines.append(Line(AccountCode.LOAN_LOSS_PROVISION, debit=-change, contract=row["contract"]))
             total_down += -change
     if not lines:
         return None
+    # the key names the changes: the same date booked again books nothing, but a loan that moved to
+    # another arrears bucket since then moves its provision (a new entry for the difference)
+    digest = hashlib.sha256(plan_digest(plan).encode()).hexdigest()[:16]
     net = total_up - total_down
     if net > 0:
         lines.append(Line(AccountCode.PROVISION_EXPENSE, debit=net))
@@ -959,7 +1024,7 @@ def provisions_book(
         description=_("Voorzieningen per %(date)s") % {"date": format_date(as_of, language="nl")},
         lines=lines,
         actor=actor,
-        idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}",
+        idempotency_key=f"provisions:{fund.pk}:{as_of.isoformat()}:{digest}",
     )
     return entry.pk
 

@@ -25,6 +25,7 @@ from fund.models import User
 
 from . import services
 from .models import Contract
+from .selectors import contract_charges, payment_account
 
 KIND = "loan_statement"
 
@@ -52,6 +53,7 @@ def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:
                 ],
                 ["Aflossing", f"{contract.get_method_display()}, {contract.get_frequency_display().lower()}"],
                 ["Betalingskenmerk", contract.reference],
+                ["Betalen op rekening", payment_account(fund=contract.fund) or "—"],
             ],
             header=False,
             widths=[55 * mm, 110 * mm],
@@ -62,6 +64,9 @@ def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:
                 ["Uitstaande hoofdsom", pdf.eur(dues["outstanding_principal"])],
                 ["Te betalen rente", pdf.eur(dues["interest"])],
                 ["Achterstallige aflossing", pdf.eur(dues["principal_due"])],
+                ["Boeterente", pdf.eur(dues["penalty_interest"])],
+                ["Vergoedingen", pdf.eur(dues["fees"])],
+                ["Nu te betalen", pdf.eur(dues["total_due"])],
                 [
                     "Volgende termijn",
                     f"{pdf.date(upcoming.due_date)}: {pdf.eur(upcoming.payment)}" if upcoming else "—",
@@ -73,15 +78,21 @@ def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:
         ),
         pdf.heading("Betalingen"),
     ]
-    payments = [["Datum", "Soort", "Bedrag"]]
-    payments += [
-        [pdf.date(d.value_date), "Uitbetaling", pdf.eur(d.amount)]
+    movements = [
+        (d.value_date, "Uitbetaling", d.amount)
         for d in contract.disbursements.filter(value_date__lte=as_of).order_by("value_date", "pk")
     ]
-    payments += [
-        [pdf.date(r.value_date), "Ontvangen", pdf.eur(r.amount)]
+    movements += [
+        (r.value_date, "Ontvangen", r.amount)
         for r in contract.repayments.filter(value_date__lte=as_of).order_by("value_date", "pk")
     ]
+    movements += [  # fees and penalty interest charged: they are part of what is owed
+        (c["value_date"], f"{c['kind']}: {c['description']}", c["amount"])
+        for c in contract_charges(contract=contract, as_of=as_of)
+    ]
+    movements.sort(key=lambda row: row[0])  # stable: same-day rows keep their order
+    payments = [["Datum", "Soort", "Bedrag"]]
+    payments += [[pdf.date(day), kind, pdf.eur(amount)] for day, kind, amount in movements]
     story.append(
         pdf.table(payments, money_columns=(2,)) if len(payments) > 1 else pdf.p("Nog geen betalingen.")
     )

@@ -13,11 +13,18 @@ urlpatterns = [
 ]
 urlpatterns += [
     path("funds/<int:fund_pk>/bank/", views.bank_statements, name="bank_statements"),
+    path("bank-accounts/<int:pk>/remove/", views.bank_account_remove, name="bank_account_remove"),
     path("bank-lines/<int:pk>/assign/", views.bank_line_assign, name="bank_line_assign"),
+    path("bank-lines/<int:pk>/book/", views.bank_line_book, name="bank_line_book"),
+    path("bank-lines/<int:pk>/park/", views.bank_line_park, name="bank_line_park"),
     path("bank-imports/<int:pk>/", views.bank_import_job, name="bank_import_job"),
 ]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/", views.ledger_report, name="ledger_report")]
 urlpatterns += [path("funds/<int:fund_pk>/ledger/close/", views.period_close, name="period_close")]
+urlpatterns += [path("funds/<int:fund_pk>/ledger/year-close/", views.year_close, name="year_close")]
+urlpatterns += [
+    path("funds/<int:fund_pk>/ledger/auditfile/", views.ledger_auditfile, name="ledger_auditfile")
+]
 urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action, name="contract_action")]
 urlpatterns += [  # de minimis state aid (issue 17)
     path("funds/<int:fund_pk>/state-aid/", stateaid_views.fund_state_aid, name="stateaid_fund"),
@@ -27,3 +34,7 @@ urlpatterns += [  # de minimis state aid (issue 17)
         name="stateaid_enterprise",
     ),
 ]
+urlpatterns += [
+    path("funds/<int:fund_pk>/ledger/accounts/<str:code>/", views.ledger_card, name="ledger_card")
+]
+urlpatterns += [path("funds/<int:fund_pk>/provisions/", views.provisions_run, name="provisions_run")]

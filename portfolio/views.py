@@ -29,24 +29,21 @@ from .statements import loan_statement_store, loan_statements
 @login_required
 def portfolio_overview(request, fund_pk: int):
     """The fund's portfolio as of a date (today unless `?as_of=`); `?format=xlsx` downloads it as Excel."""
-    import datetime
 
     fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
     if not request.user.has_perm("portfolio.view_portfolio", fund):
         raise Http404  # the portfolio is outside this user's scope, even if the fund is visible
-    as_of = timezone.localdate()
-    if request.GET.get("as_of"):
-        try:
-            as_of = datetime.date.fromisoformat(request.GET["as_of"])
-        except ValueError:
-            messages.error(request, _("Ongeldige datum: gebruik JJJJ-MM-DD."))
+    today = timezone.localdate()
+    as_of = _date_param(request, "as_of", today, label=_("Stand per"))
     overview = selectors.portfolio_overview(
         fund=fund, contracts=selectors.contracts_for(request.user).filter(fund=fund), as_of=as_of
     )
     if request.GET.get("format") == "xlsx":
         from .exports import overview_workbook
 
-        overview["contracts"] = selectors.with_arrears(overview["contracts"], overview["arrears"])
+        overview["contracts"] = selectors.with_arrears(
+            overview["contracts"], overview["arrears"], as_of=as_of
+        )
         response = HttpResponse(
             overview_workbook(fund=fund, overview=overview),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -58,9 +55,11 @@ def portfolio_overview(request, fund_pk: int):
     from django.core.paginator import Paginator
 
     page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
-    page.object_list = selectors.with_arrears(page.object_list, overview["arrears"])
+    page.object_list = selectors.with_arrears(page.object_list, overview["arrears"], as_of=as_of)
     context = overview | {
         "fund": fund,
+        "as_of": as_of,
+        "projection": as_of > today,
         "page": page,
         "contracts": page.object_list,
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
@@ -73,6 +72,48 @@ def portfolio_overview(request, fund_pk: int):
         ],
     }
     return render(request, "portfolio/overview.html", context)
+
+
+def _date_param(request, name: str, default, *, label: str):
+    """A date from the query string (JJJJ-MM-DD, as the date inputs send it); a bad one gets a message
+    naming the field, and the default is used."""
+    import datetime
+
+    raw = request.GET.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        messages.error(
+            request,
+            _("%(field)s: '%(value)s' is geen datum; gebruik JJJJ-MM-DD. Getoond: %(date)s.")
+            % {"field": label, "value": raw, "date": format_date(default)},
+        )
+        return default
+
+
+def _fund_for(request, fund_pk: int, permission: str):
+    """The fund in the user's scope with this permission on it; 404 otherwise (nothing is revealed)."""
+    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
+    if not request.user.has_perm(permission, fund):
+        raise Http404
+    return fund
+
+
+def _ledger_period(request, today):
+    """(start, end) of a ledger page: end defaults to today, start to 1 January of end's year; a start
+    after the end gets a message and falls back to that 1 January."""
+    end = _date_param(request, "end", today, label=_("Tot en met"))
+    start = _date_param(request, "start", end.replace(month=1, day=1), label=_("Van"))
+    if start > end:
+        messages.error(
+            request,
+            _("Van (%(start)s) ligt na Tot en met (%(end)s); getoond is het boekjaar tot en met %(end)s.")
+            % {"start": format_date(start), "end": format_date(end)},
+        )
+        start = end.replace(month=1, day=1)
+    return start, end
 
 
 def _bars(totals: dict[str, Decimal]) -> list[dict]:
@@ -106,6 +147,7 @@ def contract_detail(request, pk: int):
         "lines": lines,
         "next_line": next_line,
         "dues": services.dues(contract=contract, as_of=as_of),
+        "pay_to": selectors.payment_account(fund=contract.fund),
         "arrears": selectors.arrears(fund=contract.fund, as_of=as_of).get(contract.pk),
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
         "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
@@ -158,10 +200,7 @@ def contract_create(request, fund_pk: int):
 
 def _form_invalid(request, form, contract):
     """A form on the contract page that does not validate: its field errors as messages, back to the page."""
-    for field, errors in form.errors.items():
-        label = form.fields[field].label if field in form.fields else ""
-        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
-    return redirect("contract_detail", pk=contract.pk)
+    return _errors_back(request, form, reverse("contract_detail", args=[contract.pk]))
 
 
 def _event(request, pk: int, service, *, prefix: str, done: str):
@@ -172,6 +211,8 @@ def _event(request, pk: int, service, *, prefix: str, done: str):
     if not form.is_valid():
         return _form_invalid(request, form, contract)
     data = form.cleaned_data
+    if request.POST.get("confirmed") != "1":
+        return _confirm(request, contract, prefix, data)
     return run_action(
         request,
         action=lambda: service(actor=request.user, contract=contract, **data),
@@ -244,32 +285,81 @@ def my_contracts(user) -> list[Contract]:
 @login_required
 def bank_statements(request, fund_pk: int):
     """Upload a statement and work the queue of lines that were not recognised."""
-    from .bankimport import bank_import_start
-    from .forms import AssignForm, StatementUploadForm
-    from .models import BankImportJob, BankImportStatus, BankLine, BankLineStatus, BankStatement
+    from .bankimport import bank_import_start, format_iban, fund_bank_account_add
+    from .forms import AssignForm, BankAccountForm, StatementUploadForm, ledger_target_choices
+    from .models import (
+        BankImportJob,
+        BankImportStatus,
+        BankLine,
+        BankLineStatus,
+        BankStatement,
+        FundBankAccount,
+    )
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
-    form = StatementUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    adding_account = request.method == "POST" and "add_account" in request.POST
+    account_form = BankAccountForm(request.POST if adding_account else None, prefix="account")
+    form = StatementUploadForm(
+        request.POST if not adding_account else None, request.FILES if not adding_account else None
+    )
+    if adding_account and account_form.is_valid():
+        done = submit_form(
+            request,
+            account_form,
+            action=lambda data: fund_bank_account_add(fund=fund, actor=request.user, **data),
+            success_message=lambda account: (
+                _("Rekening %(iban)s is toegevoegd.") % {"iban": format_iban(account.iban)}
+            ),
+            success_url=reverse("bank_statements", args=[fund.pk]),
+        )
+        if done:
+            return done
+    elif request.method == "POST" and not adding_account and form.is_valid():
         job = bank_import_start(fund=fund, upload=form.cleaned_data["file"], actor=request.user)
         return redirect("bank_import_job", pk=job.pk)
     contracts = selectors.contracts_for(request.user).filter(fund=fund, status="active")
-    unmatched = BankLine.objects.filter(fund=fund, status=BankLineStatus.UNMATCHED).select_related(
-        "statement"
-    )
+    unmatched = BankLine.objects.filter(
+        fund=fund, status__in=[BankLineStatus.UNMATCHED, BankLineStatus.PARKED]
+    ).select_related("statement")
     return render(
         request,
         "portfolio/bank_statements.html",
         {
             "fund": fund,
             "form": form,
+            "account_form": account_form,
+            "bank_accounts": [
+                {"account": account, "iban": format_iban(account.iban)}
+                for account in FundBankAccount.objects.filter(fund=fund)
+            ],
             "unmatched": unmatched,
             "assign_form": AssignForm(contracts=contracts),
+            "account_choices": ledger_target_choices(),
             "statements": BankStatement.objects.filter(fund=fund)[:20],
             "jobs": BankImportJob.objects.filter(fund=fund).exclude(status=BankImportStatus.DONE)[:10],
         },
+    )
+
+
+@login_required
+@require_POST
+def bank_account_remove(request, pk: int):
+    from .bankimport import fund_bank_account_remove
+    from .models import FundBankAccount
+
+    account = fund_selectors.get_scoped_or_404(
+        FundBankAccount.objects.filter(fund__in=fund_selectors.funds_for(request.user)).select_related(
+            "fund"
+        ),
+        pk=pk,
+    )
+    if not request.user.has_perm("portfolio.add_contract", account.fund):
+        raise Http404
+    return run_action(
+        request,
+        action=lambda: fund_bank_account_remove(account=account, actor=request.user),
+        success_message=_("De rekening is verwijderd."),
+        success_url=reverse("bank_statements", args=[account.fund_id]),
     )
 
 
@@ -284,12 +374,65 @@ def bank_line_assign(request, pk: int):
     form = AssignForm(request.POST, contracts=contracts)
     back = reverse("bank_statements", args=[line.fund_id])
     if not form.is_valid():
-        messages.error(request, _("Kies een lopend contract van dit fonds."))
-        return redirect(back)
+        return _errors_back(request, form, back)
+    contract = form.cleaned_data["contract"]
     return run_action(
         request,
-        action=lambda: assign(bank_line=line, contract=form.cleaned_data["contract"], actor=request.user),
-        success_message=_("De betaling van %(amount)s is geboekt.") % {"amount": format_eur(line.amount)},
+        action=lambda: assign(bank_line=line, contract=contract, actor=request.user),
+        success_message=_("De betaling van %(amount)s is geboekt op contract %(ref)s.")
+        % {"amount": format_eur(line.amount), "ref": contract.reference},
+        success_url=back,
+    )
+
+
+def _errors_back(request, form, url: str):
+    """A small form in a table row that does not validate: its errors as messages, back to the page."""
+    for field, errors in form.errors.items():
+        label = form.fields[field].label if field in form.fields else ""
+        messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+    return redirect(url)
+
+
+@login_required
+@require_POST
+def bank_line_book(request, pk: int):
+    """Book a line that is no loan payment to a chosen ledger account (bank costs, interest, capital)."""
+    from .bankimport import bank_line_book_to_account
+    from .forms import BankLineAccountForm
+
+    line = fund_selectors.get_scoped_or_404(selectors.bank_lines_for(request.user), pk=pk)
+    form = BankLineAccountForm(request.POST)
+    back = reverse("bank_statements", args=[line.fund_id])
+    if not form.is_valid():
+        return _errors_back(request, form, back)
+    data = form.cleaned_data
+    return run_action(
+        request,
+        action=lambda: bank_line_book_to_account(
+            bank_line=line, account_code=data["account"], description=data["description"], actor=request.user
+        ),
+        success_message=_("%(amount)s is geboekt op rekening %(account)s.")
+        % {"amount": format_eur(line.signed_amount), "account": data["account"]},
+        success_url=back,
+    )
+
+
+@login_required
+@require_POST
+def bank_line_park(request, pk: int):
+    from .bankimport import bank_line_park as park
+    from .forms import BankLineParkForm
+
+    line = fund_selectors.get_scoped_or_404(selectors.bank_lines_for(request.user), pk=pk)
+    form = BankLineParkForm(request.POST)
+    back = reverse("bank_statements", args=[line.fund_id])
+    if not form.is_valid():
+        return _errors_back(request, form, back)
+    return run_action(
+        request,
+        action=lambda: park(bank_line=line, reason=form.cleaned_data["reason"], actor=request.user),
+        success_message=_("De regel van %(amount)s is geparkeerd.")
+        % {"amount": format_eur(line.signed_amount)},
         success_url=back,
     )
 
@@ -297,20 +440,10 @@ def bank_line_assign(request, pk: int):
 @login_required
 def ledger_report(request, fund_pk: int):
     """Trial balance, balance sheet and P&L for a period; `?format=xlsx` downloads the same as Excel."""
-    import datetime
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.view_portfolio", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.view_portfolio")
     today = timezone.localdate()
-    try:
-        end = datetime.date.fromisoformat(request.GET.get("end") or today.isoformat())
-        start = datetime.date.fromisoformat(
-            request.GET.get("start") or end.replace(month=1, day=1).isoformat()
-        )
-    except ValueError:
-        messages.error(request, _("Ongeldige datum: gebruik JJJJ-MM-DD."))
-        end, start = today, today.replace(month=1, day=1)
+    start, end = _ledger_period(request, today)
     report = selectors.ledger_report(fund=fund, start=start, end=end)
     if request.GET.get("format") == "xlsx":
         from .exports import ledger_report_workbook
@@ -323,14 +456,22 @@ def ledger_report(request, fund_pk: int):
             f'attachment; filename="grootboek-{fund.code}-{end.isoformat()}.xlsx"'
         )
         return response
-    from .ledger import closed_through
+    from .ledger import closable_quarters, closable_year, closed_through, year_result
 
+    year = closable_year(fund=fund)
     context = {
         "fund": fund,
         "report": report,
         "start": start,
         "end": end,
         "closed_through": closed_through(fund=fund),
+        "closable_quarters": [
+            {"end": q, "label": f"{q.year}-Q{(q.month - 1) // 3 + 1}"}
+            for q in closable_quarters(fund=fund, today=today)
+        ],
+        "closable_year": {"year": year, "result": year_result(fund=fund, year=year)[0]} if year else None,
+        "projection": end > today,
+        "audit_years": list(range(today.year, today.year - 6, -1)),
         "can_close": request.user.has_perm("portfolio.add_contract", fund),
     }
     return render(request, "portfolio/ledger_report.html", context)
@@ -343,9 +484,7 @@ def period_close(request, fund_pk: int):
 
     from .ledger import period_close as close
 
-    fund = fund_selectors.get_scoped_or_404(fund_selectors.funds_for(request.user), pk=fund_pk)
-    if not request.user.has_perm("portfolio.add_contract", fund):
-        raise Http404
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     try:
         through = datetime.date.fromisoformat(request.POST.get("through", ""))
     except ValueError:
@@ -356,6 +495,143 @@ def period_close(request, fund_pk: int):
         action=lambda: close(fund=fund, through=through, actor=request.user),
         success_message=_("De periode tot en met %(date)s is afgesloten.") % {"date": format_date(through)},
         success_url=reverse("ledger_report", args=[fund.pk]),
+    )
+
+
+def _period_end_plan(fund, as_of):
+    """Provisions and penalty interest that booking on `as_of` would make (nothing booked), with a digest
+    that proves on POST that the preview the manager saw is still what will be booked."""
+    from .models import Contract, ContractStatus
+
+    plan = services.provisions_plan(fund=fund, as_of=as_of)
+    penalties = []
+    for contract in (
+        Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE, penalty_rate__gt=0)
+        .select_related("enterprise__organisation")
+        .order_by("reference")
+    ):
+        preview = services.penalty_interest_preview(contract=contract, through=as_of)
+        if preview and preview["amount"] > 0:
+            penalties.append(preview)
+    digest = (
+        services.plan_digest(plan) + "|" + ";".join(f"{p['contract'].pk}:{p['amount']}" for p in penalties)
+    )
+    return {
+        "plan": plan,
+        "penalties": penalties,
+        "provision_change": sum((row["change"] for row in plan), Decimal("0.00")),
+        "penalty_total": sum((p["amount"] for p in penalties), Decimal("0.00")),
+        "digest": digest,
+    }
+
+
+@login_required
+def provisions_run(request, fund_pk: int):
+    """Provisions and penalty interest for a date, from the screen: a preview of what will be booked, then
+    booking it (the monthly jobs do the same in the background)."""
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    today = timezone.localdate()
+    back = reverse("provisions_run", args=[fund.pk])
+    if request.method == "POST":
+        import datetime
+
+        try:
+            as_of = datetime.date.fromisoformat(request.POST.get("as_of", ""))
+        except ValueError:
+            messages.error(request, _("Datum: geef een datum (JJJJ-MM-DD)."))
+            return redirect(back)
+        if _period_end_plan(fund, as_of)["digest"] != request.POST.get("digest"):
+            messages.error(request, _("De cijfers zijn veranderd sinds de voorvertoning; bekijk ze opnieuw."))
+            return redirect(f"{back}?as_of={as_of.isoformat()}")
+
+        def book():
+            from django.db import transaction
+
+            from .models import Contract, ContractStatus
+
+            with transaction.atomic():
+                services.provisions_book(actor=request.user, fund=fund, as_of=as_of)
+                for contract in Contract.objects.filter(
+                    fund=fund, status=ContractStatus.ACTIVE, penalty_rate__gt=0
+                ):
+                    services.penalty_interest_book(actor=request.user, contract=contract, through=as_of)
+
+        return run_action(
+            request,
+            action=book,
+            success_message=_("Voorzieningen en boeterente per %(date)s zijn geboekt.")
+            % {"date": format_date(as_of)},
+            success_url=f"{back}?as_of={as_of.isoformat()}",
+        )
+    as_of = _date_param(request, "as_of", today, label=_("Per datum"))
+    context = {"fund": fund, "as_of": as_of} | _period_end_plan(fund, as_of)
+    return render(request, "portfolio/provisions.html", context)
+
+
+@login_required
+def ledger_card(request, fund_pk: int, code: str):
+    """One account's postings with running balance (grootboekkaart), each linked to its source."""
+    from .models import Account
+
+    fund = _fund_for(request, fund_pk, "portfolio.view_portfolio")
+    account = fund_selectors.get_scoped_or_404(Account.objects.filter(fund=fund), code=code)
+    today = timezone.localdate()
+    start, end = _ledger_period(request, today)
+    card = selectors.ledger_card(
+        fund=fund, account=account, start=start, end=end, page=request.GET.get("page") or 1
+    )
+    return render(request, "portfolio/ledger_card.html", card | {"fund": fund, "start": start, "end": end})
+
+
+@login_required
+def ledger_auditfile(request, fund_pk: int):
+    """The book year for the accountant: XAF 3.2 (`?year=`), or the plain journal CSV (`&format=csv`)."""
+    from core.exports import csv_response
+
+    from .auditfile import JOURNAL_CSV_HEADER, journal_rows, xaf_export, xaf_filename
+
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    today = timezone.localdate()
+    try:
+        year = int(request.GET.get("year") or today.year)
+    except ValueError:
+        year = 0
+    if not 2000 <= year <= today.year + 1:
+        messages.error(
+            request, _("Boekjaar: geef een jaartal, bijvoorbeeld %(year)s.") % {"year": today.year}
+        )
+        return redirect("ledger_report", fund_pk=fund.pk)
+    if request.GET.get("format") == "csv":
+        return csv_response(
+            filename=f"journaal-{fund.code}-{year}.csv",
+            header=[_(column) for column in JOURNAL_CSV_HEADER],
+            rows=journal_rows(fund=fund, year=year),
+        )
+    response = HttpResponse(xaf_export(fund=fund, year=year), content_type="application/xml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{xaf_filename(fund, year)}"'
+    return response
+
+
+@login_required
+@require_POST
+def year_close(request, fund_pk: int):
+    from .ledger import year_close as close
+
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    back = reverse("ledger_report", args=[fund.pk])
+    try:
+        year = int(request.POST.get("year", ""))
+    except ValueError:
+        messages.error(request, _("Boekjaar: geef een jaartal."))
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: close(fund=fund, year=year, actor=request.user),
+        success_message=lambda done: (
+            _("Boekjaar %(year)s is afgesloten; %(amount)s is naar de overige reserves geboekt.")
+            % {"year": done.year, "amount": format_eur(done.result)}
+        ),
+        success_url=back,
     )
 
 
@@ -395,9 +671,116 @@ ACTIONS = {
         reason=d["reason"],
     ),
     "write_off": lambda user, contract, d: services.contract_write_off(
-        actor=user, contract=contract, value_date=d["value_date"], reason=d["reason"], amount=d["amount"]
+        actor=user,
+        contract=contract,
+        value_date=d["value_date"],
+        reason=d["reason"],
+        amount=d["amount"],
+        full=d["scope"] == "full",
     ),
 }
+
+
+CONFIRMED_ACTIONS = ("prepayment", "charge", "write_off")  # money actions; restructuring changes no money
+
+
+def _confirm(request, contract, action: str, data: dict):
+    """The confirmation step of a money action: what will be booked and its effect; nothing is booked yet.
+    The same POST comes back with `confirmed=1` when the manager confirms."""
+    from .selectors import contract_account_balance
+
+    outstanding = contract_account_balance(contract=contract, account_code="1100")
+    rows: list[tuple[str, str]] = []
+    if "value_date" in data:
+        rows.append((_("Valutadatum"), format_date(data["value_date"])))
+    if action == "disburse":
+        title = _("Uitbetaling bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(data["amount"])),
+            (
+                _("Effect"),
+                _("Van de bank gaat %(amount)s naar %(name)s; de uitstaande hoofdsom wordt %(after)s.")
+                % {
+                    "amount": format_eur(data["amount"]),
+                    "name": contract.enterprise.organisation.name,
+                    "after": format_eur(outstanding + data["amount"]),
+                },
+            ),
+        ]
+    elif action == "repay":
+        title = _("Ontvangen betaling bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(data["amount"])),
+            (
+                _("Effect"),
+                _(
+                    "Het bedrag gaat eerst naar vergoedingen, boeterente en achterstallige rente, dan naar "
+                    "de hoofdsom (nu %(outstanding)s); een overschot wordt vooruitbetaling."
+                )
+                % {"outstanding": format_eur(outstanding)},
+            ),
+        ]
+    elif action == "write_off":
+        title = _("Afschrijving bevestigen")
+        if data["scope"] == "full":
+            rows += [
+                (_("Bedrag"), format_eur(outstanding)),
+                (
+                    _("Effect"),
+                    _(
+                        "Volledige afschrijving: de hele uitstaande hoofdsom (%(amount)s) en de te ontvangen "
+                        "rente worden afgeschreven, eerst ten laste van de voorziening; het contract wordt "
+                        "gesloten (status Afgeschreven)."
+                    )
+                    % {"amount": format_eur(outstanding)},
+                ),
+            ]
+        else:
+            rows += [
+                (_("Bedrag"), format_eur(data["amount"])),
+                (
+                    _("Effect"),
+                    _(
+                        "Gedeeltelijke afschrijving: de uitstaande hoofdsom gaat van %(before)s naar "
+                        "%(after)s; het contract blijft lopend."
+                    )
+                    % {"before": format_eur(outstanding), "after": format_eur(outstanding - data["amount"])},
+                ),
+            ]
+        rows.append((_("Reden"), data["reason"]))
+    elif action == "charge":
+        title = _("Vergoeding of boeterente bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(data["amount"])),
+            (
+                _("Effect"),
+                _("%(amount)s wordt in rekening gebracht bij %(name)s en staat op het leningoverzicht.")
+                % {"amount": format_eur(data["amount"]), "name": contract.enterprise.organisation.name},
+            ),
+            (_("Omschrijving"), data["reason"]),
+        ]
+    else:  # prepayment
+        held = -contract_account_balance(contract=contract, account_code="2200")
+        title = _("Vooruitbetaling verwerken bevestigen")
+        rows += [
+            (_("Bedrag"), format_eur(held)),
+            (
+                _("Effect"),
+                _("Het vooruitontvangen bedrag gaat van de hoofdsom af (nu %(outstanding)s).")
+                % {"outstanding": format_eur(outstanding)},
+            ),
+        ]
+    hidden = [
+        (name, value)
+        for name, values in request.POST.lists()
+        if name not in ("csrfmiddlewaretoken", "confirmed")
+        for value in values
+    ]
+    return render(
+        request,
+        "portfolio/confirm_action.html",
+        {"contract": contract, "title": title, "rows": rows, "hidden": hidden, "action_url": request.path},
+    )
 
 
 @login_required
@@ -413,6 +796,8 @@ def contract_action(request, pk: int, action: str):
     form = blank.__class__(request.POST, prefix=action)
     if not form.is_valid():
         return _form_invalid(request, form, contract)
+    if action in CONFIRMED_ACTIONS and request.POST.get("confirmed") != "1":
+        return _confirm(request, contract, action, form.cleaned_data)
     return run_action(
         request,
         action=lambda: ACTIONS[action](request.user, contract, form.cleaned_data),
@@ -424,6 +809,8 @@ def contract_action(request, pk: int, action: str):
 @login_required
 def bank_import_job(request, pk: int):
     """A background import's progress; the page polls itself (htmx) until the job is done or refused."""
+    import datetime
+
     from .bankimport import job_progress
     from .models import BankImportJob
 
@@ -435,7 +822,18 @@ def bank_import_job(request, pk: int):
     )
     if not request.user.has_perm("portfolio.add_contract", job.fund):
         raise Http404
-    context = {"job": job, "fund": job.fund, "progress": job_progress(job)}
+    lines = job.error.splitlines()
+    context = {
+        "job": job,
+        "fund": job.fund,
+        "progress": job_progress(job),
+        "error_title": lines[0] if lines else "",
+        "error_items": [line.removeprefix("- ") for line in lines[1:]],
+        "paid": [
+            {"reference": ref, "amount": Decimal(amount), "value_date": datetime.date.fromisoformat(day)}
+            for ref, amount, day in job.result.get("paid", [])
+        ],
+    }
     if request.headers.get("HX-Request"):
         return render(request, "portfolio/_bank_import_progress.html", context)
     return render(request, "portfolio/bank_import_job.html", context)

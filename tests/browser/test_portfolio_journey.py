@@ -53,8 +53,12 @@ def _approved_with_conditions(side):
 def test_approved_application_to_contract_disbursement_camt_repayment_and_overview(
     browser_page, log_in, world
 ):
+    from portfolio.bankimport import fund_bank_account_add
+    from tests.portfolio.test_bankstatements import ACCOUNT
+
     page = browser_page
     fund = world.a.fund
+    fund_bank_account_add(fund=fund, iban=ACCOUNT, name="Betaalrekening", actor=None)
     application = _approved_with_conditions(world.a)
     log_in(page, world.a.users[Role.FUND_MANAGER])
 
@@ -77,6 +81,11 @@ def test_approved_application_to_contract_disbursement_camt_repayment_and_overvi
     page.get_by_label(re.compile(r"^\s*Bedrag")).first.fill(str(principal))
     page.locator("#id_disburse-value_date").fill("2026-01-15")
     page.get_by_role("button", name="Uitbetalen").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Uitbetaling bevestigen")  # nothing booked yet
+    expect(page.get_by_role("row", name=re.compile("Bedrag"))).to_contain_text(
+        format_eur(principal, language="nl")
+    )
+    page.get_by_role("button", name="Bevestigen en boeken").click()
     expect(page.get_by_role("alert")).to_have_text(
         f"Uitbetaling van {format_eur(principal, language='nl')} per 15-01-2026 geboekt."
     )
@@ -109,7 +118,9 @@ def test_approved_application_to_contract_disbursement_camt_repayment_and_overvi
     page.get_by_role("button", name="Inlezen").click()
     # the import runs as a background job; its page follows it until it has finished
     expect(page.get_by_test_id("import-status")).to_have_text("ingelezen")
-    expect(page.locator("#import-progress")).to_contain_text("1 regels geboekt, 0 niet herkend")
+    expect(page.locator("#import-progress")).to_contain_text("1 regel geboekt")
+    expect(page.locator("#import-progress")).to_contain_text("0 regels niet herkend")
+    expect(page.locator("#import-progress")).to_contain_text(contract.reference)  # which contract was paid
 
     page.goto(f"/funds/{fund.pk}/portfolio/")
     row = page.get_by_role("row").filter(has_text=contract.reference)

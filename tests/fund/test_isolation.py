@@ -34,6 +34,42 @@ def _bank_job(side) -> int:
     return job.pk
 
 
+def _bank_account(side) -> int:
+    """A bank account of this side's fund (an IBAN made from the fund's pk, valid and unique)."""
+    from stdnum.iso7064 import mod_97_10
+
+    from portfolio.models import FundBankAccount
+
+    bban = f"INGB{side.fund.pk:010d}"
+    iban = f"NL{mod_97_10.calc_check_digits(bban + 'NL')}{bban}"
+    account, _ = FundBankAccount.objects.get_or_create(fund=side.fund, iban=iban, defaults={"name": "Bank"})
+    return account.pk
+
+
+def _bank_line(side) -> int:
+    """An unmatched bank line of this side's fund (created directly: the page's actions are checked)."""
+    from portfolio.models import BankLine, BankStatement
+
+    statement, _ = BankStatement.objects.get_or_create(
+        fund=side.fund,
+        sha256=f"isolation-{side.fund.pk}",
+        defaults={"statement_id": "1", "filename": "a.csv"},
+    )
+    line, _ = BankLine.objects.get_or_create(
+        fund=side.fund,
+        line_key=f"isolation-{side.fund.pk}",
+        defaults={
+            "statement": statement,
+            "booking_date": datetime.date(2026, 2, 1),
+            "value_date": datetime.date(2026, 2, 1),
+            "amount": "10.00",
+            "direction": "credit",
+            "status": "unmatched",
+        },
+    )
+    return line.pk
+
+
 def _stored_loan_statement(side) -> str:
     from portfolio.statements import loan_statement_store
 
@@ -107,6 +143,10 @@ DETAIL_URLS: dict[str, Callable] = {
     "portfolio_export": lambda s: reverse("portfolio_overview", args=[s.fund.pk]) + "?format=xlsx",
     "ledger_report": lambda s: reverse("ledger_report", args=[s.fund.pk]),
     "ledger_export": lambda s: reverse("ledger_report", args=[s.fund.pk]) + "?format=xlsx",
+    "provisions_run": lambda s: reverse("provisions_run", args=[s.fund.pk]),
+    "ledger_card": lambda s: reverse("ledger_card", args=[s.fund.pk, "1000"]),
+    "ledger_auditfile": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026",
+    "ledger_journal_csv": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026&format=csv",
     "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
     "application_document": lambda s: reverse("application_document", args=[_p(s, "document")]),
     "memo": lambda s: reverse("memo_download", args=[_p(s, "memo")]),
@@ -154,6 +194,22 @@ CHANGE_URLS: dict[str, Callable] = {
         {"repay-amount": "100.00", "repay-value_date": "2026-02-15"},
     ),
     "period_close": lambda s: (reverse("period_close", args=[s.fund.pk]), {"through": "2026-12-31"}),
+    "provisions_book": lambda s: (
+        reverse("provisions_run", args=[s.fund.pk]),
+        {"as_of": "2026-06-30", "digest": "|"},
+    ),
+    "year_close": lambda s: (reverse("year_close", args=[s.fund.pk]), {"year": "2025"}),
+    "bank_account_add": lambda s: (
+        reverse("bank_statements", args=[s.fund.pk]),
+        {"add_account": "1", "account-iban": "NL44RABO0123456789", "account-name": "Gekaapt"},
+    ),
+    "bank_line_assign": lambda s: (
+        reverse("bank_line_assign", args=[_bank_line(s)]),
+        {"contract": s.contract.pk},
+    ),
+    "bank_line_book": lambda s: (reverse("bank_line_book", args=[_bank_line(s)]), {"account": "5400"}),
+    "bank_line_park": lambda s: (reverse("bank_line_park", args=[_bank_line(s)]), {"reason": "gekaapt"}),
+    "bank_account_remove": lambda s: (reverse("bank_account_remove", args=[_bank_account(s)]), {}),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
@@ -218,6 +274,10 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "bank_import_job",
         "ledger_report",
         "ledger_export",
+        "ledger_card",
+        "ledger_auditfile",
+        "ledger_journal_csv",
+        "provisions_run",
         "application",
         "application_document",
         "memo",
@@ -249,6 +309,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "loan_statement",
         "ledger_report",
         "ledger_export",
+        "ledger_card",
         "application",
         "application_document",
         "memo",
@@ -332,6 +393,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     client.force_login(own.users[role])
     url, data = CHANGE_URLS[target](other)
     before_name = other.fund.name
+    before_accounts = list(other.fund.bank_accounts.values_list("iban", flat=True))
     assert client.get(url).status_code in (404, 405)
     assert client.post(url, data).status_code == 404
     other.fund.refresh_from_db()
@@ -345,6 +407,9 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
     assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
+    assert not other.fund.year_closes.exists()
+    assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
+    assert not other.fund.bank_lines.exclude(status="unmatched").exists()
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()

@@ -132,7 +132,7 @@ def test_overview_page_as_of_a_date_and_its_excel_export(client, fund):
     assert earlier.context["contracts"][0].days_past_due == 0
 
     bad = client.get(url, {"as_of": "30-04-2026"}, follow=True)
-    assert "Ongeldige datum" in bad.content.decode()
+    assert "is geen datum; gebruik JJJJ-MM-DD" in bad.content.decode()
 
     export = client.get(url, {"as_of": "2026-04-30", "format": "xlsx"})
     assert export["Content-Disposition"].endswith(f'portefeuille-{fund.code}-2026-04-30.xlsx"')
@@ -141,7 +141,7 @@ def test_overview_page_as_of_a_date_and_its_excel_export(client, fund):
     contracts = list(book["Contracten"].iter_rows(min_row=2, values_only=True))
     assert contracts[0][0] == "D-1"
     assert Decimal(str(contracts[0][6])) == row.outstanding
-    assert contracts[0][7:] == (46, "31-60")
+    assert contracts[0][7:] == (46, "31–60 dagen")  # Dutch label, not the code name
     figures = {r[0]: r[1] for r in book["Kerncijfers"].iter_rows(min_row=2, values_only=True)}
     assert Decimal(str(figures["NAV"])) == page.context["nav"]
 

@@ -29,6 +29,7 @@ def csv(*rows: str) -> bytes:
 @pytest.fixture
 def contract(db):
     fund = make_fund()
+    bankimport.fund_bank_account_add(fund=fund, iban=OUR_IBAN, name="Betaalrekening", actor=None)
     enterprise = make_enterprise(fund=fund, iban=PAYER_IBAN)
     contract = services.contract_create(
         actor=None,
@@ -112,7 +113,7 @@ def test_a_malformed_file_is_refused_whole_with_every_problem_listed(contract):
     with pytest.raises(bankimport.BankImportError) as exc:
         bankimport.statement_import(fund=contract.fund, data=data, filename="fout.csv", actor=None)
     message = str(exc.value)
-    assert "rij 3" in message
+    assert "Rij 3" in message
     assert "twaalf" in message
     assert BankStatement.objects.count() == 0
     assert BankLine.objects.count() == 0
@@ -138,6 +139,7 @@ def test_a_camt053_file_imports(contract):
     from pathlib import Path
 
     data = (Path(__file__).parent / "data" / "camt053_001_02_ing.xml").read_bytes()
+    bankimport.fund_bank_account_add(fund=contract.fund, iban="NL20INGB0001234567", name="ING", actor=None)
     result = bankimport.statement_import(fund=contract.fund, data=data, filename="ing.xml", actor=None)
     assert len(result.booked) + len(result.unmatched) > 0
     assert BankStatement.objects.get().account_iban
@@ -194,9 +196,18 @@ def test_upload_page_books_and_queues_and_fund_manager_assigns(
         response = client.post(url, {"file": SimpleUploadedFile("feb.csv", data)})
     job = BankImportJob.objects.get()
     assert response["Location"] == reverse("bank_import_job", args=[job.pk])
-    assert (job.status, job.result) == ("done", {"lines": 2, "booked": 1, "unmatched": 1, "skipped": 0})
+    assert (job.status, job.result) == (
+        "done",
+        {
+            "lines": 2,
+            "booked": 1,
+            "unmatched": 1,
+            "skipped": 0,
+            "paid": [["ZK-2026-007", "3042.19", "2026-02-15"]],
+        },
+    )
     body = client.get(response["Location"]).content.decode()
-    assert "1 regels geboekt, 1 niet herkend" in body
+    assert "1 regel geboekt" in body and "1 regel niet herkend" in body
     assert "hx-trigger" not in body  # finished: the page stops polling
     assert "Onbekend" in client.get(url).content.decode()
 

@@ -451,7 +451,7 @@ def test_wrong_root_element():
         ),
         (
             b"<Document><Stmt></Document>",
-            "het bestand is geen geldig XML: mismatched tag (regel 1, kolom 19)",
+            "het bestand is geen geldig XML: de sluit-tag past niet bij de open-tag (regel 1, kolom 19)",
         ),
     ],
 )

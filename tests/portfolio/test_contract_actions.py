@@ -39,8 +39,10 @@ def setup(client):
     return contract, manager
 
 
-def _post(client, contract, action, data):
+def _post(client, contract, action, data, *, confirmed=True):
     prefixed = {f"{action}-{key}": value for key, value in data.items()}
+    if confirmed:
+        prefixed["confirmed"] = "1"
     return client.post(reverse("contract_action", args=[contract.pk, action]), prefixed, follow=True)
 
 
@@ -65,7 +67,7 @@ def test_restructure_charge_and_write_off_through_the_page(client, setup):
         client,
         contract,
         "write_off",
-        {"value_date": "2026-03-01", "amount": "1000.00", "reason": "Schikking"},
+        {"value_date": "2026-03-01", "scope": "partial", "amount": "1000.00", "reason": "Schikking"},
     )
     assert contract_account_balance(contract=contract, account_code="1100") == D("99000.00")
 
@@ -82,7 +84,10 @@ def test_refusals_are_shown_and_nothing_is_booked(client, setup):
     ).content.decode()
     assert "Reden" in body
     body = _post(
-        client, contract, "write_off", {"value_date": "2026-03-01", "amount": "200000", "reason": "x"}
+        client,
+        contract,
+        "write_off",
+        {"value_date": "2026-03-01", "scope": "partial", "amount": "200000", "reason": "x"},
     ).content.decode()
     assert "hoogstens de uitstaande hoofdsom" in body
     assert JournalEntry.objects.count() == entries
@@ -97,6 +102,7 @@ def test_committee_member_and_other_fund_cannot_act(client, setup):
         "charge-amount": "5",
         "charge-value_date": "2026-02-16",
         "charge-reason": "x",
+        "confirmed": "1",
     }
     assert client.post(url, data).status_code == 403
     client.force_login(make_member(Role.FUND_MANAGER, fund=make_fund()))

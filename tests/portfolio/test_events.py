@@ -116,7 +116,7 @@ def test_full_write_off_uses_the_provision_first_then_expense_and_closes_the_con
     assert provision > 0
     services.interest_accrue(actor=None, contract=contract, through=datetime.date(2026, 7, 1))
     services.contract_write_off(
-        actor=None, contract=contract, value_date=datetime.date(2026, 7, 1), reason="Faillissement"
+        actor=None, contract=contract, value_date=datetime.date(2026, 7, 1), reason="Faillissement", full=True
     )
     contract.refresh_from_db()
     assert contract.status == "written_off"

@@ -113,7 +113,7 @@ def loan(client):
 def test_money_action_forms_read_dutch_amounts_and_say_what_was_booked(client, loan):
     response = client.post(
         reverse("contract_disburse", args=[loan.pk]),
-        {"disburse-amount": "100.000,00", "disburse-value_date": "2026-01-15"},
+        {"disburse-amount": "100.000,00", "disburse-value_date": "2026-01-15", "confirmed": "1"},
         follow=True,
     )
     assert "Uitbetaling van € 100.000,00 per 15-01-2026 geboekt." in response.content.decode()
@@ -122,6 +122,7 @@ def test_money_action_forms_read_dutch_amounts_and_say_what_was_booked(client, l
         "charge-amount": "1.250,50",
         "charge-value_date": "2026-02-16",
         "charge-reason": "Aanmaning",
+        "confirmed": "1",
     }
     client.post(reverse("contract_action", args=[loan.pk, "charge"]), data)
     assert contract_account_balance(contract=loan, account_code=AccountCode.FEES_RECEIVABLE) == D("1250.50")
@@ -133,7 +134,7 @@ def test_money_action_forms_read_dutch_amounts_and_say_what_was_booked(client, l
     assert JournalEntry.objects.count() == entries
     over = client.post(
         reverse("contract_disburse", args=[loan.pk]),
-        {"disburse-amount": "0,01", "disburse-value_date": "2026-01-16"},
+        {"disburse-amount": "0,01", "disburse-value_date": "2026-01-16", "confirmed": "1"},
         follow=True,
     ).content.decode()
     assert (
@@ -168,6 +169,7 @@ def test_pages_and_exports_show_amounts_and_percentages_the_dutch_way(client, lo
 def test_a_debit_bank_line_shows_as_a_negative_amount(client, loan):
     from portfolio import bankimport
 
+    bankimport.fund_bank_account_add(fund=loan.fund, iban="NL91ABNA0417164300", name="Bank", actor=None)
     csv = (
         b"Datum;Bedrag;Tegenrekening;Naam;Omschrijving;Referentie;Rekening\n"
         b"16-02-2026;-12,50;NL39RABO0300065264;Bankkosten;Kosten februari;K-1;NL91ABNA0417164300\n"

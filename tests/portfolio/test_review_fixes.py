@@ -95,7 +95,7 @@ def test_recovery_on_a_live_loan_is_refused_and_books_nothing(fund):
 def test_recovery_after_a_full_write_off_is_income_and_locks_the_contract(fund):
     contract = _live_loan(fund)
     services.contract_write_off(
-        actor=None, contract=contract, value_date=datetime.date(2026, 2, 1), reason="Faillissement"
+        actor=None, contract=contract, value_date=datetime.date(2026, 2, 1), reason="Faillissement", full=True
     )
     with _spy_on_locks() as locked:
         services.contract_recovery(
