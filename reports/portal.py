@@ -1,0 +1,193 @@
+"""What the reports pages show, assembled from the read side (capital accounts, portfolio, impact).
+
+Reads only: the investor portal of one commitment (only that investor's own figures, and the fund's
+published key figures), the fund manager's quarter (capital accounts per investor and the reconciliation to
+NAV), the close preview and the publication's recipients. Callers have fetched fund/commitment in scope.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from core.documents import document_url
+from core.formats import format_date, format_number
+from fund.models import Commitment, Fund, Membership, Role
+from portfolio.ledger import closed_through
+from portfolio.models import JournalEntry
+from portfolio.selectors import fund_nav, portfolio_at_risk
+
+from .capital import capital_accounts, capital_history, fund_capital_summary, nav_reconciliation
+from .models import ItemStatus, QuarterlyReport, ReportBatch
+from .quarters import quarter_bounds
+
+ZERO = Decimal("0.00")
+
+
+def _value(obj, name: str):
+    return obj[name] if isinstance(obj, dict) else getattr(obj, name)
+
+
+def quarter_capital(*, fund: Fund, quarter: str) -> dict | None:
+    """Per-investor capital accounts of the quarter and the reconciliation of their endings to the NAV."""
+    rows = capital_accounts(fund=fund, quarter=quarter)
+    if not rows:
+        return None
+    return {
+        "rows": [
+            {
+                "investor": row.investor,
+                "commitment": row.commitment,
+                "commitment_amount": row.commitment_amount,
+                "qtd": row.qtd,
+                "costs": row.qtd.management_fees + row.qtd.fund_expenses,
+                "results": row.qtd.income + row.qtd.realised + row.qtd.unrealised + row.qtd.other,
+                "irr": row.irr,
+                "tvpi": row.tvpi,
+            }
+            for row in rows
+        ],
+        "reconciliation": nav_reconciliation(fund=fund, quarter=quarter),
+    }
+
+
+def close_preview(*, fund: Fund, quarter: str) -> dict:
+    start, end = quarter_bounds(quarter)
+    return {
+        "closed_through": closed_through(fund=fund),
+        "entries": JournalEntry.objects.filter(fund=fund, value_date__range=(start, end)).count(),
+        "nav": fund_nav(fund=fund, as_of=end),
+    }
+
+
+def investor_emails(investor_organisation_ids) -> dict[int, list[str]]:
+    emails: dict[int, list[str]] = {}
+    for organisation_id, email in (
+        Membership.objects.filter(
+            role=Role.INVESTOR, organisation_id__in=investor_organisation_ids, is_active=True, user__is_active=True
+        )
+        .order_by("user__email")
+        .values_list("organisation_id", "user__email")
+    ):
+        emails.setdefault(organisation_id, []).append(email)
+    return emails
+
+
+def publish_recipients(batch: ReportBatch) -> list[dict]:
+    items = list(batch.items.filter(status=ItemStatus.DONE).select_related("report__investor__organisation"))
+    emails = investor_emails([item.report.investor.organisation_id for item in items])
+    return [
+        {"investor": item.report.investor, "emails": emails.get(item.report.investor.organisation_id, [])}
+        for item in items
+    ]
+
+
+def home_rows(commitments: list[Commitment]) -> list[dict]:
+    reports = QuarterlyReport.objects.filter(
+        published_document__isnull=False,
+        fund_id__in=[c.fund_id for c in commitments],
+        investor_id__in=[c.investor_id for c in commitments],
+    ).order_by("-quarter")
+    latest: dict[tuple[int, int], QuarterlyReport] = {}
+    for report in reports:
+        latest.setdefault((report.fund_id, report.investor_id), report)
+    return [{"commitment": c, "latest": latest.get((c.fund_id, c.investor_id))} for c in commitments]
+
+
+def history_chart(points: list[tuple], *, width: int = 640, height: int = 240) -> dict | None:
+    """An SVG line chart of paid-in vs value per quarter end, drawn on the server (the page has a table too)."""
+    if len(points) < 2:
+        return None
+    left, right, top, bottom = 80, 16, 16, 40
+    top_value = max(max(p[1], p[2]) for p in points) or Decimal(1)
+    step = (width - left - right) / (len(points) - 1)
+
+    def y(value) -> float:
+        return round(top + (height - top - bottom) * (1 - float(value / top_value)), 1)
+
+    def line(index: int) -> str:
+        return " ".join(f"{round(left + i * step, 1)},{y(p[index])}" for i, p in enumerate(points))
+
+    ticks = [top_value * Decimal(k) / 4 for k in range(5)]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "paid_in": line(1),
+        "nav": line(2),
+        "ticks": [{"y": y(t), "label": "€ " + format_number(t, 0)} for t in ticks],
+        "labels": [
+            {"x": round(left + i * step, 1), "label": format_date(p[0])}
+            for i, p in enumerate(points)
+            if len(points) <= 6 or i % 2 == (len(points) - 1) % 2
+        ],
+    }
+
+
+def _investor_moves(*, user, commitment: Commitment) -> dict:
+    """The investor's own calls and distributions (part A's selectors, scoped to the user's commitments)."""
+    from investors import selectors as investor_selectors
+
+    calls = investor_selectors.calls_for(user).filter(fund=commitment.fund)
+    distributions = investor_selectors.distributions_for(user).filter(fund=commitment.fund)
+    return {"calls": calls, "distributions": distributions}
+
+
+def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dict:
+    """The portal page of one commitment: only published quarters; only this investor's own figures."""
+    fund = commitment.fund
+    reports = list(
+        QuarterlyReport.objects.filter(fund=fund, investor=commitment.investor, published_document__isnull=False)
+        .select_related("published_document")
+        .order_by("-quarter")
+    )
+    quarters = [r.quarter for r in reports]
+    context: dict = {"commitment": commitment, "fund": fund, "reports": reports, "quarters": quarters}
+    if quarter not in quarters:
+        quarter = quarters[0] if quarters else None
+    context["quarter"] = quarter
+    context.update(_investor_moves(user=user, commitment=commitment))
+    if quarter is None:
+        return context
+    start, end = quarter_bounds(quarter)
+    row = next((r for r in capital_accounts(fund=fund, quarter=quarter) if r.commitment.pk == commitment.pk), None)
+    history = capital_history(commitment=commitment, through=end)
+    summary = fund_capital_summary(fund=fund, quarter=quarter)
+    context.update(
+        {
+            "start": start,
+            "end": end,
+            "row": row,
+            "lines": _capital_lines(row) if row else [],
+            "history": history,
+            "chart": history_chart(history),
+            "summary": {name: _value(summary, name) for name in ("commitments", "paid_in", "distributed", "nav", "irr", "tvpi", "dpi", "rvpi")},
+            "par30": portfolio_at_risk(fund=fund, as_of=end, days=30),
+            "impact": _impact_rows(fund=fund, quarter=quarter),
+            "documents": [
+                {"quarter": r.quarter, "report": r, "published_at": r.published_at, "url": document_url(r.published_document)}
+                for r in reports
+            ],
+        }
+    )
+    return context
+
+
+def _capital_lines(row) -> list[dict]:
+    from .quarterly import CAPITAL_LINES
+
+    from django.utils.translation import gettext as _
+
+    return [
+        {"label": _(label), "qtd": getattr(row.qtd, field), "ytd": getattr(row.ytd, field), "itd": getattr(row.itd, field), "total": field == "ending_balance"}
+        for field, label in CAPITAL_LINES
+    ]
+
+
+def _impact_rows(*, fund: Fund, quarter: str) -> list[dict]:
+    from impactmeasurement.selectors import portfolio_impact
+
+    frame = portfolio_impact(fund=fund, period=quarter)
+    return [r for r in frame.to_dict("records") if r.get("actual") is not None]
+
