@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "core",
     "fund",
     "portfolio",
+    "investors",
     "pipeline",
     "impactmeasurement",
     "resultaatfinanciering",
