@@ -46,7 +46,9 @@ class ConfirmForm(forms.Form):
 class BatchStartForm(forms.Form):
     reason = forms.CharField(
         label=_("Reden om opnieuw te maken"),
-        help_text=_("Alleen nodig als er voor dit kwartaal al rapportages zijn gemaakt; de oude versies blijven."),
+        help_text=_(
+            "Alleen nodig als er voor dit kwartaal al rapportages zijn gemaakt; de oude versies blijven."
+        ),
         required=False,
         max_length=300,
     )

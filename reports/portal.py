@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.documents import document_url
+from core.documents import document_latest, document_url
 from core.formats import format_date, format_number
 from fund.models import Commitment, Fund, Membership, Role
 from portfolio.ledger import closed_through
@@ -29,9 +29,15 @@ def _value(obj, name: str):
 
 def quarter_capital(*, fund: Fund, quarter: str) -> dict | None:
     """Per-investor capital accounts of the quarter and the reconciliation of their endings to the NAV."""
+    from django.utils.translation import gettext as _
+
+    from .labels import CAPITAL_LINES
+
     rows = capital_accounts(fund=fund, quarter=quarter)
     if not rows:
         return None
+    reconciliation = nav_reconciliation(fund=fund, quarter=quarter)
+    labels = {field: _(label) for field, label in CAPITAL_LINES}
     return {
         "rows": [
             {
@@ -46,7 +52,16 @@ def quarter_capital(*, fund: Fund, quarter: str) -> dict | None:
             }
             for row in rows
         ],
-        "reconciliation": nav_reconciliation(fund=fund, quarter=quarter),
+        "reconciliation": reconciliation,
+        "lines": [
+            {
+                "label": labels.get(line.line, line.line),
+                "allocated": line.allocated,
+                "ledger": line.ledger,
+                "difference": line.difference,
+            }
+            for line in reconciliation.lines
+        ],
     }
 
 
@@ -63,7 +78,10 @@ def investor_emails(investor_organisation_ids) -> dict[int, list[str]]:
     emails: dict[int, list[str]] = {}
     for organisation_id, email in (
         Membership.objects.filter(
-            role=Role.INVESTOR, organisation_id__in=investor_organisation_ids, is_active=True, user__is_active=True
+            role=Role.INVESTOR,
+            organisation_id__in=investor_organisation_ids,
+            is_active=True,
+            user__is_active=True,
         )
         .order_by("user__email")
         .values_list("organisation_id", "user__email")
@@ -126,19 +144,44 @@ def history_chart(points: list[tuple], *, width: int = 640, height: int = 240) -
 
 
 def _investor_moves(*, user, commitment: Commitment) -> dict:
-    """The investor's own calls and distributions (part A's selectors, scoped to the user's commitments)."""
+    """The investor's own call and distribution lines (never another investor's), with their notices.
+
+    The calls and distributions come through part A's scoped selectors (``investors.selectors``); the lines
+    are those of this one commitment, which the caller fetched in scope."""
     from investors import selectors as investor_selectors
+    from investors.models import CapitalCallLine, DistributionLine
+    from investors.notices import CALL_NOTICE, DISTRIBUTION_NOTICE
 
     calls = investor_selectors.calls_for(user).filter(fund=commitment.fund)
     distributions = investor_selectors.distributions_for(user).filter(fund=commitment.fund)
-    return {"calls": calls, "distributions": distributions}
+    call_lines = list(
+        CapitalCallLine.objects.filter(commitment=commitment, call__in=calls)
+        .select_related("call")
+        .order_by("-call__notice_date", "-call__number")
+    )
+    distribution_lines = list(
+        DistributionLine.objects.filter(commitment=commitment, distribution__in=distributions)
+        .select_related("distribution")
+        .order_by("-distribution__date", "-distribution__number")
+    )
+    notices = []
+    for line, kind, when in [(line, CALL_NOTICE, line.call.notice_date) for line in call_lines] + [
+        (line, DISTRIBUTION_NOTICE, line.distribution.date) for line in distribution_lines
+    ]:
+        document = document_latest(kind=kind, subject=line)
+        line.notice_url = document_url(document) if document else ""
+        if document:
+            notices.append({"label": document.filename, "url": line.notice_url, "date": when})
+    return {"call_lines": call_lines, "distribution_lines": distribution_lines, "notices": notices}
 
 
 def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dict:
     """The portal page of one commitment: only published quarters; only this investor's own figures."""
     fund = commitment.fund
     reports = list(
-        QuarterlyReport.objects.filter(fund=fund, investor=commitment.investor, published_document__isnull=False)
+        QuarterlyReport.objects.filter(
+            fund=fund, investor=commitment.investor, published_document__isnull=False
+        )
         .select_related("published_document")
         .order_by("-quarter")
     )
@@ -151,7 +194,9 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
     if quarter is None:
         return context
     start, end = quarter_bounds(quarter)
-    row = next((r for r in capital_accounts(fund=fund, quarter=quarter) if r.commitment.pk == commitment.pk), None)
+    row = next(
+        (r for r in capital_accounts(fund=fund, quarter=quarter) if r.commitment.pk == commitment.pk), None
+    )
     history = capital_history(commitment=commitment, through=end)
     summary = fund_capital_summary(fund=fund, quarter=quarter)
     context.update(
@@ -162,11 +207,19 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
             "lines": _capital_lines(row) if row else [],
             "history": history,
             "chart": history_chart(history),
-            "summary": {name: _value(summary, name) for name in ("commitments", "paid_in", "distributed", "nav", "irr", "tvpi", "dpi", "rvpi")},
+            "summary": {
+                name: _value(summary, name)
+                for name in ("commitments", "paid_in", "distributed", "nav", "irr", "tvpi", "dpi", "rvpi")
+            },
             "par30": portfolio_at_risk(fund=fund, as_of=end, days=30),
             "impact": _impact_rows(fund=fund, quarter=quarter),
             "documents": [
-                {"quarter": r.quarter, "report": r, "published_at": r.published_at, "url": document_url(r.published_document)}
+                {
+                    "quarter": r.quarter,
+                    "report": r,
+                    "published_at": r.published_at,
+                    "url": document_url(r.published_document),
+                }
                 for r in reports
             ],
         }
@@ -175,12 +228,18 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
 
 
 def _capital_lines(row) -> list[dict]:
-    from .quarterly import CAPITAL_LINES
-
     from django.utils.translation import gettext as _
 
+    from .labels import CAPITAL_LINES
+
     return [
-        {"label": _(label), "qtd": getattr(row.qtd, field), "ytd": getattr(row.ytd, field), "itd": getattr(row.itd, field), "total": field == "ending_balance"}
+        {
+            "label": _(label),
+            "qtd": getattr(row.qtd, field),
+            "ytd": getattr(row.ytd, field),
+            "itd": getattr(row.itd, field),
+            "total": field == "ending_balance",
+        }
         for field, label in CAPITAL_LINES
     ]
 
@@ -190,4 +249,3 @@ def _impact_rows(*, fund: Fund, quarter: str) -> list[dict]:
 
     frame = portfolio_impact(fund=fund, period=quarter)
     return [r for r in frame.to_dict("records") if r.get("actual") is not None]
-

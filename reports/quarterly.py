@@ -37,6 +37,7 @@ from resultaatfinanciering.models import ContractStatus as OutcomeContractStatus
 from resultaatfinanciering.selectors import outcomes_summary
 
 from .capital import capital_accounts, capital_history, fund_capital_summary
+from .labels import CAPITAL_LINES, RECONCILIATION_LINES
 from .quarters import quarter_bounds, quarters_through
 from .selectors import report_content
 from .services import report_language
@@ -283,31 +284,6 @@ def _fund_summary(figures: FundFigures, fund: Fund) -> list:
         _section(2, _("Het fonds in één oogopslag")),
         pdf.table(rows, money_columns=(1,), widths=[110 * mm, 60 * mm]),
     ]
-
-
-CAPITAL_LINES = [
-    ("beginning_balance", N_("Beginsaldo")),
-    ("contributions", N_("Stortingen")),
-    ("distributions", N_("Uitkeringen")),
-    ("management_fees", N_("Beheervergoeding")),
-    ("fund_expenses", N_("Fondskosten")),
-    ("income_interest", N_("Toegerekende opbrengsten: rente")),
-    ("income_fees", N_("Toegerekende opbrengsten: vergoedingen")),
-    ("income_outcomes", N_("Toegerekende opbrengsten: resultaatbetalingen")),
-    ("realised", N_("Gerealiseerde resultaten (afschrijvingen, terugontvangsten)")),
-    ("unrealised", N_("Ongerealiseerde resultaten (voorzieningen, herwaarderingen)")),
-    ("other", N_("Overige")),
-    ("ending_balance", N_("Eindsaldo")),
-]
-
-RECONCILIATION_LINES = [
-    ("beginning_unfunded", N_("Niet opgevraagd aan het begin")),
-    ("contributions", N_("Stortingen")),
-    ("recallable_distributions", N_("Opnieuw opvraagbare uitkeringen")),
-    ("expired", N_("Vervallen")),
-    ("other", N_("Overige")),
-    ("ending_unfunded", N_("Niet opgevraagd aan het eind")),
-]
 
 
 def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str) -> list:

@@ -4,26 +4,10 @@ from __future__ import annotations
 
 import datetime
 
-from django.utils.translation import gettext as _
+from .capital import parse_quarter as quarter_bounds
+from .capital import quarter_label as quarter_of
 
-from core.errors import ApplicationError
-
-
-def quarter_bounds(quarter: str) -> tuple[datetime.date, datetime.date]:
-    """'2026-Q3' → (2026-07-01, 2026-09-30); a clear Dutch refusal for anything else."""
-    from .capital import parse_quarter
-
-    try:
-        return parse_quarter(quarter)
-    except (ValueError, TypeError):
-        raise ApplicationError(
-            _("Kwartaal: geef een kwartaal als 2026-Q3 (jaar, streepje, Q en 1 tot en met 4)."),
-            field="quarter",
-        ) from None
-
-
-def quarter_of(day: datetime.date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+__all__ = ["last_full_quarter", "previous_quarter", "quarter_bounds", "quarter_of", "quarters_through"]
 
 
 def previous_quarter(quarter: str) -> str:

@@ -7,9 +7,13 @@ urlpatterns = [
     path("funds/<int:fund_pk>/reports/<str:quarter>/", views.reports_quarter, name="reports_quarter"),
     path("funds/<int:fund_pk>/reports/<str:quarter>/letter/", views.letter_edit, name="report_letter_edit"),
     path(
-        "funds/<int:fund_pk>/reports/<str:quarter>/spotlight/", views.spotlight_edit, name="report_spotlight_edit"
+        "funds/<int:fund_pk>/reports/<str:quarter>/spotlight/",
+        views.spotlight_edit,
+        name="report_spotlight_edit",
     ),
-    path("funds/<int:fund_pk>/reports/<str:quarter>/close/", views.quarter_close, name="report_quarter_close"),
+    path(
+        "funds/<int:fund_pk>/reports/<str:quarter>/close/", views.quarter_close, name="report_quarter_close"
+    ),
     path("funds/<int:fund_pk>/reports/<str:quarter>/generate/", views.batch_start, name="report_batch_start"),
     path("report-batches/<int:pk>/", views.batch_detail, name="report_batch"),
     path("report-batches/<int:pk>/publish/", views.batch_publish, name="report_batch_publish"),

@@ -101,7 +101,9 @@ def letter_edit(request, fund_pk: int, quarter: str):
         done = submit_form(
             request,
             form,
-            action=lambda data: services.letter_save(fund=fund, quarter=quarter, text=data["text"], actor=request.user),
+            action=lambda data: services.letter_save(
+                fund=fund, quarter=quarter, text=data["text"], actor=request.user
+            ),
             success_message=_("De brief is opgeslagen."),
             success_url=_quarter_url(fund, quarter),
         )
@@ -121,11 +123,17 @@ def spotlight_edit(request, fund_pk: int, quarter: str):
     _letter, spotlight = selectors.report_content(fund=fund, quarter=quarter)
     enterprises = fund_selectors.enterprises_for(request.user).filter(fund_relations__fund=fund).distinct()
     initial = (
-        {"enterprise": spotlight.enterprise_id, "text": spotlight.text, "photo_caption": spotlight.photo_caption}
+        {
+            "enterprise": spotlight.enterprise_id,
+            "text": spotlight.text,
+            "photo_caption": spotlight.photo_caption,
+        }
         if spotlight
         else {}
     )
-    form = SpotlightForm(request.POST or None, request.FILES or None, enterprises=enterprises, initial=initial)
+    form = SpotlightForm(
+        request.POST or None, request.FILES or None, enterprises=enterprises, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         done = submit_form(
             request,
@@ -268,8 +276,12 @@ def portal_home(request):
 @login_required
 def portal_commitment(request, pk: int):
     commitment = fund_selectors.get_scoped_or_404(selectors.portal_commitments_for(request.user), pk=pk)
-    context = portal.commitment_page(user=request.user, commitment=commitment, quarter=request.GET.get("quarter"))
-    context["language_form"] = ReportLanguageForm(initial={"language": services.report_language(commitment.investor)})
+    context = portal.commitment_page(
+        user=request.user, commitment=commitment, quarter=request.GET.get("quarter")
+    )
+    context["language_form"] = ReportLanguageForm(
+        initial={"language": services.report_language(commitment.investor)}
+    )
     context["is_own"] = commitment.investor.organisation_id in fund_selectors.own_investor_organisation_ids(
         request.user
     )
