@@ -298,7 +298,7 @@ def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str
     for field, label in CAPITAL_LINES:
         rows.append([_(label), *(_eur(getattr(column, field)) for column in (row.qtd, row.ytd, row.itd))])
     account = _bold_last_row(
-        pdf.table(rows, money_columns=(1, 2, 3), widths=[76 * mm, 32 * mm, 32 * mm, 32 * mm], wrap=True)
+        _table(rows, money_columns=(1, 2, 3), widths=[76 * mm, 32 * mm, 32 * mm, 32 * mm])
     )
     recon = [[_("Toezegging en opvraging (dit kwartaal)"), _("Bedrag")]]
     recon.append([_("Toezegging"), _eur(row.commitment_amount)])
@@ -341,13 +341,15 @@ def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str
             KeepTogether(
                 [
                     pdf.p(_("Gestort kapitaal en waarde van uw belang"), pdf.HEADING),
-                    pdf.line_chart(
-                        categories=[format_date(point[0]) for point in history],
-                        series={
-                            _("Gestort"): [point[1] for point in history],
-                            _("Waarde"): [point[2] for point in history],
-                        },
-                        height_mm=55,
+                    _from_zero(
+                        pdf.line_chart(
+                            categories=[format_date(point[0]) for point in history],
+                            series={
+                                _("Gestort"): [point[1] for point in history],
+                                _("Waarde"): [point[2] for point in history],
+                            },
+                            height_mm=55,
+                        )
                     ),
                 ]
             )
@@ -373,17 +375,13 @@ def _portfolio(figures: FundFigures) -> list:
         rows = [[_("Datum"), _("Onderneming"), _("Gemeente"), _("Bedrag")]]
         for d in figures.new_investments:
             organisation = d.contract.enterprise.organisation
-            rows.append(
-                [
-                    format_date(d.value_date),
-                    organisation.name,
-                    getattr(organisation.municipality, "name", "—"),
-                    _eur(d.amount),
-                ]
-            )
+            municipality = getattr(organisation.municipality, "name", "—")
+            rows.append([format_date(d.value_date), organisation.name, municipality, _eur(d.amount)])
         story += [
             pdf.p(_("Nieuwe investeringen"), pdf.HEADING),
-            pdf.table(rows, money_columns=(3,), wrap=True, widths=[24 * mm, 78 * mm, 38 * mm, 32 * mm]),
+            _table(
+                rows, money_columns=(3,), wrap_columns=(1, 2), widths=[24 * mm, 78 * mm, 38 * mm, 32 * mm]
+            ),
         ]
     by_theme = figures.overview["by_theme"]
     by_municipality = figures.overview["by_municipality"]
@@ -394,63 +392,74 @@ def _portfolio(figures: FundFigures) -> list:
         rows = [[title, _("Uitstaand"), _("Aandeel")]]
         for name, amount in sorted(data.items(), key=lambda item: -item[1]):
             rows.append([name, _eur(amount), _percent(amount / total if total else None)])
-        story += [
-            pdf.spacer(2),
-            pdf.table(rows, money_columns=(1, 2), widths=[100 * mm, 40 * mm, 30 * mm], wrap=True),
-        ]
-    late = [row for row in figures.overview["arrears"].values() if row.get("days_past_due", 0) > 0]
-    story.append(pdf.p(_("Achterstanden"), pdf.HEADING))
-    if late:
-        rows = [[_("Achterstand"), _("Leningen"), _("Uitstaand")]]
-        buckets: dict[str, list] = {}
-        for row in late:
-            bucket = buckets.setdefault(str(row.get("bucket") or "—"), [0, ZERO])
-            bucket[0] += 1
-            bucket[1] += row["outstanding"]
-        for bucket, (count, amount) in sorted(buckets.items()):
-            rows.append([bucket, str(count), _eur(amount)])
-        story.append(pdf.table(rows, money_columns=(1, 2), widths=[70 * mm, 40 * mm, 60 * mm]))
-    else:
-        story.append(pdf.p(_("Geen leningen met een achterstand aan het eind van het kwartaal.")))
-    labels = [label for label, _nav, _par in figures.history]
-    if len(labels) >= 2:
-        story.append(
-            KeepTogether(
-                [
-                    pdf.p(_("Intrinsieke waarde (NAV) per kwartaaleinde, in euro"), pdf.HEADING),
-                    pdf.line_chart(
-                        categories=labels,
-                        series={_("NAV"): [nav for _l, nav, _p in figures.history]},
-                        height_mm=55,
-                    ),
-                ]
-            )
-        )
-        story.append(
-            KeepTogether(
-                [
-                    pdf.p(_("PAR30 per kwartaaleinde, in procenten"), pdf.HEADING),
-                    pdf.line_chart(
-                        categories=labels,
-                        series={_("PAR30 (%)"): [par * 100 for _l, _n, par in figures.history]},
-                        height_mm=50,
-                    ),
-                ]
-            )
-        )
+        story += [pdf.spacer(2), _table(rows, money_columns=(1, 2), widths=[100 * mm, 40 * mm, 30 * mm])]
     if by_theme:
+        story.append(
+            pdf.p(_("Een onderneming met meer dan één thema telt bij elk van haar thema's mee."), pdf.SMALL)
+        )
         names = sorted(by_theme)
+        chart = pdf.bar_chart(
+            categories=[_text(n) for n in names],
+            series={_("Uitstaand"): [by_theme[n] for n in names]},
+            height_mm=50,
+        )
         story.append(
             KeepTogether(
                 [
                     pdf.p(_("Ingezet kapitaal per thema (uitstaande hoofdsom), in euro"), pdf.HEADING),
-                    pdf.bar_chart(
-                        categories=names, series={_("Uitstaand"): [by_theme[n] for n in names]}, height_mm=55
-                    ),
+                    _from_zero(chart),
                 ]
             )
         )
+    story += _arrears(figures)
+    story += _history_charts(figures)
     return story
+
+
+def _arrears(figures: FundFigures) -> list:
+    late = [row for row in figures.overview["arrears"].values() if (row.get("days_past_due") or 0) > 0]
+    story = [pdf.p(_("Achterstanden"), pdf.HEADING)]
+    if not late:
+        return story + [pdf.p(_("Geen leningen met een achterstand aan het eind van het kwartaal."))]
+    rows = [[_("Achterstand"), _("Leningen"), _("Uitstaand")]]
+    buckets: dict[str, list] = {}
+    for row in late:
+        bucket = buckets.setdefault(str(row.get("bucket") or "—"), [0, ZERO])
+        bucket[0] += 1
+        bucket[1] += row["outstanding"]
+    for bucket, (count, amount) in sorted(buckets.items()):
+        rows.append([bucket, str(count), _eur(amount)])
+    return story + [pdf.table(rows, money_columns=(1, 2), widths=[70 * mm, 40 * mm, 60 * mm])]
+
+
+def _history_charts(figures: FundFigures) -> list:
+    labels = [label for label, _nav, _par in figures.history]
+    if len(labels) < 2:
+        return []
+    nav = pdf.line_chart(
+        categories=labels, series={_("NAV"): [nav for _l, nav, _p in figures.history]}, height_mm=55
+    )
+    story = [
+        KeepTogether(
+            [pdf.p(_("Intrinsieke waarde (NAV) per kwartaaleinde, in euro"), pdf.HEADING), _from_zero(nav)]
+        )
+    ]
+    if not any(par for _l, _n, par in figures.history):
+        return story + [
+            pdf.p(
+                _(
+                    "PAR30 was aan het eind van elk van deze kwartalen 0 %: geen lening meer dan 30 dagen achter."
+                )
+            ),
+        ]
+    par = pdf.line_chart(
+        categories=labels,
+        series={_("PAR30 (%)"): [par * 100 for _l, _n, par in figures.history]},
+        height_mm=50,
+    )
+    return story + [
+        KeepTogether([pdf.p(_("PAR30 per kwartaaleinde, in procenten"), pdf.HEADING), _from_zero(par)])
+    ]
 
 
 def _impact(figures: FundFigures) -> list:
@@ -479,14 +488,8 @@ def _impact(figures: FundFigures) -> list:
                 _number(r["attributed"]),
             ]
         )
-    story.append(
-        pdf.table(
-            rows,
-            money_columns=(2, 3, 4, 5),
-            wrap=True,
-            widths=[62 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 24 * mm],
-        )
-    )
+    widths = [62 * mm, 22 * mm, 22 * mm, 22 * mm, 22 * mm, 24 * mm]
+    story.append(_table(rows, money_columns=(2, 3, 4, 5), wrap_columns=(0, 1), widths=widths))
     charted = [r for r in rows_data if r.get("target")][:6]
     if charted:
         story.append(
