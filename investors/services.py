@@ -627,22 +627,35 @@ def management_fee_basis(*, fund: Fund, basis: str, as_of: datetime.date) -> Dec
     return to_cents(total or 0)
 
 
+def management_fee_quote(*, fund: Fund, quarter: str) -> dict:
+    """What charging the quarter's fee would book: basis, rate and fee (basis × rate × ¼, rounded once)."""
+    start, end = quarters.parse_quarter(quarter)
+    settings = capital_settings(fund)
+    basis_amount = management_fee_basis(fund=fund, basis=settings.fee_basis, as_of=end)
+    return {
+        "quarter": quarters.quarter_label(start),
+        "end": end,
+        "basis": settings.fee_basis,
+        "basis_label": settings.get_fee_basis_display(),
+        "basis_amount": basis_amount,
+        "rate": settings.management_fee_rate,
+        "amount": to_cents(basis_amount * settings.management_fee_rate / 4),
+    }
+
+
 @transaction.atomic
 def management_fee_charge(*, actor: User | None, fund: Fund, quarter: str) -> ManagementFeeCharge:
     """The quarter's fee (basis × rate × ¼, rounded once), split pro rata to commitment; once per quarter:
     charging the same quarter again returns the charge already booked."""
-    start, end = quarters.parse_quarter(quarter)
-    label = quarters.quarter_label(start)
+    quote = management_fee_quote(fund=fund, quarter=quarter)
+    label, end, amount = quote["quarter"], quote["end"], quote["amount"]
     _lock_fund(fund)
     existing = ManagementFeeCharge.objects.filter(fund=fund, quarter=label).first()
     if existing is not None:
         return existing
-    settings = capital_settings(fund)
     commitments = [c for c in _commitments(fund) if c.committed_on <= end]
     if not commitments:
         raise ApplicationError(_(MSG_NO_COMMITMENTS), code="no_commitments")
-    basis_amount = management_fee_basis(fund=fund, basis=settings.fee_basis, as_of=end)
-    amount = to_cents(basis_amount * settings.management_fee_rate / 4)
     if amount <= 0:
         raise ApplicationError(_(MSG_FEE_ZERO) % {"quarter": label}, field="quarter", code="fee_zero")
     parts = split(amount, [c.amount.amount for c in commitments])
@@ -665,9 +678,9 @@ def management_fee_charge(*, actor: User | None, fund: Fund, quarter: str) -> Ma
     charge = ManagementFeeCharge.objects.create(
         fund=fund,
         quarter=label,
-        basis=settings.fee_basis,
-        basis_amount=basis_amount,
-        rate=settings.management_fee_rate,
+        basis=quote["basis"],
+        basis_amount=quote["basis_amount"],
+        rate=quote["rate"],
         amount=amount,
         value_date=end,
         entry=entry,
@@ -679,8 +692,8 @@ def management_fee_charge(*, actor: User | None, fund: Fund, quarter: str) -> Ma
         action="management_fee_charged",
         data={
             "quarter": label,
-            "basis": basis_amount,
-            "rate": settings.management_fee_rate,
+            "basis": quote["basis_amount"],
+            "rate": quote["rate"],
             "amount": amount,
         },
     )
