@@ -66,7 +66,6 @@ MSG_LINES_SUM = gettext_noop(
 MSG_LINE_NEGATIVE = gettext_noop("Het bedrag voor %(investor)s mag niet negatief zijn.")
 MSG_UNKNOWN_COMMITMENT = gettext_noop("Toezegging %(id)s hoort niet bij dit fonds.")
 MSG_ONLY_DRAFT = gettext_noop("Alleen een concept kan worden aangepast (status: %(status)s).")
-MSG_TRANSITION = gettext_noop("Van %(from)s naar %(to)s kan niet.")
 MSG_RECEIPT_NOT_ISSUED = gettext_noop("Een storting kan alleen worden geboekt op een verstuurde oproep.")
 MSG_RECEIPT_TOO_MUCH = gettext_noop(
     "Er staat voor %(investor)s nog %(outstanding)s open; %(amount)s is meer dan dat."
@@ -99,9 +98,10 @@ def _status_label(choices, value: str) -> str:
 def _refuse_transition(obj, choices, *, to: str, allowed_from: tuple[str, ...]) -> str:
     if obj.status not in allowed_from:
         raise TransitionError(
-            _(MSG_TRANSITION)
-            % {"from": _status_label(choices, obj.status), "to": _status_label(choices, to)},
-            code="transition",
+            obj_label=str(obj),
+            from_state=_status_label(choices, obj.status),
+            to_state=_status_label(choices, to),
+            allowed=[_status_label(choices, state) for state in allowed_from],
         )
     return obj.status
 
@@ -284,7 +284,7 @@ def call_lines_set(*, actor: User | None, call: CapitalCall, amounts: Mapping[in
     """Override a draft call's allocation ({commitment id: amount}); the lines must still add up."""
     call = CapitalCall.objects.select_for_update().get(pk=call.pk)
     if call.status != CallStatus.DRAFT:
-        raise TransitionError(_(MSG_ONLY_DRAFT) % {"status": call.get_status_display()}, code="not_draft")
+        raise ApplicationError(_(MSG_ONLY_DRAFT) % {"status": call.get_status_display()}, code="not_draft")
     lines = {
         line.commitment_id: line for line in call.lines.select_related("commitment__investor__organisation")
     }
@@ -353,7 +353,7 @@ def call_cancel(*, actor: User | None, call: CapitalCall, reason: str) -> Capita
     if not (reason or "").strip():
         raise ApplicationError(_(MSG_REASON), field="reason", code="reason")
     if CallReceipt.objects.filter(line__call=call).exists():
-        raise TransitionError(_(MSG_CANCEL_RECEIVED), code="received")
+        raise ApplicationError(_(MSG_CANCEL_RECEIVED), code="received")
     call.status = CallStatus.CANCELLED
     call.save(update_fields=["status"])
     audit_record(
@@ -379,7 +379,7 @@ def call_receipt_record(
     )
     call = line.call
     if call.status != CallStatus.ISSUED:
-        raise TransitionError(_(MSG_RECEIPT_NOT_ISSUED), code="not_issued")
+        raise ApplicationError(_(MSG_RECEIPT_NOT_ISSUED), code="not_issued")
     amount = _positive(amount)
     investor = line.commitment.investor.organisation.name
     if amount > line.outstanding:
