@@ -8,6 +8,12 @@ class InvestorsConfig(AppConfig):
     verbose_name = _("Investeerders (kapitaal)")
 
     def ready(self) -> None:
-        from . import notices
+        from fund.audit import register_action_labels, register_state_choices
 
+        from . import notices
+        from .audit_labels import labels
+        from .models import CallStatus, DistributionStatus
+
+        register_action_labels(labels)
+        register_state_choices(CallStatus, DistributionStatus)
         notices.register()

@@ -21,7 +21,6 @@ quarter's end; recallable distributions come from ``investors.models`` (the ledg
 from __future__ import annotations
 
 import datetime
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from datetime import date
@@ -34,6 +33,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 from core.money import split, to_cents
 from fund.models import Commitment, Fund, Investor
+from investors import quarters
 from investors.models import AllocationRule, CapitalSettings, DistributionLine, DistributionStatus
 from portfolio.accounts import AccountCode
 from portfolio.models import AccountType, Posting
@@ -94,40 +94,11 @@ _FUND_LINES = {
     **dict.fromkeys(OUTCOME_INCOME_CODES, "income_outcomes"),
 }
 
-_QUARTER = re.compile(r"^\s*(\d{4})-?Q([1-4])\s*$", re.IGNORECASE)
-
-
-def parse_quarter(quarter: str) -> tuple[date, date]:
-    """ "2026-Q3" → (2026-07-01, 2026-09-30); anything else is refused with a clear Dutch message."""
-    match = _QUARTER.match(quarter or "") if isinstance(quarter, str) else None
-    if not match or not 1900 <= int(match.group(1)) <= 2999:
-        raise ApplicationError(
-            _("Ongeldig kwartaal %(value)s: schrijf het als jjjj-Qn, bijvoorbeeld 2026-Q3.")
-            % {"value": quarter},
-            code="invalid_quarter",
-            field="quarter",
-        )
-    year, number = int(match.group(1)), int(match.group(2))
-    start = date(year, 3 * number - 2, 1)
-    return start, _quarter_end(start)
-
-
-def quarter_label(day: date) -> str:
-    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
-
-
-def _quarter_start(day: date) -> date:
-    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def _quarter_end(start: date) -> date:
-    month = start.month + 2
-    following = date(start.year + (month // 12), month % 12 + 1, 1)
-    return following - datetime.timedelta(days=1)
-
-
-def _next_quarter(start: date) -> date:
-    return _quarter_end(start) + datetime.timedelta(days=1)
+parse_quarter = quarters.parse_quarter  # "2026-Q3" → (2026-07-01, 2026-09-30); a clear error otherwise
+quarter_label = quarters.quarter_label
+_quarter_start = quarters.quarter_start
+_quarter_end = quarters.quarter_end
+_next_quarter = quarters.next_quarter
 
 
 # --------------------------------------------------------------------------------------------------
