@@ -146,22 +146,21 @@ def history_chart(points: list[tuple], *, width: int = 640, height: int = 240) -
 def _investor_moves(*, user, commitment: Commitment) -> dict:
     """The investor's own call and distribution lines (never another investor's), with their notices.
 
-    The calls and distributions come through part A's scoped selectors (``investors.selectors``); the lines
-    are those of this one commitment, which the caller fetched in scope."""
+    Lines come through the investors app's scoped selectors, narrowed to this one commitment (which the
+    caller fetched in scope): an investor sees its issued lines, the fund's manager what the investor sees."""
     from investors import selectors as investor_selectors
-    from investors.models import CapitalCallLine, DistributionLine
     from investors.notices import CALL_NOTICE, DISTRIBUTION_NOTICE
 
-    calls = investor_selectors.calls_for(user).filter(fund=commitment.fund)
-    distributions = investor_selectors.distributions_for(user).filter(fund=commitment.fund)
     call_lines = list(
-        CapitalCallLine.objects.filter(commitment=commitment, call__in=calls)
-        .select_related("call")
+        investor_selectors.call_lines_for(user)
+        .filter(commitment=commitment, call__status__in=investor_selectors.VISIBLE_CALL_STATUSES)
         .order_by("-call__notice_date", "-call__number")
     )
     distribution_lines = list(
-        DistributionLine.objects.filter(commitment=commitment, distribution__in=distributions)
-        .select_related("distribution")
+        investor_selectors.distribution_lines_for(user)
+        .filter(
+            commitment=commitment, distribution__status__in=investor_selectors.VISIBLE_DISTRIBUTION_STATUSES
+        )
         .order_by("-distribution__date", "-distribution__number")
     )
     notices = []

@@ -7,7 +7,19 @@ import datetime
 from .capital import parse_quarter as quarter_bounds
 from .capital import quarter_label as quarter_of
 
-__all__ = ["last_full_quarter", "previous_quarter", "quarter_bounds", "quarter_of", "quarters_through"]
+__all__ = [
+    "last_full_quarter",
+    "normalise_quarter",
+    "previous_quarter",
+    "quarter_bounds",
+    "quarter_of",
+    "quarters_through",
+]
+
+
+def normalise_quarter(quarter: str) -> str:
+    """The quarter as stored ("2026q3" → "2026-Q3"); a clear refusal for anything that is not a quarter."""
+    return quarter_of(quarter_bounds(quarter)[0])
 
 
 def previous_quarter(quarter: str) -> str:

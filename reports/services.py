@@ -36,7 +36,7 @@ from .models import (
     ReportBatchItem,
     Spotlight,
 )
-from .quarters import quarter_bounds
+from .quarters import normalise_quarter, quarter_bounds
 
 KIND_QUARTERLY = "reports.quarterly"
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
@@ -59,7 +59,7 @@ MSG_PHOTO = "Foto: upload een JPEG- of PNG-afbeelding van hoogstens 5 MB."
 
 @transaction.atomic
 def letter_save(*, fund: Fund, quarter: str, text: str, actor: User | None) -> ManagerLetter:
-    quarter_bounds(quarter)
+    quarter = normalise_quarter(quarter)
     if not text.strip():
         raise ApplicationError(_("Brief: schrijf de tekst van de brief."), field="text")
     letter, created = ManagerLetter.objects.update_or_create(
@@ -102,7 +102,7 @@ def spotlight_save(
     """The enterprise in the spotlight: one of the fund's enterprises, a text, optionally a checked photo."""
     from django.core.files.base import ContentFile
 
-    quarter_bounds(quarter)
+    quarter = normalise_quarter(quarter)
     if not enterprise.fund_relations.filter(fund=fund).exists():
         raise ApplicationError(
             _("Onderneming: %(name)s hoort niet bij %(fund)s.") % {"name": enterprise, "fund": fund.name},
@@ -187,7 +187,8 @@ def batch_start(*, fund: Fund, quarter: str, actor: User | None, reason: str = "
     """Start generating the quarter's PDFs: one queued item (and after commit one Celery task) per investor."""
     from .tasks import generate_report
 
-    start, end = quarter_bounds(quarter)
+    quarter = normalise_quarter(quarter)
+    end = quarter_bounds(quarter)[1]
     Fund.objects.select_for_update().filter(pk=fund.pk).first()
     last = closed_through(fund=fund)
     if last is None or last < end:

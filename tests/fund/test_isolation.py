@@ -42,6 +42,48 @@ def _stored_loan_statement(side) -> str:
     )
 
 
+REPORT_QUARTER = "2026-Q1"
+
+
+def _report_batch(side) -> int:
+    """A finished quarterly-report batch of this side's fund (its pages are what is checked)."""
+    from reports.models import BatchStatus, ReportBatch
+
+    batch = ReportBatch.objects.filter(fund=side.fund).first() or ReportBatch.objects.create(
+        fund=side.fund, quarter=REPORT_QUARTER, status=BatchStatus.DONE
+    )
+    return batch.pk
+
+
+def _published_report(side):
+    """This side's investor's quarterly report, stored and published (a tiny PDF stands in for the real one)."""
+    from django.utils import timezone
+
+    from core.documents import document_store
+    from reports.models import QuarterlyReport
+
+    report, _created = QuarterlyReport.objects.get_or_create(
+        fund=side.fund, investor=side.investor, quarter=REPORT_QUARTER
+    )
+    if report.published_document_id is None:
+        document = document_store(
+            kind="reports.quarterly",
+            subject=report,
+            content=b"%PDF-1.4\n% kwartaalrapportage " + side.fund.code.encode() + b"\n%%EOF\n",
+            filename=f"kwartaalrapportage-{side.fund.code}.pdf",
+            actor=None,
+        )
+        QuarterlyReport.objects.filter(pk=report.pk).update(
+            published_document=document, published_at=timezone.now()
+        )
+        report.refresh_from_db()
+    return report
+
+
+def _commitment(side) -> int:
+    return side.fund.commitments.get(investor=side.investor).pk
+
+
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
     Role.COMMITTEE_MEMBER,
@@ -76,6 +118,16 @@ DETAIL_URLS: dict[str, Callable] = {
     # core's one download view for stored documents: the owning app's can_view decides
     "stored_loan_statement": lambda s: _stored_loan_statement(s),
     "stored_memo": lambda s: document_url(pipeline_objects(s)["memo"]),
+    # reports: the fund manager's quarter and batch, the investor portal and the quarterly PDF
+    "reports_quarter": lambda s: reverse("reports_quarter", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_letter": lambda s: reverse("report_letter_edit", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_spotlight": lambda s: reverse("report_spotlight_edit", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_quarter_close": lambda s: reverse("report_quarter_close", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_batch": lambda s: reverse("report_batch", args=[_report_batch(s)]),
+    "report_batch_publish": lambda s: reverse("report_batch_publish", args=[_report_batch(s)]),
+    "portal_commitment": lambda s: reverse("portal_commitment", args=[_commitment(s)]),
+    "portal_report": lambda s: reverse("portal_report_download", args=[_published_report(s).pk]),
+    "stored_quarterly_report": lambda s: document_url(_published_report(s).published_document),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -127,6 +179,23 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("decision_record", args=[_p(s, "item")]),
         {"outcome": "deferred", "questions": "x"},
     ),
+    "report_letter_save": lambda s: (
+        reverse("report_letter_edit", args=[s.fund.pk, REPORT_QUARTER]),
+        {"text": "Gekaapt"},
+    ),
+    "report_quarter_close": lambda s: (
+        reverse("report_quarter_close", args=[s.fund.pk, REPORT_QUARTER]),
+        {"confirm": "on"},
+    ),
+    "report_batch_start": lambda s: (
+        reverse("report_batch_start", args=[s.fund.pk, REPORT_QUARTER]),
+        {"reason": "gekaapt"},
+    ),
+    "report_batch_publish": lambda s: (
+        reverse("report_batch_publish", args=[_report_batch(s)]),
+        {"confirm": "on"},
+    ),
+    "portal_language": lambda s: (reverse("portal_language", args=[_commitment(s)]), {"language": "en"}),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -136,6 +205,7 @@ LIST_URLS: dict[str, Callable] = {
     "api_funds": lambda: "/api/funds/",
     "api_organisations": lambda: "/api/organisations/",
     "application_list": lambda: reverse("application_list"),
+    "portal_home": lambda: reverse("portal_home"),
 }
 API_DETAIL_URLS: dict[str, Callable] = {
     "api_fund": lambda s: f"/api/funds/{s.fund.pk}/",
@@ -170,6 +240,15 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "reports_quarter",
+        "report_letter",
+        "report_spotlight",
+        "report_quarter_close",
+        "report_batch",
+        "report_batch_publish",
+        "portal_commitment",
+        "portal_report",
+        "stored_quarterly_report",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -203,7 +282,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "application_document",
     },
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
-    Role.INVESTOR: {"fund", "investor"},
+    Role.INVESTOR: {"fund", "investor", "portal_commitment", "portal_report", "stored_quarterly_report"},
 }
 
 
@@ -261,6 +340,9 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.contract.disbursements.count() == 1
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
+    assert not other.fund.report_letters.exists()
+    assert not other.fund.report_batches.exclude(status="done").exists()
+    assert not hasattr(other.investor, "report_settings") or other.investor.report_settings.language == "nl"
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()

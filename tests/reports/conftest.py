@@ -55,9 +55,17 @@ def reports_world(world) -> ReportsWorld:
         amount=Money("250000", "EUR"),
         committed_on=datetime.date(2025, 1, 1),
     )
-    pay_in(commitment=a.fund.commitments.get(investor=a.investor), amount="40000.00", on=datetime.date(2026, 1, 2))
+    pay_in(
+        commitment=a.fund.commitments.get(investor=a.investor),
+        amount="40000.00",
+        on=datetime.date(2026, 1, 2),
+    )
     pay_in(commitment=co_commitment, amount="87654.32", on=datetime.date(2026, 1, 3))
-    pay_in(commitment=b.fund.commitments.get(investor=b.investor), amount="55555.55", on=datetime.date(2026, 1, 2))
+    pay_in(
+        commitment=b.fund.commitments.get(investor=b.investor),
+        amount="55555.55",
+        on=datetime.date(2026, 1, 2),
+    )
     co_user = make_member(Role.INVESTOR, organisation=co_investor.organisation)
     return ReportsWorld(world=world, co_investor=co_investor, co_commitment=co_commitment, co_user=co_user)
 

@@ -110,7 +110,9 @@ def test_the_same_content_again_is_the_same_document(closed_q1):
     first = _start(a.fund)
     second = _start(a.fund, reason="opnieuw")
     report = QuarterlyReport.objects.get(fund=a.fund, investor=a.investor, quarter=QUARTER)
-    if first.created_at.replace(second=0, microsecond=0) == second.created_at.replace(second=0, microsecond=0):
+    if first.created_at.replace(second=0, microsecond=0) == second.created_at.replace(
+        second=0, microsecond=0
+    ):
         assert first.items.get(report=report).document_id == second.items.get(report=report).document_id
 
 
