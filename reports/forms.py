@@ -13,12 +13,17 @@ class LetterForm(forms.Form):
         label=_("Brief van de fondsbeheerder"),
         help_text=_("Een witregel begint een nieuwe alinea."),
         widget=forms.Textarea(attrs={"rows": 12}),
+        error_messages={"required": _("Brief: schrijf de tekst van de brief.")},
     )
 
 
 class SpotlightForm(forms.Form):
     enterprise = forms.ModelChoiceField(label=_("Onderneming"), queryset=Enterprise.objects.none())
-    text = forms.CharField(label=_("Tekst"), widget=forms.Textarea(attrs={"rows": 8}))
+    text = forms.CharField(
+        label=_("Tekst"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        error_messages={"required": _("Tekst: schrijf een tekst over de onderneming.")},
+    )
     photo = forms.FileField(
         label=_("Foto (JPEG of PNG, hoogstens 5 MB)"),
         required=False,
