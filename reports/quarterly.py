@@ -22,7 +22,7 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from reportlab.lib import colors
 from reportlab.lib.units import mm
 from reportlab.platypus import KeepTogether, PageBreak, TableStyle
@@ -582,41 +582,43 @@ def _spotlight(figures: FundFigures) -> list:
 DEFINITIONS = [
     (
         "NAV",
-        N_(
+        gettext_noop(
             "Intrinsieke waarde: bank, uitstaande leningen, te ontvangen rente en vergoedingen en deelnemingen, "
             "min voorzieningen en verplichtingen."
         ),
     ),
-    ("Paid-in", N_("Het deel van de toezegging dat is opgevraagd en gestort.")),
+    ("Paid-in", gettext_noop("Het deel van de toezegging dat is opgevraagd en gestort.")),
     (
         "IRR",
-        N_(
+        gettext_noop(
             "Interne rentevoet per jaar over de gedateerde stortingen en uitkeringen, met de kapitaalrekening aan "
             "het eind als laatste waarde (zoals XIRR in Excel: werkelijke dagen / 365)."
         ),
     ),
-    ("TVPI", N_("(Uitkeringen + waarde) ÷ gestort kapitaal.")),
-    ("DPI", N_("Uitkeringen ÷ gestort kapitaal.")),
-    ("RVPI", N_("Resterende waarde ÷ gestort kapitaal.")),
+    ("TVPI", gettext_noop("(Uitkeringen + waarde) ÷ gestort kapitaal.")),
+    ("DPI", gettext_noop("Uitkeringen ÷ gestort kapitaal.")),
+    ("RVPI", gettext_noop("Resterende waarde ÷ gestort kapitaal.")),
     (
         "PAR30",
-        N_(
+        gettext_noop(
             "Uitstaande hoofdsom van leningen met meer dan 30 dagen achterstand, gedeeld door alle uitstaande hoofdsom."
         ),
     ),
     (
         "QTD / YTD / ITD",
-        N_("Dit kwartaal, het lopende jaar tot en met dit kwartaal, en sinds de start van het fonds."),
+        gettext_noop(
+            "Dit kwartaal, het lopende jaar tot en met dit kwartaal, en sinds de start van het fonds."
+        ),
     ),
     (
         "Toegerekend",
-        N_(
+        gettext_noop(
             "Het deel van een impactkengetal dat naar rato van de financiering aan het fonds wordt toegerekend."
         ),
     ),
 ]
 
-DISCLAIMER = N_(
+DISCLAIMER = gettext_noop(
     "Deze rapportage is opgesteld door de fondsbeheerder uitsluitend voor de investeerder aan wie zij is gericht. "
     "De cijfers zijn niet door een accountant gecontroleerd, tenzij anders vermeld. Waarderingen van leningen en "
     "deelnemingen zijn schattingen op de rapportagedatum; resultaten uit het verleden bieden geen garantie voor de "

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.utils.translation import override
 
 from core.documents import document_store
@@ -42,14 +43,14 @@ KIND_QUARTERLY = "reports.quarterly"
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png"}
 
-MSG_NOT_CLOSED = (
+MSG_NOT_CLOSED = gettext_noop(
     "Het kwartaal %(quarter)s is nog niet afgesloten (afgesloten tot en met %(closed)s). Sluit eerst het "
     "kwartaal af; daarna kunnen er geen boekingen meer in komen en kloppen de rapportages."
 )
-MSG_RUNNING = "Er loopt al een batch voor %(quarter)s; wacht tot die klaar is."
-MSG_REASON = "Voor %(quarter)s zijn al rapportages gemaakt; geef een reden om ze opnieuw te maken."
-MSG_NO_INVESTORS = "Dit fonds heeft geen investeerders met een toezegging; er valt niets te rapporteren."
-MSG_PHOTO = "Foto: upload een JPEG- of PNG-afbeelding van hoogstens 5 MB."
+MSG_RUNNING = gettext_noop("Er loopt al een batch voor %(quarter)s; wacht tot die klaar is.")
+MSG_REASON = gettext_noop("Voor %(quarter)s zijn al rapportages gemaakt; geef een reden om ze opnieuw te maken.")
+MSG_NO_INVESTORS = gettext_noop("Dit fonds heeft geen investeerders met een toezegging; er valt niets te rapporteren.")
+MSG_PHOTO = gettext_noop("Foto: upload een JPEG- of PNG-afbeelding van hoogstens 5 MB.")
 
 
 # --------------------------------------------------------------------------------------------------
