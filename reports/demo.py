@@ -19,27 +19,31 @@ from .quarters import last_full_quarter
 FUND_CODE = "SIF-ZKIJ"
 SPOTLIGHT_KVK = "90210001"  # Fietsfabriek Spaarne B.V.
 
-LETTER = """Geachte investeerder,
+LETTER = (
+    "Geachte investeerder,\n\n"
+    "Het afgelopen kwartaal was voor het fonds een kwartaal van doorgroei. De eerste ondernemingen "
+    "die we twee jaar geleden financierden, lossen af volgens schema; dat geld zetten we opnieuw in. "
+    "Tegelijk zien we bij enkele ondernemingen in de horeca dat de kosten van energie en personeel "
+    "drukken op de marge. Met hen hebben we afspraken gemaakt over een tijdelijk lagere aflossing; de"
+    " voorziening daarvoor staat in deze cijfers.\n\n"
+    "De impact groeit mee. Samen boden de gefinancierde ondernemingen dit kwartaal werk aan mensen "
+    "met een afstand tot de arbeidsmarkt, en via de resultaatfinanciering met de gemeente Haarlem "
+    "zijn de eerste resultaten geverifieerd en betaald. In deze rapportage leest u uw eigen "
+    "kapitaalrekening, het rendement sinds de start en hoe de portefeuille en de impact zich "
+    "ontwikkelen.\n\n"
+    "Dank voor uw vertrouwen. Heeft u vragen over deze rapportage, neem dan gerust contact met ons "
+    "op."
+)
 
-Het afgelopen kwartaal was voor het fonds een kwartaal van doorgroei. De eerste ondernemingen die we twee jaar \
-geleden financierden, lossen af volgens schema; dat geld zetten we opnieuw in. Tegelijk zien we bij enkele \
-ondernemingen in de horeca dat de kosten van energie en personeel drukken op de marge. Met hen hebben we \
-afspraken gemaakt over een tijdelijk lagere aflossing; de voorziening daarvoor staat in deze cijfers.
-
-De impact groeit mee. Samen boden de gefinancierde ondernemingen dit kwartaal werk aan mensen met een afstand \
-tot de arbeidsmarkt, en via de resultaatfinanciering met de gemeente Haarlem zijn de eerste resultaten \
-geverifieerd en betaald. In deze rapportage leest u uw eigen kapitaalrekening, het rendement sinds de start en \
-hoe de portefeuille en de impact zich ontwikkelen.
-
-Dank voor uw vertrouwen. Heeft u vragen over deze rapportage, neem dan gerust contact met ons op."""
-
-SPOTLIGHT = """Fietsfabriek Spaarne leidt in Haarlem mensen uit de bijstand op tot fietstechnicus. In de werkplaats \
-aan de Oudeweg werken leerlingen onder begeleiding van twee vakmensen aan huurfietsen, bedrijfsfietsen en \
-fietsen van buurtbewoners.
-
-Met de lening van het fonds kocht de onderneming een tweede werkplaats en gereedschap voor elektrische fietsen. \
-Daardoor kunnen er dit jaar acht leerlingen meer starten. De gemeente Haarlem betaalt via resultaatfinanciering \
-voor elke deelnemer die duurzaam uitstroomt naar betaald werk."""
+SPOTLIGHT = (
+    "Fietsfabriek Spaarne leidt in Haarlem mensen uit de bijstand op tot fietstechnicus. In de "
+    "werkplaats aan de Oudeweg werken leerlingen onder begeleiding van twee vakmensen aan "
+    "huurfietsen, bedrijfsfietsen en fietsen van buurtbewoners.\n\n"
+    "Met de lening van het fonds kocht de onderneming een tweede werkplaats en gereedschap voor "
+    "elektrische fietsen. Daardoor kunnen er dit jaar acht leerlingen meer starten. De gemeente "
+    "Haarlem betaalt via resultaatfinanciering voor elke deelnemer die duurzaam uitstroomt naar "
+    "betaald werk."
+)
 
 
 def _demo_photo() -> SimpleUploadedFile:

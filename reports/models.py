@@ -79,7 +79,8 @@ def spotlight_photo_path(instance: Spotlight, filename: str) -> str:
 
 
 class Spotlight(models.Model):
-    """The enterprise in the spotlight of a quarter's report: text and an optional photo (stored privately)."""
+    """The enterprise in the spotlight of a quarter's report: text and an optional photo (stored
+    privately)."""
 
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="report_spotlights")
     quarter = models.CharField(_("kwartaal"), max_length=7)

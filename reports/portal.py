@@ -112,7 +112,7 @@ def home_rows(commitments: list[Commitment]) -> list[dict]:
 
 
 def history_chart(points: list[tuple], *, width: int = 640, height: int = 240) -> dict | None:
-    """An SVG line chart of paid-in vs value per quarter end, drawn on the server (the page has a table too)."""
+    """An SVG line chart of paid-in vs value per quarter end, drawn on the server (a table goes beside it)."""
     if len(points) < 2:
         return None
     left, right, top, bottom = 80, 16, 16, 40

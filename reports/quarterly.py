@@ -324,8 +324,8 @@ def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str
         _section(3, _("Uw kapitaalrekening")),
         pdf.markup(
             _(
-                "De kapitaalrekening van <b>%(investor)s</b> in %(fund)s, volgens het ILPA-model: per kwartaal, "
-                "over het lopende jaar en sinds de start."
+                "De kapitaalrekening van <b>%(investor)s</b> in %(fund)s, volgens het ILPA-model: per "
+                "kwartaal, over het lopende jaar en sinds de start."
             ),
             investor=investor.organisation.name,
             fund=row.commitment.fund.name,
@@ -420,7 +420,7 @@ def _arrears(figures: FundFigures) -> list:
     late = [row for row in figures.overview["arrears"].values() if (row.get("days_past_due") or 0) > 0]
     story = [pdf.p(_("Achterstanden"), pdf.HEADING)]
     if not late:
-        return story + [pdf.p(_("Geen leningen met een achterstand aan het eind van het kwartaal."))]
+        return [*story, pdf.p(_("Geen leningen met een achterstand aan het eind van het kwartaal."))]
     rows = [[_("Achterstand"), _("Leningen"), _("Uitstaand")]]
     buckets: dict[str, list] = {}
     for row in late:
@@ -429,7 +429,7 @@ def _arrears(figures: FundFigures) -> list:
         bucket[1] += row["outstanding"]
     for bucket, (count, amount) in sorted(buckets.items()):
         rows.append([bucket, str(count), _eur(amount)])
-    return story + [pdf.table(rows, money_columns=(1, 2), widths=[70 * mm, 40 * mm, 60 * mm])]
+    return [*story, pdf.table(rows, money_columns=(1, 2), widths=[70 * mm, 40 * mm, 60 * mm])]
 
 
 def _history_charts(figures: FundFigures) -> list:
@@ -445,10 +445,12 @@ def _history_charts(figures: FundFigures) -> list:
         )
     ]
     if not any(par for _l, _n, par in figures.history):
-        return story + [
+        return [
+            *story,
             pdf.p(
                 _(
-                    "PAR30 was aan het eind van elk van deze kwartalen 0 %: geen lening meer dan 30 dagen achter."
+                    "PAR30 was aan het eind van elk van deze kwartalen 0 %: geen lening meer dan 30 dagen "
+                    "achter."
                 )
             ),
         ]
@@ -457,8 +459,9 @@ def _history_charts(figures: FundFigures) -> list:
         series={_("PAR30 (%)"): [par * 100 for _l, _n, par in figures.history]},
         height_mm=50,
     )
-    return story + [
-        KeepTogether([pdf.p(_("PAR30 per kwartaaleinde, in procenten"), pdf.HEADING), _from_zero(par)])
+    return [
+        *story,
+        KeepTogether([pdf.p(_("PAR30 per kwartaaleinde, in procenten"), pdf.HEADING), _from_zero(par)]),
     ]
 
 
@@ -466,13 +469,13 @@ def _impact(figures: FundFigures) -> list:
     story = [_section(5, _("Impact"))]
     rows_data = [r for r in figures.impact if r.get("actual") is not None]
     if not rows_data:
-        return story + [pdf.p(_("Over dit kwartaal zijn (nog) geen geaccepteerde impactrapportages."))]
+        return [*story, pdf.p(_("Over dit kwartaal zijn (nog) geen geaccepteerde impactrapportages."))]
     story.append(
         pdf.p(
             _(
-                "De kengetallen van de gefinancierde ondernemingen over dit kwartaal. 'Volledig' is de waarde van "
-                "alle ondernemingen samen; 'toegerekend' is het deel dat naar rato van de financiering aan het fonds "
-                "wordt toegerekend (alleen bij optelbare kengetallen)."
+                "De kengetallen van de gefinancierde ondernemingen over dit kwartaal. 'Volledig' is de "
+                "waarde van alle ondernemingen samen; 'toegerekend' is het deel dat naar rato van de "
+                "financiering aan het fonds wordt toegerekend (alleen bij optelbare kengetallen)."
             )
         )
     )
@@ -564,7 +567,7 @@ def _spotlight(figures: FundFigures) -> list:
     story = [_section(7, _("Onderneming in de schijnwerpers"))]
     spotlight = figures.spotlight
     if spotlight is None:
-        return story + [pdf.p(_("Dit kwartaal staat geen onderneming in de schijnwerpers."), pdf.SMALL)]
+        return [*story, pdf.p(_("Dit kwartaal staat geen onderneming in de schijnwerpers."), pdf.SMALL)]
     story.append(pdf.markup("<b>%(name)s</b>", name=spotlight.enterprise.organisation.name))
     if spotlight.photo:
         try:
@@ -583,16 +586,16 @@ DEFINITIONS = [
     (
         "NAV",
         gettext_noop(
-            "Intrinsieke waarde: bank, uitstaande leningen, te ontvangen rente en vergoedingen en deelnemingen, "
-            "min voorzieningen en verplichtingen."
+            "Intrinsieke waarde: bank, uitstaande leningen, te ontvangen rente en vergoedingen en "
+            "deelnemingen, min voorzieningen en verplichtingen."
         ),
     ),
     ("Paid-in", gettext_noop("Het deel van de toezegging dat is opgevraagd en gestort.")),
     (
         "IRR",
         gettext_noop(
-            "Interne rentevoet per jaar over de gedateerde stortingen en uitkeringen, met de kapitaalrekening aan "
-            "het eind als laatste waarde (zoals XIRR in Excel: werkelijke dagen / 365)."
+            "Interne rentevoet per jaar over de gedateerde stortingen en uitkeringen, met de "
+            "kapitaalrekening aan het eind als laatste waarde (zoals XIRR in Excel: werkelijke dagen / 365)."
         ),
     ),
     ("TVPI", gettext_noop("(Uitkeringen + waarde) ÷ gestort kapitaal.")),
@@ -601,7 +604,8 @@ DEFINITIONS = [
     (
         "PAR30",
         gettext_noop(
-            "Uitstaande hoofdsom van leningen met meer dan 30 dagen achterstand, gedeeld door alle uitstaande hoofdsom."
+            "Uitstaande hoofdsom van leningen met meer dan 30 dagen achterstand, gedeeld door alle "
+            "uitstaande hoofdsom."
         ),
     ),
     (
@@ -613,17 +617,19 @@ DEFINITIONS = [
     (
         "Toegerekend",
         gettext_noop(
-            "Het deel van een impactkengetal dat naar rato van de financiering aan het fonds wordt toegerekend."
+            "Het deel van een impactkengetal dat naar rato van de financiering aan het fonds wordt "
+            "toegerekend."
         ),
     ),
 ]
 
 DISCLAIMER = gettext_noop(
-    "Deze rapportage is opgesteld door de fondsbeheerder uitsluitend voor de investeerder aan wie zij is gericht. "
-    "De cijfers zijn niet door een accountant gecontroleerd, tenzij anders vermeld. Waarderingen van leningen en "
-    "deelnemingen zijn schattingen op de rapportagedatum; resultaten uit het verleden bieden geen garantie voor de "
-    "toekomst. Impactcijfers zijn door de ondernemingen gerapporteerd en door de fondsbeheerder beoordeeld. Deze "
-    "rapportage is vertrouwelijk en mag niet zonder toestemming worden gedeeld."
+    "Deze rapportage is opgesteld door de fondsbeheerder uitsluitend voor de investeerder aan wie zij is "
+    "gericht. De cijfers zijn niet door een accountant gecontroleerd, tenzij anders vermeld. Waarderingen "
+    "van leningen en deelnemingen zijn schattingen op de rapportagedatum; resultaten uit het verleden bieden "
+    "geen garantie voor de toekomst. Impactcijfers zijn door de ondernemingen gerapporteerd en door de "
+    "fondsbeheerder beoordeeld. Deze rapportage is vertrouwelijk en mag niet zonder toestemming worden "
+    "gedeeld."
 )
 
 

@@ -17,8 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
-from django.utils.translation import override
+from django.utils.translation import gettext_noop, override
 
 from core.documents import document_store
 from core.errors import ApplicationError
@@ -48,8 +47,12 @@ MSG_NOT_CLOSED = gettext_noop(
     "kwartaal af; daarna kunnen er geen boekingen meer in komen en kloppen de rapportages."
 )
 MSG_RUNNING = gettext_noop("Er loopt al een batch voor %(quarter)s; wacht tot die klaar is.")
-MSG_REASON = gettext_noop("Voor %(quarter)s zijn al rapportages gemaakt; geef een reden om ze opnieuw te maken.")
-MSG_NO_INVESTORS = gettext_noop("Dit fonds heeft geen investeerders met een toezegging; er valt niets te rapporteren.")
+MSG_REASON = gettext_noop(
+    "Voor %(quarter)s zijn al rapportages gemaakt; geef een reden om ze opnieuw te maken."
+)
+MSG_NO_INVESTORS = gettext_noop(
+    "Dit fonds heeft geen investeerders met een toezegging; er valt niets te rapporteren."
+)
 MSG_PHOTO = gettext_noop("Foto: upload een JPEG- of PNG-afbeelding van hoogstens 5 MB.")
 
 
@@ -63,7 +66,7 @@ def letter_save(*, fund: Fund, quarter: str, text: str, actor: User | None) -> M
     quarter = normalise_quarter(quarter)
     if not text.strip():
         raise ApplicationError(_("Brief: schrijf de tekst van de brief."), field="text")
-    letter, created = ManagerLetter.objects.update_or_create(
+    letter, _created = ManagerLetter.objects.update_or_create(
         fund=fund, quarter=quarter, defaults={"text": text.strip(), "updated_by": actor}
     )
     audit_record(actor=actor, obj=letter, action="report_letter_saved", to_state=quarter)
@@ -180,12 +183,13 @@ def quarter_close(*, fund: Fund, quarter: str, actor: User | None):
 
 
 def quarterly_filename(report: QuarterlyReport) -> str:
-    return f"kwartaalrapportage-{report.fund.code}-{report.quarter}-{slugify(report.investor.organisation.name)}.pdf"
+    investor = slugify(report.investor.organisation.name)
+    return f"kwartaalrapportage-{report.fund.code}-{report.quarter}-{investor}.pdf"
 
 
 @transaction.atomic
 def batch_start(*, fund: Fund, quarter: str, actor: User | None, reason: str = "") -> ReportBatch:
-    """Start generating the quarter's PDFs: one queued item (and after commit one Celery task) per investor."""
+    """Start generating the quarter's PDFs: a queued item (and after commit a Celery task) per investor."""
     from .tasks import generate_report
 
     quarter = normalise_quarter(quarter)
@@ -370,8 +374,9 @@ def _send_publication_mails(*, batch: ReportBatch, mails: list, url: str) -> Non
                 "fund": batch.fund.name,
             }
             body = _(
-                "Beste investeerder,\n\nDe kwartaalrapportage over %(quarter)s van %(fund)s voor %(investor)s "
-                "is gepubliceerd. U vindt de rapportage en uw kapitaalrekening in het investeerdersportaal:\n\n"
+                "Beste investeerder,\n\nDe kwartaalrapportage over %(quarter)s van %(fund)s voor "
+                "%(investor)s is gepubliceerd. U vindt de rapportage en uw kapitaalrekening in het "
+                "investeerdersportaal:\n\n"
                 "%(url)s\n\nUit veiligheidsoverwegingen sturen we het document niet mee; log in om het te "
                 "downloaden.\n\nMet vriendelijke groet,\n%(manager)s"
             ) % {

@@ -172,7 +172,7 @@ def quarter_close(request, fund_pk: int, quarter: str):
     """Confirmation step, then the period close through the quarter's last day."""
     fund = _managed_fund(request, fund_pk)
     quarter = _quarter(quarter)
-    start, end = quarter_bounds(quarter)
+    _start, end = quarter_bounds(quarter)
     form = ConfirmForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         done = submit_form(

@@ -5,7 +5,6 @@ the portal and downloads the quarterly PDF. axe-core checks every page of the re
 from __future__ import annotations
 
 import datetime
-import re
 from decimal import Decimal
 from io import BytesIO
 from pathlib import Path

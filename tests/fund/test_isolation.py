@@ -56,7 +56,7 @@ def _report_batch(side) -> int:
 
 
 def _published_report(side):
-    """This side's investor's quarterly report, stored and published (a tiny PDF stands in for the real one)."""
+    """This side's investor's quarterly report, stored and published (a tiny PDF stands in for it)."""
     from django.utils import timezone
 
     from core.documents import document_store

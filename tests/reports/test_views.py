@@ -54,7 +54,10 @@ def test_spotlight_photo_must_be_an_image(reports_world, client):
     data = {"enterprise": a.enterprise.pk, "text": "Een mooie onderneming."}
     fake = SimpleUploadedFile("foto.png", b"%PDF-1.4 geen afbeelding", content_type="image/png")
     response = client.post(url, {**data, "photo": fake})
-    assert response.status_code == 200 and "Foto: upload een JPEG- of PNG-afbeelding" in response.content.decode()
+    assert (
+        response.status_code == 200
+        and "Foto: upload een JPEG- of PNG-afbeelding" in response.content.decode()
+    )
     assert not Spotlight.objects.exists()
     photo = SimpleUploadedFile("foto.png", _png(), content_type="image/png")
     assert client.post(url, {**data, "photo": photo}).status_code == 302
@@ -78,7 +81,7 @@ def test_quarter_close_needs_the_confirmation(reports_world, client):
     client.force_login(a.users[Role.FUND_MANAGER])
     url = reverse("report_quarter_close", args=[a.fund.pk, QUARTER])
     page = client.get(url).content.decode()
-    assert "31-03-2026" in page and 'checked' not in page
+    assert "31-03-2026" in page and "checked" not in page
     assert client.post(url, {}).status_code == 200
     assert not a.fund.period_closes.exists()
     assert client.post(url, {"confirm": "on"}).status_code == 302
