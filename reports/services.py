@@ -23,7 +23,7 @@ from core.documents import document_store
 from core.errors import ApplicationError
 from core.formats import format_date
 from fund.audit import audit_record
-from fund.models import Commitment, Enterprise, Fund, Investor, Membership, Role, User
+from fund.models import Commitment, Enterprise, Fund, Investor, User
 from portfolio.ledger import closed_through, period_close
 
 from .models import (
@@ -345,23 +345,13 @@ def batch_publish(*, batch: ReportBatch, actor: User | None) -> ReportBatch:
         to_state=BatchStatus.PUBLISHED,
         data={"documents": len(items)},
     )
-    mails = [(item.report.investor, _recipients(item.report.investor)) for item in items]
+    from .portal import investor_emails
+
+    emails = investor_emails([item.report.investor.organisation_id for item in items])
+    mails = [(item.report.investor, emails.get(item.report.investor.organisation_id, [])) for item in items]
     url = _portal_url(batch.fund)
     transaction.on_commit(lambda: _send_publication_mails(batch=batch, mails=mails, url=url))
     return batch
-
-
-def _recipients(investor: Investor) -> list[str]:
-    return sorted(
-        set(
-            Membership.objects.filter(
-                role=Role.INVESTOR,
-                organisation_id=investor.organisation_id,
-                is_active=True,
-                user__is_active=True,
-            ).values_list("user__email", flat=True)
-        )
-    )
 
 
 def _send_publication_mails(*, batch: ReportBatch, mails: list, url: str) -> None:
