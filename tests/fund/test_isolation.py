@@ -84,6 +84,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "stored_memo": lambda s: document_url(pipeline_objects(s)["memo"]),
     # the investors' money side (issue 12): fund staff read it; an investor downloads its own notices
     "capital_overview": lambda s: reverse("investors:capital_overview", args=[s.fund.pk]),
+    "capital_accounts": lambda s: reverse("capital_accounts", args=[s.fund.pk]) + "?quarter=2026-Q1",
     "call_list": lambda s: reverse("investors:call_list", args=[s.fund.pk]),
     "call_detail": lambda s: reverse("investors:call_detail", args=[_c(s, "call")]),
     "distribution_list": lambda s: reverse("investors:distribution_list", args=[s.fund.pk]),
@@ -221,6 +222,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_loan_statement",
         "stored_memo",
         "capital_overview",
+        "capital_accounts",
         "call_list",
         "call_detail",
         "distribution_list",
@@ -251,6 +253,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_loan_statement",
         "stored_memo",
         "capital_overview",
+        "capital_accounts",
         "call_list",
         "call_detail",
         "distribution_list",

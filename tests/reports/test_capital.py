@@ -256,3 +256,21 @@ def test_the_demo_reconciles_to_nav_to_the_cent_in_every_quarter():
             - sum(b for code, b in balances.items() if kinds[code] == "expense")
         ), quarter
     assert {"contributions", "distributions", "management_fees", "fund_expenses", "income_interest"} <= seen
+
+
+def test_the_capital_accounts_page_shows_each_investor_and_the_reconciliation(client, capital):
+    from django.urls import reverse
+
+    _contribute(capital, ["10000.00", "20000.00", "5000.00"])
+    _book(capital.fund, DAY(2025, 2, 1), Line("1000", debit=D("350.00")), Line("4000", credit=D("350.00")))
+    url = reverse("capital_accounts", args=[capital.fund.pk])
+    client.force_login(capital.manager)
+    body = client.get(url, {"quarter": "2025-Q1"}).content.decode()
+    for commitment in capital.commitments:
+        assert commitment.investor.organisation.name in body
+    assert "€ 35.350,00" in body and "sluit aan" in body and "sluit niet aan" not in body
+    assert "€ 20.200,00" in body  # Bravo: 20.000 paid in + 4/7 of € 350
+    bad = client.get(url, {"quarter": "2025-Q7"}, follow=True).content.decode()
+    assert "Ongeldig kwartaal" in bad
+    client.force_login(capital.investor_users[0])
+    assert client.get(url).status_code == 404
