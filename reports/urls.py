@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import capital_views, views
 
 urlpatterns = [
     path("funds/<int:fund_pk>/reports/", views.reports_fund, name="reports_fund"),
@@ -21,4 +21,9 @@ urlpatterns = [
     path("portal/commitments/<int:pk>/", views.portal_commitment, name="portal_commitment"),
     path("portal/commitments/<int:pk>/language/", views.portal_language, name="portal_language"),
     path("portal/reports/<int:pk>/download/", views.portal_report_download, name="portal_report_download"),
+    path(
+        "funds/<int:fund_pk>/capital-accounts/",
+        capital_views.capital_accounts_page,
+        name="capital_accounts",
+    ),
 ]

@@ -16,8 +16,14 @@ from django.urls import reverse
 
 from core.documents import document_url
 from fund.models import Role
+from investors.models import CapitalSettings
 from portfolio.models import Contract
+from tests.investors.conftest import capital_objects
 from tests.pipeline.pipeline_factories import pipeline_objects
+
+
+def _c(side, name: str) -> int:
+    return capital_objects(side)[name].pk
 
 
 def _p(side, name: str):
@@ -128,6 +134,17 @@ DETAIL_URLS: dict[str, Callable] = {
     "portal_commitment": lambda s: reverse("portal_commitment", args=[_commitment(s)]),
     "portal_report": lambda s: reverse("portal_report_download", args=[_published_report(s).pk]),
     "stored_quarterly_report": lambda s: document_url(_published_report(s).published_document),
+    # the investors' money side (issue 12): fund staff read it; an investor downloads its own notices
+    "capital_overview": lambda s: reverse("investors:capital_overview", args=[s.fund.pk]),
+    "capital_accounts": lambda s: reverse("capital_accounts", args=[s.fund.pk]) + "?quarter=2026-Q1",
+    "call_list": lambda s: reverse("investors:call_list", args=[s.fund.pk]),
+    "call_detail": lambda s: reverse("investors:call_detail", args=[_c(s, "call")]),
+    "distribution_list": lambda s: reverse("investors:distribution_list", args=[s.fund.pk]),
+    "distribution_detail": lambda s: reverse("investors:distribution_detail", args=[_c(s, "distribution")]),
+    "fee_list": lambda s: reverse("investors:fee_list", args=[s.fund.pk]),
+    "expense_list": lambda s: reverse("investors:expense_list", args=[s.fund.pk]),
+    "stored_call_notice": lambda s: document_url(capital_objects(s)["call_notice"]),
+    "stored_distribution_notice": lambda s: document_url(capital_objects(s)["distribution_notice"]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -196,6 +213,40 @@ CHANGE_URLS: dict[str, Callable] = {
         {"confirm": "on"},
     ),
     "portal_language": lambda s: (reverse("portal_language", args=[_commitment(s)]), {"language": "en"}),
+    "capital_settings": lambda s: (
+        reverse("investors:settings_edit", args=[s.fund.pk]),
+        {"management_fee_rate": "5", "fee_basis": "commitments", "allocation_rule": "commitment"},
+    ),
+    "call_create": lambda s: (
+        reverse("investors:call_create", args=[s.fund.pk]),
+        {"notice_date": "2026-04-01", "due_date": "2026-04-30", "purpose": "other", "amount": "100"},
+    ),
+    "call_lines": lambda s: (
+        reverse("investors:call_lines", args=[_c(s, "draft")]),
+        {f"line_{s.fund.commitments.get().pk}": "500"},
+    ),
+    "call_issue": lambda s: (reverse("investors:call_issue", args=[_c(s, "draft")]), {"confirmed": "1"}),
+    "call_cancel": lambda s: (reverse("investors:call_cancel", args=[_c(s, "draft")]), {"reason": "gekaapt"}),
+    "call_receipt": lambda s: (
+        reverse("investors:call_receipt", args=[_c(s, "line")]),
+        {"amount": "1,00", "received_on": "2026-01-10", "confirmed": "1"},
+    ),
+    "distribution_create": lambda s: (
+        reverse("investors:distribution_create", args=[s.fund.pk]),
+        {"date": "2026-04-01", "kind": "other", "amount": "1", "recallable": "no", "allocation": "paid_in"},
+    ),
+    "distribution_pay": lambda s: (
+        reverse("investors:distribution_pay", args=[_c(s, "distribution")]),
+        {"paid_on": "2026-03-02", "confirmed": "1"},
+    ),
+    "fee_charge": lambda s: (
+        reverse("investors:fee_list", args=[s.fund.pk]),
+        {"quarter": "2026-Q1", "confirmed": "1"},
+    ),
+    "expense_add": lambda s: (
+        reverse("investors:expense_list", args=[s.fund.pk]),
+        {"date": "2026-04-01", "description": "x", "amount": "1", "paid_from_bank": "bank", "confirmed": "1"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -249,6 +300,16 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "portal_commitment",
         "portal_report",
         "stored_quarterly_report",
+        "capital_overview",
+        "capital_accounts",
+        "call_list",
+        "call_detail",
+        "distribution_list",
+        "distribution_detail",
+        "fee_list",
+        "expense_list",
+        "stored_call_notice",
+        "stored_distribution_notice",
     },
     Role.COMMITTEE_MEMBER: {
         "fund",
@@ -270,6 +331,16 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
+        "capital_overview",
+        "capital_accounts",
+        "call_list",
+        "call_detail",
+        "distribution_list",
+        "distribution_detail",
+        "fee_list",
+        "expense_list",
+        "stored_call_notice",
+        "stored_distribution_notice",
     },
     Role.INVESTEE: {
         "fund",
@@ -282,7 +353,15 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "application_document",
     },
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
-    Role.INVESTOR: {"fund", "investor", "portal_commitment", "portal_report", "stored_quarterly_report"},
+    Role.INVESTOR: {
+        "fund",
+        "investor",
+        "stored_call_notice",
+        "stored_distribution_notice",
+        "portal_commitment",
+        "portal_report",
+        "stored_quarterly_report",
+    },
 }
 
 
@@ -350,6 +429,15 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
         assert not application.internal_notes.exists()
         item = other._pipeline["item"]
         assert not item.votes.exists() and not item.declarations.exists() and not item.decisions.exists()
+    if getattr(other, "_capital", None):
+        capital = other._capital
+        for name in ("draft", "line", "distribution"):
+            capital[name].refresh_from_db()
+        assert capital["draft"].status == "draft" and capital["line"].received == 0
+        assert capital["distribution"].status == "declared"
+        assert other.fund.capital_calls.count() == 2 and other.fund.distributions.count() == 1
+        assert not other.fund.management_fees.exists() and not other.fund.expenses.exists()
+        assert not CapitalSettings.objects.filter(fund=other.fund, allocation_rule="commitment").exists()
 
 
 @pytest.mark.parametrize("role", SCOPED_ROLES, ids=lambda r: r.value)

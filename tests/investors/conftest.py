@@ -52,3 +52,54 @@ def make_capital(
 @pytest.fixture
 def capital(db) -> Capital:
     return make_capital()
+
+
+def capital_objects(side) -> dict:
+    """An issued call (with its notice), a draft call and a declared distribution, once per side."""
+    from investors import notices, services
+
+    cached = getattr(side, "_capital", None)
+    if cached is None:
+        from core.documents import document_latest
+
+        commitment = side.fund.commitments.get()
+        issued = services.call_create(
+            actor=None,
+            fund=side.fund,
+            notice_date=datetime.date(2026, 1, 5),
+            due_date=datetime.date(2026, 1, 31),
+            purpose="investments",
+            amount=D("1000.00"),
+        )
+        services.call_issue(actor=None, call=issued)
+        draft = services.call_create(
+            actor=None,
+            fund=side.fund,
+            notice_date=datetime.date(2026, 2, 5),
+            due_date=datetime.date(2026, 2, 28),
+            purpose="investments",
+            amount=D("500.00"),
+        )
+        distribution = services.distribution_create(
+            actor=None,
+            fund=side.fund,
+            date=datetime.date(2026, 3, 1),
+            kind="interest",
+            amount=D("10.00"),
+            allocation="manual",
+            amounts={commitment.pk: D("10.00")},
+        )
+        services.distribution_declare(actor=None, distribution=distribution)
+        line = issued.lines.get()
+        cached = {
+            "call": issued,
+            "line": line,
+            "draft": draft,
+            "distribution": distribution,
+            "call_notice": document_latest(kind=notices.CALL_NOTICE, subject=line),
+            "distribution_notice": document_latest(
+                kind=notices.DISTRIBUTION_NOTICE, subject=distribution.lines.get()
+            ),
+        }
+        side._capital = cached
+    return cached
