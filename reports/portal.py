@@ -27,42 +27,11 @@ def _value(obj, name: str):
     return obj[name] if isinstance(obj, dict) else getattr(obj, name)
 
 
-def quarter_capital(*, fund: Fund, quarter: str) -> dict | None:
-    """Per-investor capital accounts of the quarter and the reconciliation of their endings to the NAV."""
-    from django.utils.translation import gettext as _
-
-    from .labels import CAPITAL_LINES
-
-    rows = capital_accounts(fund=fund, quarter=quarter)
-    if not rows:
+def quarter_reconciliation(*, fund: Fund, quarter: str):
+    """The investors' ending balances against the fund's NAV (the per-investor page is capital_views')."""
+    if not fund.commitments.exists():
         return None
-    reconciliation = nav_reconciliation(fund=fund, quarter=quarter)
-    labels = {field: _(label) for field, label in CAPITAL_LINES}
-    return {
-        "rows": [
-            {
-                "investor": row.investor,
-                "commitment": row.commitment,
-                "commitment_amount": row.commitment_amount,
-                "qtd": row.qtd,
-                "costs": row.qtd.management_fees + row.qtd.fund_expenses,
-                "results": row.qtd.income + row.qtd.realised + row.qtd.unrealised + row.qtd.other,
-                "irr": row.irr,
-                "tvpi": row.tvpi,
-            }
-            for row in rows
-        ],
-        "reconciliation": reconciliation,
-        "lines": [
-            {
-                "label": labels.get(line.line, line.line),
-                "allocated": line.allocated,
-                "ledger": line.ledger,
-                "difference": line.difference,
-            }
-            for line in reconciliation.lines
-        ],
-    }
+    return nav_reconciliation(fund=fund, quarter=quarter)
 
 
 def close_preview(*, fund: Fund, quarter: str) -> dict:

@@ -87,7 +87,7 @@ def reports_quarter(request, fund_pk: int, quarter: str):
         "start_form": BatchStartForm(),
         "needs_reason": bool(batches),
         "running": any(b.status == BatchStatus.RUNNING for b in batches),
-        "capital": portal.quarter_capital(fund=fund, quarter=quarter),
+        "reconciliation": portal.quarter_reconciliation(fund=fund, quarter=quarter),
     }
     return render(request, "reports/quarter.html", context)
 
