@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from io import BytesIO
 
 import pytest
@@ -85,3 +86,17 @@ def test_injected_names_render_as_text(reports_world):
     content = quarterly_report_pdf(investor=a.investor, fund=a.fund, quarter=QUARTER)
     assert b"/URI" not in content
     assert "Betaal hier" in _text(content)
+
+
+def test_the_batch_reads_every_history_at_once_and_gets_capital_historys_figures(reports_world):
+    import datetime
+
+    from reports.capital import capital_history
+    from reports.quarterly import capital_histories
+
+    a = reports_world.world.a
+    end = datetime.date(2026, 3, 31)
+    histories = capital_histories(fund=a.fund, end=end)
+    for commitment in a.fund.commitments.all():
+        assert histories[commitment.pk] == capital_history(commitment=commitment, through=end)
+    assert histories[reports_world.co_commitment.pk][-1][1] == Decimal("87654.32")
