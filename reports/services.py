@@ -306,7 +306,7 @@ def batch_counts(batch: ReportBatch) -> dict:
 
 
 def _portal_url(fund: Fund) -> str:
-    base = getattr(settings, "SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+    base = settings.SITE_URL.rstrip("/")
     return base + reverse("portal_home")
 
 
