@@ -257,8 +257,7 @@ def batch_item_generate(*, item_id: int) -> ReportBatchItem:
                 content=content,
                 filename=quarterly_filename(report),
                 actor=batch.created_by,
-                reason=batch.reason
-                or _("Opnieuw gemaakt op %(date)s") % {"date": format_date(batch.created_at)},
+                reason=batch.reason,  # required by batch_start once the quarter has reports
                 media_type="application/pdf",
             )
             ReportBatchItem.objects.filter(pk=item.pk).update(
