@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format migrations-check pytest messages run clean
+.PHONY: install demo test lint format migrations-check pytest messages run clean backup restore
 
 install: $(STAMP)
 
@@ -49,6 +49,20 @@ messages: install
 
 run: install
 	$(PY) manage.py runserver 127.0.0.1:8000
+
+# Backup and restore (PostgreSQL; DATABASE_URL as for the app). See README, "Backup and restore".
+BACKUP_DIR ?= backups
+backup:
+	@test -n "$$DATABASE_URL" || { echo "DATABASE_URL is not set"; exit 1; }
+	mkdir -p $(BACKUP_DIR)
+	pg_dump --format=custom --no-owner --file="$(BACKUP_DIR)/impactfonds-$$(date -u +%Y%m%dT%H%M%SZ).dump" "$$DATABASE_URL"
+	@ls -1t $(BACKUP_DIR)/*.dump | head -1
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/impactfonds-….dump (into DATABASE_URL, an empty database)"; exit 1; }
+	pg_restore --no-owner --exit-on-error --dbname="$$DATABASE_URL" "$(FILE)"
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py verify_integrity
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

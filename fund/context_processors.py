@@ -1,4 +1,4 @@
-from .models import Role
+from .models import TOKEN_ROLES, Role
 from .selectors import user_roles
 
 DASHBOARD_SLUGS = {
@@ -15,8 +15,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_roles": []}
+    roles = user_roles(user)
     return {
-        "nav_roles": [
-            {"role": role, "label": role.label, "slug": DASHBOARD_SLUGS[role]} for role in user_roles(user)
-        ]
+        "nav_roles": [{"role": role, "label": role.label, "slug": DASHBOARD_SLUGS[role]} for role in roles],
+        "nav_api_tokens": any(role in TOKEN_ROLES for role in roles),
     }

@@ -10,10 +10,12 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
 from core.forms import AmountField, DecimalField
+from core.uploads import document_type
 
 from . import selectors
 from .models import (
     MAX_FUND_THEMES,
+    TOKEN_MAX_DAYS,
     Fund,
     FundStatus,
     Instrument,
@@ -210,12 +212,12 @@ class SocialLabelForm(forms.Form):
         if upload:
             if upload.size > 5 * 1024 * 1024:
                 raise forms.ValidationError(_("Het bestand is groter dan 5 MB."))
-            head = upload.read(5)
-            upload.seek(0)
-            if head != b"%PDF-":
+            try:
+                document_type(upload, allowed=("pdf",))  # parsed, not sniffed: a polyglot is refused
+            except forms.ValidationError as exc:
                 raise forms.ValidationError(
                     _("Alleen PDF-bestanden zijn toegestaan (de inhoud is geen PDF).")
-                )
+                ) from exc
         return upload
 
 
@@ -234,3 +236,18 @@ def fund_choices_for_enterprise_form(user):
     if selectors.is_administrator(user):
         return selectors.funds_for(user)
     return Fund.objects.filter(pk__in=selectors.managed_fund_ids(user))
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Naam van de sleutel"),
+        max_length=100,
+        help_text=_("Bijvoorbeeld de naam van het systeem dat de sleutel gebruikt, zoals ‘Boekhouding’."),
+    )
+    valid_days = forms.IntegerField(
+        label=_("Geldig (dagen)"),
+        min_value=1,
+        max_value=TOKEN_MAX_DAYS,
+        initial=90,
+        help_text=_("Na deze termijn werkt de sleutel niet meer; maak dan een nieuwe."),
+    )

@@ -291,6 +291,16 @@ class SocialLabel(models.Model):
     certificate = models.FileField(
         _("certificaat"), upload_to=label_certificate_path, blank=True, max_length=255
     )
+    # A label the enterprise enters itself is a claim; a fund manager checks the certificate and verifies it.
+    verified_at = models.DateTimeField(_("geverifieerd op"), null=True, blank=True)
+    verified_by = models.ForeignKey(
+        "User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("geverifieerd door"),
+    )
 
     class Meta:
         verbose_name = _("sociaal keurmerk")
@@ -318,6 +328,10 @@ class SocialLabel(models.Model):
         if self.label_type == SocialLabelType.OTHER:
             return self.other_name
         return str(label)
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
 
     def clean(self) -> None:
         errors = {}
@@ -691,3 +705,49 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Het audittrail kan niet worden verwijderd."))
+
+
+# --------------------------------------------------------------------------------------------------
+# API tokens
+# --------------------------------------------------------------------------------------------------
+
+# Roles that may hold API tokens: those without mandatory two-factor authentication (a token would bypass
+# it). Fund managers, committee members and officials use the API through their verified web session.
+TOKEN_ROLES = (Role.INVESTEE, Role.INVESTOR)
+TOKEN_MAX_DAYS = 365
+
+
+class ApiToken(models.Model):
+    """A named, expiring API key of one user. Only its SHA-256 is stored; the key is shown once."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("naam"), max_length=100)
+    prefix = models.CharField(_("begin van de sleutel"), max_length=8)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("verloopt op"))
+    last_used_at = models.DateTimeField(_("laatst gebruikt"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("ingetrokken op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API-sleutel")
+        verbose_name_plural = _("API-sleutels")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")), name="api_token_expires_later"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=Q(revoked_at__isnull=True),
+                name="api_token_name_unique_active",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, now=None) -> bool:
+        from django.utils import timezone
+
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())

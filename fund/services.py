@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
-from core.errors import PermissionDeniedError, TransitionError
+from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 
 from .audit import audit_record, field_changes
 from .models import (
@@ -34,6 +34,7 @@ from .models import (
     ReferralPartner,
     Role,
     SocialLabel,
+    SocialLabelStatus,
     Theme,
     User,
 )
@@ -271,6 +272,11 @@ def enterprise_relation_add(
     return relation
 
 
+def _may_verify_labels(actor: User | None, enterprise: Enterprise) -> bool:
+    """The system (demo, imports: actor None), an administrator or a manager of the enterprise's fund."""
+    return actor is None or actor.has_perm("fund.verify_sociallabel", enterprise)
+
+
 @transaction.atomic
 def social_label_add(
     *,
@@ -284,6 +290,8 @@ def social_label_add(
     status: str = "certified",
     certificate=None,
 ) -> SocialLabel:
+    """Add a label. Entered by the enterprise itself it is a claim, to be verified by the fund manager."""
+    verified = _may_verify_labels(actor, enterprise)
     label = SocialLabel(
         enterprise=enterprise,
         label_type=label_type,
@@ -292,7 +300,20 @@ def social_label_add(
         status=status,
         valid_from=valid_from,
         valid_to=valid_to,
+        verified_at=timezone.now() if verified else None,
+        verified_by=actor if verified else None,
     )
+    if not verified and status == SocialLabelStatus.CERTIFIED and not certificate:
+        raise ValidationError(
+            {
+                "certificate": [
+                    _(
+                        "Voeg het certificaat toe als bewijs; het fonds controleert het en verifieert "
+                        "het keurmerk."
+                    )
+                ]
+            }
+        )
     if certificate:
         label.certificate = certificate
     label.full_clean()
@@ -301,7 +322,42 @@ def social_label_add(
         actor=actor,
         obj=enterprise,
         action="social_label_added",
+        to_state="verified" if verified else "claimed",
         data={"label": str(label), "status": status, "valid_from": valid_from, "valid_to": valid_to},
+    )
+    return label
+
+
+@transaction.atomic
+def social_label_verify(*, actor: User, label: SocialLabel, reason: str = "") -> SocialLabel:
+    """A fund manager has checked the certificate: the label now counts in screening."""
+    label = SocialLabel.objects.select_for_update().get(pk=label.pk)
+    if not actor.has_perm("fund.verify_sociallabel", label.enterprise):
+        raise PermissionDeniedError(
+            _("Alleen de fondsmanager van deze onderneming kan een keurmerk verifiëren.")
+        )
+    if label.is_verified:
+        raise TransitionError(
+            obj_label=str(_("Keurmerk %(label)s") % {"label": label}),
+            from_state=str(_("geverifieerd")),
+            to_state=str(_("geverifieerd")),
+            allowed=[],
+        )
+    if label.status == SocialLabelStatus.CERTIFIED and not label.certificate:
+        raise ApplicationError(
+            _("Er is geen certificaat om te controleren; vraag de onderneming het toe te voegen.")
+        )
+    label.verified_at = timezone.now()
+    label.verified_by = actor
+    label.save(update_fields=["verified_at", "verified_by"])
+    audit_record(
+        actor=actor,
+        obj=label.enterprise,
+        action="social_label_verified",
+        from_state="claimed",
+        to_state="verified",
+        reason=reason,
+        data={"label": str(label)},
     )
     return label
 

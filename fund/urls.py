@@ -17,6 +17,9 @@ urlpatterns = [
     path("organisations/<int:pk>/labels/new/", views.social_label_create, name="social_label_create"),
     path("enterprises/new/", views.enterprise_create, name="enterprise_create"),
     path("labels/<int:pk>/certificate/", views.social_label_certificate, name="social_label_certificate"),
+    path("labels/<int:pk>/verify/", views.social_label_verify, name="social_label_verify"),
+    path("account/api-tokens/", views.api_token_list, name="api_token_list"),
+    path("account/api-tokens/<int:pk>/revoke/", views.api_token_revoke, name="api_token_revoke"),
     path("account/2fa/", views.two_factor_verify, name="two_factor_verify"),
     path("account/2fa/setup/", views.two_factor_setup, name="two_factor_setup"),
 ]

@@ -12,8 +12,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -21,12 +22,14 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.documents import serve_upload
+from core.errors import ApplicationError, apply_to_form
 from core.exports import csv_response
 from core.views import run_action, submit_form
 
 from . import selectors, services
 from .context_processors import DASHBOARD_SLUGS
 from .forms import (
+    ApiTokenForm,
     EnterpriseForm,
     FundForm,
     FundStatusForm,
@@ -274,6 +277,7 @@ def organisation_detail(request, pk: int):
             themes=enterprise.themes.all(),
             can_change=user.has_perm("fund.change_enterprise", enterprise),
             can_add_label=user.has_perm("fund.add_sociallabel", enterprise),
+            can_verify_label=user.has_perm("fund.verify_sociallabel", enterprise),
             funds=selectors.funds_for(user).filter(enterprise_relations__enterprise=enterprise),
         )
         if user.has_perm("fund.view_enterprise_history", enterprise):
@@ -378,11 +382,75 @@ def social_label_create(request, pk: int):
 
 
 @login_required
+@require_POST
+def social_label_verify(request, pk: int):
+    label = selectors.get_scoped_or_404(selectors.social_labels_for(request.user), pk=pk)
+    if not request.user.has_perm("fund.verify_sociallabel", label.enterprise):
+        raise PermissionDenied
+    return run_action(
+        request,
+        action=lambda: services.social_label_verify(actor=request.user, label=label),
+        success_message=_("Het keurmerk %(label)s is geverifieerd.") % {"label": label},
+        success_url=reverse("organisation_detail", kwargs={"pk": label.enterprise.organisation_id}),
+    )
+
+
+@login_required
 def social_label_certificate(request, pk: int):
     label = selectors.get_scoped_or_404(selectors.social_labels_for(request.user), pk=pk)
     if not label.certificate:
         raise Http404
     return serve_upload(request, subject=label, field_file=label.certificate)
+
+
+# --------------------------------------------------------------------------------------------------
+# API tokens (each user their own)
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def api_token_list(request):
+    from .api_tokens import api_token_create, may_hold_tokens
+
+    if not may_hold_tokens(request.user):
+        raise Http404
+    form = ApiTokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _token, new_key = api_token_create(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            apply_to_form(form, exc)
+        else:
+            form = ApiTokenForm()
+    response = render(
+        request,
+        "fund/api_tokens.html",
+        {
+            "form": form,
+            "new_key": new_key,
+            "tokens": request.user.api_tokens.all(),
+            "now": timezone.now(),
+            "title": _("API-sleutels"),
+        },
+    )
+    response["Cache-Control"] = "no-store"  # the page may show a new key once
+    return response
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, pk: int):
+    from .api_tokens import api_token_revoke as revoke
+
+    token = get_object_or_404(request.user.api_tokens.all(), pk=pk)  # only one's own tokens exist here
+    return run_action(
+        request,
+        action=lambda: revoke(actor=request.user, token=token),
+        success_url=reverse("api_token_list"),
+        success_message=_("De sleutel ‘%(name)s’ is ingetrokken; hij werkt niet meer.")
+        % {"name": token.name},
+    )
 
 
 # --------------------------------------------------------------------------------------------------

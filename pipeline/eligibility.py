@@ -258,13 +258,26 @@ def check_social_label(application: Application, *, today: datetime.date | None 
             Q(valid_to__isnull=True) | Q(valid_to__gte=today)
         )
     )
-    certified = [label for label in labels if label.status == SocialLabelStatus.CERTIFIED]
+    certified = [
+        label for label in labels if label.status == SocialLabelStatus.CERTIFIED and label.is_verified
+    ]
+    claimed = [
+        label for label in labels if label.status == SocialLabelStatus.CERTIFIED and not label.is_verified
+    ]
     if certified:
         return CheckResult(
             "social_label",
             CheckOutcome.PASS,
             _("Keurmerk aanwezig: %(labels)s.") % {"labels": ", ".join(str(label) for label in certified)},
             {"labels": [str(label) for label in certified]},
+        )
+    if claimed:
+        return CheckResult(
+            "social_label",
+            CheckOutcome.WARNING,
+            _("Keurmerk opgegeven door de onderneming, nog niet geverifieerd door het fonds: %(labels)s.")
+            % {"labels": ", ".join(str(label) for label in claimed)},
+            {"labels": [str(label) for label in claimed], "verified": False},
         )
     applied = [label for label in labels if label.status == SocialLabelStatus.APPLIED]
     if applied:

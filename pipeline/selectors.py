@@ -52,10 +52,23 @@ def applications_for(user: User) -> QuerySet[Application]:
 
 
 def can_see_internal(user: User, application: Application) -> bool:
-    """Notes, checks, due diligence, scores, memo and votes: fund staff of the fund and administrators."""
+    """Notes, checks, due diligence, scores, memo and votes: fund staff of the fund and administrators.
+
+    A committee member who declared a conflict of interest on the application loses access to all of it.
+    """
     if fund_selectors.is_administrator(user):
         return True
-    return application.fund_id in fund_selectors.staff_fund_ids(user)
+    if application.fund_id in fund_selectors.managed_fund_ids(user):
+        return True
+    if application.fund_id in fund_selectors.committee_fund_ids(user):
+        return not is_conflicted_on_application(user, application)
+    return False
+
+
+def is_conflicted_on_application(user: User, application: Application) -> bool:
+    return ConflictDeclaration.objects.filter(
+        item__application=application, member__user=user, has_conflict=True
+    ).exists()
 
 
 def meetings_for(user: User) -> QuerySet[Meeting]:
@@ -85,8 +98,15 @@ def conflicted_items(user: User, meeting: Meeting) -> set[int]:
 
 
 def can_see_votes(user: User, item: AgendaItem) -> bool:
-    """A conflicted member does not see the votes of that item; investees never do."""
-    return can_see_internal(user, item.application) and not is_conflicted(user, item)
+    """Fund managers and administrators see the votes; a committee member only once they have declared
+    having no conflict of interest on the item (so the votes cannot sway the declaration); investees never."""
+    if not can_see_internal(user, item.application):
+        return False
+    if fund_selectors.is_administrator(user) or item.application.fund_id in fund_selectors.managed_fund_ids(
+        user
+    ):
+        return True
+    return ConflictDeclaration.objects.filter(item=item, member__user=user, has_conflict=False).exists()
 
 
 # --------------------------------------------------------------------------------------------------

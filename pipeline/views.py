@@ -721,6 +721,11 @@ def meeting_detail(request, pk: int):
         item.tally = committee.tally(item) if item.show_votes else None
         item.decision_list = list(item.decisions.all())
         item.current = committee.current_decision(item.application)
+        # One set of forms per agenda item, with ids of their own: a label in item 2 must not tick item 1.
+        auto_id = f"id_item{item.pk}_%s"
+        item.declaration_form = DeclarationForm(auto_id=auto_id)
+        item.vote_form = VoteForm(auto_id=auto_id)
+        item.decision_form = DecisionForm(auto_id=auto_id)
     candidates = (
         selectors.applications_for(user)
         .filter(fund=fund, status__in=[ApplicationStatus.COMMITTEE, *DECIDED_STATUSES], contract__isnull=True)
@@ -732,9 +737,6 @@ def meeting_detail(request, pk: int):
         "seat": seat,
         "is_manager": is_manager,
         "agenda_form": AgendaItemForm(applications=candidates),
-        "declaration_form": DeclarationForm(),
-        "vote_form": VoteForm(),
-        "decision_form": DecisionForm(),
         "history": fund_selectors.audit_events_for(user=user, obj=meeting) if is_manager else None,
         "minutes_versions": documents.minutes_versions(meeting)
         if documents.can_view_minutes(user, meeting)

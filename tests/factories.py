@@ -88,3 +88,11 @@ def make_member(role: Role, **scope) -> User:
 
 def today() -> datetime.date:
     return datetime.date(2026, 11, 23)
+
+
+def api_key_for(user, *, name: str = "test", valid_days: int = 30) -> str:
+    """A fresh API key for a user whose role may hold tokens (fund.api_tokens)."""
+    from fund.api_tokens import api_token_create
+
+    _token, key = api_token_create(actor=user, name=f"{name}-{next_kvk()}", valid_days=valid_days)
+    return key

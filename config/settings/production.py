@@ -1,5 +1,7 @@
 """Production: no defaults for secrets, HTTPS everywhere, 2FA required."""
 
+import copy
+
 from .base import *  # noqa: F403
 from .base import env
 
@@ -23,3 +25,7 @@ STORAGES = {
     "default": {"BACKEND": "core.storage.PrivateStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+# Structured logs: one JSON object per line with the request id (core.logging).
+LOGGING = copy.deepcopy(LOGGING)  # noqa: F405
+LOGGING["handlers"]["console"]["formatter"] = "json"

@@ -153,3 +153,30 @@ def log_in() -> Callable:
         expect(page).not_to_have_url(re.compile(r"/account/login/"))
 
     return _log_in
+
+
+AXE_SOURCE = Path(__file__).with_name("vendor") / "axe.min.js"  # axe-core 4.x, vendored (MPL-2.0)
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.fixture
+def axe() -> Callable:
+    """Run axe-core (WCAG 2.1 A/AA rules) on the page; returns the violations as readable lines.
+
+    The script is evaluated through the DevTools protocol, so the page's Content-Security-Policy (which
+    allows no inline script) does not block it, and nothing is fetched at run time.
+    """
+    source = AXE_SOURCE.read_text(encoding="utf-8")
+
+    def _run(page) -> list[str]:
+        if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+            page.evaluate(source)
+        result = page.evaluate(
+            "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
+            ".map(v => v.id + ' (' + v.impact + '): ' + v.help + ' — ' + v.nodes.slice(0, 3)"
+            ".map(n => n.target.join(' ')).join(' | ') + (v.nodes.length > 3 ? ' …' : ''))",
+            AXE_TAGS,
+        )
+        return [f"{page.url}: {line}" for line in result]
+
+    return _run

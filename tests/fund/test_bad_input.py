@@ -237,13 +237,18 @@ def test_label_valid_to_before_valid_from_is_refused():
     assert "valid_to" in exc.value.message_dict
 
 
-def test_label_certificate_must_be_a_pdf_by_content(client):
+@pytest.mark.parametrize(
+    "content",
+    [b"MZ\x90\x00 not a pdf", b"%PDF-1.7\n<html><script>alert(1)</script></html>"],
+    ids=["exe", "polyglot"],
+)
+def test_label_certificate_must_be_a_pdf_by_content(client, content):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     fund = make_fund()
     enterprise = make_enterprise(fund=fund)
     client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
-    fake = SimpleUploadedFile("certificaat.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
+    fake = SimpleUploadedFile("certificaat.pdf", content, content_type="application/pdf")
     response = client.post(
         reverse("social_label_create", args=[enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01", "certificate": fake},

@@ -174,6 +174,7 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
     ),
+    "label_verify": lambda s: (reverse("social_label_verify", args=[s.label.pk]), {}),
     "application_withdraw": lambda s: (
         reverse("application_transition", args=[_p(s, "application"), "withdraw"]),
         {"reason": "gekaapt"},
@@ -463,14 +464,14 @@ def test_api_other_organisations_objects_answer_404(client, side_pair, role, tar
 
 
 def test_api_token_auth_is_scoped_too(client, world):
-    from rest_framework.authtoken.models import Token
+    from tests.factories import api_key_for
 
-    token = Token.objects.create(user=world.a.users[Role.INVESTEE])
-    response = client.get("/api/funds/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    key = api_key_for(world.a.users[Role.INVESTEE])
+    response = client.get("/api/funds/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert response.status_code == 200
     names = [f["name"] for f in response.json()["results"]]
     assert names == [world.a.fund.name]
-    other = client.get(f"/api/funds/{world.b.fund.pk}/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    other = client.get(f"/api/funds/{world.b.fund.pk}/", HTTP_AUTHORIZATION=f"Bearer {key}")
     assert other.status_code == 404
 
 

@@ -8,12 +8,12 @@ import pytest
 import time_machine
 from django.core import mail
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fund.models import AuditEvent
 from impactmeasurement import services, tasks
 from impactmeasurement.models import Report
+from tests.factories import api_key_for
 from tests.impactmeasurement.factories import entries
 
 D = Decimal
@@ -67,8 +67,7 @@ def test_beat_schedule_has_the_job():
 @pytest.fixture
 def api(world):
     client = APIClient()
-    token = Token.objects.create(user=world.a.users["investee"])
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(world.a.users['investee'])}")
     return client
 
 

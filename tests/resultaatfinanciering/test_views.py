@@ -12,7 +12,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 from pypdf import PdfReader
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from fund.models import Role
@@ -391,9 +390,15 @@ def test_nav_and_dashboard_panel(client, world, outcomes):
 
 
 def api_for(user) -> APIClient:
+    """Investees use an API key; officials (two-factor roles, no keys) their web session."""
+    from fund.api_tokens import may_hold_tokens
+    from tests.factories import api_key_for
+
     api = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    if may_hold_tokens(user):
+        api.credentials(HTTP_AUTHORIZATION=f"Bearer {api_key_for(user)}")
+    else:
+        api.force_login(user)
     return api
 
 
