@@ -12,7 +12,7 @@ import datetime
 from django.db.models import F, Q, QuerySet
 
 from fund.models import User
-from fund.selectors import is_administrator, managed_fund_ids, own_investor_organisation_ids, staff_fund_ids
+from fund.selectors import is_administrator, own_investor_organisation_ids, staff_fund_ids
 
 from .models import (
     CallStatus,
@@ -29,77 +29,49 @@ VISIBLE_CALL_STATUSES = (CallStatus.ISSUED, CallStatus.PAID)
 VISIBLE_DISTRIBUTION_STATUSES = (DistributionStatus.DECLARED, DistributionStatus.PAID)
 
 
-def _investor_orgs(user: User) -> set[int]:
-    return own_investor_organisation_ids(user)
-
-
-def calls_for(user: User) -> QuerySet[CapitalCall]:
-    """Calls a user may see: staff of the fund (all), an investor (issued calls with a line of its own)."""
-    qs = CapitalCall.objects.select_related("fund")
+def _lines_for(user: User, qs: QuerySet, *, fund_field: str, status_field: str, visible) -> QuerySet:
+    """Lines of fund staff's funds, and an investor's own lines in a visible status (administrators: all)."""
     if is_administrator(user):
         return qs
-    q = Q(fund_id__in=staff_fund_ids(user))
-    orgs = _investor_orgs(user)
+    q = Q(**{f"{fund_field}__in": staff_fund_ids(user)})
+    orgs = own_investor_organisation_ids(user)
     if orgs:
-        q |= Q(
-            pk__in=CapitalCallLine.objects.filter(
-                commitment__investor__organisation_id__in=orgs, call__status__in=VISIBLE_CALL_STATUSES
-            ).values("call_id")
-        )
+        q |= Q(commitment__investor__organisation_id__in=orgs, **{f"{status_field}__in": visible})
     return qs.filter(q)
-
-
-def managed_calls_for(user: User) -> QuerySet[CapitalCall]:
-    """Calls a user may change: fund managers of the fund, administrators."""
-    qs = CapitalCall.objects.select_related("fund")
-    return qs if is_administrator(user) else qs.filter(fund_id__in=managed_fund_ids(user))
 
 
 def call_lines_for(user: User) -> QuerySet[CapitalCallLine]:
     """Call lines a user may see: staff all lines of their funds, an investor only its own (issued) lines."""
-    qs = CapitalCallLine.objects.select_related("call__fund", "commitment__investor__organisation")
-    if is_administrator(user):
-        return qs
-    q = Q(call__fund_id__in=staff_fund_ids(user))
-    orgs = _investor_orgs(user)
-    if orgs:
-        q |= Q(commitment__investor__organisation_id__in=orgs, call__status__in=VISIBLE_CALL_STATUSES)
-    return qs.filter(q)
-
-
-def distributions_for(user: User) -> QuerySet[Distribution]:
-    qs = Distribution.objects.select_related("fund")
-    if is_administrator(user):
-        return qs
-    q = Q(fund_id__in=staff_fund_ids(user))
-    orgs = _investor_orgs(user)
-    if orgs:
-        q |= Q(
-            pk__in=DistributionLine.objects.filter(
-                commitment__investor__organisation_id__in=orgs,
-                distribution__status__in=VISIBLE_DISTRIBUTION_STATUSES,
-            ).values("distribution_id")
-        )
-    return qs.filter(q)
-
-
-def managed_distributions_for(user: User) -> QuerySet[Distribution]:
-    qs = Distribution.objects.select_related("fund")
-    return qs if is_administrator(user) else qs.filter(fund_id__in=managed_fund_ids(user))
+    return _lines_for(
+        user,
+        CapitalCallLine.objects.select_related("call__fund", "commitment__investor__organisation"),
+        fund_field="call__fund_id",
+        status_field="call__status",
+        visible=VISIBLE_CALL_STATUSES,
+    )
 
 
 def distribution_lines_for(user: User) -> QuerySet[DistributionLine]:
-    qs = DistributionLine.objects.select_related("distribution__fund", "commitment__investor__organisation")
-    if is_administrator(user):
-        return qs
-    q = Q(distribution__fund_id__in=staff_fund_ids(user))
-    orgs = _investor_orgs(user)
-    if orgs:
-        q |= Q(
-            commitment__investor__organisation_id__in=orgs,
-            distribution__status__in=VISIBLE_DISTRIBUTION_STATUSES,
-        )
-    return qs.filter(q)
+    """Distribution lines: staff all of their funds, an investor only its own of declared distributions."""
+    return _lines_for(
+        user,
+        DistributionLine.objects.select_related("distribution__fund", "commitment__investor__organisation"),
+        fund_field="distribution__fund_id",
+        status_field="distribution__status",
+        visible=VISIBLE_DISTRIBUTION_STATUSES,
+    )
+
+
+def calls_for(user: User) -> QuerySet[CapitalCall]:
+    """Calls a user may see: staff of the fund (all), an investor (issued calls with a line of its own)."""
+    return CapitalCall.objects.select_related("fund").filter(pk__in=call_lines_for(user).values("call_id"))
+
+
+def distributions_for(user: User) -> QuerySet[Distribution]:
+    """Distributions a user may see: staff of the fund (all), an investor (declared, with its own line)."""
+    return Distribution.objects.select_related("fund").filter(
+        pk__in=distribution_lines_for(user).values("distribution_id")
+    )
 
 
 def fees_for(user: User) -> QuerySet[ManagementFeeCharge]:

@@ -110,6 +110,15 @@ def _lock_fund(fund: Fund) -> None:
     Fund.objects.select_for_update().filter(pk=fund.pk).first()
 
 
+def _user(actor: User | None) -> User | None:
+    return actor if actor is not None and actor.is_authenticated else None
+
+
+def _next_number(model, fund: Fund) -> int:
+    """The next number of a call or distribution in its fund (the caller holds the fund's row lock)."""
+    return (model.objects.filter(fund=fund).aggregate(n=Max("number"))["n"] or 0) + 1
+
+
 def _commitments(fund: Fund) -> list[Commitment]:
     return list(
         Commitment.objects.filter(fund=fund)
@@ -251,16 +260,15 @@ def call_create(
     commitments = _commitments(fund)
     if not commitments:
         raise ApplicationError(_(MSG_NO_COMMITMENTS), code="no_commitments")
-    number = (CapitalCall.objects.filter(fund=fund).aggregate(n=Max("number"))["n"] or 0) + 1
     call = CapitalCall.objects.create(
         fund=fund,
-        number=number,
+        number=_next_number(CapitalCall, fund),
         notice_date=notice_date,
         due_date=due_date,
         purpose=purpose,
         purpose_text=purpose_text.strip(),
         amount=amount,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
     parts = split(amount, [c.amount.amount for c in commitments])
     lines = [
@@ -414,7 +422,7 @@ def call_receipt_record(
         amount=amount,
         received_on=received_on,
         entry=entry,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
     line.received += amount
     line.received_on = max(received_on, line.received_on or received_on)
@@ -472,17 +480,16 @@ def distribution_create(
         if sum(weights) <= 0:
             raise ApplicationError(_(MSG_NOTHING_PAID_IN), field="allocation", code="nothing_paid_in")
         parts = split(amount, weights)
-    number = (Distribution.objects.filter(fund=fund).aggregate(n=Max("number"))["n"] or 0) + 1
     distribution = Distribution.objects.create(
         fund=fund,
-        number=number,
+        number=_next_number(Distribution, fund),
         date=date,
         kind=kind,
         recallable=recallable,
         allocation=allocation,
         amount=amount,
         description=description.strip(),
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
     DistributionLine.objects.bulk_create(
         [
@@ -684,7 +691,7 @@ def management_fee_charge(*, actor: User | None, fund: Fund, quarter: str) -> Ma
         amount=amount,
         value_date=end,
         entry=entry,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
     audit_record(
         actor=actor,
@@ -720,7 +727,7 @@ def expense_record(
         description=description.strip(),
         amount=amount,
         paid_from_bank=paid_from_bank,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=_user(actor),
     )
     expense.entry = entry_post(
         fund=fund,

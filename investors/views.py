@@ -85,6 +85,19 @@ def _confirm(
     return render(request, template, context | {"form": form})
 
 
+def _form_page(request, form, *, fund, action, success_url, success_message, title: str, cancel_url: str):
+    """A form that runs one service on a valid POST (refusals land on the form), else the form page."""
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request, form, action=action, success_url=success_url, success_message=success_message
+        )
+        if done:
+            return done
+    return render(
+        request, "investors/form.html", {"fund": fund, "form": form, "title": title, "cancel_url": cancel_url}
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Overview: commitments and their reconciliation, settings
 # --------------------------------------------------------------------------------------------------
@@ -145,20 +158,15 @@ def settings_edit(request, fund_pk: int):
         },
     )
     url = reverse("investors:capital_overview", args=[fund.pk])
-    if request.method == "POST" and form.is_valid():
-        done = submit_form(
-            request,
-            form,
-            action=lambda data: services.capital_settings_update(actor=request.user, fund=fund, **data),
-            success_url=url,
-            success_message=_("Instellingen opgeslagen."),
-        )
-        if done:
-            return done
-    return render(
+    return _form_page(
         request,
-        "investors/form.html",
-        {"fund": fund, "form": form, "title": _("Kapitaalinstellingen"), "cancel_url": url},
+        form,
+        fund=fund,
+        action=lambda data: services.capital_settings_update(actor=request.user, fund=fund, **data),
+        success_url=url,
+        success_message=_("Instellingen opgeslagen."),
+        title=_("Kapitaalinstellingen"),
+        cancel_url=url,
     )
 
 
@@ -195,26 +203,15 @@ def call_list(request, fund_pk: int):
 @login_required
 def call_create(request, fund_pk: int):
     fund = _fund(request, fund_pk, manage=True)
-    form = CallForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        done = submit_form(
-            request,
-            form,
-            action=lambda data: services.call_create(actor=request.user, fund=fund, **data),
-            success_url=lambda call: reverse("investors:call_detail", args=[call.pk]),
-            success_message=_("Concept-oproep aangemaakt, naar rato van de toezeggingen verdeeld."),
-        )
-        if done:
-            return done
-    return render(
+    return _form_page(
         request,
-        "investors/form.html",
-        {
-            "fund": fund,
-            "form": form,
-            "title": _("Nieuwe kapitaaloproep"),
-            "cancel_url": reverse("investors:call_list", args=[fund.pk]),
-        },
+        CallForm(request.POST or None),
+        fund=fund,
+        action=lambda data: services.call_create(actor=request.user, fund=fund, **data),
+        success_url=lambda call: reverse("investors:call_detail", args=[call.pk]),
+        success_message=_("Concept-oproep aangemaakt, naar rato van de toezeggingen verdeeld."),
+        title=_("Nieuwe kapitaaloproep"),
+        cancel_url=reverse("investors:call_list", args=[fund.pk]),
     )
 
 
@@ -398,27 +395,17 @@ def distribution_create(request, fund_pk: int):
         fund.commitments.select_related("investor__organisation").order_by("investor__organisation__name")
     )
     form = DistributionForm(request.POST or None, commitments=commitments)
-    if request.method == "POST" and form.is_valid():
-        done = submit_form(
-            request,
-            form,
-            action=lambda _data: services.distribution_create(
-                actor=request.user, fund=fund, **form.service_data()
-            ),
-            success_url=lambda d: reverse("investors:distribution_detail", args=[d.pk]),
-            success_message=_("Concept-uitkering aangemaakt."),
-        )
-        if done:
-            return done
-    return render(
+    return _form_page(
         request,
-        "investors/form.html",
-        {
-            "fund": fund,
-            "form": form,
-            "title": _("Nieuwe uitkering"),
-            "cancel_url": reverse("investors:distribution_list", args=[fund.pk]),
-        },
+        form,
+        fund=fund,
+        action=lambda _data: services.distribution_create(
+            actor=request.user, fund=fund, **form.service_data()
+        ),
+        success_url=lambda d: reverse("investors:distribution_detail", args=[d.pk]),
+        success_message=_("Concept-uitkering aangemaakt."),
+        title=_("Nieuwe uitkering"),
+        cancel_url=reverse("investors:distribution_list", args=[fund.pk]),
     )
 
 

@@ -266,6 +266,20 @@ API_DETAIL_URLS: dict[str, Callable] = {
     "api_municipality": lambda s: f"/api/organisations/{s.government.pk}/",
 }
 
+# The investors' money side: fund staff (manager and committee) read all of it.
+CAPITAL_PAGES = {
+    "capital_overview",
+    "capital_accounts",
+    "call_list",
+    "call_detail",
+    "distribution_list",
+    "distribution_detail",
+    "fee_list",
+    "expense_list",
+    "stored_call_notice",
+    "stored_distribution_notice",
+}
+
 # What each role legitimately sees of its own side (proves the URLs work when in scope).
 OWN_VISIBLE: dict[Role, set[str]] = {
     Role.FUND_MANAGER: {
@@ -301,17 +315,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "portal_commitment",
         "portal_report",
         "stored_quarterly_report",
-        "capital_overview",
-        "capital_accounts",
-        "call_list",
-        "call_detail",
-        "distribution_list",
-        "distribution_detail",
-        "fee_list",
-        "expense_list",
-        "stored_call_notice",
-        "stored_distribution_notice",
-    },
+    }
+    | CAPITAL_PAGES,
     Role.COMMITTEE_MEMBER: {
         "fund",
         "enterprise",
@@ -332,17 +337,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "minutes",
         "stored_loan_statement",
         "stored_memo",
-        "capital_overview",
-        "capital_accounts",
-        "call_list",
-        "call_detail",
-        "distribution_list",
-        "distribution_detail",
-        "fee_list",
-        "expense_list",
-        "stored_call_notice",
-        "stored_distribution_notice",
-    },
+    }
+    | CAPITAL_PAGES,
     Role.INVESTEE: {
         "fund",
         "enterprise",

@@ -394,3 +394,15 @@ def test_investors_see_only_their_own_issued_lines(capital):
     assert notices.can_view_call_notice(bravo_user, line)
     assert not notices.can_view_call_notice(alfa_user, line)
     assert not notices.can_view_call_notice(other.manager, line)
+
+
+def test_the_quarterly_job_charges_every_fund_once(capital):
+    from investors.tasks import charge_management_fees, last_complete_quarter
+
+    assert last_complete_quarter(DAY(2026, 4, 1)) == "2026-Q1"
+    assert last_complete_quarter(DAY(2026, 1, 15)) == "2025-Q4"
+    other = make_capital(names=("Delta", "Echo", "Foxtrot"))
+    assert charge_management_fees.delay(quarter="2026-Q1").get() == {"charged": 2, "skipped": 0}
+    assert charge_management_fees(quarter="2026-Q1") == {"charged": 2, "skipped": 0}  # the same charges
+    assert ManagementFeeCharge.objects.filter(quarter="2026-Q1").count() == 2
+    assert other.fund.management_fees.get().amount == D("1750.00")
