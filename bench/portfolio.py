@@ -366,13 +366,11 @@ def _par(rows, days: int) -> Decimal:
 
 
 def _nav(balances: dict[str, Decimal]) -> Decimal:
-    """fund_nav's formula on {account code: balance in its normal direction}."""
-    from portfolio.selectors import NAV_ASSETS, NAV_CONTRA, NAV_LIABILITIES
+    """fund_nav's formula on {code: balance}: assets − contra-assets − liabilities."""
+    from portfolio.ledger import DEFAULT_CHART
 
-    def total(codes):
-        return sum((balances.get(code, D0) for code in codes), D0)
-
-    return total(NAV_ASSETS) - total(NAV_CONTRA) - total(NAV_LIABILITIES)
+    sign = {"asset": 1, "contra_asset": -1, "liability": -1}
+    return sum((sign.get(kind, 0) * balances.get(code, D0) for code, _, kind in DEFAULT_CHART), D0)
 
 
 def overview_public(fund, as_of) -> dict:

@@ -30,6 +30,11 @@ app.conf.beat_schedule = {
         "task": "resultaatfinanciering.prepare_proposals",
         "schedule": crontab(hour=4, minute=0, day_of_month=1),
     },
+    # Investors: the management fee of the quarter just ended, once per fund and quarter (idempotent).
+    "management-fees-quarterly": {
+        "task": "investors.charge_management_fees",
+        "schedule": crontab(hour=5, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
+    },
     # Impact reports: reminders before and on the due date, overdue flags to the fund manager (idempotent).
     "impact-report-reminders-daily": {
         "task": "impactmeasurement.report_reminders",

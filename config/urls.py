@@ -30,6 +30,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("outcomes/", include("resultaatfinanciering.urls")),
     path("impact/", include("impactmeasurement.urls")),
+    path("capital/", include("investors.urls")),
     path("", include("core.urls")),
     path("", include("reports.urls")),
     path("", include("portfolio.urls")),

@@ -49,6 +49,7 @@ __all__ = [
     "safe",
     "spacer",
     "table",
+    "uploaded_image",
 ]
 
 BRAND = colors.HexColor("#0b5563")
@@ -138,6 +139,26 @@ def image(relative_path: str, *, width_mm: float, height_mm: float) -> Image:
     return Image(str(path), width=width_mm * mm, height=height_mm * mm)
 
 
+def uploaded_image(content: bytes, *, max_width_mm: float, max_height_mm: float) -> Image:
+    """An uploaded photo, decoded and re-encoded as PNG by Pillow (so only pixels reach the PDF), scaled to
+    fit the box with its proportions kept. Raises ``ValueError`` when the bytes are not an image."""
+    from PIL import Image as PILImage
+    from PIL import UnidentifiedImageError
+
+    try:
+        with PILImage.open(BytesIO(content)) as source:
+            source.load()
+            picture = source.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError("not an image") from exc
+    picture.thumbnail((1600, 1600))
+    clean = BytesIO()
+    picture.save(clean, format="PNG")
+    clean.seek(0)
+    scale = min(max_width_mm / picture.width, max_height_mm / picture.height)
+    return Image(clean, width=picture.width * scale * mm, height=picture.height * scale * mm)
+
+
 def _chart(chart, *, categories: list[str], series: dict[str, list], width_mm: float, height_mm: float):
     """Lay out a reportlab chart with Dutch axis labels and a legend; returns the drawing and the chart."""
     drawing = Drawing(width_mm * mm, height_mm * mm)
@@ -188,8 +209,13 @@ def _legend(series: dict, *, x: float, y: float) -> Legend:
     return legend
 
 
-def _numbered_canvas(footer_left: str):
+PAGE_OF = {"nl": "pagina %(page)s van %(total)s", "en": "page %(page)s of %(total)s"}
+GENERATED = {"nl": "gegenereerd", "en": "generated"}
+
+
+def _numbered_canvas(footer_left: str, language: str = "nl"):
     """A canvas that knows the page count, for "pagina 2 van 5" in every footer."""
+    page_of = PAGE_OF.get(language, PAGE_OF["nl"])
 
     class NumberedCanvas(pdfcanvas.Canvas):
         def __init__(self, *args, **kwargs):
@@ -208,7 +234,9 @@ def _numbered_canvas(footer_left: str):
                 self.setFont("Helvetica", 7.5)
                 self.setFillColor(colors.grey)
                 self.drawString(18 * mm, 10 * mm, footer_left)
-                self.drawRightString(A4[0] - 18 * mm, 10 * mm, f"pagina {self._pageNumber} van {total}")
+                self.drawRightString(
+                    A4[0] - 18 * mm, 10 * mm, page_of % {"page": self._pageNumber, "total": total}
+                )
                 self.restoreState()
                 super().showPage()
             super().save()
@@ -224,12 +252,15 @@ def build(
     author: str = "Impactfonds",
     generated_at=None,
     header: str = "",
+    language: str = "nl",
+    first_page=None,
 ) -> bytes:
     """Render a document: escaped title and subtitle, a running footer (title, generation time in
-    Europe/Amsterdam, "pagina x van y"). Pass ``generated_at`` to make the bytes reproducible."""
+    Europe/Amsterdam, "pagina x van y"; English words with ``language="en"``). Pass ``generated_at`` to make
+    the bytes reproducible; ``first_page(canvas)`` may draw on the first page (a logo)."""
     buffer = BytesIO()
-    generated = formats.format_datetime(generated_at or formats.local_now(), language="nl")
-    footer_left = f"{title} — gegenereerd {generated}"
+    generated = formats.format_datetime(generated_at or formats.local_now(), language=language)
+    footer_left = f"{title} — {GENERATED.get(language, GENERATED['nl'])} {generated}"
 
     def page_header(canvas, doc):
         if header:
@@ -237,6 +268,13 @@ def build(
             canvas.setFont("Helvetica", 7.5)
             canvas.setFillColor(BRAND)
             canvas.drawString(18 * mm, A4[1] - 11 * mm, header)
+            canvas.restoreState()
+
+    def on_first_page(canvas, doc):
+        page_header(canvas, doc)
+        if first_page is not None:
+            canvas.saveState()
+            first_page(canvas)
             canvas.restoreState()
 
     doc = SimpleDocTemplate(
@@ -248,7 +286,7 @@ def build(
         bottomMargin=18 * mm,
         title=title,
         author=author,
-        lang="nl-NL",
+        lang="en-GB" if language == "en" else "nl-NL",
         invariant=generated_at is not None,
     )
     head = [p(title, TITLE)]
@@ -256,8 +294,8 @@ def build(
         head.append(p(subtitle, SMALL))
     doc.build(
         [*head, spacer(), *story],
-        onFirstPage=page_header,
+        onFirstPage=on_first_page,
         onLaterPages=page_header,
-        canvasmaker=_numbered_canvas(footer_left),
+        canvasmaker=_numbered_canvas(footer_left, language),
     )
     return buffer.getvalue()

@@ -1,4 +1,6 @@
-"""Demo portfolio for SIF Zuid-Kennemerland en IJmond: paid-in capital, loans in every state, a bank file.
+"""Demo portfolio for SIF Zuid-Kennemerland en IJmond: loans in every state, a bank file.
+
+The capital the loans are paid from comes from the investors' calls (investors/demo.py, which runs first).
 
 Idempotent (keyed on contract references). Payments run up to today, so arrears look real whenever it runs.
 """
@@ -11,12 +13,9 @@ from decimal import Decimal
 from django.utils import timezone
 from djmoney.money import Money
 
-from core.money import to_cents
 from fund.models import Fund
 
 from . import bankimport, services, tasks
-from .accounts import AccountCode
-from .ledger import Line, entry_post
 from .models import Contract, FundBankAccount
 
 D = Decimal
@@ -52,16 +51,6 @@ def load() -> None:
     if fund is None or Contract.objects.filter(fund=fund).exists():
         return
     today = timezone.localdate()
-    for i, commitment in enumerate(fund.commitments.select_related("investor__organisation").order_by("pk")):
-        paid_in = to_cents(commitment.amount.amount * D("0.40"))
-        entry_post(
-            fund=fund,
-            value_date=datetime.date(2025, 1, 15),
-            description=f"Kapitaalstorting {commitment.investor.organisation.name} (40 %)",
-            lines=[Line(AccountCode.BANK, debit=paid_in), Line(AccountCode.PAID_IN_CAPITAL, credit=paid_in)],
-            actor=None,
-            idempotency_key=f"demo:capital:{i}",
-        )
     for reference, kvk, principal, rate, term, grace, method, disbursed_on, behaviour in LOANS:
         enterprise = fund.enterprise_relations.get(enterprise__organisation__kvk_number=kvk).enterprise
         contract = services.contract_create(

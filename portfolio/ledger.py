@@ -23,7 +23,7 @@ from core.errors import ApplicationError
 from core.formats import format_date, format_eur
 from core.money import is_whole_cents, to_cents
 from fund.audit import audit_record
-from fund.models import Fund, User
+from fund.models import Commitment, Fund, User
 
 from .accounts import AccountCode
 from .models import (
@@ -51,8 +51,11 @@ DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
     (AccountCode.DISTRIBUTIONS_PAYABLE, "Te betalen uitkeringen aan investeerders", AccountType.LIABILITY),
     (AccountCode.OUTCOME_PAYMENTS_PAYABLE, "Te betalen resultaatbetalingen", AccountType.LIABILITY),
     (AccountCode.PREPAYMENTS_RECEIVED, "Vooruitontvangen aflossingen", AccountType.LIABILITY),
+    (AccountCode.MANAGEMENT_FEE_PAYABLE, "Te betalen beheervergoeding", AccountType.LIABILITY),
+    (AccountCode.EXPENSES_PAYABLE, "Te betalen fondskosten", AccountType.LIABILITY),
     (AccountCode.PAID_IN_CAPITAL, "Gestort kapitaal investeerders", AccountType.EQUITY),
     (AccountCode.RETAINED_RESULTS, "Overige reserves", AccountType.EQUITY),
+    (AccountCode.CAPITAL_DISTRIBUTIONS, "Uitkeringen aan investeerders", AccountType.EQUITY),
     (AccountCode.INTEREST_INCOME, "Rentebaten", AccountType.INCOME),
     (AccountCode.PENALTY_INTEREST_INCOME, "Boeterente", AccountType.INCOME),
     (AccountCode.FEE_INCOME, "Vergoedingen", AccountType.INCOME),
@@ -62,6 +65,8 @@ DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
     (AccountCode.PROVISION_EXPENSE, "Dotatie voorziening", AccountType.EXPENSE),
     (AccountCode.WRITE_OFF_EXPENSE, "Afschrijving leningen", AccountType.EXPENSE),
     (AccountCode.BANK_COSTS, "Bankkosten", AccountType.EXPENSE),
+    (AccountCode.MANAGEMENT_FEE_EXPENSE, "Beheervergoeding", AccountType.EXPENSE),
+    (AccountCode.FUND_EXPENSES, "Fondskosten", AccountType.EXPENSE),
 ]
 
 MSG_UNBALANCED = gettext_noop("De journaalpost is niet in balans: debet %(debit)s, credit %(credit)s.")
@@ -85,6 +90,9 @@ class Line:
     debit: Decimal | Money = Decimal("0")
     credit: Decimal | Money = Decimal("0")
     contract: Contract | None = None
+    # The investor's commitment, on postings that belong to one investor (paid-in capital, distributions,
+    # management fees): the capital accounts read them per investor.
+    commitment: Commitment | None = None
 
 
 class LedgerError(ApplicationError):
@@ -138,9 +146,13 @@ def _check_lines(*, fund: Fund, lines: list[Line], accounts: dict[str, Account])
             raise LedgerError(
                 _(MSG_OTHER_FUND) % {"line": number, "account": line.contract, "fund": fund.code}
             )
-        checked.append((account, debit, credit, line.contract))
-    total_debit = sum((d for _, d, _, _ in checked), Decimal("0.00"))
-    total_credit = sum((c for _, _, c, _ in checked), Decimal("0.00"))
+        if line.commitment is not None and line.commitment.fund_id != fund.pk:
+            raise LedgerError(
+                _(MSG_OTHER_FUND) % {"line": number, "account": line.commitment, "fund": fund.code}
+            )
+        checked.append((account, debit, credit, line.contract, line.commitment))
+    total_debit = sum((row[1] for row in checked), Decimal("0.00"))
+    total_credit = sum((row[2] for row in checked), Decimal("0.00"))
     if total_debit != total_credit:
         raise LedgerError(
             _(MSG_UNBALANCED) % {"debit": format_eur(total_debit), "credit": format_eur(total_credit)}
@@ -222,11 +234,12 @@ def _entry_post(
                 entry=entry,
                 account=account,
                 contract=line_contract or contract,
+                commitment=line_commitment,
                 value_date=value_date,
                 debit=debit,
                 credit=credit,
             )
-            for account, debit, credit, line_contract in checked
+            for account, debit, credit, line_contract, line_commitment in checked
         ]
     )
     _summary_add(fund=fund, postings=postings)
@@ -237,7 +250,7 @@ def _entry_post(
         data={
             "fund": fund.code,
             "value_date": value_date,
-            "total": sum(d for _, d, _, _ in checked),
+            "total": sum(row[1] for row in checked),
             "reverses": reverses.pk if reverses else None,
         },
     )
@@ -255,8 +268,14 @@ def entry_reverse(
     if JournalEntry.objects.filter(reverses=entry).exists():
         raise LedgerError(_(MSG_ALREADY_REVERSED))
     lines = [
-        Line(account=p.account.code, debit=p.credit, credit=p.debit, contract=p.contract)
-        for p in entry.postings.select_related("account", "contract")
+        Line(
+            account=p.account.code,
+            debit=p.credit,
+            credit=p.debit,
+            contract=p.contract,
+            commitment=p.commitment,
+        )
+        for p in entry.postings.select_related("account", "contract", "commitment")
     ]
     try:
         return entry_post(

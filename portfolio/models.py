@@ -16,7 +16,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
-from fund.models import AidRating, CollateralLevel, Enterprise, Fund, Instrument
+from fund.models import AidRating, CollateralLevel, Commitment, Enterprise, Fund, Instrument
 from fund.validators import validate_iban
 
 ZERO = Decimal("0.00")
@@ -273,6 +273,15 @@ class Posting(models.Model):
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="postings")
     contract = models.ForeignKey(
         Contract, on_delete=models.PROTECT, null=True, blank=True, related_name="postings"
+    )
+    # The investor a posting belongs to (paid-in capital, distributions, management fees), else empty.
+    commitment = models.ForeignKey(
+        Commitment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="postings",
+        verbose_name=_("toezegging"),
     )
     value_date = models.DateField(db_index=True)
     debit = models.DecimalField(_("debet (EUR)"), max_digits=16, decimal_places=2, default=ZERO)

@@ -19,7 +19,7 @@ from fund.models import Fund, User
 from fund.selectors import is_administrator, own_enterprise_organisation_ids, staff_fund_ids
 
 from .accounts import AccountCode
-from .models import DEBIT_NORMAL, Account, BalanceSummary, Contract, JournalEntry, Posting
+from .models import DEBIT_NORMAL, Account, AccountType, BalanceSummary, Contract, JournalEntry, Posting
 
 ZERO = Value(Decimal("0.00"), output_field=DecimalField(max_digits=16, decimal_places=2))
 
@@ -229,29 +229,21 @@ def portfolio_at_risk(*, fund: Fund, as_of: datetime.date, days: int = 30) -> De
     return par_from_arrears(arrears(fund=fund, as_of=as_of), days=days)
 
 
-NAV_ASSETS = (
-    AccountCode.BANK,
-    AccountCode.LOANS_PRINCIPAL,
-    AccountCode.INTEREST_RECEIVABLE,
-    AccountCode.FEES_RECEIVABLE,
-    AccountCode.OUTCOME_PAYMENTS_RECEIVABLE,
-    AccountCode.EQUITY_INVESTMENTS,
-)
-NAV_CONTRA = (AccountCode.LOAN_LOSS_PROVISION,)
-NAV_LIABILITIES = (
-    AccountCode.DISTRIBUTIONS_PAYABLE,
-    AccountCode.OUTCOME_PAYMENTS_PAYABLE,
-    AccountCode.PREPAYMENTS_RECEIVED,
-)
-
-
 def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
-    """NAV = cash + outstanding principal + accrued interest and fees + equity − provisions − liabilities."""
+    """NAV = every asset − every contra-asset − every liability, each account counted by its type.
+
+    So NAV always equals equity (paid-in − distributions) plus the result to date, whatever accounts a fund
+    adds to its chart (penalty interest receivable, fees payable, …).
+    """
     balances = account_balances(fund=fund, as_of=as_of)
-    assets = sum((balances.get(code, Decimal("0.00")) for code in NAV_ASSETS), Decimal("0.00"))
-    contra = sum((balances.get(code, Decimal("0.00")) for code in NAV_CONTRA), Decimal("0.00"))
-    liabilities = sum((balances.get(code, Decimal("0.00")) for code in NAV_LIABILITIES), Decimal("0.00"))
-    return assets - contra - liabilities
+    nav = Decimal("0.00")
+    for code, kind in Account.objects.filter(fund=fund).values_list("code", "account_type"):
+        balance = balances.get(code, Decimal("0.00"))
+        if kind == AccountType.ASSET:
+            nav += balance
+        elif kind in (AccountType.CONTRA_ASSET, AccountType.LIABILITY):
+            nav -= balance
+    return nav
 
 
 def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: datetime.date) -> dict:

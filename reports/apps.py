@@ -6,3 +6,13 @@ class ReportsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "reports"
     verbose_name = _("Rapportages")
+
+    def ready(self) -> None:
+        from core.documents import register_document_kind
+
+        from .selectors import can_view_quarterly_report
+        from .services import KIND_QUARTERLY
+
+        register_document_kind(
+            KIND_QUARTERLY, label=_("Kwartaalrapportage"), can_view=can_view_quarterly_report
+        )

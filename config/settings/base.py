@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "core",
     "fund",
     "portfolio",
+    "investors",
     "pipeline",
     "impactmeasurement",
     "resultaatfinanciering",
@@ -180,6 +181,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Impactfonds <noreply@impactfonds.localhost>")
+# Links in e-mails (the investor portal): the address users reach the app at.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Money: amounts are EUR; shown in the active language's format (nl: € 1.234,56).
 CURRENCIES = ("EUR",)

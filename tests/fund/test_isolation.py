@@ -16,8 +16,14 @@ from django.urls import reverse
 
 from core.documents import document_latest, document_url
 from fund.models import Role
+from investors.models import CapitalSettings
 from portfolio.models import Contract
+from tests.investors.conftest import capital_objects
 from tests.pipeline.pipeline_factories import pipeline_objects
+
+
+def _c(side, name: str) -> int:
+    return capital_objects(side)[name].pk
 
 
 def _p(side, name: str):
@@ -119,6 +125,48 @@ def _outcome_claim(side) -> int:
     return claim.pk
 
 
+REPORT_QUARTER = "2026-Q1"
+
+
+def _report_batch(side) -> int:
+    """A finished quarterly-report batch of this side's fund (its pages are what is checked)."""
+    from reports.models import BatchStatus, ReportBatch
+
+    batch = ReportBatch.objects.filter(fund=side.fund).first() or ReportBatch.objects.create(
+        fund=side.fund, quarter=REPORT_QUARTER, status=BatchStatus.DONE
+    )
+    return batch.pk
+
+
+def _published_report(side):
+    """This side's investor's quarterly report, stored and published (a tiny PDF stands in for it)."""
+    from django.utils import timezone
+
+    from core.documents import document_store
+    from reports.models import QuarterlyReport
+
+    report, _created = QuarterlyReport.objects.get_or_create(
+        fund=side.fund, investor=side.investor, quarter=REPORT_QUARTER
+    )
+    if report.published_document_id is None:
+        document = document_store(
+            kind="reports.quarterly",
+            subject=report,
+            content=b"%PDF-1.4\n% kwartaalrapportage " + side.fund.code.encode() + b"\n%%EOF\n",
+            filename=f"kwartaalrapportage-{side.fund.code}.pdf",
+            actor=None,
+        )
+        QuarterlyReport.objects.filter(pk=report.pk).update(
+            published_document=document, published_at=timezone.now()
+        )
+        report.refresh_from_db()
+    return report
+
+
+def _commitment(side) -> int:
+    return side.fund.commitments.get(investor=side.investor).pk
+
+
 SCOPED_ROLES = [
     Role.FUND_MANAGER,
     Role.COMMITTEE_MEMBER,
@@ -169,6 +217,27 @@ DETAIL_URLS: dict[str, Callable] = {
         "place_municipality", args=[s.fund.pk, s.fund.region.first().cbs_code]
     ),
     "kpi_change": lambda s: _kpi_change(s),
+    # reports: the fund manager's quarter and batch, the investor portal and the quarterly PDF
+    "reports_quarter": lambda s: reverse("reports_quarter", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_letter": lambda s: reverse("report_letter_edit", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_spotlight": lambda s: reverse("report_spotlight_edit", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_quarter_close": lambda s: reverse("report_quarter_close", args=[s.fund.pk, REPORT_QUARTER]),
+    "report_batch": lambda s: reverse("report_batch", args=[_report_batch(s)]),
+    "report_batch_publish": lambda s: reverse("report_batch_publish", args=[_report_batch(s)]),
+    "portal_commitment": lambda s: reverse("portal_commitment", args=[_commitment(s)]),
+    "portal_report": lambda s: reverse("portal_report_download", args=[_published_report(s).pk]),
+    "stored_quarterly_report": lambda s: document_url(_published_report(s).published_document),
+    # the investors' money side (issue 12): fund staff read it; an investor downloads its own notices
+    "capital_overview": lambda s: reverse("investors:capital_overview", args=[s.fund.pk]),
+    "capital_accounts": lambda s: reverse("capital_accounts", args=[s.fund.pk]) + "?quarter=2026-Q1",
+    "call_list": lambda s: reverse("investors:call_list", args=[s.fund.pk]),
+    "call_detail": lambda s: reverse("investors:call_detail", args=[_c(s, "call")]),
+    "distribution_list": lambda s: reverse("investors:distribution_list", args=[s.fund.pk]),
+    "distribution_detail": lambda s: reverse("investors:distribution_detail", args=[_c(s, "distribution")]),
+    "fee_list": lambda s: reverse("investors:fee_list", args=[s.fund.pk]),
+    "expense_list": lambda s: reverse("investors:expense_list", args=[s.fund.pk]),
+    "stored_call_notice": lambda s: document_url(capital_objects(s)["call_notice"]),
+    "stored_distribution_notice": lambda s: document_url(capital_objects(s)["distribution_notice"]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -241,6 +310,57 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
         {"granting_body": "Gekaapt", "grant_date": "2026-01-01", "amount": "1000"},
     ),
+    "report_letter_save": lambda s: (
+        reverse("report_letter_edit", args=[s.fund.pk, REPORT_QUARTER]),
+        {"text": "Gekaapt"},
+    ),
+    "report_quarter_close": lambda s: (
+        reverse("report_quarter_close", args=[s.fund.pk, REPORT_QUARTER]),
+        {"confirm": "on"},
+    ),
+    "report_batch_start": lambda s: (
+        reverse("report_batch_start", args=[s.fund.pk, REPORT_QUARTER]),
+        {"reason": "gekaapt"},
+    ),
+    "report_batch_publish": lambda s: (
+        reverse("report_batch_publish", args=[_report_batch(s)]),
+        {"confirm": "on"},
+    ),
+    "portal_language": lambda s: (reverse("portal_language", args=[_commitment(s)]), {"language": "en"}),
+    "capital_settings": lambda s: (
+        reverse("investors:settings_edit", args=[s.fund.pk]),
+        {"management_fee_rate": "5", "fee_basis": "commitments", "allocation_rule": "commitment"},
+    ),
+    "call_create": lambda s: (
+        reverse("investors:call_create", args=[s.fund.pk]),
+        {"notice_date": "2026-04-01", "due_date": "2026-04-30", "purpose": "other", "amount": "100"},
+    ),
+    "call_lines": lambda s: (
+        reverse("investors:call_lines", args=[_c(s, "draft")]),
+        {f"line_{s.fund.commitments.get().pk}": "500"},
+    ),
+    "call_issue": lambda s: (reverse("investors:call_issue", args=[_c(s, "draft")]), {"confirmed": "1"}),
+    "call_cancel": lambda s: (reverse("investors:call_cancel", args=[_c(s, "draft")]), {"reason": "gekaapt"}),
+    "call_receipt": lambda s: (
+        reverse("investors:call_receipt", args=[_c(s, "line")]),
+        {"amount": "1,00", "received_on": "2026-01-10", "confirmed": "1"},
+    ),
+    "distribution_create": lambda s: (
+        reverse("investors:distribution_create", args=[s.fund.pk]),
+        {"date": "2026-04-01", "kind": "other", "amount": "1", "recallable": "no", "allocation": "paid_in"},
+    ),
+    "distribution_pay": lambda s: (
+        reverse("investors:distribution_pay", args=[_c(s, "distribution")]),
+        {"paid_on": "2026-03-02", "confirmed": "1"},
+    ),
+    "fee_charge": lambda s: (
+        reverse("investors:fee_list", args=[s.fund.pk]),
+        {"quarter": "2026-Q1", "confirmed": "1"},
+    ),
+    "expense_add": lambda s: (
+        reverse("investors:expense_list", args=[s.fund.pk]),
+        {"date": "2026-04-01", "description": "x", "amount": "1", "paid_from_bank": "bank", "confirmed": "1"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -250,12 +370,27 @@ LIST_URLS: dict[str, Callable] = {
     "api_funds": lambda: "/api/funds/",
     "api_organisations": lambda: "/api/organisations/",
     "application_list": lambda: reverse("application_list"),
+    "portal_home": lambda: reverse("portal_home"),
 }
 API_DETAIL_URLS: dict[str, Callable] = {
     "api_fund": lambda s: f"/api/funds/{s.fund.pk}/",
     "api_enterprise": lambda s: f"/api/organisations/{s.enterprise.organisation_id}/",
     "api_investor": lambda s: f"/api/organisations/{s.investor.organisation_id}/",
     "api_municipality": lambda s: f"/api/organisations/{s.government.pk}/",
+}
+
+# The investors' money side: fund staff (manager and committee) read all of it.
+CAPITAL_PAGES = {
+    "capital_overview",
+    "capital_accounts",
+    "call_list",
+    "call_detail",
+    "distribution_list",
+    "distribution_detail",
+    "fee_list",
+    "expense_list",
+    "stored_call_notice",
+    "stored_distribution_notice",
 }
 
 # What each role legitimately sees of its own side (proves the URLs work when in scope).
@@ -296,7 +431,17 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "place_municipality",
         "kpi_change",
         "outcome_claim",
-    },
+        "reports_quarter",
+        "report_letter",
+        "report_spotlight",
+        "report_quarter_close",
+        "report_batch",
+        "report_batch_publish",
+        "portal_commitment",
+        "portal_report",
+        "stored_quarterly_report",
+    }
+    | CAPITAL_PAGES,
     Role.COMMITTEE_MEMBER: {
         "fund",
         "enterprise",
@@ -324,7 +469,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_de_minimis_letter",
         "place_fund",
         "place_municipality",
-    },
+    }
+    | CAPITAL_PAGES,
     Role.INVESTEE: {
         "fund",
         "enterprise",
@@ -347,7 +493,17 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "place_municipality",
         "outcome_claim",
     },
-    Role.INVESTOR: {"fund", "investor", "place_fund", "place_municipality"},
+    Role.INVESTOR: {
+        "fund",
+        "investor",
+        "place_fund",
+        "place_municipality",
+        "stored_call_notice",
+        "stored_distribution_notice",
+        "portal_commitment",
+        "portal_report",
+        "stored_quarterly_report",
+    },
 }
 
 
@@ -410,6 +566,9 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert not other.fund.year_closes.exists()
     assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
     assert not other.fund.bank_lines.exclude(status="unmatched").exists()
+    assert not other.fund.report_letters.exists()
+    assert not other.fund.report_batches.exclude(status="done").exists()
+    assert not hasattr(other.investor, "report_settings") or other.investor.report_settings.language == "nl"
     if getattr(other, "_pipeline", None):
         application = other._pipeline["application"]
         application.refresh_from_db()
@@ -417,6 +576,15 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
         assert not application.internal_notes.exists()
         item = other._pipeline["item"]
         assert not item.votes.exists() and not item.declarations.exists() and not item.decisions.exists()
+    if getattr(other, "_capital", None):
+        capital = other._capital
+        for name in ("draft", "line", "distribution"):
+            capital[name].refresh_from_db()
+        assert capital["draft"].status == "draft" and capital["line"].received == 0
+        assert capital["distribution"].status == "declared"
+        assert other.fund.capital_calls.count() == 2 and other.fund.distributions.count() == 1
+        assert not other.fund.management_fees.exists() and not other.fund.expenses.exists()
+        assert not CapitalSettings.objects.filter(fund=other.fund, allocation_rule="commitment").exists()
 
 
 @pytest.mark.parametrize("role", SCOPED_ROLES, ids=lambda r: r.value)

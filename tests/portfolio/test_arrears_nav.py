@@ -157,3 +157,24 @@ def test_overview_excel_is_not_served_outside_the_users_scope(client, fund):
     client.force_login(make_member(Role.FUND_MANAGER, fund=other))
     response = client.get(reverse("portfolio_overview", args=[fund.pk]), {"format": "xlsx"})
     assert response.status_code == 404
+
+
+def test_nav_counts_every_account_by_its_type(fund):
+    """Penalty interest receivable, fee and expense payables count too: NAV = equity + result to date."""
+    as_of = datetime.date(2026, 3, 31)
+    before = fund_nav(fund=fund, as_of=as_of)
+    entry_post(
+        fund=fund,
+        value_date=datetime.date(2026, 2, 1),
+        description="Boeterente",
+        lines=[Line("1115", debit=D("12.34")), Line("4050", credit=D("12.34"))],
+        actor=None,
+    )
+    entry_post(
+        fund=fund,
+        value_date=datetime.date(2026, 2, 2),
+        description="Beheervergoeding",
+        lines=[Line("5200", debit=D("100.00")), Line("2300", credit=D("100.00"))],
+        actor=None,
+    )
+    assert fund_nav(fund=fund, as_of=as_of) == before + D("12.34") - D("100.00") == D("499912.34")

@@ -32,7 +32,7 @@ from fund.models import (
 
 DEMO_PASSWORD = "demo1234"
 # Apps whose `<app>.demo.load()` runs after the fund demo, in this order.
-DEMO_APPS = ("portfolio", "impactmeasurement", "resultaatfinanciering", "reports", "pipeline")
+DEMO_APPS = ("investors", "portfolio", "impactmeasurement", "resultaatfinanciering", "reports", "pipeline")
 EUR = "EUR"
 
 ZKIJ_REGION = ["GM0392", "GM0377", "GM0397", "GM0473", "GM0375", "GM0396", "GM0453"]

@@ -1,0 +1,13 @@
+"""Celery tasks of the reports app: one quarterly PDF per task, so a batch runs in parallel on the workers
+and one failing document never stops the others (its error is kept on its row of the batch)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+@shared_task(name="reports.generate_report")
+def generate_report(item_id: int) -> str:
+    from .services import batch_item_generate
+
+    return batch_item_generate(item_id=item_id).status
