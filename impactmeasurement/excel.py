@@ -70,12 +70,13 @@ def _validation_for(kind: str, choices: list[str]) -> DataValidation | None:
 
 
 def open_periods(kpi_set: KPISet) -> list[ReportingPeriod]:
-    """Periods that can still be filled in: started, and without a report or with a draft/returned one."""
+    """Periods that can be filled in: ended (a running period is not reported on yet), and without a report
+    or with a draft/returned one."""
     from django.db.models import Q
     from django.utils import timezone
 
     return list(
-        kpi_set.periods.filter(start__lte=timezone.localdate())
+        kpi_set.periods.filter(end__lt=timezone.localdate())
         .filter(Q(report__isnull=True) | Q(report__status__in=["draft", "returned"]))
         .select_related("report")
         .order_by("start")

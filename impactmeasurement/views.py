@@ -221,8 +221,11 @@ def report_form(request, pk: int):
     period = _period(request, pk)
     kpi_set = period.kpi_set
     report = getattr(period, "report", None)
-    can_edit = request.user.has_perm("impactmeasurement.submit_report", kpi_set) and (
-        report is None or report.is_editable
+    running = not period.has_ended(timezone.localdate())
+    can_edit = (
+        request.user.has_perm("impactmeasurement.submit_report", kpi_set)
+        and (report is None or report.is_editable)
+        and not running
     )
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
@@ -291,6 +294,7 @@ def report_form(request, pk: int):
         "report": report,
         "rows": rows,
         "can_edit": can_edit,
+        "running_message": services.period_not_ended_message(period) if running else "",
         "evidence_form": EvidenceForm(kpis=kpi_set.kpis.all()),
         "evidence": report.evidence.all() if report else [],
         "can_review": request.user.has_perm("impactmeasurement.review_report", kpi_set),

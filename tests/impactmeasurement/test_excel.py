@@ -15,7 +15,7 @@ from impactmeasurement.services import ReportValidationError
 from tests.impactmeasurement.factories import make_kpi_set
 
 D = Decimal
-NOW = "2026-05-10 10:00 +02:00"  # Q1 ended, Q2 running: the template has Q1 and Q2
+NOW = "2026-07-10 10:00 +02:00"  # Q1 and Q2 ended, Q3 running: the template has Q1 and Q2 only
 
 
 @pytest.fixture

@@ -1,0 +1,109 @@
+"""Issue 16, the entrepreneur's side of impact reporting: a running period is not reported on (form, Excel,
+API), the target shown is the target checked and says where it comes from, the header tells the truth after
+a refused save, last period's values as reference, uploads not submitted unless asked, a receipt."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.urls import reverse
+from openpyxl import load_workbook
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from core.errors import ApplicationError
+from impactmeasurement import excel, services
+from impactmeasurement.models import Report
+from impactmeasurement.services import ReportValidationError
+from tests.impactmeasurement.factories import entries, kpi_of
+
+D = Decimal
+IN_Q4 = "2026-11-10 10:00 +01:00"  # Q1–Q3 of 2026 have ended, Q4 runs until 31-12-2026
+GOOD = {"uitstroom_bijstand": "10", "totaal_fte": "20", "aandeel_afstand": "50"}
+RUNNING = "De periode 2026-Q4 loopt nog tot en met 31-12-2026; u kunt erover rapporteren vanaf 01-01-2027."
+
+
+def _rows(ws, label):
+    return {
+        ws.cell(row=r, column=2).value: r
+        for r in range(5, ws.max_row + 1)
+        if ws.cell(row=r, column=1).value == label
+    }
+
+
+# --- defect 1: a running period is refused everywhere ------------------------------------------------
+
+
+def test_service_refuses_a_period_that_has_not_ended(world, kpi_set):
+    q4 = kpi_set.periods.get(label="2026-Q4")
+    with time_machine.travel(IN_Q4, tick=False):
+        for submit in (True, False):
+            with pytest.raises(ApplicationError) as exc:
+                services.report_save(
+                    actor=world.a.users["investee"],
+                    period=q4,
+                    entries=entries(kpi_set, **GOOD),
+                    submit=submit,
+                )
+            assert str(exc.value.message) == RUNNING
+    assert not Report.objects.filter(period=q4).exists()
+    with time_machine.travel("2027-01-01 09:00 +01:00", tick=False):  # the first day after the quarter
+        report = services.report_save(
+            actor=world.a.users["investee"], period=q4, entries=entries(kpi_set, **GOOD), submit=True
+        )
+    assert report.status == "submitted"
+
+
+def test_form_of_a_running_period_is_read_only_and_refuses_a_post(client, world, kpi_set):
+    q4 = kpi_set.periods.get(label="2026-Q4")
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[q4.pk])
+    flow = kpi_of(kpi_set, "uitstroom-bijstand")
+    with time_machine.travel(IN_Q4, tick=False):
+        page = client.get(url).content.decode()
+        assert RUNNING in page
+        assert f'name="value_{flow.pk}"' not in page and 'value="submit"' not in page
+        response = client.post(url, {f"value_{flow.pk}": "10", "action": "submit"})
+    assert response.status_code == 403
+    assert not Report.objects.filter(period=q4).exists()
+
+
+def test_excel_template_leaves_running_periods_out_and_upload_refuses_them(world, kpi_set):
+    with time_machine.travel(IN_Q4, tick=False):
+        wb = load_workbook(io.BytesIO(excel.build_template(kpi_set)))
+    ws = wb[excel.SHEET]
+    assert _rows(ws, "2026-Q3") and not _rows(ws, "2026-Q4")
+    # a template made on 1 January 2027 (with Q4), uploaded back in November by a wrong clock / old file
+    with time_machine.travel("2027-01-02 10:00 +01:00", tick=False):
+        wb = load_workbook(io.BytesIO(excel.build_template(kpi_set)))
+    ws = wb[excel.SHEET]
+    q4 = _rows(ws, "2026-Q4")
+    for code, value in (("uitstroom-bijstand", 10), ("totaal-fte", 20), ("aandeel-afstand", 50)):
+        ws.cell(row=q4[code], column=7, value=value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    with time_machine.travel(IN_Q4, tick=False), pytest.raises(ReportValidationError) as exc:
+        excel.import_upload(
+            actor=world.a.users["investee"], kpi_set=kpi_set, data=buffer.getvalue(), submit=True
+        )
+    assert [str(p) for p in exc.value.problems] == [f"Rapportage!G{q4['uitstroom-bijstand']}: {RUNNING}"]
+    assert not Report.objects.exists()
+
+
+def test_api_refuses_a_running_period(world, kpi_set):
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.a.users['investee']).key}")
+    q4 = kpi_set.periods.get(label="2026-Q4")
+    url = reverse("impactmeasurement:api_period_values", args=[q4.pk])
+    with time_machine.travel(IN_Q4, tick=False):
+        response = client.post(
+            url, {"values": [{"metric": "uitstroom-bijstand", "value": 10}], "submit": True}, format="json"
+        )
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {"location": "values[0].value", "code": "period_not_ended", "message": RUNNING}
+    ]
+    assert not Report.objects.exists()
