@@ -272,6 +272,8 @@ def report_form(request, pk: int):
         else:
             messages.success(request, _("Rapportage ingediend.") if submit else _("Concept opgeslagen."))
             return redirect(here)
+        # the refused save was rolled back: read the period again, not the report the service had started
+        period = _period(request, pk)
         report = getattr(period, "report", None)
     rows = selectors.report_rows(report) if report else selectors.report_rows(Report(period=period))
     for row in rows:

@@ -107,3 +107,32 @@ def test_api_refuses_a_running_period(world, kpi_set):
         {"location": "values[0].value", "code": "period_not_ended", "message": RUNNING}
     ]
     assert not Report.objects.exists()
+
+
+# --- defect 3: the header after a refused save -------------------------------------------------------
+
+
+def test_header_after_a_refused_first_save_says_not_started(client, world, kpi_set):
+    q1 = kpi_set.periods.get(label="2026-Q1")
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[q1.pk])
+    flow = kpi_of(kpi_set, "uitstroom-bijstand")
+    refused = client.post(url, {f"value_{flow.pk}": "twaalf", "action": "save"}).content.decode()
+    reloaded = client.get(url).content.decode()
+    status = '<strong id="report-status">Nog niet begonnen</strong>'
+    assert status in reloaded
+    assert status in refused
+    assert "twaalf" in refused  # what was typed stays in the field
+
+
+def test_header_after_a_refused_save_of_a_draft_stays_draft(client, world, kpi_set):
+    q1 = kpi_set.periods.get(label="2026-Q1")
+    services.report_save(
+        actor=world.a.users["investee"], period=q1, entries=entries(kpi_set, totaal_fte="20")
+    )
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[q1.pk])
+    flow = kpi_of(kpi_set, "uitstroom-bijstand")
+    refused = client.post(url, {f"value_{flow.pk}": "-1", "action": "submit"}).content.decode()
+    assert '<strong id="report-status">Concept</strong>' in refused
+    assert Report.objects.get(period=q1).status == "draft"
