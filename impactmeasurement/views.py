@@ -25,7 +25,6 @@ from core.exports import (
     excel_value,
 )
 from core.formats import format_number
-from core.money import round_to
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from portfolio.selectors import contracts_for
@@ -288,7 +287,7 @@ def report_form(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], round_to(row["target"], 2)) if row["target"] is not None else ""
+            display_value(row["metric"], row["target"]) if row["target"] is not None else ""
         )
     context = {
         "period": period,
@@ -335,7 +334,7 @@ def report_review(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], round_to(row["target"], 2)) if row["target"] is not None else ""
+            display_value(row["metric"], row["target"]) if row["target"] is not None else ""
         )
     context = {
         "period": period,

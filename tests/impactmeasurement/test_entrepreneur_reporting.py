@@ -136,3 +136,57 @@ def test_header_after_a_refused_save_of_a_draft_stays_draft(client, world, kpi_s
     refused = client.post(url, {f"value_{flow.pk}": "-1", "action": "submit"}).content.decode()
     assert '<strong id="report-status">Concept</strong>' in refused
     assert Report.objects.get(period=q1).status == "draft"
+
+
+# --- defect 2: the target shown is the target checked, and says how it follows from the year target ----
+
+
+@pytest.fixture
+def target_18(kpi_set):
+    """A year target of 18 for a flow: 4,5 a quarter, which a rounded display showed as 4."""
+    flow = kpi_of(kpi_set, "uitstroom-bijstand")
+    flow.targets.filter(year=2026).update(value=D("18"))
+    return flow
+
+
+def test_form_shows_the_checked_quarter_target_and_its_basis(client, world, kpi_set, target_18):
+    q1 = kpi_set.periods.get(label="2026-Q1")
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[q1.pk])
+    page = client.get(url).content.decode()
+    assert "<td>4,5<div" in page and "jaardoel 18 ÷ 4 kwartalen" in page
+    assert "jaardoel 20 (een stand: geldt voor elke periode)" in page  # totaal-fte is a stock
+    fte, share = kpi_of(kpi_set, "totaal-fte"), kpi_of(kpi_set, "aandeel-afstand")
+    page = client.post(
+        url,
+        {f"value_{target_18.pk}": "2", f"value_{fte.pk}": "20", f"value_{share.pk}": "50", "action": "save"},
+        follow=True,
+    ).content.decode()
+    assert "wijkt 55,6 % af van het doel (4,5); grens 50 %" in page
+
+
+def test_excel_template_shows_the_checked_target_and_its_basis(kpi_set, target_18):
+    with time_machine.travel(IN_Q4, tick=False):
+        ws = load_workbook(io.BytesIO(excel.build_template(kpi_set)))[excel.SHEET]
+    row = _rows(ws, "2026-Q1")["uitstroom-bijstand"]
+    assert ws.cell(row=row, column=6).value == "4,5 (jaardoel 18 ÷ 4 kwartalen)"
+
+
+def test_period_target_is_rounded_once_to_what_is_shown():
+    """The pro-rata target is rounded to cents once (half up); the display and the check use that number."""
+    from types import SimpleNamespace
+
+    from impactmeasurement.validation import period_target
+
+    metric = SimpleNamespace(aggregation="sum")
+    for frequency, year_target, expected in (
+        ("quarterly", D("18"), D("4.50")),
+        ("quarterly", D("50"), D("12.50")),
+        ("quarterly", D("10"), D("2.50")),
+        ("half_yearly", D("25"), D("12.50")),
+        ("quarterly", D("1"), D("0.25")),
+        ("quarterly", D("0.1"), D("0.03")),  # 0,025 → 0,03 (half up), the number the check uses
+    ):
+        kpi = SimpleNamespace(pk=1, metric=metric, kpi_set=SimpleNamespace(frequency=frequency))
+        period = SimpleNamespace(year=2026)
+        assert period_target(kpi, period, {(1, 2026): year_target}) == expected
