@@ -23,7 +23,7 @@ from .models import (
     RiskRating,
     VoteChoice,
 )
-from .services import check_upload
+from .services import check_upload, request_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ROWS3 = forms.Textarea(attrs={"rows": 3})
@@ -77,8 +77,9 @@ class ApplicationForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, fund_choices=None, enterprise_choices=None, **kwargs):
+    def __init__(self, *args, fund_choices=None, enterprise_choices=None, fund=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fund = fund
         if enterprise_choices is not None:
             self.fields["enterprise"] = forms.ModelChoiceField(
                 label=_("Onderneming"), queryset=enterprise_choices
@@ -89,10 +90,22 @@ class ApplicationForm(forms.Form):
             self.order_fields(["fund", "enterprise"])
 
     def clean(self):
+        """The service's rules too, so one save shows every problem at its field (not one per save)."""
         data = super().clean()
-        term, grace = data.get("term_months"), data.get("grace_months") or 0
-        if term and grace >= term:
-            self.add_error("grace_months", _("De aflossingsvrije periode moet korter zijn dan de looptijd."))
+        fund = self.fund or data.get("fund")
+        if fund is None:
+            return data
+        errors = request_errors(
+            fund=fund,
+            amount=data.get("requested_amount"),
+            term_months=data.get("term_months"),
+            grace_months=data.get("grace_months"),
+            referral_source=data.get("referral_source") or "",
+            referral_partner=data.get("referral_partner"),
+        )
+        for field, messages in errors.items():
+            if field not in self.errors:
+                self.add_error(field, messages)
         return data
 
     def service_kwargs(self) -> dict:

@@ -226,34 +226,55 @@ def _notify_status(application: Application, *, from_status: str, reason: str = 
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_referral(source: str, partner: ReferralPartner | None) -> None:
-    if source in (ReferralSource.MAKELAAR, ReferralSource.NETWORK):
-        if partner is None:
-            raise ValidationError({"referral_partner": [_(MSG_REFERRAL_PARTNER)]})
-        if partner.partner_type != source:
-            raise ValidationError(
-                {
-                    "referral_partner": [
-                        _(MSG_REFERRAL_PARTNER_TYPE) % {"type": ReferralSource(source).label.lower()}
-                    ]
-                }
-            )
+def request_errors(
+    *,
+    fund: Fund,
+    amount: Decimal | None = None,
+    term_months: int | None = None,
+    grace_months: int | None = 0,
+    referral_source: str = "",
+    referral_partner: ReferralPartner | None = None,
+) -> dict[str, list[str]]:
+    """Every refusal of a request's fields at once, by field (the form shows them all after one save)."""
+    errors: dict[str, list[str]] = {}
+    if amount is not None and amount <= 0:
+        errors["requested_amount"] = [_("Het gevraagde bedrag moet groter zijn dan nul.")]
+    if term_months is not None and term_months > fund.max_term_months:
+        errors["term_months"] = [
+            _("De looptijd is langer dan het beleid van het fonds toestaat (maximaal %(max)s maanden).")
+            % {"max": fund.max_term_months}
+        ]
+    if term_months is not None and (grace_months or 0) >= term_months:
+        errors["grace_months"] = [_("De aflossingsvrije periode moet korter zijn dan de looptijd.")]
+    if referral_source in (ReferralSource.MAKELAAR, ReferralSource.NETWORK):
+        if referral_partner is None:
+            errors["referral_partner"] = [_(MSG_REFERRAL_PARTNER)]
+        elif referral_partner.partner_type != referral_source:
+            errors["referral_partner"] = [
+                _(MSG_REFERRAL_PARTNER_TYPE) % {"type": ReferralSource(referral_source).label.lower()}
+            ]
+    return errors
 
 
 def _check_request(application: Application) -> None:
-    errors: dict[str, list[str]] = {}
-    if application.requested_amount is not None:
-        if application.requested_amount.currency.code != "EUR":
-            errors["requested_amount"] = [_("Bedragen zijn in euro's.")]
-        elif application.requested_amount.amount <= 0:
-            errors["requested_amount"] = [_("Het gevraagde bedrag moet groter zijn dan nul.")]
-    if application.term_months is not None and application.term_months > application.fund.max_term_months:
-        errors["term_months"] = [
-            _("De looptijd is langer dan het beleid van het fonds toestaat (maximaal %(max)s maanden).")
-            % {"max": application.fund.max_term_months}
-        ]
-    if application.term_months is not None and application.grace_months >= application.term_months:
-        errors["grace_months"] = [_("De aflossingsvrije periode moet korter zijn dan de looptijd.")]
+    """The request's rules and the model's own validation, all refusals in one ValidationError."""
+    money = application.requested_amount
+    errors = request_errors(
+        fund=application.fund,
+        amount=money.amount if money is not None else None,
+        term_months=application.term_months,
+        grace_months=application.grace_months,
+        referral_source=application.referral_source,
+        referral_partner=application.referral_partner,
+    )
+    if money is not None and money.currency.code != "EUR":
+        errors["requested_amount"] = [_("Bedragen zijn in euro's.")]
+    try:
+        application.full_clean(exclude=["contract"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, [])
+            errors[field] += [m for m in messages if m not in errors[field]]
     if errors:
         raise ValidationError(errors)
 
@@ -276,9 +297,7 @@ def application_create(
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     application = Application(fund=fund, enterprise=enterprise, created_by=actor, **fields)
-    _check_referral(application.referral_source, application.referral_partner)
     _check_request(application)
-    application.full_clean(exclude=["contract"])
     application.save()
     application.themes.set(list(themes))
     audit_record(actor=actor, obj=application, action="application_created", to_state=application.status)
@@ -299,9 +318,7 @@ def application_update(
     before = {name: getattr(application, name) for name in fields}
     for name, value in fields.items():
         setattr(application, name, value)
-    _check_referral(application.referral_source, application.referral_partner)
     _check_request(application)
-    application.full_clean(exclude=["contract"])
     application.save()
     if themes is not None:
         application.themes.set(list(themes))

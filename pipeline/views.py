@@ -145,7 +145,9 @@ def application_create(request):
 @login_required
 def application_edit(request, pk: int):
     application = _application(request, pk)
-    form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_for(application))
+    form = ApplicationForm(
+        request.POST or None, initial=ApplicationForm.initial_for(application), fund=application.fund
+    )
     if request.method == "POST" and form.is_valid():
         done = submit_form(
             request,

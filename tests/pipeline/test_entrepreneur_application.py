@@ -1,0 +1,66 @@
+"""Issue 16, the entrepreneur's side of an application: every error at once at its field, no edit page after
+submission, withdrawing only after a confirmation step with a reason, the fund's limits beside the form with
+warnings, plain-language help, what happens next, documents replaced or deleted, the question thread."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from fund.models import Role
+from pipeline.models import Application, ApplicationStatus
+
+from .pipeline_factories import draft, submitted
+
+S = ApplicationStatus
+
+
+# --- defect 4: all errors at once, at the fields ------------------------------------------------------
+
+
+def test_one_save_shows_every_error_at_its_field(client, world):
+    """Form errors (a word as amount) and the fund's rules (term, referral partner) in the same answer."""
+    client.force_login(world.a.users[Role.INVESTEE])
+    response = client.post(
+        reverse("application_create"),
+        {
+            "fund": world.a.fund.pk,
+            "enterprise": world.a.enterprise.pk,
+            "requested_amount": "veel",
+            "term_months": "120",
+            "grace_months": "130",
+            "referral_source": "makelaar",
+        },
+    )
+    assert response.status_code == 200
+    errors = {field: " ".join(messages) for field, messages in response.context["form"].errors.items()}
+    assert set(errors) == {"requested_amount", "term_months", "grace_months", "referral_partner"}
+    assert "maximaal 84 maanden" in errors["term_months"]
+    assert "korter zijn dan de looptijd" in errors["grace_months"]
+    assert "Kies de verwijzende partner" in errors["referral_partner"]
+    assert not Application.objects.exists()
+
+
+def test_editing_a_draft_shows_every_error_of_the_fund_rules_at_once(client, world):
+    application = draft(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    response = client.post(
+        reverse("application_edit", args=[application.pk]),
+        {
+            "requested_amount": "40.000",
+            "term_months": "100",
+            "grace_months": "100",
+            "referral_source": "network",
+        },
+    )
+    assert response.status_code == 200
+    assert set(response.context["form"].errors) == {"term_months", "grace_months", "referral_partner"}
+    application.refresh_from_db()
+    assert application.term_months == 36
+
+
+def test_the_service_also_refuses_every_rule_at_once(world):
+    with pytest.raises(ValidationError) as exc:
+        draft(world.a, term_months=100, grace_months=100, referral_source="makelaar")
+    assert set(exc.value.message_dict) >= {"term_months", "grace_months", "referral_partner"}
