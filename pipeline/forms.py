@@ -195,6 +195,15 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reden"), widget=ROWS2, required=False)
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Waarom trekt u de aanvraag in?"),
+        widget=ROWS3,
+        help_text=_("Het fonds leest de reden; zo kan het u later beter helpen."),
+        error_messages={"required": _("Geef een reden.")},
+    )
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Vraag aan de aanvrager"), widget=ROWS2)
 

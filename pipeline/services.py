@@ -688,8 +688,10 @@ def application_resume(*, actor: User, application: Application, reason: str = "
 
 
 @transaction.atomic
-def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
-    return _apply(actor=actor, application=_locked(application), name="withdraw", reason=reason.strip())
+def application_withdraw(*, actor: User, application: Application, reason: str) -> Application:
+    """Withdrawing ends the application for good; it always says why (the fund reads it)."""
+    reason = _require_reason(reason)
+    return _apply(actor=actor, application=_locked(application), name="withdraw", reason=reason)
 
 
 def application_set_decided(

@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
     path("applications/<int:pk>/financials/", views.application_financials, name="application_financials"),
+    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("applications/<int:pk>/documents/", views.document_add, name="application_document_add"),
     path(
         "applications/<int:pk>/transition/<slug:name>/",

@@ -46,6 +46,7 @@ from .forms import (
     ReasonForm,
     TermsForm,
     VoteForm,
+    WithdrawForm,
 )
 from .models import (
     DECIDED_STATUSES,
@@ -74,7 +75,7 @@ TRANSITION_SERVICES = {
     "resume": services.application_resume,
     "withdraw": services.application_withdraw,
 }
-NEEDS_REASON = {"decline", "hold"}
+NEEDS_REASON = {"decline", "hold", "withdraw"}
 TAKES_REASON = {"decline", "hold", "resume", "withdraw"}
 
 
@@ -142,9 +143,24 @@ def application_create(request):
     return render(request, "pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")})
 
 
+def _refuse_unless_draft(request, application):
+    """The edit pages of a submitted application do not open at all (not only refuse on save)."""
+    if application.status == ApplicationStatus.DRAFT:
+        return None
+    messages.info(
+        request,
+        _("Aanvraag %(n)s is %(status)s en kan niet meer worden gewijzigd; alleen een concept kan dat.")
+        % {"n": application.number, "status": application.get_status_display().lower()},
+    )
+    return redirect("application_detail", pk=application.pk)
+
+
 @login_required
 def application_edit(request, pk: int):
     application = _application(request, pk)
+    refused = _refuse_unless_draft(request, application)
+    if refused:
+        return refused
     form = ApplicationForm(
         request.POST or None, initial=ApplicationForm.initial_for(application), fund=application.fund
     )
@@ -174,6 +190,9 @@ def application_edit(request, pk: int):
 @login_required
 def application_financials(request, pk: int):
     application = _application(request, pk)
+    refused = _refuse_unless_draft(request, application)
+    if refused:
+        return refused
     initial = [
         {f: getattr(y, f) for f in ["year", "is_forecast", *services.FINANCIAL_FIELDS]}
         for y in application.financials.all()
@@ -215,7 +234,9 @@ def application_detail(request, pk: int):
         "missing": services.missing_items(application)
         if application.status == ApplicationStatus.DRAFT
         else [],
-        "transitions": [t for t in allowed_from(application.status) if set(t.roles) & roles],
+        # withdrawing has its own confirmation page (effect and reason), away from "Indienen"
+        "transitions": [t for t in _allowed(application, roles) if t.name != "withdraw"],
+        "can_withdraw": any(t.name == "withdraw" for t in _allowed(application, roles)),
         "needs_reason": NEEDS_REASON,
         "takes_reason": TAKES_REASON,
         "document_form": DocumentForm(),
@@ -285,6 +306,33 @@ def application_detail(request, pk: int):
             }
         )
     return render(request, "pipeline/application_detail.html", context)
+
+
+def _allowed(application, roles: set[str]):
+    return [t for t in allowed_from(application.status) if set(t.roles) & roles]
+
+
+@login_required
+def application_withdraw(request, pk: int):
+    """The confirmation step for withdrawing: what it means, a reason, and an explicit button."""
+    application = _application(request, pk)
+    roles = services.actor_roles(request.user, application)
+    if not any(t.name == "withdraw" for t in _allowed(application, roles)):
+        raise Http404
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.application_withdraw(
+                actor=request.user, application=application, reason=data["reason"]
+            ),
+            success_url=_detail_url(pk),
+            success_message=_("Aanvraag %(n)s is ingetrokken.") % {"n": application.number},
+        )
+        if done:
+            return done
+    return render(request, "pipeline/withdraw_confirm.html", {"application": application, "form": form})
 
 
 @login_required

@@ -67,6 +67,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "ledger_export": lambda s: reverse("ledger_report", args=[s.fund.pk]) + "?format=xlsx",
     "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
     "application_document": lambda s: reverse("application_document", args=[_p(s, "document")]),
+    "application_withdraw_page": lambda s: reverse("application_withdraw", args=[_p(s, "application")]),
     "memo": lambda s: reverse("memo_download", args=[_p(s, "memo")]),
     "pipeline_overview": lambda s: reverse("pipeline_overview", args=[s.fund.pk]),
     "pipeline_export": lambda s: reverse("pipeline_overview", args=[s.fund.pk]) + "?format=xlsx",
@@ -107,6 +108,10 @@ CHANGE_URLS: dict[str, Callable] = {
     ),
     "application_withdraw": lambda s: (
         reverse("application_transition", args=[_p(s, "application"), "withdraw"]),
+        {"reason": "gekaapt"},
+    ),
+    "application_withdraw_confirmed": lambda s: (
+        reverse("application_withdraw", args=[_p(s, "application")]),
         {"reason": "gekaapt"},
     ),
     "application_edit": lambda s: (
@@ -162,6 +167,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "ledger_export",
         "application",
         "application_document",
+        "application_withdraw_page",
         "memo",
         "pipeline_overview",
         "pipeline_export",
@@ -201,6 +207,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_loan_statement",
         "application",
         "application_document",
+        "application_withdraw_page",
     },
     Role.MUNICIPAL_OFFICIAL: {"fund", "enterprise", "municipality", "label_certificate"},
     Role.INVESTOR: {"fund", "investor"},

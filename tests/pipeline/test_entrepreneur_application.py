@@ -64,3 +64,49 @@ def test_the_service_also_refuses_every_rule_at_once(world):
     with pytest.raises(ValidationError) as exc:
         draft(world.a, term_months=100, grace_months=100, referral_source="makelaar")
     assert set(exc.value.message_dict) >= {"term_months", "grace_months", "referral_partner"}
+
+
+# --- defect 5: no edit page after submission; withdrawing is confirmed with a reason ----------------------
+
+
+def test_edit_pages_do_not_open_after_submission(client, world):
+    application = submitted(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    detail = reverse("application_detail", args=[application.pk])
+    for name in ("application_edit", "application_financials"):
+        response = client.get(reverse(name, args=[application.pk]))
+        assert response.status_code == 302 and response["Location"] == detail
+    page = client.get(detail).content.decode()
+    assert "is ingediend en kan niet meer worden gewijzigd" in page
+    assert reverse("application_edit", args=[application.pk]) not in page
+
+
+def test_withdraw_is_not_beside_submit_and_needs_a_confirmation_with_a_reason(client, world, mailoutbox):
+    application = draft(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
+    assert 'data-transition="submit"' in page
+    assert 'data-transition="withdraw"' not in page  # no one-click withdraw beside "Indienen"
+    confirm = reverse("application_withdraw", args=[application.pk])
+    assert confirm in page
+    page = client.get(confirm).content.decode()
+    assert "Wat intrekken betekent" in page and "Ja, aanvraag intrekken" in page
+    response = client.post(confirm, {"reason": "  "})
+    assert response.status_code == 200 and "Geef een reden." in response.content.decode()
+    application.refresh_from_db()
+    assert application.status == S.DRAFT
+    response = client.post(confirm, {"reason": "We hebben een lening van de bank gekregen."})
+    assert response.status_code == 302
+    application.refresh_from_db()
+    assert application.status == S.WITHDRAWN
+    assert client.get(confirm).status_code == 404  # nothing left to withdraw
+
+
+def test_withdrawing_through_the_service_needs_a_reason(world):
+    from pipeline import services
+
+    application = draft(world.a)
+    with pytest.raises(ValidationError):
+        services.application_withdraw(actor=world.a.users[Role.INVESTEE], application=application, reason="")
+    application.refresh_from_db()
+    assert application.status == S.DRAFT
