@@ -134,23 +134,43 @@ class ApplicationForm(forms.Form):
         }
 
 
-def _figure(label) -> AmountField:
-    """A figure of the annual accounts in euros, Dutch typing ("125.000", "-2.500,50")."""
-    return AmountField(label=label, required=False, **AMOUNT)
+def _figure(label, example: str = "", help_text: str = "") -> AmountField:
+    """A figure of the annual accounts in euros, Dutch typing ("125.000", "-2.500,50"), with an example."""
+    field = AmountField(label=label, required=False, help_text=help_text, **AMOUNT)
+    if example:
+        field.widget.attrs["placeholder"] = example
+    return field
 
 
 class FinancialYearForm(forms.Form):
     year = forms.IntegerField(label=_("Jaar"), min_value=1990, max_value=2100)
     is_forecast = forms.BooleanField(label=_("Prognose"), required=False)
-    revenue = _figure(_("Omzet"))
-    ebitda = _figure(_("EBITDA"))
-    net_result = _figure(_("Nettoresultaat"))
-    total_assets = _figure(_("Balanstotaal"))
-    equity = _figure(_("Eigen vermogen"))
-    debt = _figure(_("Schulden"))
-    current_assets = _figure(_("Vlottende activa"))
-    current_liabilities = _figure(_("Kortlopende schulden"))
-    debt_service = _figure(_("Bestaande schuldendienst per jaar"))
+    revenue = _figure(_("Omzet"), "400.000", _("Alles wat u in het jaar hebt gefactureerd, zonder btw."))
+    ebitda = _figure(
+        _("EBITDA"), "45.000", _("Resultaat uit het gewone werk, vóór rente, belastingen en afschrijvingen.")
+    )
+    net_result = _figure(_("Nettoresultaat"), "20.000", _("Winst (of verlies, met een min) na alles."))
+    total_assets = _figure(_("Balanstotaal"), "250.000", _("Alle bezittingen samen, van de balans."))
+    equity = _figure(_("Eigen vermogen"), "75.000", _("Bezittingen min schulden: wat van de onderneming is."))
+    debt = _figure(_("Schulden"), "175.000", _("Alle leningen en andere schulden samen."))
+    current_assets = _figure(
+        _("Vlottende activa"), "90.000", _("Geld op de bank, debiteuren en voorraad: binnen een jaar geld.")
+    )
+    current_liabilities = _figure(
+        _("Kortlopende schulden"),
+        "60.000",
+        _("Wat u binnen een jaar moet betalen (leveranciers, belasting)."),
+    )
+    debt_service = _figure(
+        _("Bestaande schuldendienst per jaar"),
+        "12.000",
+        _("Rente en aflossing per jaar op leningen die u al hebt (niet deze aanvraag)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():  # inputs in a table: named by their column header
+            field.widget.attrs["aria-labelledby"] = f"col-{name}"
 
     def clean(self):
         data = super().clean()

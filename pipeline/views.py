@@ -27,7 +27,7 @@ from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
 
-from . import analysis, committee, documents, selectors, services
+from . import analysis, committee, documents, policy, selectors, services
 from .forms import (
     AgendaItemForm,
     AnswerForm,
@@ -130,8 +130,11 @@ def application_create(request):
         done = submit_form(
             request,
             form,
-            action=lambda data: services.application_create(
-                actor=user, fund=data["fund"], enterprise=data["enterprise"], **form.service_kwargs()
+            action=lambda data: _warn_outside_limits(
+                request,
+                services.application_create(
+                    actor=user, fund=data["fund"], enterprise=data["enterprise"], **form.service_kwargs()
+                ),
             ),
             success_url=lambda application: _detail_url(application.pk),
             success_message=_("Concept opgeslagen. Vul de jaarcijfers en documenten aan en dien in."),
@@ -140,7 +143,18 @@ def application_create(request):
             return done
     if len(enterprises) == 1 and not form.is_bound:
         form.initial["enterprise"] = enterprises[0]
-    return render(request, "pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")})
+    return render(
+        request,
+        "pipeline/application_form.html",
+        {"form": form, "title": _("Nieuwe aanvraag"), "limits": [policy.fund_limits(f) for f in funds]},
+    )
+
+
+def _warn_outside_limits(request, application):
+    """Saved, but outside what the fund finances: say so at once (the draft stays; the fund decides)."""
+    for warning in policy.application_warnings(application).values():
+        messages.warning(request, _("Let op: %(warning)s") % {"warning": warning})
+    return application
 
 
 def _refuse_unless_draft(request, application):
@@ -168,8 +182,11 @@ def application_edit(request, pk: int):
         done = submit_form(
             request,
             form,
-            action=lambda _data: services.application_update(
-                actor=request.user, application=application, **form.service_kwargs()
+            action=lambda _data: _warn_outside_limits(
+                request,
+                services.application_update(
+                    actor=request.user, application=application, **form.service_kwargs()
+                ),
             ),
             success_url=_detail_url(application.pk),
             success_message=_("Concept opgeslagen."),
@@ -183,6 +200,7 @@ def application_edit(request, pk: int):
             "form": form,
             "application": application,
             "title": _("Aanvraag %(n)s bewerken") % {"n": application.number},
+            "limits": [policy.fund_limits(application.fund)],
         },
     )
 
@@ -231,6 +249,12 @@ def application_detail(request, pk: int):
         "financials": list(application.financials.all()),
         "documents": application.documents.all(),
         "questions": application.questions.select_related("asked_by", "answered_by"),
+        "next_steps": selectors.next_steps(application)
+        if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+        else [],
+        "limit_warnings": list(policy.application_warnings(application).values())
+        if application.status == ApplicationStatus.DRAFT
+        else [],
         "missing": services.missing_items(application)
         if application.status == ApplicationStatus.DRAFT
         else [],

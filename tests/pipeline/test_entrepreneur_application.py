@@ -110,3 +110,86 @@ def test_withdrawing_through_the_service_needs_a_reason(world):
         services.application_withdraw(actor=world.a.users[Role.INVESTEE], application=application, reason="")
     application.refresh_from_db()
     assert application.status == S.DRAFT
+
+
+# --- before applying: the fund's limits beside the form, warnings at once ---------------------------------
+
+
+def test_form_shows_the_funds_limits_beside_it(client, world):
+    client.force_login(world.a.users[Role.INVESTEE])
+    page = client.get(reverse("application_create")).content.decode()
+    assert "Wat het fonds financiert" in page
+    assert "van € 25.000 tot € 250.000" in page
+    assert "Lening" in page and "hoogstens 84 maanden" in page
+    assert 'id="fund-limits-data"' in page  # the same limits for the live warnings in the browser
+
+
+def test_equity_draft_above_the_ticket_is_saved_with_warnings(client, world):
+    """The issue's case: € 500.000 equity at a loans-only fund of at most € 250.000 was saved silently."""
+    client.force_login(world.a.users[Role.INVESTEE])
+    response = client.post(
+        reverse("application_create"),
+        {
+            "fund": world.a.fund.pk,
+            "enterprise": world.a.enterprise.pk,
+            "requested_amount": "500.000",
+            "instrument": "equity",
+            "term_months": "60",
+            "grace_months": "0",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    application = Application.objects.get()
+    assert application.status == S.DRAFT  # a draft may still be saved
+    assert "Let op: Dit fonds financiert van € 25.000 tot € 250.000; u vraagt € 500.000,00." in page
+    assert "Let op: Dit fonds verstrekt geen aandelenkapitaal, wel: lening." in page
+    assert 'id="limit-warnings"' in page  # and the detail page keeps saying it while it is a draft
+
+
+def test_a_request_inside_the_limits_gets_no_warning(client, world):
+    client.force_login(world.a.users[Role.INVESTEE])
+    page = client.post(
+        reverse("application_create"),
+        {
+            "fund": world.a.fund.pk,
+            "enterprise": world.a.enterprise.pk,
+            "requested_amount": "40.000",
+            "instrument": "loan",
+            "term_months": "36",
+            "grace_months": "6",
+        },
+        follow=True,
+    ).content.decode()
+    assert "Let op:" not in page and 'id="limit-warnings"' not in page
+
+
+# --- plain language and what happens next ------------------------------------------------------------------
+
+
+def test_financial_terms_are_explained_with_examples(client, world):
+    application = draft(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    page = client.get(reverse("application_financials", args=[application.pk])).content.decode()
+    for term in ("EBITDA", "Eigen vermogen", "Bestaande schuldendienst", "30E/360", "Toerekening"):
+        assert f"<dt>{term}</dt>" in page
+    assert "vóór rente, belastingen en afschrijvingen" in page
+    assert 'placeholder="45.000"' in page and "Bijv. 45.000" in page
+    assert 'aria-labelledby="col-ebitda"' in page
+
+
+def test_after_submission_the_next_steps_show_the_current_stage(client, world):
+    application = submitted(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    url = reverse("application_detail", args=[application.pk])
+    page = client.get(url).content.decode()
+    assert "Wat er nu gebeurt" in page and "Gebruikelijke duur:" in page
+    current = page.split('aria-current="step"')[1][:200]
+    assert "Ontvangen" in current
+    from pipeline import services
+
+    services.application_start_screening(actor=world.a.users[Role.FUND_MANAGER], application=application)
+    page = client.get(url).content.decode()
+    assert "Eerste beoordeling" in page.split('aria-current="step"')[1][:200]
+    draft_page = client.get(reverse("application_detail", args=[draft(world.b).pk]))
+    assert draft_page.status_code == 404  # another enterprise's application: nothing to see
