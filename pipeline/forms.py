@@ -224,6 +224,28 @@ class WithdrawForm(forms.Form):
     )
 
 
+class MessageForm(forms.Form):
+    text = forms.CharField(label=_("Uw bericht"), widget=ROWS3, max_length=5000)
+    requests_documents = forms.BooleanField(
+        label=_("Vraag om (nieuwe) documenten: de aanvrager mag ze dan vervangen"), required=False
+    )
+
+    def __init__(self, *args, from_fund: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not from_fund:
+            del self.fields["requests_documents"]
+
+
+class ReplaceDocumentForm(forms.Form):
+    file = forms.FileField(label=_("Nieuw bestand (PDF, XLSX of DOCX, maximaal 10 MB)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validate_filename_no_bsn(upload.name)
+        check_upload(upload)
+        return upload
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Vraag aan de aanvrager"), widget=ROWS2)
 
@@ -237,7 +259,7 @@ class NoteForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    reason = forms.CharField(label=_("Schriftelijke reden voor overrulen"), widget=ROWS2)
+    reason = forms.CharField(label=_("Schriftelijke reden om de afwijking toe te staan"), widget=ROWS2)
 
 
 class ChecklistItemForm(forms.Form):

@@ -40,10 +40,12 @@ from .forms import (
     FinancialFormSet,
     MeetingForm,
     MemberForm,
+    MessageForm,
     NoteForm,
     OverrideForm,
     QuestionForm,
     ReasonForm,
+    ReplaceDocumentForm,
     TermsForm,
     VoteForm,
     WithdrawForm,
@@ -247,7 +249,14 @@ def application_detail(request, pk: int):
         "is_fund_manager": services.FUND_MANAGER in roles,
         "is_investee": services.INVESTEE in roles,
         "financials": list(application.financials.all()),
-        "documents": application.documents.all(),
+        "documents": application.documents.filter(removed_at__isnull=True),
+        "earlier_documents": application.documents.filter(removed_at__isnull=False).select_related(
+            "replaced_by"
+        ),
+        "documents_changeable": bool(roles) and services.documents_changeable(application),
+        "replace_form": ReplaceDocumentForm(),
+        "messages_thread": application.messages.select_related("author"),
+        "message_form": MessageForm(from_fund=services.FUND_MANAGER in roles) if roles else None,
         "questions": application.questions.select_related("asked_by", "answered_by"),
         "next_steps": selectors.next_steps(application)
         if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
@@ -403,6 +412,63 @@ def document_add(request, pk: int):
     )
 
 
+def _own_document(request, pk: int) -> ApplicationDocument:
+    return fund_selectors.get_scoped_or_404(
+        ApplicationDocument.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
+    )
+
+
+@login_required
+@require_POST
+def document_replace(request, pk: int):
+    document = _own_document(request, pk)
+    form = ReplaceDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("application_detail", pk=document.application_id)
+    return run_action(
+        request,
+        action=lambda: services.document_replace(
+            actor=request.user, document=document, upload=form.cleaned_data["file"]
+        ),
+        success_url=_detail_url(document.application_id),
+        success_message=_("Document vervangen; het vorige blijft bewaard als eerdere versie."),
+    )
+
+
+@login_required
+@require_POST
+def document_remove(request, pk: int):
+    document = _own_document(request, pk)
+    return run_action(
+        request,
+        action=lambda: services.document_remove(actor=request.user, document=document),
+        success_url=_detail_url(document.application_id),
+        success_message=_("Document verwijderd."),
+    )
+
+
+@login_required
+@require_POST
+def message_post(request, pk: int):
+    application = _application(request, pk)
+    roles = services.actor_roles(request.user, application)
+    if not roles:
+        raise Http404
+    form = MessageForm(request.POST, from_fund=services.FUND_MANAGER in roles)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(_detail_url(pk) + "#berichten")
+    return run_action(
+        request,
+        action=lambda: services.message_post(
+            actor=request.user, application=application, **form.cleaned_data
+        ),
+        success_url=_detail_url(pk) + "#berichten",
+        success_message=_("Bericht verstuurd."),
+    )
+
+
 @login_required
 def document_download(request, pk: int):
     """An uploaded application document, found through the user's applications (404 otherwise)."""
@@ -492,7 +558,7 @@ def check_override(request, pk: int, code: str):
             actor=request.user, application=application, code=code, reason=form.data.get("reason", "")
         ),
         success_url=_detail_url(pk),
-        success_message=_("Toets overruled; de reden staat in het audittrail."),
+        success_message=_("Afwijking toegestaan; de reden staat in de audittrail."),
     )
 
 

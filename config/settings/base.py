@@ -15,6 +15,8 @@ SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-only-never-use-in-
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The address people use, for links in e-mails (notifications carry a link, never the content).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

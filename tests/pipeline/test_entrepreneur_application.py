@@ -81,7 +81,7 @@ def test_edit_pages_do_not_open_after_submission(client, world):
     assert reverse("application_edit", args=[application.pk]) not in page
 
 
-def test_withdraw_is_not_beside_submit_and_needs_a_confirmation_with_a_reason(client, world, mailoutbox):
+def test_withdraw_is_not_beside_submit_and_needs_a_confirmation_with_a_reason(client, world):
     application = draft(world.a)
     client.force_login(world.a.users[Role.INVESTEE])
     page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
@@ -193,3 +193,124 @@ def test_after_submission_the_next_steps_show_the_current_stage(client, world):
     assert "Eerste beoordeling" in page.split('aria-current="step"')[1][:200]
     draft_page = client.get(reverse("application_detail", args=[draft(world.b).pk]))
     assert draft_page.status_code == 404  # another enterprise's application: nothing to see
+
+
+# --- documents: replace or delete while a draft, replace when the fund asks ------------------------------
+
+
+def _pdf(name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from .pipeline_factories import PDF_BYTES
+
+    return SimpleUploadedFile(name, PDF_BYTES, content_type="application/pdf")
+
+
+def test_draft_documents_are_replaced_and_deleted(client, world):
+    from pipeline import services
+
+    application = draft(world.a)
+    investee = world.a.users[Role.INVESTEE]
+    document = services.document_add(
+        actor=investee, application=application, kind="business_plan", upload=_pdf("plan-v1.pdf")
+    )
+    client.force_login(investee)
+    response = client.post(
+        reverse("application_document_replace", args=[document.pk]), {"file": _pdf("plan-v2.pdf")}
+    )
+    assert response.status_code == 302
+    current = application.documents.get(removed_at__isnull=True)
+    assert current.filename.startswith("plan-v2") and current.kind == "business_plan"
+    document.refresh_from_db()
+    assert document.replaced_by == current and document.removed_at is not None  # kept, no longer counts
+    page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
+    assert "Eerdere versies" in page
+    client.post(reverse("application_document_remove", args=[current.pk]))
+    assert not application.documents.filter(removed_at__isnull=True).exists()
+    assert "document: ondernemingsplan" in services.missing_items(application)
+
+
+def test_after_submission_documents_are_replaced_only_when_the_fund_asks(client, world):
+    from pipeline import services
+
+    application = submitted(world.a)
+    investee, manager = world.a.users[Role.INVESTEE], world.a.users[Role.FUND_MANAGER]
+    document = application.documents.get(kind="forecast")
+    client.force_login(investee)
+    url = reverse("application_document_replace", args=[document.pk])
+    page = client.post(url, {"file": _pdf("prognose-2.pdf")}, follow=True).content.decode()
+    assert "als het fonds erom vraagt" in page
+    assert application.documents.filter(removed_at__isnull=True).count() == 3
+    services.message_post(
+        actor=manager, application=application, text="Graag een nieuwe prognose.", requests_documents=True
+    )
+    client.post(url, {"file": _pdf("prognose-2.pdf")})
+    assert application.documents.get(kind="forecast", removed_at__isnull=True).filename.startswith(
+        "prognose-2"
+    )
+    # deleting is for drafts only: a submitted application keeps what the fund has read
+    other = application.documents.get(kind="business_plan")
+    page = client.post(reverse("application_document_remove", args=[other.pk]), follow=True).content.decode()
+    assert "alleen worden vervangen, niet verwijderd" in page
+    other.refresh_from_db()
+    assert other.removed_at is None
+
+
+def test_another_enterprise_cannot_replace_or_delete(client, world):
+    from pipeline import services
+
+    application = draft(world.a)
+    document = services.document_add(
+        actor=world.a.users[Role.INVESTEE], application=application, kind="other", upload=_pdf("x.pdf")
+    )
+    client.force_login(world.b.users[Role.INVESTEE])
+    assert client.post(reverse("application_document_remove", args=[document.pk])).status_code == 404
+    response = client.post(
+        reverse("application_document_replace", args=[document.pk]), {"file": _pdf("y.pdf")}
+    )
+    assert response.status_code == 404
+    document.refresh_from_db()
+    assert document.removed_at is None
+
+
+# --- the message thread ------------------------------------------------------------------------------------
+
+
+def test_thread_between_entrepreneur_and_fund_with_link_only_emails(
+    client, world, mailoutbox, settings, django_capture_on_commit_callbacks
+):
+    settings.SITE_URL = "https://impactfonds.example.org"
+    application = submitted(world.a)
+    investee, manager = world.a.users[Role.INVESTEE], world.a.users[Role.FUND_MANAGER]
+    client.force_login(manager)
+    url = reverse("application_message_post", args=[application.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"text": "Hoeveel mensen uit de bijstand werken er nu? (vertrouwelijk)"})
+    assert response.status_code == 302
+    client.force_login(investee)
+    page = client.get(reverse("application_detail", args=[application.pk])).content.decode()
+    assert "Berichten met het fonds" in page and "Hoeveel mensen uit de bijstand" in page
+    assert "requests_documents" not in page  # the investee cannot ask itself for documents
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {"text": "Zes, en twee in opleiding."})
+    assert [m.from_fund for m in application.messages.all()] == [True, False]
+    subjects = [m.subject for m in mailoutbox]
+    assert subjects == [f"{application.number}: nieuw bericht"] * 2
+    to_investee, to_manager = mailoutbox
+    assert investee.email in to_investee.to and manager.email in to_manager.to
+    link = f"https://impactfonds.example.org/applications/{application.pk}/#berichten"
+    for mail in mailoutbox:
+        assert link in mail.body
+        assert "vertrouwelijk" not in mail.body and "Zes" not in mail.body  # a link, not the content
+    client.force_login(world.b.users[Role.INVESTEE])
+    assert client.post(url, {"text": "gekaapt"}).status_code == 404
+    assert application.messages.count() == 2
+
+
+def test_an_empty_message_is_refused_with_its_field(client, world):
+    application = draft(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    page = client.post(
+        reverse("application_message_post", args=[application.pk]), {"text": "  "}, follow=True
+    ).content.decode()
+    assert "Uw bericht" in page and not application.messages.exists()
