@@ -296,11 +296,31 @@ def report_form(request, pk: int):
         "rows": rows,
         "can_edit": can_edit,
         "running_message": services.period_not_ended_message(period) if running else "",
+        "receipt": _receipt(report, rows),
         "evidence_form": EvidenceForm(kpis=kpi_set.kpis.all()),
         "evidence": report.evidence.all() if report else [],
         "can_review": request.user.has_perm("impactmeasurement.review_report", kpi_set),
     }
     return render(request, "impactmeasurement/report_form.html", context)
+
+
+def _receipt(report: Report | None, rows: list[dict]) -> dict | None:
+    """What was submitted, when, by whom, through which route, and which version of each value."""
+    if report is None or report.submitted_at is None or report.status == "draft" or report.is_editable:
+        return None
+    values = [row for row in rows if row["current"] is not None]
+    return {
+        "submitted_at": report.submitted_at,
+        "submitted_by": report.submitted_by.get_full_name() or report.submitted_by.email
+        if report.submitted_by
+        else _("het systeem"),
+        "source": report.get_source_display(),
+        "version": max((row["current"].version for row in values), default=1),
+        "rows": [
+            {"metric": row["metric"].name, "value": row["current"].display, "version": row["current"].version}
+            for row in values
+        ],
+    }
 
 
 def _initial(value: Value | None) -> str:

@@ -9,12 +9,14 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from core.errors import ApplicationError
+from core.formats import format_datetime
 from impactmeasurement import excel, services
 from impactmeasurement.models import Report
 from impactmeasurement.services import ReportValidationError
@@ -190,3 +192,52 @@ def test_period_target_is_rounded_once_to_what_is_shown():
         kpi = SimpleNamespace(pk=1, metric=metric, kpi_set=SimpleNamespace(frequency=frequency))
         period = SimpleNamespace(year=2026)
         assert period_target(kpi, period, {(1, 2026): year_target}) == expected
+
+
+# --- impact reporting improvements ---------------------------------------------------------------------
+
+
+def test_last_periods_values_are_a_reference_never_the_answer(client, world, kpi_set):
+    q1, q2 = (kpi_set.periods.get(label=label) for label in ("2026-Q1", "2026-Q2"))
+    services.report_save(actor=world.a.users["investee"], period=q1, entries=entries(kpi_set, **GOOD))
+    client.force_login(world.a.users["investee"])
+    page = client.get(reverse("impactmeasurement:report_form", args=[q2.pk])).content.decode()
+    flow = kpi_of(kpi_set, "uitstroom-bijstand")
+    field = page.split(f'id="value_{flow.pk}"')[1].split(">")[0]
+    assert 'value=""' in field and 'placeholder="vorige periode: 10"' in field
+
+
+def test_excel_upload_is_a_draft_unless_direct_submission_is_ticked(client, world, kpi_set):
+    client.force_login(world.a.users["investee"])
+    page = client.get(reverse("impactmeasurement:kpi_set_detail", args=[kpi_set.pk])).content.decode()
+    checkbox = page.split('id="id_submit"')[0].rsplit("<input", 1)[1] + page.split('id="id_submit"')[1][:20]
+    assert "checked" not in checkbox
+    wb = load_workbook(io.BytesIO(excel.build_template(kpi_set)))
+    ws = wb[excel.SHEET]
+    rows = _rows(ws, "2026-Q1")
+    for code, value in (("uitstroom-bijstand", 10), ("totaal-fte", 20), ("aandeel-afstand", 50)):
+        ws.cell(row=rows[code], column=7, value=value)
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    upload = SimpleUploadedFile("rapportage.xlsx", buffer.getvalue())
+    response = client.post(reverse("impactmeasurement:excel_upload", args=[kpi_set.pk]), {"file": upload})
+    assert response.status_code == 302
+    assert Report.objects.get(period__label="2026-Q1").status == "draft"
+
+
+def test_after_submission_the_form_shows_a_receipt(client, world, kpi_set):
+    q1 = kpi_set.periods.get(label="2026-Q1")
+    client.force_login(world.a.users["investee"])
+    url = reverse("impactmeasurement:report_form", args=[q1.pk])
+    page = client.get(url).content.decode()
+    assert 'id="receipt"' not in page
+    data = {f"value_{kpi_of(kpi_set, c.replace('_', '-')).pk}": v for c, v in GOOD.items()}
+    page = client.post(url, {**data, "action": "submit"}, follow=True).content.decode()
+    receipt = page.split('id="receipt"')[1].split("</section>")[0]
+    report = Report.objects.get(period=q1)
+    investee = world.a.users["investee"]
+    assert "Ontvangstbewijs" in receipt and "via Webformulier" in receipt
+    assert f"Ingediend op {format_datetime(report.submitted_at)} door" in receipt
+    assert (investee.get_full_name() or investee.email) in receipt
+    assert "Eerste versie van de waarden." in receipt
+    assert "Mensen uitgestroomd uit de bijstand: 10" in receipt
