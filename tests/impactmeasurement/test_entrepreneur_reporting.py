@@ -241,3 +241,11 @@ def test_after_submission_the_form_shows_a_receipt(client, world, kpi_set):
     assert (investee.get_full_name() or investee.email) in receipt
     assert "Eerste versie van de waarden." in receipt
     assert "Mensen uitgestroomd uit de bijstand: 10" in receipt
+
+
+def test_dashboard_lists_the_ended_open_periods_with_their_due_dates(client, world, kpi_set):
+    client.force_login(world.a.users["investee"])
+    with time_machine.travel(IN_Q4, tick=False):
+        page = client.get(reverse("dashboard", args=["investee"])).content.decode()
+    assert "2026-Q3" in page and "30-10-2026" in page  # ended, due 30 days after the quarter
+    assert "2026-Q4" not in page  # still running: nothing to report yet
