@@ -8,8 +8,10 @@ class ImpactmeasurementConfig(AppConfig):
     verbose_name = _("Impactmeting")
 
     def ready(self) -> None:
-        from fund.audit import register_action_labels
+        from fund.audit import register_action_labels, register_state_choices
 
         from .audit_labels import labels
+        from .models import KPISetStatus, ReportStatus
 
         register_action_labels(labels)
+        register_state_choices(KPISetStatus, ReportStatus)

@@ -21,10 +21,9 @@ from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from core.exports import EXCEL_EUR, EXCEL_INTEGER
-from core.money import round_to
 
 from .models import KPISet, ReportingPeriod, ValueType, display_value
-from .validation import Entry, Problem, period_target, previous_values, targets_by_kpi
+from .validation import Entry, Problem, period_target, period_target_basis, previous_values, targets_by_kpi
 
 SHEET = "Rapportage"
 META = "_ids"
@@ -70,12 +69,13 @@ def _validation_for(kind: str, choices: list[str]) -> DataValidation | None:
 
 
 def open_periods(kpi_set: KPISet) -> list[ReportingPeriod]:
-    """Periods that can still be filled in: started, and without a report or with a draft/returned one."""
+    """Periods that can be filled in: ended (a running period is not reported on yet), and without a report
+    or with a draft/returned one."""
     from django.db.models import Q
     from django.utils import timezone
 
     return list(
-        kpi_set.periods.filter(start__lte=timezone.localdate())
+        kpi_set.periods.filter(end__lt=timezone.localdate())
         .filter(Q(report__isnull=True) | Q(report__status__in=["draft", "returned"]))
         .select_related("report")
         .order_by("start")
@@ -121,10 +121,11 @@ def build_template(kpi_set: KPISet, periods: list[ReportingPeriod] | None = None
             ws.cell(row=row, column=3, value=metric.name + ("" if kpi.required else _(" (optioneel)")))
             ws.cell(row=row, column=4, value=metric.unit)
             ws.cell(row=row, column=5, value=display_value(metric, prev) if prev is not None else "")
+            basis = period_target_basis(kpi, period, targets)
             ws.cell(
                 row=row,
                 column=6,
-                value=display_value(metric, round_to(target, 2)) if target else "",
+                value=f"{display_value(metric, target)} ({basis})" if target is not None else "",
             )
             value = current.get(kpi.pk)
             if value is not None:
@@ -152,7 +153,7 @@ def build_template(kpi_set: KPISet, periods: list[ReportingPeriod] | None = None
     for dv in validations.values():
         if dv is not None and dv.sqref:
             ws.add_data_validation(dv)
-    for col, width in zip("ABCDEFGH", (10, 22, 48, 12, 14, 12, 14, 50), strict=True):
+    for col, width in zip("ABCDEFGH", (10, 22, 48, 12, 14, 30, 14, 50), strict=True):
         ws.column_dimensions[col].width = width
     ws.protection.sheet = True
     ws.protection.password = hashlib.sha256(settings.SECRET_KEY.encode()).hexdigest()[:12]

@@ -147,7 +147,8 @@ class MetricForm(forms.Form):
 
 class UploadForm(forms.Form):
     file = forms.FileField(label=_("Ingevuld sjabloon (.xlsx)"), validators=[validate_filename_no_bsn])
-    submit = forms.BooleanField(label=_("Direct indienen"), required=False, initial=True)
+    # unticked: an upload is a draft to check on the form first, unless the entrepreneur asks otherwise
+    submit = forms.BooleanField(label=_("Direct indienen"), required=False, initial=False)
 
 
 class EvidenceForm(forms.Form):

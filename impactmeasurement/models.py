@@ -387,6 +387,10 @@ class ReportingPeriod(models.Model):
     def __str__(self) -> str:
         return f"{self.kpi_set} — {self.label}"
 
+    def has_ended(self, today: datetime.date) -> bool:
+        """A period is reported on only after its last day: 2026-Q4 from 1 January 2027."""
+        return today > self.end
+
     def is_overdue(self, today: datetime.date) -> bool:
         report = getattr(self, "report", None)
         return today > self.due_date and (report is None or report.status == ReportStatus.DRAFT)

@@ -191,7 +191,7 @@ def report_rows(report: Report) -> list[dict]:
     """One row per KPI for the form and the review page: current value, previous value, target, history."""
     period = report.period
     kpis = list(period.kpi_set.kpis.select_related("metric").prefetch_related("targets"))
-    from .validation import period_target, previous_values, targets_by_kpi
+    from .validation import period_target, period_target_basis, previous_values, targets_by_kpi
 
     previous = previous_values(period)
     targets = targets_by_kpi(period)
@@ -214,6 +214,7 @@ def report_rows(report: Report) -> list[dict]:
                 "history": history,
                 "previous": previous.get(kpi.pk),
                 "target": period_target(kpi, period, targets),
+                "target_basis": period_target_basis(kpi, period, targets),
             }
         )
     return rows

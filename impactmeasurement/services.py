@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
+from core.formats import format_date
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
@@ -43,6 +44,9 @@ from .periods import period_spans
 from .validation import CleanValue, Entry, Problem
 
 MSG_NOT_CONFIRMED = gettext_noop("Rapporteren kan pas als de KPI-set is vastgesteld (status nu: %(status)s).")
+MSG_PERIOD_NOT_ENDED = gettext_noop(
+    "De periode %(period)s loopt nog tot en met %(end)s; u kunt erover rapporteren vanaf %(first_day)s."
+)
 MSG_NOT_EDITABLE = gettext_noop("Deze rapportage is %(status)s en kan niet meer worden gewijzigd.")
 MSG_RETURN_NEEDS_COMMENT = gettext_noop(
     "Geef bij terugsturen een toelichting of een opmerking bij een waarde."
@@ -333,6 +337,20 @@ def _current_as_clean(report: Report, kpis: dict[int, KPI]) -> dict[int, CleanVa
     }
 
 
+def period_not_ended_message(period: ReportingPeriod) -> str:
+    return _(MSG_PERIOD_NOT_ENDED) % {
+        "period": period.label,
+        "end": format_date(period.end),
+        "first_day": format_date(period.end + datetime.timedelta(days=1)),
+    }
+
+
+def _require_ended(period: ReportingPeriod) -> None:
+    """Nothing is reported on a period that is still running: its figures are not known yet."""
+    if not period.has_ended(timezone.localdate()):
+        raise ApplicationError(period_not_ended_message(period), code="period_not_ended")
+
+
 def _report_for_update(period: ReportingPeriod) -> Report:
     report, _created = Report.objects.get_or_create(period=period)
     return Report.objects.select_for_update().select_related("period__kpi_set").get(pk=report.pk)
@@ -376,6 +394,7 @@ def report_save(
     _require_reporter(actor, kpi_set)
     if kpi_set.status != KPISetStatus.CONFIRMED:
         raise ApplicationError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
+    _require_ended(period)
     report = _report_for_update(period)
     if report.status not in EDITABLE_STATUSES:
         raise ApplicationError(_(MSG_NOT_EDITABLE) % {"status": report.get_status_display().lower()})
@@ -612,11 +631,15 @@ def report_import(
         raise ApplicationError(_(MSG_NOT_CONFIRMED) % {"status": kpi_set.get_status_display()})
     found = list(problems or [])
     kpis = _kpis(kpi_set)
+    today = timezone.localdate()
     for period, entries in batches:
         first = next(iter(entries.values()), None)
         where = first.location if first else period.label
         if period.kpi_set_id != kpi_set.pk:
             found.append(Problem(where, _("deze periode hoort niet bij deze KPI-set"), "unknown"))
+            continue
+        if not period.has_ended(today):
+            found.append(Problem(where, period_not_ended_message(period), "period_not_ended"))
             continue
         report = Report.objects.filter(period=period).first()
         if report is not None and report.status not in EDITABLE_STATUSES:

@@ -21,7 +21,7 @@ from core.money import is_whole_cents, round_to, to_cents
 from core.numbers import parse_decimal
 from core.privacy import validate_no_bsn
 
-from .models import KPI, Aggregation, Metric, ReportingPeriod, Value, ValueType
+from .models import KPI, Aggregation, Metric, ReportingPeriod, Value, ValueType, display_value
 from .periods import MONTHS_PER_PERIOD, previous_label
 
 MAX_ABS = Decimal("1E16")
@@ -179,14 +179,40 @@ def check_range(kpi: KPI, number: Decimal | None) -> None:
 def period_target(
     kpi: KPI, period: ReportingPeriod, targets: dict[tuple[int, int], Decimal]
 ) -> Decimal | None:
-    """The target that applies to one period: a year target, pro rata for flows (sum) within the year."""
+    """The target that applies to one period: a year target, pro rata for flows (sum) within the year.
+
+    Rounded to two decimals here, once: the form, the Excel template and the anomaly check all use this
+    number, so the target shown is the target checked (a year target of 18 is 4,5 a quarter).
+    """
     target = targets.get((kpi.pk, period.year))
     if target is None:
         return None
     if kpi.metric.aggregation == Aggregation.SUM:
-        periods_per_year = 12 // MONTHS_PER_PERIOD[kpi.kpi_set.frequency]
-        return target / periods_per_year
+        return round_to(target / _periods_per_year(kpi), 2)
     return target
+
+
+def _periods_per_year(kpi: KPI) -> int:
+    return 12 // MONTHS_PER_PERIOD[kpi.kpi_set.frequency]
+
+
+def period_target_basis(kpi: KPI, period: ReportingPeriod, targets: dict[tuple[int, int], Decimal]) -> str:
+    """How a period's target follows from the year target, in words: "jaardoel 18 ÷ 4 kwartalen"."""
+    target = targets.get((kpi.pk, period.year))
+    if target is None:
+        return ""
+    year_target = display_value(kpi.metric, target)
+    n = _periods_per_year(kpi)
+    if kpi.metric.aggregation == Aggregation.SUM and n > 1:
+        periods = _("kwartalen") if n == 4 else _("halve jaren")
+        return _("jaardoel %(target)s ÷ %(n)s %(periods)s") % {
+            "target": year_target,
+            "n": n,
+            "periods": periods,
+        }
+    if n > 1:
+        return _("jaardoel %(target)s (een stand: geldt voor elke periode)") % {"target": year_target}
+    return _("jaardoel %(target)s") % {"target": year_target}
 
 
 def anomalies_for(

@@ -25,7 +25,6 @@ from core.exports import (
     excel_value,
 )
 from core.formats import format_number
-from core.money import round_to
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from portfolio.selectors import contracts_for
@@ -221,8 +220,11 @@ def report_form(request, pk: int):
     period = _period(request, pk)
     kpi_set = period.kpi_set
     report = getattr(period, "report", None)
-    can_edit = request.user.has_perm("impactmeasurement.submit_report", kpi_set) and (
-        report is None or report.is_editable
+    running = not period.has_ended(timezone.localdate())
+    can_edit = (
+        request.user.has_perm("impactmeasurement.submit_report", kpi_set)
+        and (report is None or report.is_editable)
+        and not running
     )
     errors: dict[str, str] = {}
     posted: dict[str, str] = {}
@@ -269,6 +271,8 @@ def report_form(request, pk: int):
         else:
             messages.success(request, _("Rapportage ingediend.") if submit else _("Concept opgeslagen."))
             return redirect(here)
+        # the refused save was rolled back: read the period again, not the report the service had started
+        period = _period(request, pk)
         report = getattr(period, "report", None)
     rows = selectors.report_rows(report) if report else selectors.report_rows(Report(period=period))
     for row in rows:
@@ -283,7 +287,7 @@ def report_form(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], round_to(row["target"], 2)) if row["target"] is not None else ""
+            display_value(row["metric"], row["target"]) if row["target"] is not None else ""
         )
     context = {
         "period": period,
@@ -291,11 +295,32 @@ def report_form(request, pk: int):
         "report": report,
         "rows": rows,
         "can_edit": can_edit,
+        "running_message": services.period_not_ended_message(period) if running else "",
+        "receipt": _receipt(report, rows),
         "evidence_form": EvidenceForm(kpis=kpi_set.kpis.all()),
         "evidence": report.evidence.all() if report else [],
         "can_review": request.user.has_perm("impactmeasurement.review_report", kpi_set),
     }
     return render(request, "impactmeasurement/report_form.html", context)
+
+
+def _receipt(report: Report | None, rows: list[dict]) -> dict | None:
+    """What was submitted, when, by whom, through which route, and which version of each value."""
+    if report is None or report.submitted_at is None or report.status == "draft" or report.is_editable:
+        return None
+    values = [row for row in rows if row["current"] is not None]
+    return {
+        "submitted_at": report.submitted_at,
+        "submitted_by": report.submitted_by.get_full_name() or report.submitted_by.email
+        if report.submitted_by
+        else _("het systeem"),
+        "source": report.get_source_display(),
+        "version": max((row["current"].version for row in values), default=1),
+        "rows": [
+            {"metric": row["metric"].name, "value": row["current"].display, "version": row["current"].version}
+            for row in values
+        ],
+    }
 
 
 def _initial(value: Value | None) -> str:
@@ -329,7 +354,7 @@ def report_review(request, pk: int):
             display_value(row["metric"], row["previous"]) if row["previous"] is not None else ""
         )
         row["target_display"] = (
-            display_value(row["metric"], round_to(row["target"], 2)) if row["target"] is not None else ""
+            display_value(row["metric"], row["target"]) if row["target"] is not None else ""
         )
     context = {
         "period": period,

@@ -17,8 +17,17 @@ class PipelineConfig(AppConfig):
 
         from . import documents
         from .audit_labels import labels
-        from .models import ApplicationStatus, ChecklistStatus, CheckOutcome, DecisionOutcome, VoteChoice
+        from .models import (
+            ApplicationStatus,
+            ChecklistStatus,
+            CheckOutcome,
+            DecisionOutcome,
+            DeclarationState,
+            VoteChoice,
+        )
 
         register_action_labels(labels)
-        register_state_choices(ApplicationStatus, ChecklistStatus, DecisionOutcome, VoteChoice, CheckOutcome)
+        register_state_choices(
+            ApplicationStatus, ChecklistStatus, DecisionOutcome, VoteChoice, CheckOutcome, DeclarationState
+        )
         documents.register()

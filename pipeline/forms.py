@@ -23,7 +23,7 @@ from .models import (
     RiskRating,
     VoteChoice,
 )
-from .services import check_upload
+from .services import check_upload, request_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 ROWS3 = forms.Textarea(attrs={"rows": 3})
@@ -77,8 +77,9 @@ class ApplicationForm(forms.Form):
         required=False,
     )
 
-    def __init__(self, *args, fund_choices=None, enterprise_choices=None, **kwargs):
+    def __init__(self, *args, fund_choices=None, enterprise_choices=None, fund=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fund = fund
         if enterprise_choices is not None:
             self.fields["enterprise"] = forms.ModelChoiceField(
                 label=_("Onderneming"), queryset=enterprise_choices
@@ -89,10 +90,22 @@ class ApplicationForm(forms.Form):
             self.order_fields(["fund", "enterprise"])
 
     def clean(self):
+        """The service's rules too, so one save shows every problem at its field (not one per save)."""
         data = super().clean()
-        term, grace = data.get("term_months"), data.get("grace_months") or 0
-        if term and grace >= term:
-            self.add_error("grace_months", _("De aflossingsvrije periode moet korter zijn dan de looptijd."))
+        fund = self.fund or data.get("fund")
+        if fund is None:
+            return data
+        errors = request_errors(
+            fund=fund,
+            amount=data.get("requested_amount"),
+            term_months=data.get("term_months"),
+            grace_months=data.get("grace_months"),
+            referral_source=data.get("referral_source") or "",
+            referral_partner=data.get("referral_partner"),
+        )
+        for field, messages in errors.items():
+            if field not in self.errors:
+                self.add_error(field, messages)
         return data
 
     def service_kwargs(self) -> dict:
@@ -121,23 +134,43 @@ class ApplicationForm(forms.Form):
         }
 
 
-def _figure(label) -> AmountField:
-    """A figure of the annual accounts in euros, Dutch typing ("125.000", "-2.500,50")."""
-    return AmountField(label=label, required=False, **AMOUNT)
+def _figure(label, example: str = "", help_text: str = "") -> AmountField:
+    """A figure of the annual accounts in euros, Dutch typing ("125.000", "-2.500,50"), with an example."""
+    field = AmountField(label=label, required=False, help_text=help_text, **AMOUNT)
+    if example:
+        field.widget.attrs["placeholder"] = example
+    return field
 
 
 class FinancialYearForm(forms.Form):
     year = forms.IntegerField(label=_("Jaar"), min_value=1990, max_value=2100)
     is_forecast = forms.BooleanField(label=_("Prognose"), required=False)
-    revenue = _figure(_("Omzet"))
-    ebitda = _figure(_("EBITDA"))
-    net_result = _figure(_("Nettoresultaat"))
-    total_assets = _figure(_("Balanstotaal"))
-    equity = _figure(_("Eigen vermogen"))
-    debt = _figure(_("Schulden"))
-    current_assets = _figure(_("Vlottende activa"))
-    current_liabilities = _figure(_("Kortlopende schulden"))
-    debt_service = _figure(_("Bestaande schuldendienst per jaar"))
+    revenue = _figure(_("Omzet"), "400.000", _("Alles wat u in het jaar hebt gefactureerd, zonder btw."))
+    ebitda = _figure(
+        _("EBITDA"), "45.000", _("Resultaat uit het gewone werk, vóór rente, belastingen en afschrijvingen.")
+    )
+    net_result = _figure(_("Nettoresultaat"), "20.000", _("Winst (of verlies, met een min) na alles."))
+    total_assets = _figure(_("Balanstotaal"), "250.000", _("Alle bezittingen samen, van de balans."))
+    equity = _figure(_("Eigen vermogen"), "75.000", _("Bezittingen min schulden: wat van de onderneming is."))
+    debt = _figure(_("Schulden"), "175.000", _("Alle leningen en andere schulden samen."))
+    current_assets = _figure(
+        _("Vlottende activa"), "90.000", _("Geld op de bank, debiteuren en voorraad: binnen een jaar geld.")
+    )
+    current_liabilities = _figure(
+        _("Kortlopende schulden"),
+        "60.000",
+        _("Wat u binnen een jaar moet betalen (leveranciers, belasting)."),
+    )
+    debt_service = _figure(
+        _("Bestaande schuldendienst per jaar"),
+        "12.000",
+        _("Rente en aflossing per jaar op leningen die u al hebt (niet deze aanvraag)."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():  # inputs in a table: named by their column header
+            field.widget.attrs["aria-labelledby"] = f"col-{name}"
 
     def clean(self):
         data = super().clean()
@@ -182,6 +215,37 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reden"), widget=ROWS2, required=False)
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Waarom trekt u de aanvraag in?"),
+        widget=ROWS3,
+        help_text=_("Het fonds leest de reden; zo kan het u later beter helpen."),
+        error_messages={"required": _("Geef een reden.")},
+    )
+
+
+class MessageForm(forms.Form):
+    text = forms.CharField(label=_("Uw bericht"), widget=ROWS3, max_length=5000)
+    requests_documents = forms.BooleanField(
+        label=_("Vraag om (nieuwe) documenten: de aanvrager mag ze dan vervangen"), required=False
+    )
+
+    def __init__(self, *args, from_fund: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not from_fund:
+            del self.fields["requests_documents"]
+
+
+class ReplaceDocumentForm(forms.Form):
+    file = forms.FileField(label=_("Nieuw bestand (PDF, XLSX of DOCX, maximaal 10 MB)"))
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        validate_filename_no_bsn(upload.name)
+        check_upload(upload)
+        return upload
+
+
 class QuestionForm(forms.Form):
     text = forms.CharField(label=_("Vraag aan de aanvrager"), widget=ROWS2)
 
@@ -195,7 +259,7 @@ class NoteForm(forms.Form):
 
 
 class OverrideForm(forms.Form):
-    reason = forms.CharField(label=_("Schriftelijke reden voor overrulen"), widget=ROWS2)
+    reason = forms.CharField(label=_("Schriftelijke reden om de afwijking toe te staan"), widget=ROWS2)
 
 
 class ChecklistItemForm(forms.Form):

@@ -120,9 +120,9 @@ def memo_pdf(*, application: Application, version: int, generated_at=None) -> by
         for check in checks:
             outcome = OUTCOME_NL.get(check.outcome, check.outcome)
             if check.code in overrides:
-                outcome += " (overruled)"
+                outcome += " (afwijking toegestaan)"
             reason = check.reason + (
-                f" Overruled: {overrides[check.code]}" if check.code in overrides else ""
+                f" Afwijking toegestaan: {overrides[check.code]}" if check.code in overrides else ""
             )
             rows.append([p(CHECK_LABELS.get(check.code, check.code)), outcome, p(reason)])
         story.append(table(rows, widths=[50 * mm, 25 * mm, 95 * mm]))

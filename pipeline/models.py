@@ -37,7 +37,7 @@ class ApplicationStatus(models.TextChoices):
     APPROVED_WITH_CONDITIONS = "approved_with_conditions", _("Goedgekeurd onder voorwaarden")
     REJECTED = "rejected", _("Afgewezen")
     WITHDRAWN = "withdrawn", _("Ingetrokken")
-    ON_HOLD = "on_hold", _("On hold")
+    ON_HOLD = "on_hold", _("Aangehouden")
 
 
 OPEN_STATUSES = (
@@ -268,12 +268,31 @@ class ApplicationDocument(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     uploaded_at = models.DateTimeField(_("geüpload op"), auto_now_add=True)
+    # A replaced or deleted document is kept (the fund may have read it) but no longer counts.
+    removed_at = models.DateTimeField(_("verwijderd op"), null=True, blank=True)
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    replaced_by = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaces",
+        verbose_name=_("vervangen door"),
+    )
 
     class Meta:
         db_table = "fund_applicationdocument"  # the table it had as part of the fund app
         verbose_name = _("document")
         verbose_name_plural = _("documenten")
         ordering = ["kind", "-uploaded_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(replaced_by__isnull=True) | Q(removed_at__isnull=False),
+                name="application_document_replaced_is_removed",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.file.name.rsplit('/', 1)[-1]}"
@@ -301,6 +320,37 @@ class Question(models.Model):
         verbose_name = _("vraag")
         verbose_name_plural = _("vragen")
         ordering = ["asked_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class ApplicationMessage(models.Model):
+    """One message in the thread between the applicant and the fund about one application.
+
+    Both sides read the whole thread on the application's page; the other side gets an e-mail with a link,
+    never the content. A fund message may ask for documents: the applicant may then replace them (also
+    after submission) until the application moves on to its next stage.
+    """
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    from_fund = models.BooleanField(_("van het fonds"))
+    text = models.TextField(_("bericht"))
+    requests_documents = models.BooleanField(_("vraagt om (nieuwe) documenten"), default=False)
+    created_at = models.DateTimeField(_("verstuurd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bericht")
+        verbose_name_plural = _("berichten")
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="application_message_not_empty"),
+            models.CheckConstraint(
+                condition=Q(requests_documents=False) | Q(from_fund=True),
+                name="application_message_document_request_from_fund",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.text[:60]
@@ -372,8 +422,8 @@ class EligibilityOverride(models.Model):
 
     class Meta:
         db_table = "fund_eligibilityoverride"  # the table it had as part of the fund app
-        verbose_name = _("overruling van een toets")
-        verbose_name_plural = _("overrulingen van toetsen")
+        verbose_name = _("toegestane afwijking van een toets")
+        verbose_name_plural = _("toegestane afwijkingen van toetsen")
         constraints = [
             models.UniqueConstraint(fields=["application", "code"], name="eligibility_override_unique"),
             models.CheckConstraint(condition=~Q(reason=""), name="eligibility_override_has_reason"),
@@ -739,6 +789,13 @@ class ConflictDeclaration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member}: {'conflict' if self.has_conflict else '-'}"
+
+
+class DeclarationState(models.TextChoices):
+    """The audit trail's states of a conflict declaration (shown in the meeting's history)."""
+
+    CONFLICT = "conflict", _("Belangenconflict")
+    NO_CONFLICT = "no_conflict", _("Geen belangenconflict")
 
 
 class VoteChoice(models.TextChoices):

@@ -21,6 +21,7 @@ from fund.models import User
 
 from .models import (
     APPROVED_STATUSES,
+    DECIDED_STATUSES,
     PIPELINE_STAGES,
     AgendaItem,
     Application,
@@ -191,3 +192,64 @@ def approved_amount(applications: QuerySet[Application]) -> Decimal:
         "total"
     ]
     return to_cents(Decimal(str(total or 0)))
+
+
+def next_steps(application: Application) -> list[dict]:
+    """The stages after submission as the entrepreneur reads them: what happens, how long it usually takes,
+    and which one the application is in now (an application on hold is in the stage it was held from)."""
+    from django.utils.translation import gettext as _
+
+    S = ApplicationStatus
+    steps = [
+        (
+            S.SUBMITTED,
+            _("Ontvangen"),
+            _("Het fonds bevestigt de ontvangst en kijkt of alles compleet is."),
+            _("enkele dagen"),
+        ),
+        (
+            S.SCREENING,
+            _("Eerste beoordeling"),
+            _(
+                "Past de aanvraag bij het fonds (regio, thema's, bedrag, vorm)? "
+                "Het fonds kan u vragen stellen."
+            ),
+            _("1 à 2 weken"),
+        ),
+        (
+            S.DUE_DILIGENCE,
+            _("Grondig onderzoek"),
+            _("Gesprekken, een bezoek, uw cijfers en uw impactplan; het fonds stelt de voorwaarden voor."),
+            _("3 à 6 weken"),
+        ),
+        (
+            S.COMMITTEE,
+            _("Investeringscommissie"),
+            _("Een onafhankelijke commissie besluit in haar eerstvolgende vergadering."),
+            _("meestal binnen een maand"),
+        ),
+        (
+            "decision",
+            _("Besluit en contract"),
+            _(
+                "U hoort het besluit met de voorwaarden; na ondertekening en de opschortende voorwaarden "
+                "volgt de uitbetaling."
+            ),
+            _("2 à 4 weken"),
+        ),
+    ]
+    status = application.held_from_status if application.status == S.ON_HOLD else application.status
+    order = [code for code, *_rest in steps]
+    if status in DECIDED_STATUSES:
+        position = order.index("decision")
+    else:
+        position = order.index(status) if status in order else -1
+    return [
+        {
+            "title": title,
+            "text": text,
+            "duration": duration,
+            "state": "done" if i < position else "current" if i == position else "upcoming",
+        }
+        for i, (_code, title, text, duration) in enumerate(steps)
+    ]

@@ -26,7 +26,7 @@ from core.documents import document_store
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from core.models import StoredDocument
 from core.money import round_to
-from core.privacy import validate_filename_no_bsn
+from core.privacy import validate_filename_no_bsn, validate_no_bsn
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import Enterprise, Fund, FundStatus, Membership, ReferralPartner, Role, Theme, User
@@ -39,6 +39,7 @@ from .models import (
     REQUIRED_DOCUMENTS,
     Application,
     ApplicationDocument,
+    ApplicationMessage,
     ApplicationStatus,
     Assessment,
     ChecklistItem,
@@ -62,7 +63,7 @@ MSG_NOT_EDITABLE = gettext_noop("Een aanvraag kan alleen als concept worden gewi
 MSG_INCOMPLETE = gettext_noop("De aanvraag is nog niet compleet. Ontbreekt: %(missing)s.")
 MSG_REASON_REQUIRED = gettext_noop("Geef een reden.")
 MSG_CHECKS_OPEN = gettext_noop(
-    "Due diligence kan pas starten als elke toets voldoet of met reden is overruled. "
+    "Due diligence kan pas starten als elke toets voldoet of er met reden een afwijking is toegestaan. "
     "Niet voldaan: %(checks)s."
 )
 MSG_NO_CHECKS = gettext_noop("Voer eerst de toetsen uit.")
@@ -73,7 +74,9 @@ MSG_DE_MINIMIS_OPEN = gettext_noop(
     "de-minimistoets: met deze lening gaat de onderneming over het plafond van € 300.000,00 in drie jaar; "
     "voer de toetsen opnieuw uit en onderbouw een afwijking"
 )
-MSG_OVERRIDE_NOT_FAILED = gettext_noop("Alleen een toets die niet voldoet kan worden overruled.")
+MSG_OVERRIDE_NOT_FAILED = gettext_noop(
+    "Alleen voor een toets die niet voldoet kan een afwijking worden toegestaan."
+)
 MSG_FILE_TOO_LARGE = gettext_noop("Het bestand is groter dan %(max)d MB.")
 MSG_FILE_TYPE = gettext_noop(
     "Alleen PDF-, Excel- (XLSX) en Word-bestanden (DOCX) zijn toegestaan; "
@@ -230,34 +233,55 @@ def _notify_status(application: Application, *, from_status: str, reason: str = 
 # --------------------------------------------------------------------------------------------------
 
 
-def _check_referral(source: str, partner: ReferralPartner | None) -> None:
-    if source in (ReferralSource.MAKELAAR, ReferralSource.NETWORK):
-        if partner is None:
-            raise ValidationError({"referral_partner": [_(MSG_REFERRAL_PARTNER)]})
-        if partner.partner_type != source:
-            raise ValidationError(
-                {
-                    "referral_partner": [
-                        _(MSG_REFERRAL_PARTNER_TYPE) % {"type": ReferralSource(source).label.lower()}
-                    ]
-                }
-            )
+def request_errors(
+    *,
+    fund: Fund,
+    amount: Decimal | None = None,
+    term_months: int | None = None,
+    grace_months: int | None = 0,
+    referral_source: str = "",
+    referral_partner: ReferralPartner | None = None,
+) -> dict[str, list[str]]:
+    """Every refusal of a request's fields at once, by field (the form shows them all after one save)."""
+    errors: dict[str, list[str]] = {}
+    if amount is not None and amount <= 0:
+        errors["requested_amount"] = [_("Het gevraagde bedrag moet groter zijn dan nul.")]
+    if term_months is not None and term_months > fund.max_term_months:
+        errors["term_months"] = [
+            _("De looptijd is langer dan het beleid van het fonds toestaat (maximaal %(max)s maanden).")
+            % {"max": fund.max_term_months}
+        ]
+    if term_months is not None and (grace_months or 0) >= term_months:
+        errors["grace_months"] = [_("De aflossingsvrije periode moet korter zijn dan de looptijd.")]
+    if referral_source in (ReferralSource.MAKELAAR, ReferralSource.NETWORK):
+        if referral_partner is None:
+            errors["referral_partner"] = [_(MSG_REFERRAL_PARTNER)]
+        elif referral_partner.partner_type != referral_source:
+            errors["referral_partner"] = [
+                _(MSG_REFERRAL_PARTNER_TYPE) % {"type": ReferralSource(referral_source).label.lower()}
+            ]
+    return errors
 
 
 def _check_request(application: Application) -> None:
-    errors: dict[str, list[str]] = {}
-    if application.requested_amount is not None:
-        if application.requested_amount.currency.code != "EUR":
-            errors["requested_amount"] = [_("Bedragen zijn in euro's.")]
-        elif application.requested_amount.amount <= 0:
-            errors["requested_amount"] = [_("Het gevraagde bedrag moet groter zijn dan nul.")]
-    if application.term_months is not None and application.term_months > application.fund.max_term_months:
-        errors["term_months"] = [
-            _("De looptijd is langer dan het beleid van het fonds toestaat (maximaal %(max)s maanden).")
-            % {"max": application.fund.max_term_months}
-        ]
-    if application.term_months is not None and application.grace_months >= application.term_months:
-        errors["grace_months"] = [_("De aflossingsvrije periode moet korter zijn dan de looptijd.")]
+    """The request's rules and the model's own validation, all refusals in one ValidationError."""
+    money = application.requested_amount
+    errors = request_errors(
+        fund=application.fund,
+        amount=money.amount if money is not None else None,
+        term_months=application.term_months,
+        grace_months=application.grace_months,
+        referral_source=application.referral_source,
+        referral_partner=application.referral_partner,
+    )
+    if money is not None and money.currency.code != "EUR":
+        errors["requested_amount"] = [_("Bedragen zijn in euro's.")]
+    try:
+        application.full_clean(exclude=["contract"])
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, [])
+            errors[field] += [m for m in messages if m not in errors[field]]
     if errors:
         raise ValidationError(errors)
 
@@ -280,9 +304,7 @@ def application_create(
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
     application = Application(fund=fund, enterprise=enterprise, created_by=actor, **fields)
-    _check_referral(application.referral_source, application.referral_partner)
     _check_request(application)
-    application.full_clean(exclude=["contract"])
     application.save()
     application.themes.set(list(themes))
     audit_record(actor=actor, obj=application, action="application_created", to_state=application.status)
@@ -303,9 +325,7 @@ def application_update(
     before = {name: getattr(application, name) for name in fields}
     for name, value in fields.items():
         setattr(application, name, value)
-    _check_referral(application.referral_source, application.referral_partner)
     _check_request(application)
-    application.full_clean(exclude=["contract"])
     application.save()
     if themes is not None:
         application.themes.set(list(themes))
@@ -422,6 +442,70 @@ def document_add(*, actor: User, application: Application, kind: str, upload) ->
     return document
 
 
+def documents_changeable(application: Application) -> bool:
+    """A draft's documents may be replaced and deleted; after submission only replaced, and only while the
+    fund has asked for documents in the thread during the current stage (until the committee)."""
+    if application.status == S.DRAFT:
+        return True
+    return (
+        application.status in UPLOAD_STATUSES
+        and application.messages.filter(
+            requests_documents=True, created_at__gte=application.status_changed_at
+        ).exists()
+    )
+
+
+def _changeable_document(actor: User, document: ApplicationDocument) -> ApplicationDocument:
+    document = ApplicationDocument.objects.select_for_update().get(pk=document.pk)
+    application = _locked(document.application)
+    _require_editor(actor, application)
+    if document.removed_at is not None:
+        raise ApplicationError(_("Dit document is al vervangen of verwijderd."))
+    if not documents_changeable(application):
+        raise ApplicationError(
+            _(
+                "Documenten kunnen alleen in een concept worden vervangen, of als het fonds erom vraagt "
+                "(in de berichten bij de aanvraag)."
+            )
+        )
+    return document
+
+
+@transaction.atomic
+def document_remove(*, actor: User, document: ApplicationDocument) -> ApplicationDocument:
+    """Delete a draft's document: it no longer counts (the file is kept for the audit trail)."""
+    document = _changeable_document(actor, document)
+    if document.application.status != S.DRAFT:
+        raise ApplicationError(
+            _("Na het indienen kan een document alleen worden vervangen, niet verwijderd.")
+        )
+    document.removed_at, document.removed_by = timezone.now(), actor
+    document.save(update_fields=["removed_at", "removed_by"])
+    audit_record(
+        actor=actor,
+        obj=document.application,
+        action="application_document_removed",
+        data={"kind": document.kind, "file": document.filename},
+    )
+    return document
+
+
+@transaction.atomic
+def document_replace(*, actor: User, document: ApplicationDocument, upload) -> ApplicationDocument:
+    """A new file in place of an old one (same kind); the old one is kept, marked as replaced."""
+    old = _changeable_document(actor, document)
+    new = document_add(actor=actor, application=old.application, kind=old.kind, upload=upload)
+    old.removed_at, old.removed_by, old.replaced_by = timezone.now(), actor, new
+    old.save(update_fields=["removed_at", "removed_by", "replaced_by"])
+    audit_record(
+        actor=actor,
+        obj=old.application,
+        action="application_document_replaced",
+        data={"kind": old.kind, "old": old.filename, "new": new.filename},
+    )
+    return new
+
+
 def missing_items(application: Application) -> list[str]:
     """What must still be filled in before the application can be submitted, by name (Dutch)."""
     missing = []
@@ -458,7 +542,7 @@ def missing_items(application: Application) -> list[str]:
             )
     if not any(y.is_forecast for y in years):
         missing.append(_("prognose"))
-    kinds = set(application.documents.values_list("kind", flat=True))
+    kinds = set(application.documents.filter(removed_at__isnull=True).values_list("kind", flat=True))
     for kind in REQUIRED_DOCUMENTS:
         if kind not in kinds:
             missing.append(_("document: %(kind)s") % {"kind": str(DocumentKind(kind).label).lower()})
@@ -506,6 +590,63 @@ def question_answer(*, actor: User, question: Question, answer: str) -> Question
         body=question.answer,
     )
     return question
+
+
+def _application_link(application: Application) -> str:
+    from django.urls import reverse
+
+    return settings.SITE_URL + reverse("application_detail", args=[application.pk]) + "#berichten"
+
+
+@transaction.atomic
+def message_post(
+    *, actor: User, application: Application, text: str, requests_documents: bool = False
+) -> ApplicationMessage:
+    """A message in the application's thread, from the applicant or the fund. The other side gets an e-mail
+    with a link to the thread (never the content: it may be confidential and e-mail is not)."""
+    roles = actor_roles(actor, application)
+    if not roles:
+        raise PermissionDeniedError()
+    from_fund = FUND_MANAGER in roles
+    if requests_documents and not from_fund:
+        raise PermissionDeniedError()
+    if not text.strip():
+        raise ValidationError({"text": [_("Schrijf een bericht.")]})
+    try:
+        validate_no_bsn(text)
+    except ValidationError as exc:
+        raise ValidationError({"text": exc.messages}) from None
+    message = ApplicationMessage.objects.create(
+        application=application,
+        author=actor,
+        from_fund=from_fund,
+        text=text.strip(),
+        requests_documents=requests_documents,
+    )
+    audit_record(
+        actor=actor,
+        obj=application,
+        action="application_message_posted",
+        data={"from_fund": from_fund, "requests_documents": requests_documents},
+    )
+    recipients = (
+        investee_emails(application.enterprise) if from_fund else fund_manager_emails(application.fund)
+    )
+    notify(
+        recipients=[r for r in recipients if r != actor.email],
+        subject=_("%(number)s: nieuw bericht") % {"number": application.number},
+        body=_(
+            "Er is een nieuw bericht over aanvraag %(number)s van %(enterprise)s bij %(fund)s.\n\n"
+            "Lees en beantwoord het hier (na inloggen): %(link)s"
+        )
+        % {
+            "number": application.number,
+            "enterprise": application.enterprise,
+            "fund": application.fund,
+            "link": _application_link(application),
+        },
+    )
+    return message
 
 
 @transaction.atomic
@@ -688,8 +829,10 @@ def application_resume(*, actor: User, application: Application, reason: str = "
 
 
 @transaction.atomic
-def application_withdraw(*, actor: User, application: Application, reason: str = "") -> Application:
-    return _apply(actor=actor, application=_locked(application), name="withdraw", reason=reason.strip())
+def application_withdraw(*, actor: User, application: Application, reason: str) -> Application:
+    """Withdrawing ends the application for good; it always says why (the fund reads it)."""
+    reason = _require_reason(reason)
+    return _apply(actor=actor, application=_locked(application), name="withdraw", reason=reason)
 
 
 def application_set_decided(

@@ -61,7 +61,7 @@ TRANSITIONS: dict[str, Transition] = {
             (S.SUBMITTED, S.SCREENING, S.DUE_DILIGENCE, S.COMMITTEE),
             S.ON_HOLD,
             (FUND_MANAGER,),
-            _("On hold zetten"),
+            _("Aanhouden"),
         ),
         Transition("resume", (S.ON_HOLD,), None, (FUND_MANAGER,), _("Hervatten")),
         Transition("withdraw", tuple(OPEN_STATUSES), S.WITHDRAWN, (INVESTEE, FUND_MANAGER), _("Intrekken")),

@@ -8,6 +8,7 @@ urlpatterns = [
     path("applications/<int:pk>/", views.application_detail, name="application_detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application_edit"),
     path("applications/<int:pk>/financials/", views.application_financials, name="application_financials"),
+    path("applications/<int:pk>/withdraw/", views.application_withdraw, name="application_withdraw"),
     path("applications/<int:pk>/documents/", views.document_add, name="application_document_add"),
     path(
         "applications/<int:pk>/transition/<slug:name>/",
@@ -27,6 +28,11 @@ urlpatterns = [
     path("applications/<int:pk>/memo/", views.memo_generate, name="application_memo_generate"),
     path("applications/<int:pk>/hand-off/", views.application_hand_off, name="application_hand_off"),
     path("application-documents/<int:pk>/", views.document_download, name="application_document"),
+    path(
+        "application-documents/<int:pk>/replace/", views.document_replace, name="application_document_replace"
+    ),
+    path("application-documents/<int:pk>/remove/", views.document_remove, name="application_document_remove"),
+    path("applications/<int:pk>/messages/", views.message_post, name="application_message_post"),
     path("questions/<int:pk>/answer/", views.question_answer, name="question_answer"),
     path("checklist/<int:pk>/", views.checklist_item_update, name="checklist_item_update"),
     path("memos/<int:pk>/memo.pdf", views.memo_download, name="memo_download"),

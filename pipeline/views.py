@@ -27,7 +27,7 @@ from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
 
-from . import analysis, committee, documents, selectors, services, stateaid
+from . import analysis, committee, documents, policy, selectors, services, stateaid
 from .forms import (
     AgendaItemForm,
     AnswerForm,
@@ -40,12 +40,15 @@ from .forms import (
     FinancialFormSet,
     MeetingForm,
     MemberForm,
+    MessageForm,
     NoteForm,
     OverrideForm,
     QuestionForm,
     ReasonForm,
+    ReplaceDocumentForm,
     TermsForm,
     VoteForm,
+    WithdrawForm,
 )
 from .models import (
     DECIDED_STATUSES,
@@ -74,7 +77,7 @@ TRANSITION_SERVICES = {
     "resume": services.application_resume,
     "withdraw": services.application_withdraw,
 }
-NEEDS_REASON = {"decline", "hold"}
+NEEDS_REASON = {"decline", "hold", "withdraw"}
 TAKES_REASON = {"decline", "hold", "resume", "withdraw"}
 
 
@@ -129,8 +132,11 @@ def application_create(request):
         done = submit_form(
             request,
             form,
-            action=lambda data: services.application_create(
-                actor=user, fund=data["fund"], enterprise=data["enterprise"], **form.service_kwargs()
+            action=lambda data: _warn_outside_limits(
+                request,
+                services.application_create(
+                    actor=user, fund=data["fund"], enterprise=data["enterprise"], **form.service_kwargs()
+                ),
             ),
             success_url=lambda application: _detail_url(application.pk),
             success_message=_("Concept opgeslagen. Vul de jaarcijfers en documenten aan en dien in."),
@@ -139,19 +145,50 @@ def application_create(request):
             return done
     if len(enterprises) == 1 and not form.is_bound:
         form.initial["enterprise"] = enterprises[0]
-    return render(request, "pipeline/application_form.html", {"form": form, "title": _("Nieuwe aanvraag")})
+    return render(
+        request,
+        "pipeline/application_form.html",
+        {"form": form, "title": _("Nieuwe aanvraag"), "limits": [policy.fund_limits(f) for f in funds]},
+    )
+
+
+def _warn_outside_limits(request, application):
+    """Saved, but outside what the fund finances: say so at once (the draft stays; the fund decides)."""
+    for warning in policy.application_warnings(application).values():
+        messages.warning(request, _("Let op: %(warning)s") % {"warning": warning})
+    return application
+
+
+def _refuse_unless_draft(request, application):
+    """The edit pages of a submitted application do not open at all (not only refuse on save)."""
+    if application.status == ApplicationStatus.DRAFT:
+        return None
+    messages.info(
+        request,
+        _("Aanvraag %(n)s is %(status)s en kan niet meer worden gewijzigd; alleen een concept kan dat.")
+        % {"n": application.number, "status": application.get_status_display().lower()},
+    )
+    return redirect("application_detail", pk=application.pk)
 
 
 @login_required
 def application_edit(request, pk: int):
     application = _application(request, pk)
-    form = ApplicationForm(request.POST or None, initial=ApplicationForm.initial_for(application))
+    refused = _refuse_unless_draft(request, application)
+    if refused:
+        return refused
+    form = ApplicationForm(
+        request.POST or None, initial=ApplicationForm.initial_for(application), fund=application.fund
+    )
     if request.method == "POST" and form.is_valid():
         done = submit_form(
             request,
             form,
-            action=lambda _data: services.application_update(
-                actor=request.user, application=application, **form.service_kwargs()
+            action=lambda _data: _warn_outside_limits(
+                request,
+                services.application_update(
+                    actor=request.user, application=application, **form.service_kwargs()
+                ),
             ),
             success_url=_detail_url(application.pk),
             success_message=_("Concept opgeslagen."),
@@ -165,6 +202,7 @@ def application_edit(request, pk: int):
             "form": form,
             "application": application,
             "title": _("Aanvraag %(n)s bewerken") % {"n": application.number},
+            "limits": [policy.fund_limits(application.fund)],
         },
     )
 
@@ -172,6 +210,9 @@ def application_edit(request, pk: int):
 @login_required
 def application_financials(request, pk: int):
     application = _application(request, pk)
+    refused = _refuse_unless_draft(request, application)
+    if refused:
+        return refused
     initial = [
         {f: getattr(y, f) for f in ["year", "is_forecast", *services.FINANCIAL_FIELDS]}
         for y in application.financials.all()
@@ -208,12 +249,27 @@ def application_detail(request, pk: int):
         "is_fund_manager": services.FUND_MANAGER in roles,
         "is_investee": services.INVESTEE in roles,
         "financials": list(application.financials.all()),
-        "documents": application.documents.all(),
+        "documents": application.documents.filter(removed_at__isnull=True),
+        "earlier_documents": application.documents.filter(removed_at__isnull=False).select_related(
+            "replaced_by"
+        ),
+        "documents_changeable": bool(roles) and services.documents_changeable(application),
+        "replace_form": ReplaceDocumentForm(),
+        "messages_thread": application.messages.select_related("author"),
+        "message_form": MessageForm(from_fund=services.FUND_MANAGER in roles) if roles else None,
         "questions": application.questions.select_related("asked_by", "answered_by"),
+        "next_steps": selectors.next_steps(application)
+        if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
+        else [],
+        "limit_warnings": list(policy.application_warnings(application).values())
+        if application.status == ApplicationStatus.DRAFT
+        else [],
         "missing": services.missing_items(application)
         if application.status == ApplicationStatus.DRAFT
         else [],
-        "transitions": [t for t in allowed_from(application.status) if set(t.roles) & roles],
+        # withdrawing has its own confirmation page (effect and reason), away from "Indienen"
+        "transitions": [t for t in _allowed(application, roles) if t.name != "withdraw"],
+        "can_withdraw": any(t.name == "withdraw" for t in _allowed(application, roles)),
         "needs_reason": NEEDS_REASON,
         "takes_reason": TAKES_REASON,
         "document_form": DocumentForm(),
@@ -286,6 +342,33 @@ def application_detail(request, pk: int):
     return render(request, "pipeline/application_detail.html", context)
 
 
+def _allowed(application, roles: set[str]):
+    return [t for t in allowed_from(application.status) if set(t.roles) & roles]
+
+
+@login_required
+def application_withdraw(request, pk: int):
+    """The confirmation step for withdrawing: what it means, a reason, and an explicit button."""
+    application = _application(request, pk)
+    roles = services.actor_roles(request.user, application)
+    if not any(t.name == "withdraw" for t in _allowed(application, roles)):
+        raise Http404
+    form = WithdrawForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.application_withdraw(
+                actor=request.user, application=application, reason=data["reason"]
+            ),
+            success_url=_detail_url(pk),
+            success_message=_("Aanvraag %(n)s is ingetrokken.") % {"n": application.number},
+        )
+        if done:
+            return done
+    return render(request, "pipeline/withdraw_confirm.html", {"application": application, "form": form})
+
+
 @login_required
 @require_POST
 def application_transition(request, pk: int, name: str):
@@ -327,6 +410,63 @@ def document_add(request, pk: int):
         ),
         success_url=_detail_url(pk),
         success_message=_("Document toegevoegd."),
+    )
+
+
+def _own_document(request, pk: int) -> ApplicationDocument:
+    return fund_selectors.get_scoped_or_404(
+        ApplicationDocument.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
+    )
+
+
+@login_required
+@require_POST
+def document_replace(request, pk: int):
+    document = _own_document(request, pk)
+    form = ReplaceDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect("application_detail", pk=document.application_id)
+    return run_action(
+        request,
+        action=lambda: services.document_replace(
+            actor=request.user, document=document, upload=form.cleaned_data["file"]
+        ),
+        success_url=_detail_url(document.application_id),
+        success_message=_("Document vervangen; het vorige blijft bewaard als eerdere versie."),
+    )
+
+
+@login_required
+@require_POST
+def document_remove(request, pk: int):
+    document = _own_document(request, pk)
+    return run_action(
+        request,
+        action=lambda: services.document_remove(actor=request.user, document=document),
+        success_url=_detail_url(document.application_id),
+        success_message=_("Document verwijderd."),
+    )
+
+
+@login_required
+@require_POST
+def message_post(request, pk: int):
+    application = _application(request, pk)
+    roles = services.actor_roles(request.user, application)
+    if not roles:
+        raise Http404
+    form = MessageForm(request.POST, from_fund=services.FUND_MANAGER in roles)
+    if not form.is_valid():
+        _form_errors(request, form)
+        return redirect(_detail_url(pk) + "#berichten")
+    return run_action(
+        request,
+        action=lambda: services.message_post(
+            actor=request.user, application=application, **form.cleaned_data
+        ),
+        success_url=_detail_url(pk) + "#berichten",
+        success_message=_("Bericht verstuurd."),
     )
 
 
@@ -419,7 +559,7 @@ def check_override(request, pk: int, code: str):
             actor=request.user, application=application, code=code, reason=form.data.get("reason", "")
         ),
         success_url=_detail_url(pk),
-        success_message=_("Toets overruled; de reden staat in het audittrail."),
+        success_message=_("Afwijking toegestaan; de reden staat in de audittrail."),
     )
 
 

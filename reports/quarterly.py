@@ -612,7 +612,7 @@ DEFINITIONS = [
             "deelnemingen, min voorzieningen en verplichtingen."
         ),
     ),
-    ("Paid-in", gettext_noop("Het deel van de toezegging dat is opgevraagd en gestort.")),
+    (gettext_noop("Gestort"), gettext_noop("Het deel van de toezegging dat is opgevraagd en gestort.")),
     (
         "IRR",
         gettext_noop(
@@ -656,7 +656,7 @@ DISCLAIMER = gettext_noop(
 
 
 def _definitions() -> list:
-    rows = [[_("Begrip"), _("Betekenis")]] + [[term, _(meaning)] for term, meaning in DEFINITIONS]
+    rows = [[_("Begrip"), _("Betekenis")]] + [[_(term), _(meaning)] for term, meaning in DEFINITIONS]
     return [
         _section(8, _("Begrippen en disclaimer")),
         _table(rows, wrap_columns=(1,), widths=[30 * mm, 140 * mm]),

@@ -82,7 +82,13 @@ def _pdf_text(response) -> str:
     return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in pages))
 
 
-def _crawl(client, start: str) -> tuple[list[str], dict[str, list[str]]]:
+def _crawl(
+    client, start: str, *, patterns: dict | None = None, csv_patterns: dict | None = None
+) -> tuple[list[str], dict[str, list[str]]]:
+    """Visit up to PAGES_PER_USER pages from `start`; `patterns` (default BAD) are searched in the visible
+    text of each HTML page and PDF, `csv_patterns` (default CSV_BAD) in each CSV."""
+    patterns = BAD if patterns is None else patterns
+    csv_patterns = CSV_BAD if csv_patterns is None else csv_patterns
     seen, queue, problems, visited = set(), deque([start]), {}, []
     while queue and len(visited) < PAGES_PER_USER:
         url = urldefrag(queue.popleft())[0]
@@ -102,7 +108,7 @@ def _crawl(client, start: str) -> tuple[list[str], dict[str, list[str]]]:
         content_type = response.get("Content-Type", "")
         if "text/csv" in content_type:
             text = VERSION_LABEL.sub("", response.content.decode("utf-8-sig"))
-            for name, pattern in CSV_BAD.items():
+            for name, pattern in csv_patterns.items():
                 for match in pattern.finditer(text):
                     problems.setdefault(url, []).append(f"{name}: {match.group(0).strip(';')!r}")
             continue
@@ -116,7 +122,7 @@ def _crawl(client, start: str) -> tuple[list[str], dict[str, list[str]]]:
         else:
             continue
         text = VERSION_LABEL.sub("", text)
-        for name, pattern in BAD.items():
+        for name, pattern in patterns.items():
             for match in pattern.finditer(text):
                 context = text[max(0, match.start() - 30) : match.end() + 30]
                 problems.setdefault(url, []).append(f"{name}: {match.group(0)!r} in …{context}…")

@@ -16,6 +16,8 @@ SECRET_KEY = env("SECRET_KEY", default="django-insecure-local-only-never-use-in-
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
+# The address people use, for links in e-mails (notifications carry a link, never the content).
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -181,8 +183,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Impactfonds <noreply@impactfonds.localhost>")
-# Links in e-mails (the investor portal): the address users reach the app at.
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 
 # Money: amounts are EUR; shown in the active language's format (nl: € 1.234,56).
 CURRENCIES = ("EUR",)

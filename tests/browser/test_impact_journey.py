@@ -70,6 +70,8 @@ def test_template_upload_accept_and_chart(browser_page, log_in, world, tmp_path)
             }
         ]
     )
+    expect(page.get_by_label("Direct indienen")).not_to_be_checked()  # a draft unless asked (issue 16)
+    page.get_by_label("Direct indienen").check()
     page.get_by_role("button", name="Uploaden").click()
     expect(page.get_by_role("alert")).to_contain_text("Sjabloon verwerkt: 2026-Q2 (ingediend)")
 

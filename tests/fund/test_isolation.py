@@ -288,6 +288,22 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("application_transition", args=[_p(s, "application"), "withdraw"]),
         {"reason": "gekaapt"},
     ),
+    "application_withdraw_confirmed": lambda s: (
+        reverse("application_withdraw", args=[_p(s, "application")]),
+        {"reason": "gekaapt"},
+    ),
+    "application_message": lambda s: (
+        reverse("application_message_post", args=[_p(s, "application")]),
+        {"text": "gekaapt"},
+    ),
+    "application_document_remove": lambda s: (
+        reverse("application_document_remove", args=[_p(s, "document")]),
+        {},
+    ),
+    "application_document_replace": lambda s: (
+        reverse("application_document_replace", args=[_p(s, "document")]),
+        {},
+    ),
     "application_edit": lambda s: (
         reverse("application_edit", args=[_p(s, "application")]),
         {"purpose": "x"},
@@ -574,6 +590,8 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
         application.refresh_from_db()
         assert application.status == "committee"
         assert not application.internal_notes.exists()
+        assert not application.messages.exists()
+        assert not application.documents.filter(removed_at__isnull=False).exists()
         item = other._pipeline["item"]
         assert not item.votes.exists() and not item.declarations.exists() and not item.decisions.exists()
     if getattr(other, "_capital", None):

@@ -15,7 +15,7 @@ from impactmeasurement.services import ReportValidationError
 from tests.impactmeasurement.factories import make_kpi_set
 
 D = Decimal
-NOW = "2026-05-10 10:00 +02:00"  # Q1 ended, Q2 running: the template has Q1 and Q2
+NOW = "2026-07-10 10:00 +02:00"  # Q1 and Q2 ended, Q3 running: the template has Q1 and Q2 only
 
 
 @pytest.fixture
@@ -68,7 +68,7 @@ def test_template_is_prefilled_locked_and_validated(template):
     assert rows_by(ws, "2026-Q2") and not rows_by(ws, "2026-Q3")
     assert ws.protection.sheet is True
     row = rows_by(ws, "2026-Q1")["uitstroom-bijstand"]
-    assert ws.cell(row=row, column=6).value == "10"  # year target 40 → 10 per quarter
+    assert ws.cell(row=row, column=6).value == "10 (jaardoel 40 ÷ 4 kwartalen)"  # how it follows
     assert ws.cell(row=row, column=7).protection.locked is False
     assert ws.cell(row=row, column=3).protection.locked is True
     kinds = {dv.type for dv in ws.data_validations.dataValidation}

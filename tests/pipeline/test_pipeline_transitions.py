@@ -139,7 +139,7 @@ def test_fund_manager_of_another_fund_cannot_move_an_application(world):
 def test_investee_of_another_enterprise_cannot_withdraw(world):
     application = _prepared(world.a, "withdraw", S.SUBMITTED)
     with pytest.raises(PermissionDeniedError):
-        services.application_withdraw(actor=world.b.users[Role.INVESTEE], application=application)
+        services.application_withdraw(actor=world.b.users[Role.INVESTEE], application=application, reason="x")
 
 
 def test_fund_manager_may_apply_on_the_enterprises_behalf(world):

@@ -268,8 +268,10 @@ def test_committee_member_sees_only_applications_on_an_agenda(client, world):
 def test_draft_edit_after_submit_is_refused(client, world):
     application = submitted(world.a)
     client.force_login(world.a.users[Role.INVESTEE])
-    response = client.post(reverse("application_edit", args=[application.pk]), {"purpose": "Anders"})
-    assert "alleen als concept" in response.content.decode()
+    response = client.post(
+        reverse("application_edit", args=[application.pk]), {"purpose": "Anders"}, follow=True
+    )
+    assert "kan niet meer worden gewijzigd" in response.content.decode()
     application.refresh_from_db()
     assert application.purpose == "Tweede werkplaats"
 
