@@ -116,8 +116,11 @@ def make_outcome_contract(side, *, tag: str, prefinanced: bool = True, **overrid
 
 
 @pytest.fixture
-def outcomes(world):
-    """Active contracts for side a (pre-financed by fund A) and side b (not pre-financed)."""
+def outcomes(world, freeze_today):
+    """Active contracts for side a (pre-financed by fund A) and side b (not pre-financed).
+
+    Pinned to TODAY: the claims' dates and windows are written against it, so the tests do not start
+    failing as the calendar moves on."""
     a = make_outcome_contract(world.a, tag="HLM")
     b = make_outcome_contract(world.b, tag="RTM", prefinanced=False)
     return a, b
