@@ -37,7 +37,8 @@ def _broker_and_workers() -> tuple[str, int | None]:
     from celery import current_app
 
     try:
-        with current_app.connection_for_write() as conn:
+        # The broker the settings name (Celery would prefer a CELERY_BROKER_URL in the environment).
+        with current_app.connection_for_write(url=settings.CELERY_BROKER_URL or None) as conn:
             conn.ensure_connection(max_retries=1, timeout=BROKER_TIMEOUT)
     except Exception:
         import logging

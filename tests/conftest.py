@@ -117,6 +117,7 @@ def load_reference_data() -> None:
 
     importlib.import_module("fund.migrations.0002_reference_data").load(apps, None)
     importlib.import_module("fund.migrations.0008_reference_rate_margins").add_margins(apps, None)
+    importlib.import_module("impactmeasurement.migrations.0002_starter_catalogue").load(apps, None)
 
 
 def _is_transactional(item: pytest.Item) -> bool:

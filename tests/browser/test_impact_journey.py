@@ -88,4 +88,4 @@ def test_template_upload_accept_and_chart(browser_page, log_in, world, tmp_path)
     page.goto(f"/impact/funds/{side.fund.pk}/")
     assert chart(page, "uitstroom-bijstand") == {"labels": ["2026-Q1", "2026-Q2"], "actual": [10, 12]}
     assert chart(page, "totaal-fte")["actual"] == [20, 21]
-    expect(page.locator('td[data-metric="uitstroom-bijstand"]')).to_have_text("12")
+    expect(page.locator('#impact-table td[data-metric="uitstroom-bijstand"]')).to_have_text("12")

@@ -132,7 +132,9 @@ def test_apply_screen_diligence_committee_approved_with_conditions(browser_page,
         page.goto(meeting_url)
         if n == 3:
             page.get_by_label("Wel een tegenstrijdig belang").check()
-            page.locator("#id_description").fill("Familielid werkt bij de aanvrager")
+            page.locator(".declare-form").get_by_label("Omschrijving (bij een tegenstrijdig belang)").fill(
+                "Familielid werkt bij de aanvrager"
+            )
             page.get_by_role("button", name="Verklaring vastleggen").click()
             expect(page.get_by_text("u stemt niet en ziet de stemmen niet")).to_be_visible()
             expect(page.locator(".vote-form")).to_have_count(0)
@@ -146,8 +148,9 @@ def test_apply_screen_diligence_committee_approved_with_conditions(browser_page,
     _switch(page, log_in, members[0].user)
     page.goto(meeting_url)
     expect(page.locator(".tally")).to_contain_text("Voor 3, tegen 0")
-    page.locator("#id_outcome").select_option("approved_with_conditions")
-    page.locator("#id_conditions").fill("Kwartaalcijfers gedurende het eerste jaar")
+    decision = page.locator(".decision-form")
+    decision.locator("select[name=outcome]").select_option("approved_with_conditions")
+    decision.locator("textarea[name=conditions]").fill("Kwartaalcijfers gedurende het eerste jaar")
     page.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.locator(".decision")).to_contain_text("Goedgekeurd onder voorwaarden")
 

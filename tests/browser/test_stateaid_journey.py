@@ -54,11 +54,11 @@ def test_screening_blocks_a_loan_over_the_de_minimis_ceiling_until_overridden(br
     expect(page.get_by_role("alert").first).to_contain_text("De-minimisplafond staatssteun")
     expect(page.locator("#application-status")).to_have_text("Screening")
 
-    page.get_by_label("Schriftelijke reden voor overrulen").last.fill("")
-    check.get_by_role("button", name="Overrulen").click()
+    page.get_by_label("Schriftelijke reden om de afwijking toe te staan").last.fill("")
+    check.get_by_role("button", name="Afwijking toestaan").click()
     expect(page.get_by_role("alert").first).to_contain_text("Geef een reden")
     page.locator("#override-de_minimis").fill("De provinciale steun is ingetrokken (brief van 1 maart)")
-    page.locator("tr[data-check=de_minimis]").get_by_role("button", name="Overrulen").click()
+    page.locator("tr[data-check=de_minimis]").get_by_role("button", name="Afwijking toestaan").click()
     expect(page.locator("tr[data-check=de_minimis]")).to_contain_text("De provinciale steun is ingetrokken")
 
     page.locator("[data-transition=start_due_diligence]").click()

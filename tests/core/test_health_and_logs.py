@@ -7,7 +7,6 @@ import logging
 import socket
 
 import pytest
-from celery import current_app
 
 from core.logging import JsonFormatter, RequestIdFilter, request_id_var
 
@@ -29,7 +28,7 @@ def _closed_port() -> int:
 
 def test_healthz_fails_when_the_broker_is_down(client, db, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(current_app.conf, "broker_url", f"redis://127.0.0.1:{_closed_port()}/0")
+    settings.CELERY_BROKER_URL = f"redis://127.0.0.1:{_closed_port()}/0"
     response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] == "error" and response.json()["status"] == "error"
@@ -46,7 +45,7 @@ def _redis_up() -> bool:
 @pytest.mark.skipif(not _redis_up(), reason="needs Redis on 127.0.0.1:6379 (CI starts it)")
 def test_healthz_with_a_live_broker_and_no_worker_is_degraded_but_serving(client, db, settings, monkeypatch):
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    monkeypatch.setattr(current_app.conf, "broker_url", "redis://127.0.0.1:6379/15")
+    settings.CELERY_BROKER_URL = "redis://127.0.0.1:6379/15"
     response = client.get("/healthz")
     assert response.status_code == 200
     body = response.json()
