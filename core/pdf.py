@@ -43,8 +43,10 @@ __all__ = [
     "image",
     "line_chart",
     "markup",
+    "merge",
     "number",
     "p",
+    "page_count",
     "percent",
     "safe",
     "spacer",
@@ -213,8 +215,9 @@ PAGE_OF = {"nl": "pagina %(page)s van %(total)s", "en": "page %(page)s of %(tota
 GENERATED = {"nl": "gegenereerd", "en": "generated"}
 
 
-def _numbered_canvas(footer_left: str, language: str = "nl"):
-    """A canvas that knows the page count, for "pagina 2 van 5" in every footer."""
+def _numbered_canvas(footer_left: str, language: str = "nl", *, page_offset: int = 0, pages_after: int = 0):
+    """A canvas that knows the page count, for "pagina 2 van 5" in every footer. A part of a document that
+    is merged with others (``merge``) counts from ``page_offset + 1``; ``pages_after`` adds to the total."""
     page_of = PAGE_OF.get(language, PAGE_OF["nl"])
 
     class NumberedCanvas(pdfcanvas.Canvas):
@@ -227,7 +230,7 @@ def _numbered_canvas(footer_left: str, language: str = "nl"):
             self._startPage()
 
         def save(self):
-            total = len(self._pages)
+            total = page_offset + len(self._pages) + pages_after
             for state in self._pages:
                 self.__dict__.update(state)
                 self.saveState()
@@ -235,7 +238,9 @@ def _numbered_canvas(footer_left: str, language: str = "nl"):
                 self.setFillColor(colors.grey)
                 self.drawString(18 * mm, 10 * mm, footer_left)
                 self.drawRightString(
-                    A4[0] - 18 * mm, 10 * mm, page_of % {"page": self._pageNumber, "total": total}
+                    A4[0] - 18 * mm,
+                    10 * mm,
+                    page_of % {"page": page_offset + self._pageNumber, "total": total},
                 )
                 self.restoreState()
                 super().showPage()
@@ -254,10 +259,15 @@ def build(
     header: str = "",
     language: str = "nl",
     first_page=None,
+    page_offset: int = 0,
+    pages_after: int = 0,
 ) -> bytes:
     """Render a document: escaped title and subtitle, a running footer (title, generation time in
     Europe/Amsterdam, "pagina x van y"; English words with ``language="en"``). Pass ``generated_at`` to make
-    the bytes reproducible; ``first_page(canvas)`` may draw on the first page (a logo)."""
+    the bytes reproducible; ``first_page(canvas)`` may draw on the first page (a logo).
+
+    For a part of a document that ``merge`` puts together: ``page_offset`` pages come before this part
+    (it then starts without the title block) and ``pages_after`` pages follow it, for the page numbers."""
     buffer = BytesIO()
     generated = formats.format_datetime(generated_at or formats.local_now(), language=language)
     footer_left = f"{title} — {GENERATED.get(language, GENERATED['nl'])} {generated}"
@@ -289,13 +299,47 @@ def build(
         lang="en-GB" if language == "en" else "nl-NL",
         invariant=generated_at is not None,
     )
-    head = [p(title, TITLE)]
-    if subtitle:
-        head.append(p(subtitle, SMALL))
+    head = []
+    if not page_offset:
+        head = [p(title, TITLE)]
+        if subtitle:
+            head.append(p(subtitle, SMALL))
+        head.append(spacer())
     doc.build(
-        [*head, spacer(), *story],
+        [*head, *story],
         onFirstPage=on_first_page,
         onLaterPages=page_header,
-        canvasmaker=_numbered_canvas(footer_left, language),
+        canvasmaker=_numbered_canvas(footer_left, language, page_offset=page_offset, pages_after=pages_after),
     )
+    return buffer.getvalue()
+
+
+def page_count(content: bytes) -> int:
+    """The number of pages of a PDF."""
+    from pypdf import PdfReader
+
+    return len(PdfReader(BytesIO(content)).pages)
+
+
+def merge(parts: list[bytes], *, title: str, author: str = "Impactfonds", language: str = "nl") -> bytes:
+    """One PDF of the pages of ``parts`` in order (parts built with ``build(page_offset=…, pages_after=…)``
+    so the page numbers run on). The same parts give the same bytes: the file identifier is their hash."""
+    import hashlib
+
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, ByteStringObject, NameObject, TextStringObject
+
+    digest = hashlib.sha256(b"".join(hashlib.sha256(part).digest() for part in parts)).digest()[:16]
+
+    class _Writer(PdfWriter):
+        def generate_file_identifiers(self) -> None:
+            self._ID = ArrayObject((ByteStringObject(digest), ByteStringObject(digest)))
+
+    writer = _Writer()
+    for part in parts:
+        writer.append(PdfReader(BytesIO(part)))
+    writer.add_metadata({"/Title": title, "/Author": author, "/Producer": "Impactfonds (reportlab, pypdf)"})
+    writer._root_object[NameObject("/Lang")] = TextStringObject("en-GB" if language == "en" else "nl-NL")
+    buffer = BytesIO()
+    writer.write(buffer)
     return buffer.getvalue()

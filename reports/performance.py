@@ -1,27 +1,30 @@
 """Performance figures for investors and funds: XIRR and the ILPA multiples (TVPI, DPI, RVPI).
 
-Pure calculations on Decimals (no database, no floats); imports only ``core`` and the standard library.
-
 ``xirr`` is computed as Excel's XIRR: the rate r for which the sum of ``amount / (1 + r) ** (days / 365)``
-is zero, with ``days`` the actual number of days since the first flow. It is solved in Decimal arithmetic:
-Newton's method from Excel's guess of 10 %, and when that does not converge (or leaves r > -100 %), a
-bisection over a bracket found on a grid of rates from -99.9999999999 % to 10^6 %. Both stop on a rate step of
-at most 1e-18; a rate is only returned when the net present value at it is (relatively) zero. When no
-root is found — a flow pattern without an IRR, or the iteration limit is reached — the result is ``None``,
-never an approximate number.
+is zero, with ``days`` the actual number of days since the first flow.
 
-``pyxirr`` (a Rust XIRR library) is used in the tests only, as an independent oracle: the production code
-stays in Decimal from input to output and needs no native dependency.
+The solver is **pyxirr** (a Rust implementation of Excel's XIRR, act/365; a runtime dependency since the
+issue allows it): it is about a hundred times faster than solving in Decimal, which matters for a batch of
+hundreds of investors. Around it this module keeps its own contract: the flows are checked and summed per
+date in Decimal first (a clear ``ValueError`` without a sign change, floats refused as amounts), and a rate
+pyxirr returns is only accepted when the net present value at it is (relatively) zero — checked again with
+pyxirr's ``xnpv``. When pyxirr finds no rate (it returns ``None``, NaN or an infinite rate), the Decimal
+solver of this module takes over: Newton's method from Excel's guess of 10 %, then a bisection over a bracket
+found on a grid of rates from -99.9999999999 % to 10^6 %, both stopping on a rate step of at most 1e-18. When
+that finds no root either — a flow pattern without an IRR, or the iteration limit is reached — the result is
+``None``, never an approximate number. The rate is returned as a Decimal rounded half up to 9 decimals.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, localcontext
 from itertools import pairwise
+
+import pyxirr
 
 from core.money import round_to, to_decimal
 
@@ -32,6 +35,7 @@ _PRECISION = 40
 _STEP_TOLERANCE = Decimal("1e-18")
 # The net present value at a returned rate, relative to the sum of the absolute discounted flows.
 _NPV_TOLERANCE = Decimal("1e-9")
+_NPV_TOLERANCE_FLOAT = float(_NPV_TOLERANCE)
 _GUESS = Decimal("0.1")  # Excel's default guess
 _MAX_ITERATIONS = 200
 # Rates from 10^15 (10^17 %) on are not returned (None): 9 decimals of them would exceed the precision.
@@ -78,23 +82,53 @@ _GRID = [
 _ONE = Decimal(1)
 
 
-def _normalise(flows: Iterable[tuple[date, object]]) -> list[tuple[Decimal, Decimal]]:
-    """(years since the first date, summed amount) per date, in date order; refuses what has no IRR."""
-    by_date: dict[date, Decimal] = defaultdict(Decimal)
+def _dated(flows: Iterable[tuple[date, object]]) -> list[tuple[date, Decimal]]:
+    """(date, summed amount) per date with a non-zero sum, in date order; refuses what has no IRR."""
+    by_date: dict[date, Decimal] = {}
     for when, amount in flows:
-        if not isinstance(when, date):
+        if type(when) is not date and not isinstance(when, date):
             raise TypeError(f"expected a date, got {type(when).__name__}")
-        by_date[when] += to_decimal(amount)
-    dated = sorted((when, amount) for when, amount in by_date.items() if amount != 0)
+        if type(amount) is not Decimal:
+            amount = to_decimal(amount)
+        by_date[when] = by_date[when] + amount if when in by_date else amount
+    dated = sorted(item for item in by_date.items() if item[1])
     if len(dated) < 2:
         raise ValueError("Voor een IRR zijn minstens twee kasstromen op verschillende datums nodig.")
-    if not any(a < 0 for _, a in dated) or not any(a > 0 for _, a in dated):
+    signs = {amount > 0 for _, amount in dated}
+    if len(signs) < 2:
         raise ValueError(
             "Voor een IRR zijn zowel een negatieve (inleg) als een positieve kasstroom (uitkering of "
             "waarde) nodig."
         )
+    return dated
+
+
+def _years(dated: list[tuple[date, Decimal]]) -> list[tuple[Decimal, Decimal]]:
+    """(years since the first date, amount) for the Decimal solver."""
     first = dated[0][0]
     return [(Decimal((when - first).days) / _DAYS_PER_YEAR, amount) for when, amount in dated]
+
+
+def _pyxirr_rate(dated: list[tuple[date, Decimal]]) -> Decimal | None:
+    """pyxirr's rate for the flows, as a Decimal, when the net present value at it is zero; else None."""
+    dates = [when for when, _ in dated]
+    amounts = [float(amount) for _, amount in dated]
+    try:
+        rate = pyxirr.xirr(dates, amounts)
+    except (pyxirr.InvalidPaymentsError, ArithmeticError, ValueError):
+        return None
+    if rate is None or not math.isfinite(rate) or rate <= -1:
+        return None
+    try:  # the net present value at the rate, against the sum of the absolute discounted flows
+        value = pyxirr.xnpv(rate, dates, amounts)
+        scale = pyxirr.xnpv(rate, dates, [abs(amount) for amount in amounts])
+    except (ArithmeticError, ValueError):
+        return None
+    if value is None or scale is None or not (math.isfinite(value) and math.isfinite(scale)):
+        return None
+    if abs(value) > _NPV_TOLERANCE_FLOAT * scale:
+        return None
+    return Decimal(repr(rate))
 
 
 def _npv(flows, rate: Decimal) -> tuple[Decimal, Decimal, Decimal]:
@@ -162,13 +196,18 @@ def xirr(flows: Iterable[tuple[date, object]], *, max_iterations: int = _MAX_ITE
     ``flows`` are (date, amount) pairs in any order; amounts are Decimal, int, str or Money (never float),
     negative for money in (contributions), positive for money out (distributions, ending value). Flows on
     the same date are summed. Returns a Decimal fraction rounded half up to 9 decimals (0.1 = 10 %; rates
-    down to just above -100 % are possible), or ``None`` when no rate is found within ``max_iterations``
-    (for Newton's method and for the bisection each) — for example when the flows have no IRR at all —
-    or when the rate is 10^15 or more (not representable to 9 decimals) or would round to -1,000000000
-    (-100 %, a total loss has no rate); neither occurs in practice.
+    down to just above -100 % are possible), or ``None`` when no rate is found — for example when the
+    flows have no IRR at all; ``max_iterations`` bounds Newton's method and the bisection of the Decimal
+    fallback each — or when the rate is 10^15 or more (not representable to 9 decimals) or would round to
+    -1,000000000 (-100 %, a total loss has no rate); neither occurs in practice.
     Raises ``ValueError`` when there are fewer than two dates with a non-zero flow or no sign change.
     """
-    normalised = _normalise(flows)
+    dated = _dated(flows)
+    rate = _pyxirr_rate(dated)
+    if rate is not None and rate.adjusted() < _MAX_RATE_DIGITS:
+        rounded = round_to(rate, 9)
+        return rounded if rounded > -_ONE else None
+    normalised = _years(dated)
     with localcontext() as ctx:
         ctx.prec = _PRECISION
         for solve in (_newton, _bisect):

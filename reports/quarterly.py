@@ -308,7 +308,7 @@ def _fund_summary(figures: FundFigures, fund: Fund) -> list:
     ]
 
 
-def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str) -> list:
+def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str, *, commitment) -> list:
     year = figures.end.year
     header = [
         _("Kapitaalrekening"),
@@ -350,7 +350,7 @@ def _capital_account(row, figures: FundFigures, investor: Investor, quarter: str
                 "kwartaal, over het lopende jaar en sinds de start."
             ),
             investor=investor.organisation.name,
-            fund=row.commitment.fund.name,
+            fund=commitment.fund.name,
         ),
         account,
         pdf.spacer(),
@@ -675,9 +675,74 @@ def _draw_logo(canvas) -> None:
     logo.drawOn(canvas, 210 * mm - 18 * mm - 16 * mm, 297 * mm - 34 * mm)
 
 
+def _title(fund: Fund, quarter: str) -> str:
+    return _("%(fund)s — kwartaalrapportage %(quarter)s") % {"fund": fund.name, "quarter": quarter}
+
+
+def _fund_pages(
+    *, fund: Fund, quarter: str, figures: FundFigures, language: str, generated_at, page_offset: int
+) -> bytes:
+    """Sections 4–8 (portfolio, impact, results financing, spotlight, definitions): the same for every
+    investor of the quarter, so a batch renders them once per language (and page offset) and merges them
+    into each investor's document. Their header names the fund, not one investor."""
+    story = [
+        *_portfolio(figures),
+        *_impact(figures),
+        *_outcomes(figures),
+        *_spotlight(figures),
+        *_definitions(),
+    ]
+    return pdf.build(
+        title=_title(fund, quarter),
+        subtitle=fund.manager.organisation.name,
+        story=story,
+        author=fund.manager.organisation.name,
+        generated_at=generated_at,
+        header=_("Vertrouwelijk — voor de investeerders van %(fund)s") % {"fund": fund.name},
+        language=language,
+        page_offset=page_offset,
+    )
+
+
+def fund_pages(
+    *, fund: Fund, quarter: str, figures: FundFigures, language: str, generated_at, page_offset: int
+) -> bytes:
+    """``_fund_pages``, rendered once per batch (same ``generated_at``), language and page offset."""
+    if generated_at is None:
+        return _fund_pages(
+            fund=fund,
+            quarter=quarter,
+            figures=figures,
+            language=language,
+            generated_at=None,
+            page_offset=page_offset,
+        )
+    key = ("pages", fund.pk, quarter, generated_at, language, page_offset)
+    if key not in _CACHE:
+        _CACHE[key] = _fund_pages(
+            fund=fund,
+            quarter=quarter,
+            figures=figures,
+            language=language,
+            generated_at=generated_at,
+            page_offset=page_offset,
+        )
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return _CACHE[key]
+
+
+# The investor's own part is two pages (the letter page and the capital account page) unless a long letter
+# or capital account runs over: the fund's pages are first rendered to follow two pages, and again (once per
+# batch) for another count.
+_USUAL_OWN_PAGES = 2
+
+
 def quarterly_report_pdf(*, investor: Investor, fund: Fund, quarter: str, generated_at=None) -> bytes:
     """The investor's quarterly report of the fund as PDF bytes (the contract of issue 12).
 
+    The investor's own pages (key figures, letter, fund summary and capital account) are rendered for each
+    investor; the fund's pages after them come from ``fund_pages`` (once per batch) and are merged in.
     Raises ``ApplicationError`` for a malformed quarter and ``LookupError`` when the investor has no
     commitment in the fund."""
     commitment = (
@@ -687,6 +752,8 @@ def quarterly_report_pdf(*, investor: Investor, fund: Fund, quarter: str, genera
     )
     if commitment is None:
         raise LookupError(f"{investor} has no commitment in {fund}")
+    fund = commitment.fund  # with its manager's organisation
+    investor = commitment.investor
     language = report_language(investor)
     with translation.override(language):
         figures = fund_figures(fund=fund, quarter=quarter, generated_at=generated_at)
@@ -706,16 +773,13 @@ def quarterly_report_pdf(*, investor: Investor, fund: Fund, quarter: str, genera
             *_letter(figures, fund),
             PageBreak(),
             *_fund_summary(figures, fund),
-            *_capital_account(row, figures, investor, quarter),
-            PageBreak(),
-            *_portfolio(figures),
-            *_impact(figures),
-            *_outcomes(figures),
-            *_spotlight(figures),
-            *_definitions(),
+            *_capital_account(row, figures, investor, quarter, commitment=commitment),
         ]
-        return pdf.build(
-            title=_("%(fund)s — kwartaalrapportage %(quarter)s") % {"fund": fund.name, "quarter": quarter},
+        shared = {"fund": fund, "quarter": quarter, "figures": figures, "language": language}
+        fund_part = fund_pages(**shared, generated_at=generated_at, page_offset=_USUAL_OWN_PAGES)
+        title = _title(fund, quarter)
+        own = pdf.build(
+            title=title,
             subtitle=fund.manager.organisation.name,
             story=story,
             author=fund.manager.organisation.name,
@@ -723,4 +787,11 @@ def quarterly_report_pdf(*, investor: Investor, fund: Fund, quarter: str, genera
             header=_("Vertrouwelijk — %(investor)s") % {"investor": investor.organisation.name},
             language=language,
             first_page=_draw_logo,
+            pages_after=pdf.page_count(fund_part),
+        )
+        own_pages = pdf.page_count(own)
+        if own_pages != _USUAL_OWN_PAGES:
+            fund_part = fund_pages(**shared, generated_at=generated_at, page_offset=own_pages)
+        return pdf.merge(
+            [own, fund_part], title=title, author=fund.manager.organisation.name, language=language
         )

@@ -13,6 +13,7 @@ from djmoney.money import Money
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from reports import performance
 from reports.performance import multiples, xirr
 
 EXAMPLE = [
@@ -126,12 +127,39 @@ def test_flows_without_any_irr_give_none():
     assert pyxirr.xirr([d for d, _ in flows], [int(a) for _, a in flows]) is None  # the oracle agrees
 
 
-def test_not_converging_within_the_iteration_limit_gives_none_not_an_estimate():
-    # The search always brackets a root when the grid shows a sign change, so non-convergence is shown
-    # with a tiny iteration limit: Newton needs more steps from 10 % and the bisection about 75.
+@pytest.fixture
+def without_pyxirr(monkeypatch):
+    """pyxirr finds nothing: the Decimal fallback solver answers alone."""
+    monkeypatch.setattr(performance, "_pyxirr_rate", lambda dated: None)
+
+
+def test_not_converging_within_the_iteration_limit_gives_none_not_an_estimate(without_pyxirr):
+    # The fallback's search always brackets a root when the grid shows a sign change, so non-convergence
+    # is shown with a tiny iteration limit: Newton needs more steps from 10 % and the bisection about 75.
     assert xirr(EXAMPLE, max_iterations=1) is None
     assert xirr(EXAMPLE, max_iterations=3) is None
-    assert xirr(EXAMPLE) is not None
+    assert abs(xirr(EXAMPLE) - Decimal("0.373362535")) <= Decimal("1e-6")
+
+
+def test_pyxirr_is_the_solver():
+    dated = performance._dated(EXAMPLE)
+    rate = performance._pyxirr_rate(dated)
+    assert rate is not None and abs(rate - Decimal("0.373362535")) <= Decimal("1e-6")
+
+
+def test_a_wrong_rate_from_the_solver_is_not_returned(monkeypatch):
+    # Should pyxirr ever return a rate that is no root, the NPV check refuses it and the Decimal solver
+    # answers: the caller never sees the wrong number.
+    monkeypatch.setattr(performance.pyxirr, "xirr", lambda dates, amounts: 0.5)
+    assert performance._pyxirr_rate(performance._dated(EXAMPLE)) is None
+    assert abs(xirr(EXAMPLE) - Decimal("0.373362535")) <= Decimal("1e-6")
+
+
+def test_no_rate_from_the_solver_falls_back_to_decimal(monkeypatch):
+    monkeypatch.setattr(performance.pyxirr, "xirr", lambda dates, amounts: None)
+    assert xirr([(date(2021, 1, 1), -100), (date(2022, 1, 1), 110)]) == Decimal("0.1")
+    monkeypatch.setattr(performance.pyxirr, "xirr", lambda dates, amounts: float("nan"))
+    assert xirr([(date(2021, 1, 1), -100), (date(2022, 1, 1), 110)]) == Decimal("0.1")
 
 
 def test_a_rate_too_large_to_state_to_nine_decimals_gives_none():
@@ -171,6 +199,18 @@ def test_matches_pyxirr_on_random_conventional_flows(flows):
     # a rate within 1e-12 of -100 % would round to -1,000000000 anyway; xirr gives None there).
     assume(expected is not None and -0.9999 < expected < 100)
     result = xirr(flows)
+    assert result is not None, (flows, expected)
+    assert abs(float(result) - expected) <= 1e-6, (flows, result, expected)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(conventional_flows())
+def test_the_decimal_fallback_matches_pyxirr(flows):
+    expected = _oracle(flows)
+    assume(expected is not None and -0.9999 < expected < 100)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(performance, "_pyxirr_rate", lambda dated: None)
+        result = xirr(flows)
     assert result is not None, (flows, expected)
     assert abs(float(result) - expected) <= 1e-6, (flows, result, expected)
 
