@@ -15,6 +15,6 @@ def document_download(request, pk: int):
     except LookupError:
         raise Http404 from None
     subject = document.subject
-    if subject is None or not kind.can_view(request.user, subject):
+    if subject is None or not kind.allows(request.user, subject, document):
         raise Http404
     return serve_document(request, document)

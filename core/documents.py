@@ -46,14 +46,29 @@ class DocumentKind:
     key: str
     label: str
     can_view: Callable[[object, Model], bool]
+    # Optional: may the user download this version? (e.g. investors see only the versions published to them)
+    can_view_version: Callable[[object, Model, object], bool] | None = None
+
+    def allows(self, user, subject: Model, document) -> bool:
+        if not self.can_view(user, subject):
+            return False
+        return self.can_view_version is None or self.can_view_version(user, subject, document)
 
 
 _KINDS: dict[str, DocumentKind] = {}
 
 
-def register_document_kind(key: str, *, label, can_view: Callable[[object, Model], bool]) -> DocumentKind:
-    """Declare a kind of document and who may download it: ``can_view(user, subject) -> bool``."""
-    kind = DocumentKind(key=key, label=label, can_view=can_view)
+def register_document_kind(
+    key: str,
+    *,
+    label,
+    can_view: Callable[[object, Model], bool],
+    can_view_version: Callable[[object, Model, object], bool] | None = None,
+) -> DocumentKind:
+    """Declare a kind of document and who may download it: ``can_view(user, subject) -> bool``, and when
+    not every version of it is for everyone who sees the subject, ``can_view_version(user, subject,
+    document) -> bool`` for the version asked for."""
+    kind = DocumentKind(key=key, label=label, can_view=can_view, can_view_version=can_view_version)
     _KINDS[key] = kind
     return kind
 

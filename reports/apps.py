@@ -10,9 +10,12 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from core.documents import register_document_kind
 
-        from .selectors import can_view_quarterly_report
+        from .selectors import can_view_quarterly_report, can_view_quarterly_version
         from .services import KIND_QUARTERLY
 
         register_document_kind(
-            KIND_QUARTERLY, label=_("Kwartaalrapportage"), can_view=can_view_quarterly_report
+            KIND_QUARTERLY,
+            label=_("Kwartaalrapportage"),
+            can_view=can_view_quarterly_report,
+            can_view_version=can_view_quarterly_version,
         )

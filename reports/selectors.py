@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 from fund import selectors as fund_selectors
 from fund.models import Commitment, Fund, User
 
-from .models import BatchStatus, ManagerLetter, QuarterlyReport, ReportBatch, Spotlight
+from .models import BatchStatus, ManagerLetter, QuarterlyReport, ReportBatch, ReportBatchItem, Spotlight
 
 
 def managed_funds_for(user: User) -> QuerySet[Fund]:
@@ -69,6 +69,18 @@ def can_view_quarterly_report(user, report: QuarterlyReport) -> bool:
         report.published_document_id is not None
         and report.investor.organisation_id in fund_selectors.own_investor_organisation_ids(user)
     )
+
+
+def can_view_quarterly_version(user, report: QuarterlyReport, document) -> bool:
+    """Which version: the fund's managers any (they check a new version before publishing it); the
+    investor's users only a version that was published to them — never a newer one still unpublished."""
+    if managed_funds_for(user).filter(pk=report.fund_id).exists():
+        return True
+    if report.published_document_id == document.pk:
+        return True
+    return ReportBatchItem.objects.filter(
+        report=report, document=document, batch__status=BatchStatus.PUBLISHED
+    ).exists()
 
 
 def published_quarters(*, fund: Fund) -> list[str]:

@@ -167,3 +167,33 @@ def _running(fund):
     from reports.models import ReportBatch
 
     return ReportBatch.objects.create(fund=fund, quarter="2026-Q1", status=BatchStatus.RUNNING)
+
+
+def test_an_unpublished_newer_version_is_not_downloadable_by_its_investor(closed_q1, client):
+    # Version 1 is published; version 2 (regenerated, not yet published) is the fund manager's to check:
+    # the investor who guesses its document id gets 404, version 1 stays downloadable.
+    a = closed_q1.world.a
+    investor_user, manager = a.users[Role.INVESTOR], a.users[Role.FUND_MANAGER]
+    first = _start(a.fund)
+    with transaction.atomic():
+        services.batch_publish(batch=first, actor=manager)
+    with transaction.atomic():
+        services.letter_save(fund=a.fund, quarter=QUARTER, text="Een nieuwe brief.", actor=None)
+    second = _start(a.fund, reason="Brief herschreven")
+    report = QuarterlyReport.objects.get(fund=a.fund, investor=a.investor, quarter=QUARTER)
+    published = first.items.get(report=report).document
+    unpublished = second.items.get(report=report).document
+    assert unpublished.version == 2 and published.version == 1
+
+    client.force_login(investor_user)
+    assert client.get(f"/documents/{published.pk}/").status_code == 200
+    assert client.get(f"/documents/{unpublished.pk}/").status_code == 404
+    assert client.get(reverse("portal_report_download", args=[report.pk])).content == bytes(published.content)
+    client.force_login(manager)  # the fund manager checks the new version before publishing it
+    assert client.get(f"/documents/{unpublished.pk}/").status_code == 200
+
+    with transaction.atomic():
+        services.batch_publish(batch=second, actor=manager)
+    client.force_login(investor_user)
+    assert client.get(f"/documents/{unpublished.pk}/").status_code == 200
+    assert client.get(f"/documents/{published.pk}/").status_code == 200  # published before: still theirs
