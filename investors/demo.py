@@ -2,7 +2,8 @@
 
 Runs before portfolio's demo (the capital that the loans are disbursed from comes from these calls; the bank
 never goes below zero). Idempotent: nothing is added when the fund already has calls. Events dated after
-today are left out, so the demo looks real whenever it runs. One call is late (the bank's last share).
+today are left out, so the demo looks real whenever it runs. One call is late (the private investor's last
+share).
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ CALLS = [
         "0.03",
         "Leningen 2027",
         DAY(2026, 10, 29),
-        {"Coöperatieve Kustbank": (DAY(2026, 11, 10), "0.4")},  # paid 40 %: the rest is late
+        {"Familie Van Duinen": (DAY(2026, 11, 10), "0.4")},  # paid 40 %: the rest is late
     ),
 ]
 # date, kind, amount, recallable, paid on, description

@@ -372,7 +372,10 @@ class Command(BaseCommand):
                 "1500000.00",
             ),
             (
-                self._investor(name="Coöperatieve Kustbank U.A.", kvk="90230002", investor_type="bank"),
+                # A local private investor: a Haarlem family's investment company (family-office style).
+                self._investor(
+                    name="Familie Van Duinen Vermogensbeheer B.V.", kvk="90230002", investor_type="private"
+                ),
                 zkij,
                 "1000000.00",
             ),
