@@ -11,26 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError, error_text
 from fund import selectors as fund_selectors
 from investors.quarters import quarter_label, quarter_start
 
 from . import capital
-
-LINE_LABELS = {
-    "contributions": _("Stortingen"),
-    "distributions": _("Uitkeringen"),
-    "management_fees": _("Beheervergoeding"),
-    "fund_expenses": _("Fondskosten"),
-    "income_interest": _("Opbrengst: rente"),
-    "income_fees": _("Opbrengst: vergoedingen"),
-    "income_outcomes": _("Opbrengst: resultaatfinanciering"),
-    "realised": _("Gerealiseerd (afschrijvingen, terugontvangen)"),
-    "unrealised": _("Ongerealiseerd (voorzieningen, herwaardering)"),
-    "other": _("Overig"),
-}
+from .labels import LINE_LABELS, RECONCILIATION_LINES
 
 
 def _last_closed_quarter() -> str:
@@ -61,8 +49,12 @@ def capital_accounts_page(request, fund_pk: int):
         {
             "row": row,
             "lines": [
-                (LINE_LABELS[name], getattr(row.qtd, name), getattr(row.ytd, name), getattr(row.itd, name))
+                (_(LINE_LABELS[name]), getattr(row.qtd, name), getattr(row.ytd, name), getattr(row.itd, name))
                 for name in capital.LINES
+            ],
+            "reconciliation": [
+                (_(label), getattr(row.reconciliation, name), name == "ending_unfunded")
+                for name, label in RECONCILIATION_LINES
             ],
         }
         for row in rows
@@ -75,7 +67,9 @@ def capital_accounts_page(request, fund_pk: int):
             "quarter": quarter,
             "accounts": accounts,
             "reconciliation": reconciliation,
-            "reconciliation_lines": [(LINE_LABELS[line.line], line) for line in reconciliation.lines],
+            "reconciliation_lines": [(_(LINE_LABELS[line.line]), line) for line in reconciliation.lines],
+            "opening_label": _(LINE_LABELS["beginning_balance"]),
+            "ending_label": _(LINE_LABELS["ending_balance"]),
             "summary": capital.fund_capital_summary(fund=fund, quarter=quarter),
         },
     )

@@ -1,5 +1,5 @@
-"""The lines of the capital account and the commitment reconciliation, as the pages and the PDF name them
-(Dutch msgids, translated when shown)."""
+"""The lines of the capital account and the commitment reconciliation, as every page, the PDF and any
+export name them: this is the one set of labels (Dutch msgids, translated when shown)."""
 
 from django.utils.translation import gettext_noop
 
@@ -26,3 +26,7 @@ RECONCILIATION_LINES = [
     ("other", gettext_noop("Overige")),
     ("ending_unfunded", gettext_noop("Niet opgevraagd aan het eind")),
 ]
+
+# {field: label} of the movement lines (reports.capital.LINES) and of the reconciliation lines.
+LINE_LABELS = dict(CAPITAL_LINES)
+RECONCILIATION_LABELS = dict(RECONCILIATION_LINES)

@@ -36,7 +36,7 @@ from portfolio.selectors import fund_nav, portfolio_at_risk, portfolio_overview
 from resultaatfinanciering.models import ContractStatus as OutcomeContractStatus
 from resultaatfinanciering.selectors import outcomes_summary
 
-from .capital import capital_accounts, fund_capital_summary
+from .capital import capital_accounts, capital_histories, fund_capital_summary
 from .labels import CAPITAL_LINES, RECONCILIATION_LINES
 from .quarters import quarter_bounds, quarters_through
 from .selectors import report_content
@@ -127,26 +127,6 @@ class FundFigures:
     letter: object
     spotlight: object
     histories: dict  # commitment pk → capital_history
-
-
-def capital_histories(*, fund: Fund, end: datetime.date) -> dict[int, list]:
-    """``reports.capital.capital_history`` for every commitment of the fund from ONE read of the ledger
-    (capital_history reads the whole fund's ledger for each commitment: 200 times in a batch of 200)."""
-    from . import capital
-
-    commitments = capital._commitments(fund)
-    ledger = capital._ledger(fund=fund, end=end, commitments=commitments)
-    histories: dict[int, list] = {}
-    for commitment in commitments:
-        balance = ZERO
-        history = []
-        for quarter in ledger.quarters:
-            balance += sum(ledger.allocations[quarter][commitment.pk].values(), ZERO)
-            history.append(
-                (capital._quarter_end(quarter), ledger.paid_in_end[quarter][commitment.pk], balance)
-            )
-        histories[commitment.pk] = history
-    return histories
 
 
 _CACHE: OrderedDict = OrderedDict()

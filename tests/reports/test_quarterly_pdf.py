@@ -88,15 +88,32 @@ def test_injected_names_render_as_text(reports_world):
     assert "Betaal hier" in _text(content)
 
 
-def test_the_batch_reads_every_history_at_once_and_gets_capital_historys_figures(reports_world):
+def test_the_histories_end_at_each_investors_capital_account(reports_world):
     import datetime
 
-    from reports.capital import capital_history
-    from reports.quarterly import capital_histories
+    from reports.capital import capital_accounts, capital_histories
 
     a = reports_world.world.a
     end = datetime.date(2026, 3, 31)
     histories = capital_histories(fund=a.fund, end=end)
-    for commitment in a.fund.commitments.all():
-        assert histories[commitment.pk] == capital_history(commitment=commitment, through=end)
+    rows = capital_accounts(fund=a.fund, quarter=QUARTER)
+    assert {row.commitment.pk for row in rows} == set(histories)
+    for row in rows:
+        quarter_end, paid_in, balance = histories[row.commitment.pk][-1]
+        assert (quarter_end, paid_in, balance) == (end, row.paid_in, row.itd.ending_balance)
     assert histories[reports_world.co_commitment.pk][-1][1] == Decimal("87654.32")
+
+
+def test_the_pdf_and_the_page_name_the_capital_account_lines_alike(reports_world, client):
+    from django.urls import reverse
+
+    from fund.models import Role
+    from reports.labels import CAPITAL_LINES, RECONCILIATION_LINES
+
+    a = reports_world.world.a
+    text = _text(quarterly_report_pdf(investor=a.investor, fund=a.fund, quarter=QUARTER))
+    client.force_login(a.users[Role.FUND_MANAGER])
+    page = client.get(reverse("capital_accounts", args=[a.fund.pk]), {"quarter": QUARTER}).content.decode()
+    for _field, label in CAPITAL_LINES + RECONCILIATION_LINES:
+        assert label in page, label
+        assert " ".join(label.split()) in " ".join(text.split()), label
