@@ -21,4 +21,6 @@ def labels() -> dict[str, str]:
         "distribution_notice_stored": _("Uitkeringsbericht opgeslagen"),
         "management_fee_charged": _("Beheervergoeding geboekt"),
         "fund_expense_recorded": _("Fondskosten geboekt"),
+        "payable_paid": _("Te betalen post betaald"),
+        "commitment_adjusted": _("Niet-opgevraagde toezegging aangepast"),
     }

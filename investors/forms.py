@@ -9,7 +9,15 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import AmountField, PercentField
 
-from .models import AllocationRule, CallPurpose, DistributionAllocation, DistributionKind, FeeBasis
+from .models import (
+    AdjustmentKind,
+    AllocationRule,
+    CallPurpose,
+    DistributionAllocation,
+    DistributionKind,
+    FeeBasis,
+    PayableAccount,
+)
 
 AMOUNT = {"min_value": Decimal("0.01")}
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -132,3 +140,23 @@ class CapitalSettingsForm(forms.Form):
     management_fee_rate = PercentField(label=_("Beheervergoeding per jaar (%)"), high=Decimal("20"))
     fee_basis = forms.ChoiceField(label=_("Grondslag beheervergoeding"), choices=FeeBasis.choices)
     allocation_rule = forms.ChoiceField(label=_("Verdeling van resultaten"), choices=AllocationRule.choices)
+
+
+class PayableForm(ConfirmMixin):
+    account = forms.ChoiceField(label=_("Te betalen post"), choices=_choices(PayableAccount.choices))
+    amount = AmountField(label=_("Bedrag (€)"), **AMOUNT)
+    paid_on = forms.DateField(label=_("Betaald op"), widget=DATE)
+    description = forms.CharField(label=_("Omschrijving (optioneel)"), required=False, max_length=255)
+
+
+class AdjustmentForm(ConfirmMixin):
+    kind = forms.ChoiceField(label=_("Soort aanpassing"), choices=_choices(AdjustmentKind.choices))
+    amount = AmountField(
+        label=_("Bedrag (€)"),
+        help_text=_(
+            "Vervallen: het bedrag dat nooit meer wordt opgevraagd. Overig: positief verhoogt, negatief "
+            "(met een minteken) verlaagt wat nog kan worden opgevraagd."
+        ),
+    )
+    date = forms.DateField(label=_("Datum"), widget=DATE)
+    reason = forms.CharField(label=_("Reden"), max_length=255)

@@ -307,3 +307,75 @@ class FundExpense(models.Model):
 
     def __str__(self) -> str:
         return f"{self.fund.code} {self.date} {self.description}"
+
+
+class PayableAccount(models.TextChoices):
+    MANAGEMENT_FEE = "2300", _("2300 Te betalen beheervergoeding")
+    EXPENSES = "2400", _("2400 Te betalen fondskosten")
+
+
+class PayablePayment(models.Model):
+    """A payment of the fund's management fee or expenses payable: D 2300 / 2400, C 1000 Bank."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="payable_payments")
+    account = models.CharField(_("rekening"), max_length=4, choices=PayableAccount.choices)
+    amount = _amount(_("bedrag"))
+    paid_on = models.DateField(_("betaald op"))
+    description = models.CharField(_("omschrijving"), max_length=255, blank=True)
+    entry = models.ForeignKey("portfolio.JournalEntry", on_delete=models.PROTECT, related_name="+", null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("betaling van een te betalen post")
+        verbose_name_plural = _("betalingen van te betalen posten")
+        ordering = ["fund", "-paid_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payable_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(account__in=["2300", "2400"]), name="payable_payment_account_known"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.account} {self.paid_on} {self.amount}"
+
+
+class AdjustmentKind(models.TextChoices):
+    EXPIRED = "expired", _("Vervallen (wordt nooit meer opgevraagd)")
+    OTHER = "other", _("Overige aanpassing")
+
+
+class CommitmentAdjustment(models.Model):
+    """A change of what may still be called on a commitment, outside calls and recallable distributions
+    (ILPA A.2 "expired" and "other"): e.g. at the end of the investment period the unfunded part that will
+    never be called is released. ``amount`` is signed as it moves the unfunded commitment: an expiry is
+    negative; an "other" adjustment may be either. Unfunded commitments are off the balance sheet: nothing
+    is booked in the ledger."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.PROTECT, related_name="adjustments")
+    kind = models.CharField(_("soort"), max_length=10, choices=AdjustmentKind.choices)
+    date = models.DateField(_("datum"))
+    amount = _amount(_("bedrag"))
+    reason = models.CharField(_("reden"), max_length=255)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aanpassing toezegging")
+        verbose_name_plural = _("aanpassingen toezeggingen")
+        ordering = ["commitment", "date", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="expired", amount__lt=0) | Q(kind="other") & ~Q(amount=0),
+                name="commitment_adjustment_amount_signed",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="commitment_adjustment_reason_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commitment} {self.get_kind_display()} {self.date} {self.amount}"

@@ -11,7 +11,7 @@ import datetime
 
 from django.db.models import F, Q, QuerySet
 
-from fund.models import User
+from fund.models import Commitment, User
 from fund.selectors import is_administrator, own_investor_organisation_ids, staff_fund_ids
 
 from .models import (
@@ -23,6 +23,7 @@ from .models import (
     DistributionStatus,
     FundExpense,
     ManagementFeeCharge,
+    PayablePayment,
 )
 
 VISIBLE_CALL_STATUSES = (CallStatus.ISSUED, CallStatus.PAID)
@@ -81,6 +82,17 @@ def fees_for(user: User) -> QuerySet[ManagementFeeCharge]:
 
 def expenses_for(user: User) -> QuerySet[FundExpense]:
     qs = FundExpense.objects.select_related("fund")
+    return qs if is_administrator(user) else qs.filter(fund_id__in=staff_fund_ids(user))
+
+
+def payable_payments_for(user: User) -> QuerySet[PayablePayment]:
+    qs = PayablePayment.objects.select_related("fund")
+    return qs if is_administrator(user) else qs.filter(fund_id__in=staff_fund_ids(user))
+
+
+def commitments_for(user: User) -> QuerySet[Commitment]:
+    """Commitments whose capital the user manages or reads as fund staff (administrators: all)."""
+    qs = Commitment.objects.select_related("fund", "investor__organisation")
     return qs if is_administrator(user) else qs.filter(fund_id__in=staff_fund_ids(user))
 
 

@@ -10,6 +10,9 @@ belong to one investor (3000 paid-in capital, 3100 distributions, 5200 managemen
 | distribution paid | D 2000 / C 1000 |
 | management fee of a quarter | D 5200 Beheervergoeding (per commitment) / C 2300 Te betalen |
 | fund expense | D 5300 Fondskosten / C 2400 Te betalen fondskosten (or C 1000 when paid from the bank) |
+| fee or expenses paid | D 2300 / 2400 / C 1000 Bank |
+
+A commitment adjustment (expired, other) changes only what may still be called: it is off the balance sheet.
 """
 
 from __future__ import annotations
@@ -35,12 +38,14 @@ from portfolio.selectors import account_balances
 
 from . import notices, quarters
 from .models import (
+    AdjustmentKind,
     CallPurpose,
     CallReceipt,
     CallStatus,
     CapitalCall,
     CapitalCallLine,
     CapitalSettings,
+    CommitmentAdjustment,
     Distribution,
     DistributionAllocation,
     DistributionKind,
@@ -49,6 +54,8 @@ from .models import (
     FeeBasis,
     FundExpense,
     ManagementFeeCharge,
+    PayableAccount,
+    PayablePayment,
 )
 
 ZERO = Decimal("0.00")
@@ -82,6 +89,18 @@ MSG_FEE_ZERO = gettext_noop(
 )
 MSG_DESCRIPTION = gettext_noop("Geef een omschrijving.")
 MSG_FEE_RATE = gettext_noop("De beheervergoeding ligt tussen 0 % en 20 % per jaar.")
+MSG_PAYABLE_TOO_MUCH = gettext_noop(
+    "Op %(account)s staat %(open)s open; %(amount)s betalen kan niet (meer dan wat openstaat)."
+)
+MSG_PAYABLE_ACCOUNT = gettext_noop("Kies rekening 2300 (beheervergoeding) of 2400 (fondskosten).")
+MSG_ADJUST_ZERO = gettext_noop("Het bedrag van de aanpassing mag niet € 0,00 zijn.")
+MSG_EXPIRE_TOO_MUCH = gettext_noop(
+    "Van de toezegging van %(investor)s is nog %(unfunded)s niet opgevraagd; %(amount)s laten vervallen "
+    "kan niet."
+)
+MSG_ADJUST_BELOW_ZERO = gettext_noop(
+    "Na deze aanpassing zou het niet-opgevraagde deel van %(investor)s negatief zijn (%(result)s)."
+)
 
 
 def _positive(amount, *, field: str = "amount") -> Decimal:
@@ -196,12 +215,28 @@ def recallable_by_commitment(*, fund: Fund) -> dict[int, Decimal]:
     return {row["commitment_id"]: to_cents(row["total"]) for row in rows}
 
 
+def adjustments_by_commitment(*, fund: Fund) -> dict[int, Decimal]:
+    """{commitment id: sum of the adjustments (expired, other)}, signed as they move the unfunded part."""
+    rows = (
+        CommitmentAdjustment.objects.filter(commitment__fund=fund)
+        .values("commitment_id")
+        .annotate(total=Sum("amount"))
+        .order_by()
+    )
+    return {row["commitment_id"]: to_cents(row["total"]) for row in rows}
+
+
 def unfunded_by_commitment(*, fund: Fund, exclude_call: CapitalCall | None = None) -> dict[int, Decimal]:
-    """{commitment id: what may still be called} = commitment − called + recallable distributions."""
+    """{commitment id: what may still be called} = commitment − called + recallable distributions
+    + adjustments (an expiry is negative)."""
     called = called_by_commitment(fund=fund, exclude_call=exclude_call)
     recallable = recallable_by_commitment(fund=fund)
+    adjusted = adjustments_by_commitment(fund=fund)
     return {
-        c.pk: to_cents(c.amount.amount) - called.get(c.pk, ZERO) + recallable.get(c.pk, ZERO)
+        c.pk: to_cents(c.amount.amount)
+        - called.get(c.pk, ZERO)
+        + recallable.get(c.pk, ZERO)
+        + adjusted.get(c.pk, ZERO)
         for c in Commitment.objects.filter(fund=fund)
     }
 
@@ -749,3 +784,137 @@ def expense_record(
         data={"amount": amount, "date": date, "paid_from_bank": paid_from_bank},
     )
     return expense
+
+
+# --------------------------------------------------------------------------------------------------
+# Paying the fee and expense payables
+# --------------------------------------------------------------------------------------------------
+
+
+def payables_open(*, fund: Fund, as_of: datetime.date | None = None) -> dict[str, Decimal]:
+    """{2300, 2400: the amount still to be paid} from the ledger (credit balances)."""
+    balances = account_balances(fund=fund, as_of=as_of)
+    return {code.value: balances.get(code.value, ZERO) for code in PayableAccount}
+
+
+@transaction.atomic
+def payable_pay(
+    *,
+    actor: User | None,
+    fund: Fund,
+    account: str,
+    amount,
+    paid_on: datetime.date,
+    description: str = "",
+) -> PayablePayment:
+    """Pay (part of) the management fee payable (2300) or the expenses payable (2400): D 2300/2400, C Bank.
+    No more than is open on the account on the payment date."""
+    if account not in PayableAccount.values:
+        raise ApplicationError(_(MSG_PAYABLE_ACCOUNT), field="account", code="account")
+    amount = _positive(amount)
+    _lock_fund(fund)
+    open_amount = payables_open(fund=fund, as_of=paid_on)[account]
+    if amount > open_amount:
+        raise ApplicationError(
+            _(MSG_PAYABLE_TOO_MUCH)
+            % {
+                "account": PayableAccount(account).label,
+                "open": format_eur(open_amount),
+                "amount": format_eur(amount),
+            },
+            field="amount",
+            code="above_open",
+        )
+    payment = PayablePayment.objects.create(
+        fund=fund,
+        account=account,
+        amount=amount,
+        paid_on=paid_on,
+        description=(description or "").strip(),
+        created_by=_user(actor),
+    )
+    payment.entry = entry_post(
+        fund=fund,
+        value_date=paid_on,
+        description=_("Betaald: %(account)s") % {"account": PayableAccount(account).label}
+        + (f" — {payment.description}" if payment.description else ""),
+        lines=[Line(account, debit=amount), Line(AccountCode.BANK, credit=amount)],
+        actor=actor,
+        source_document=f"investors:payable:{payment.pk}",
+        idempotency_key=f"investors:payable:{payment.pk}",
+    )
+    payment.save(update_fields=["entry"])
+    audit_record(
+        actor=actor,
+        obj=payment,
+        action="payable_paid",
+        from_state=format_eur(open_amount),
+        to_state=format_eur(open_amount - amount),
+        data={"account": account, "amount": amount, "paid_on": paid_on},
+    )
+    return payment
+
+
+# --------------------------------------------------------------------------------------------------
+# Commitment adjustments (ILPA A.2: expired, other)
+# --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def commitment_adjust(
+    *,
+    actor: User | None,
+    commitment: Commitment,
+    kind: str,
+    amount,
+    date: datetime.date,
+    reason: str,
+) -> CommitmentAdjustment:
+    """Record a change of the unfunded commitment. ``expired``: ``amount`` (positive) of the unfunded part
+    will never be called and is released — at most what is still unfunded. ``other``: a signed amount
+    (positive raises, negative lowers what may be called), never below zero unfunded. A reason is required."""
+    if kind not in AdjustmentKind.values:
+        raise ApplicationError(_("Kies vervallen of overige aanpassing."), field="kind", code="kind")
+    if not (reason or "").strip():
+        raise ApplicationError(_(MSG_REASON), field="reason", code="reason")
+    value = to_cents(to_decimal(amount))
+    if value == 0:
+        raise ApplicationError(_(MSG_ADJUST_ZERO), field="amount", code="amount")
+    _lock_fund(commitment.fund)
+    name = commitment.investor.organisation.name
+    unfunded = unfunded_by_commitment(fund=commitment.fund).get(commitment.pk, ZERO)
+    if kind == AdjustmentKind.EXPIRED:
+        if value < 0:
+            raise ApplicationError(_(MSG_AMOUNT_POSITIVE), field="amount", code="amount")
+        if value > unfunded:
+            raise ApplicationError(
+                _(MSG_EXPIRE_TOO_MUCH)
+                % {"investor": name, "unfunded": format_eur(unfunded), "amount": format_eur(value)},
+                field="amount",
+                code="above_unfunded",
+            )
+        value = -value
+    elif unfunded + value < 0:
+        raise ApplicationError(
+            _(MSG_ADJUST_BELOW_ZERO) % {"investor": name, "result": format_eur(unfunded + value)},
+            field="amount",
+            code="below_zero",
+        )
+    adjustment = CommitmentAdjustment.objects.create(
+        commitment=commitment,
+        kind=kind,
+        date=date,
+        amount=value,
+        reason=reason.strip(),
+        created_by=_user(actor),
+    )
+    audit_record(
+        actor=actor,
+        obj=commitment,
+        action="commitment_adjusted",
+        from_state=format_eur(unfunded),
+        to_state=format_eur(unfunded + value),
+        reason=reason.strip(),
+        data={"kind": kind, "amount": value, "date": date},
+    )
+    return adjustment

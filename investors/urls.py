@@ -21,4 +21,6 @@ urlpatterns = [
     path("distributions/<int:pk>/pay/", views.distribution_pay, name="distribution_pay"),
     path("funds/<int:fund_pk>/fees/", views.fee_list, name="fee_list"),
     path("funds/<int:fund_pk>/expenses/", views.expense_list, name="expense_list"),
+    path("funds/<int:fund_pk>/payables/", views.payable_list, name="payable_list"),
+    path("commitments/<int:pk>/adjust/", views.commitment_adjust, name="commitment_adjust"),
 ]

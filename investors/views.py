@@ -30,6 +30,7 @@ from fund.selectors import audit_events_for
 
 from . import notices, selectors, services
 from .forms import (
+    AdjustmentForm,
     CallForm,
     CancelForm,
     CapitalSettingsForm,
@@ -37,10 +38,11 @@ from .forms import (
     ExpenseForm,
     FeeChargeForm,
     LinesForm,
+    PayableForm,
     PayForm,
     ReceiptForm,
 )
-from .models import CallStatus, DistributionStatus
+from .models import AdjustmentKind, CallStatus, DistributionStatus, PayableAccount
 
 ZERO = Decimal("0.00")
 
@@ -113,6 +115,7 @@ def capital_overview(request, fund_pk: int):
     recallable = services.recallable_by_commitment(fund=fund)
     paid_in = services.paid_in_by_commitment(fund=fund)
     unfunded = services.unfunded_by_commitment(fund=fund)
+    adjusted = services.adjustments_by_commitment(fund=fund)
     rows = [
         {
             "commitment": c,
@@ -120,13 +123,14 @@ def capital_overview(request, fund_pk: int):
             "called": called.get(c.pk, ZERO),
             "paid_in": paid_in.get(c.pk, ZERO),
             "recallable": recallable.get(c.pk, ZERO),
+            "adjusted": adjusted.get(c.pk, ZERO),
             "unfunded": unfunded.get(c.pk, ZERO),
         }
         for c in commitments
     ]
     totals = {
         key: sum((row[key] for row in rows), ZERO)
-        for key in ("amount", "called", "paid_in", "recallable", "unfunded")
+        for key in ("amount", "called", "paid_in", "recallable", "adjusted", "unfunded")
     }
     late = selectors.late_lines(
         selectors.call_lines_for(request.user).filter(call__fund=fund), as_of=timezone.localdate()
@@ -600,5 +604,105 @@ def expense_list(request, fund_pk: int):
             paid_from_bank=data["paid_from_bank"] == "bank",
         ),
         done=_("Fondskosten geboekt."),
+        url=url,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Paying the fee and expense payables; commitment adjustments
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def payable_list(request, fund_pk: int):
+    fund = _fund(request, fund_pk)
+    can_manage = request.user.has_perm("investors.manage_capital", fund)
+    if request.method == "POST" and not can_manage:
+        raise PermissionDenied
+    form = PayableForm(request.POST or None)
+    url = reverse("investors:payable_list", args=[fund.pk])
+    open_amounts = services.payables_open(fund=fund)
+    effect = []
+    if form.is_bound and form.is_valid():
+        account = form.cleaned_data["account"]
+        amount = form.cleaned_data["amount"]
+        label = dict(PayableAccount.choices)[account]
+        effect = [
+            (_("Te betalen post"), label),
+            (_("Nu open"), format_eur(open_amounts[account])),
+            (_("Te betalen bedrag"), format_eur(amount)),
+            (_("Daarna open"), format_eur(open_amounts[account] - amount)),
+            (_("Boeking"), _("Debet %(account)s, credit 1000 Bank") % {"account": label}),
+        ]
+    return _confirm(
+        request,
+        form,
+        template="investors/payable_list.html",
+        context={
+            "fund": fund,
+            "open": [(label, open_amounts[code]) for code, label in PayableAccount.choices],
+            "payments": selectors.payable_payments_for(request.user).filter(fund=fund),
+            "can_manage": can_manage,
+            "title": _("Te betalen post betalen"),
+            "cancel_url": url,
+            "submit_label": _("Ja, betaling boeken"),
+        },
+        effect=effect,
+        book=lambda data: services.payable_pay(
+            actor=request.user,
+            fund=fund,
+            account=data["account"],
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            description=data["description"],
+        ),
+        done=_("Betaling geboekt."),
+        url=url,
+    )
+
+
+@login_required
+def commitment_adjust(request, pk: int):
+    commitment = fund_selectors.get_scoped_or_404(selectors.commitments_for(request.user), pk=pk)
+    _manage(request, _staff_only(request, commitment))
+    fund = commitment.fund
+    url = reverse("investors:capital_overview", args=[fund.pk])
+    form = AdjustmentForm(request.POST or None)
+    unfunded = services.unfunded_by_commitment(fund=fund).get(commitment.pk, ZERO)
+    effect = []
+    if form.is_bound and form.is_valid():
+        kind, amount = form.cleaned_data["kind"], form.cleaned_data["amount"]
+        change = -amount if kind == AdjustmentKind.EXPIRED else amount
+        effect = [
+            (_("Investeerder"), commitment.investor.organisation.name),
+            (_("Soort"), dict(AdjustmentKind.choices)[kind]),
+            (_("Niet opgevraagd nu"), format_eur(unfunded)),
+            (_("Aanpassing"), format_eur(change)),
+            (_("Niet opgevraagd daarna"), format_eur(unfunded + change)),
+            (_("Boeking"), _("Geen: de toezegging staat niet op de balans")),
+        ]
+    return _confirm(
+        request,
+        form,
+        template="investors/form.html",
+        context={
+            "fund": fund,
+            "title": _("Toezegging van %(investor)s aanpassen")
+            % {"investor": commitment.investor.organisation.name},
+            "intro": _("Nu niet opgevraagd: %(amount)s") % {"amount": format_eur(unfunded)},
+            "cancel_url": url,
+            "form_label": _("Verder"),
+            "submit_label": _("Ja, aanpassing vastleggen"),
+        },
+        effect=effect,
+        book=lambda data: services.commitment_adjust(
+            actor=request.user,
+            commitment=commitment,
+            kind=data["kind"],
+            amount=data["amount"],
+            date=data["date"],
+            reason=data["reason"],
+        ),
+        done=_("Aanpassing van de toezegging vastgelegd."),
         url=url,
     )

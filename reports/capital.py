@@ -34,7 +34,13 @@ from core.errors import ApplicationError
 from core.money import split, to_cents
 from fund.models import Commitment, Fund, Investor
 from investors import quarters
-from investors.models import AllocationRule, CapitalSettings, DistributionLine, DistributionStatus
+from investors.models import (
+    AllocationRule,
+    CapitalSettings,
+    CommitmentAdjustment,
+    DistributionLine,
+    DistributionStatus,
+)
 from portfolio.accounts import AccountCode
 from portfolio.models import AccountType, Posting
 from portfolio.selectors import fund_nav
@@ -148,7 +154,7 @@ class CommitmentReconciliation:
     """ILPA A.2 for one quarter, each line signed as it moves the unfunded commitment.
 
     contributions ≤ 0 (capital received reduces what can still be called), recallable distributions ≥ 0,
-    expired ≤ 0 (not recorded yet: always 0), other (0).
+    expired ≤ 0 and other (either sign): the commitment adjustments recorded in ``investors``.
     """
 
     commitment: Decimal
@@ -384,6 +390,18 @@ def _recallable(*, commitments: list[Commitment], through: date) -> dict[int, li
     return found
 
 
+def _adjustments(
+    *, commitments: list[Commitment], through: date
+) -> dict[int, list[tuple[date, str, Decimal]]]:
+    rows = CommitmentAdjustment.objects.filter(commitment__in=commitments, date__lte=through).values_list(
+        "commitment_id", "date", "kind", "amount"
+    )
+    found: dict[int, list[tuple[date, str, Decimal]]] = defaultdict(list)
+    for commitment_id, day, kind, amount in rows:
+        found[commitment_id].append((day, kind, to_cents(amount)))
+    return found
+
+
 # --------------------------------------------------------------------------------------------------
 # Public functions
 # --------------------------------------------------------------------------------------------------
@@ -399,6 +417,7 @@ def capital_accounts(*, fund: Fund, quarter: str) -> list[CapitalAccountRow]:
     inception = ledger.quarters[0]
     year_start = max(date(end.year, 1, 1), inception)
     recallable = _recallable(commitments=commitments, through=end)
+    adjustments = _adjustments(commitments=commitments, through=end)
     flows = _cash_flows_by_commitment(fund=fund, commitments=commitments, through=end)
     rows = []
     for commitment in commitments:
@@ -407,7 +426,14 @@ def capital_accounts(*, fund: Fund, quarter: str) -> list[CapitalAccountRow]:
         itd = _column(ledger, commitment.pk, inception, end)
         amount = to_cents(commitment.amount.amount)
         recalls = recallable.get(commitment.pk, [])
-        reconciliation = _reconciliation(amount=amount, qtd=qtd, itd=itd, recalls=recalls, start=start)
+        reconciliation = _reconciliation(
+            amount=amount,
+            qtd=qtd,
+            itd=itd,
+            recalls=recalls,
+            adjustments=adjustments.get(commitment.pk, []),
+            start=start,
+        )
         paid_in = itd.contributions
         distributed = -itd.distributions
         performance = multiples(paid_in=max(paid_in, ZERO), distributed=distributed, nav=itd.ending_balance)
@@ -433,20 +459,23 @@ def capital_accounts(*, fund: Fund, quarter: str) -> list[CapitalAccountRow]:
 
 
 def _reconciliation(
-    *, amount, qtd: CapitalAccount, itd: CapitalAccount, recalls, start
+    *, amount, qtd: CapitalAccount, itd: CapitalAccount, recalls, adjustments, start
 ) -> CommitmentReconciliation:
     paid_before = itd.contributions - qtd.contributions
     recalled_before = sum((a for day, a in recalls if day < start), ZERO)
     recalled_within = sum((a for day, a in recalls if day >= start), ZERO)
-    beginning = amount - paid_before + recalled_before
-    ending = beginning - qtd.contributions + recalled_within
+    adjusted_before = sum((a for day, _kind, a in adjustments if day < start), ZERO)
+    expired = sum((a for day, kind, a in adjustments if day >= start and kind == "expired"), ZERO)
+    other = sum((a for day, kind, a in adjustments if day >= start and kind != "expired"), ZERO)
+    beginning = amount - paid_before + recalled_before + adjusted_before
+    ending = beginning - qtd.contributions + recalled_within + expired + other
     return CommitmentReconciliation(
         commitment=amount,
         beginning_unfunded=beginning,
         contributions=-qtd.contributions,
         recallable_distributions=recalled_within,
-        expired=ZERO,
-        other=ZERO,
+        expired=expired,
+        other=other,
         ending_unfunded=ending,
     )
 
