@@ -62,6 +62,7 @@ DEFAULT_CHART: list[tuple[AccountCode, str, str]] = [
     (AccountCode.RECOVERIES, "Terugontvangen afgeschreven bedragen", AccountType.INCOME),
     (AccountCode.EQUITY_REVALUATION, "Herwaardering deelnemingen", AccountType.INCOME),
     (AccountCode.BANK_INTEREST_INCOME, "Rente op bankrekening", AccountType.INCOME),
+    (AccountCode.OUTCOME_INCOME, "Opbrengst resultaatfinanciering (aandeel fonds)", AccountType.INCOME),
     (AccountCode.PROVISION_EXPENSE, "Dotatie voorziening", AccountType.EXPENSE),
     (AccountCode.WRITE_OFF_EXPENSE, "Afschrijving leningen", AccountType.EXPENSE),
     (AccountCode.BANK_COSTS, "Bankkosten", AccountType.EXPENSE),

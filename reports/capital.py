@@ -85,12 +85,14 @@ _OWN = {
     AccountCode.MANAGEMENT_FEE_EXPENSE: "management_fees",
 }
 # The fund's accounts and the line their (allocated) movement lands on; any other P&L or equity → "other".
-# Outcome payments are booked today as a receivable the fund holds for the enterprise (1130 / 2100), not as
-# the fund's income; a fund that books its own outcome income on 4400 sees it on the outcomes line.
-OUTCOME_INCOME_CODES = frozenset({"4400"})
+# Outcome payments on a pre-financed contract are held for the enterprise (1130 / 2100); the fund's own share
+# of them (a success fee for pre-financing, resultaatfinanciering.services.proposal_fund_share_book) moves
+# from 2100 to 4500 and is the investors' "income allocated — outcome payments".
+OUTCOME_INCOME_CODES = frozenset({AccountCode.OUTCOME_INCOME})
 _FUND_LINES = {
     AccountCode.INTEREST_INCOME: "income_interest",
     AccountCode.PENALTY_INTEREST_INCOME: "income_interest",
+    AccountCode.BANK_INTEREST_INCOME: "income_interest",
     AccountCode.FEE_INCOME: "income_fees",
     AccountCode.RECOVERIES: "realised",
     AccountCode.WRITE_OFF_EXPENSE: "realised",

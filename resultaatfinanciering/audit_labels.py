@@ -19,6 +19,7 @@ def labels() -> dict[str, str]:
         "proposal_withdrawn": _("Betaalvoorstel ingetrokken"),
         "proposal_approval_given": _("Goedkeuring gegeven"),
         "proposal_approved": _("Betaalvoorstel goedgekeurd, betaling aangemaakt"),
+        "proposal_fund_share_booked": _("Aandeel fonds in de resultaatbetaling geboekt"),
         "proposal_paid": _("Betaling bevestigd"),
         "claim_released": _("Claim uit betaalvoorstel gehaald"),
         "claim_paid": _("Claim betaald"),

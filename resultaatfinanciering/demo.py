@@ -16,6 +16,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
+from core.money import to_cents
 from fund import services as fund_services
 from fund.models import Enterprise, Fund, Membership, Organisation, Role, User
 
@@ -169,6 +170,15 @@ def load() -> None:
     services.proposal_approve(actor=officials[2], proposal=paid)
     # Paid on the day of the second approval (a paid date before the approval is refused).
     services.payment_confirm(actor=officials[1], proposal=paid, paid_on=today)
+    if contract.fund_id:
+        # The fund pre-finances: the contract grants it 10 % of each outcome payment as its success fee
+        # (fund income, allocated to the investors as "outcome payments"); the rest is the enterprise's.
+        services.proposal_fund_share_book(
+            actor=None,
+            proposal=paid,
+            amount=to_cents(paid.total * Decimal("0.10")),
+            reason="Succesvergoeding 10 % voor de voorfinanciering (contract, artikel 6)",
+        )
     # Pending with one approval: two more starts.
     for person, days in ((people[2], 70), (people[3], 65)):
         services.claim_verify(actor=officials[0], claim=claim(person, start, days, "Arbeidscontract 32 uur"))

@@ -1395,6 +1395,69 @@ def payment_confirm(*, actor: User, proposal: PaymentProposal, paid_on: datetime
     return payment
 
 
+MSG_SHARE_NOT_FUNDED = gettext_noop(
+    "Alleen bij een contract dat het fonds voorfinanciert, met een goedgekeurd of betaald voorstel, kan het "
+    "fonds een aandeel in de resultaatbetaling als opbrengst boeken."
+)
+MSG_SHARE_TOO_MUCH = gettext_noop(
+    "Het aandeel van het fonds (%(amount)s) is meer dan de resultaatbetaling (%(total)s)."
+)
+MSG_SHARE_BOOKED = gettext_noop("Het aandeel van het fonds in dit voorstel is al geboekt.")
+
+
+@transaction.atomic
+def proposal_fund_share_book(
+    *, actor: User | None, proposal: PaymentProposal, amount, reason: str
+) -> PaymentProposal:
+    """The fund's own share of an outcome payment on a contract it pre-finances (e.g. the success fee the
+    contract grants it for pre-financing): moved from what the fund holds for the enterprise (2100) to the
+    fund's income (4500, allocated to its investors as "outcome payments"). Once per proposal, with a reason,
+    at most the payment itself."""
+    from portfolio.models import Posting
+
+    proposal = (
+        PaymentProposal.objects.select_for_update(of=("self",)).select_related("contract").get(pk=proposal.pk)
+    )
+    contract = proposal.contract
+    if not contract.fund_id or proposal.state not in (ProposalState.APPROVED, ProposalState.PAID):
+        raise ApplicationError(_(MSG_SHARE_NOT_FUNDED), code="not_prefinanced")
+    if not (reason or "").strip():
+        raise ApplicationError(_("Geef een reden."), field="reason", code="reason")
+    value = to_cents(to_decimal(amount))
+    if value <= 0:
+        raise ApplicationError(_("Het bedrag moet groter dan € 0,00 zijn."), field="amount", code="amount")
+    if value > proposal.total:
+        raise ApplicationError(
+            _(MSG_SHARE_TOO_MUCH) % {"amount": format_eur(value), "total": format_eur(proposal.total)},
+            field="amount",
+            code="above_payment",
+        )
+    key = f"outcomes:proposal:{proposal.pk}:fund-share"
+    if Posting.objects.filter(entry__idempotency_key=key).exists():
+        raise ApplicationError(_(MSG_SHARE_BOOKED), code="already_booked")
+    entry_post(
+        fund=contract.fund,
+        value_date=timezone.localdate(),
+        description=_("Aandeel fonds in resultaatbetaling %(ref)s") % {"ref": contract.reference},
+        lines=[
+            Line(AccountCode.OUTCOME_PAYMENTS_PAYABLE, debit=value, contract=contract.portfolio_contract),
+            Line(AccountCode.OUTCOME_INCOME, credit=value, contract=contract.portfolio_contract),
+        ],
+        actor=actor,
+        contract=contract.portfolio_contract,
+        source_document=f"resultaatfinanciering:proposal:{proposal.pk}",
+        idempotency_key=key,
+    )
+    audit_record(
+        actor=actor,
+        obj=proposal,
+        action="proposal_fund_share_booked",
+        reason=reason.strip(),
+        data={"amount": value, "total": proposal.total},
+    )
+    return proposal
+
+
 def open_claims_q() -> Q:
     return ~Q(state=ClaimState.REJECTED)
 

@@ -92,7 +92,11 @@ def test_load_demo_builds_the_demo_fund_and_is_idempotent():
         investor_type="municipality", organisation__municipality_government__isnull=False
     ).exists()
     # The three: the municipality, a foundation and a local private investor (no bank).
-    assert sorted(investors.values_list("investor_type", flat=True)) == ["foundation", "municipality", "private"]
+    assert sorted(investors.values_list("investor_type", flat=True)) == [
+        "foundation",
+        "municipality",
+        "private",
+    ]
     enterprises = Enterprise.objects.filter(fund_relations__fund=zkij)
     assert enterprises.count() == 8
     assert all(

@@ -236,6 +236,7 @@ DETAIL_URLS: dict[str, Callable] = {
     "distribution_detail": lambda s: reverse("investors:distribution_detail", args=[_c(s, "distribution")]),
     "fee_list": lambda s: reverse("investors:fee_list", args=[s.fund.pk]),
     "expense_list": lambda s: reverse("investors:expense_list", args=[s.fund.pk]),
+    "payable_list": lambda s: reverse("investors:payable_list", args=[s.fund.pk]),
     "stored_call_notice": lambda s: document_url(capital_objects(s)["call_notice"]),
     "stored_distribution_notice": lambda s: document_url(capital_objects(s)["distribution_notice"]),
 }
@@ -377,6 +378,14 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("investors:expense_list", args=[s.fund.pk]),
         {"date": "2026-04-01", "description": "x", "amount": "1", "paid_from_bank": "bank", "confirmed": "1"},
     ),
+    "payable_pay": lambda s: (
+        reverse("investors:payable_list", args=[s.fund.pk]),
+        {"account": "2300", "amount": "1", "paid_on": "2026-04-01", "confirmed": "1"},
+    ),
+    "commitment_adjust": lambda s: (
+        reverse("investors:commitment_adjust", args=[s.fund.commitments.get().pk]),
+        {"kind": "expired", "amount": "1", "date": "2026-04-01", "reason": "gekaapt", "confirmed": "1"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -405,6 +414,7 @@ CAPITAL_PAGES = {
     "distribution_detail",
     "fee_list",
     "expense_list",
+    "payable_list",
     "stored_call_notice",
     "stored_distribution_notice",
 }
@@ -602,6 +612,8 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
         assert capital["distribution"].status == "declared"
         assert other.fund.capital_calls.count() == 2 and other.fund.distributions.count() == 1
         assert not other.fund.management_fees.exists() and not other.fund.expenses.exists()
+        assert not other.fund.payable_payments.exists()
+        assert not other.fund.commitments.filter(adjustments__isnull=False).exists()
         assert not CapitalSettings.objects.filter(fund=other.fund, allocation_rule="commitment").exists()
 
 

@@ -258,6 +258,24 @@ def test_the_demo_reconciles_to_nav_to_the_cent_in_every_quarter():
             - sum(b for code, b in balances.items() if kinds[code] == "expense")
         ), quarter
     assert {"contributions", "distributions", "management_fees", "fund_expenses", "income_interest"} <= seen
+    # The fund's success fee on the pre-financed Haarlem outcome contract is its income: allocated.
+    assert "income_outcomes" in seen
+    outcome_income = sum(row.itd.income_outcomes for row in capital_accounts(fund=fund, quarter=quarters[-1]))
+    assert outcome_income == account_balances(fund=fund, as_of=today)["4500"] > 0
+
+
+def test_the_funds_share_of_outcome_payments_is_outcome_income_and_bank_interest_is_interest(capital):
+    _contribute(capital, ["10000.00", "20000.00", "5000.00"])
+    fund = capital.fund
+    # An outcome payment held for the enterprise (1130 / 2100), then the fund's 10 % share (2100 → 4500).
+    _book(fund, DAY(2025, 4, 2), Line("1130", debit=D("7000.00")), Line("2100", credit=D("7000.00")))
+    _book(fund, DAY(2025, 4, 3), Line("2100", debit=D("700.00")), Line("4500", credit=D("700.00")))
+    _book(fund, DAY(2025, 4, 4), Line("1000", debit=D("3.50")), Line("4400", credit=D("3.50")))
+    rows = {row.commitment: row for row in capital_accounts(fund=fund, quarter="2025-Q2")}
+    bravo = rows[capital.commitments[1]]  # 20.000 of 35.000 paid in: 4/7
+    assert bravo.qtd.income_outcomes == D("400.00") and bravo.qtd.income_interest == D("2.00")
+    assert sum(row.qtd.income_outcomes for row in rows.values()) == D("700.00")
+    assert nav_reconciliation(fund=fund, quarter="2025-Q2").reconciles
 
 
 def test_the_capital_accounts_page_shows_each_investor_and_the_reconciliation(client, capital):
