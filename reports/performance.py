@@ -35,7 +35,8 @@ _PRECISION = 40
 _STEP_TOLERANCE = Decimal("1e-18")
 # The net present value at a returned rate, relative to the sum of the absolute discounted flows.
 _NPV_TOLERANCE = Decimal("1e-9")
-_NPV_TOLERANCE_FLOAT = float(_NPV_TOLERANCE)
+# pyxirr's rate is accepted when the NPV changes sign within this distance of it (the 9th decimal).
+_BRACKET = 1e-9
 _GUESS = Decimal("0.1")  # Excel's default guess
 _MAX_ITERATIONS = 200
 # Rates from 10^15 (10^17 %) on are not returned (None): 9 decimals of them would exceed the precision.
@@ -110,24 +111,23 @@ def _years(dated: list[tuple[date, Decimal]]) -> list[tuple[Decimal, Decimal]]:
 
 
 def _pyxirr_rate(dated: list[tuple[date, Decimal]]) -> Decimal | None:
-    """pyxirr's rate for the flows, as a Decimal, when the net present value at it is zero; else None."""
+    """pyxirr's rate for the flows, as a Decimal, when a root of the net present value provably lies within
+    1e-9 of it (the NPV changes sign across that interval, evaluated by pyxirr's ``xnpv``); else None, and
+    the Decimal solver decides."""
     dates = [when for when, _ in dated]
     amounts = [float(amount) for _, amount in dated]
     try:
         rate = pyxirr.xirr(dates, amounts)
+        if rate is None or not math.isfinite(rate) or rate <= -1 + 2 * _BRACKET:
+            return None
+        below = pyxirr.xnpv(rate - _BRACKET, dates, amounts)
+        above = pyxirr.xnpv(rate + _BRACKET, dates, amounts)
     except (pyxirr.InvalidPaymentsError, ArithmeticError, ValueError):
         return None
-    if rate is None or not math.isfinite(rate) or rate <= -1:
+    if below is None or above is None or not (math.isfinite(below) and math.isfinite(above)):
         return None
-    try:  # the net present value at the rate, against the sum of the absolute discounted flows
-        value = pyxirr.xnpv(rate, dates, amounts)
-        scale = pyxirr.xnpv(rate, dates, [abs(amount) for amount in amounts])
-    except (ArithmeticError, ValueError):
-        return None
-    if value is None or scale is None or not (math.isfinite(value) and math.isfinite(scale)):
-        return None
-    if abs(value) > _NPV_TOLERANCE_FLOAT * scale:
-        return None
+    if (below < 0) == (above < 0) and below != 0 and above != 0:
+        return None  # no sign change: not shown to be a root
     return Decimal(repr(rate))
 
 
