@@ -130,7 +130,7 @@ class FundFigures:
 
 
 _CACHE: OrderedDict = OrderedDict()
-_CACHE_SIZE = 4
+_CACHE_SIZE = 8  # per batch: the figures and the fund pages per language and page offset
 
 
 def _fund_figures(*, fund: Fund, quarter: str) -> FundFigures:
