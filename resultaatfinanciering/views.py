@@ -308,7 +308,13 @@ def _upload(request, contract, importer, template_columns):
     return render(
         request,
         "resultaatfinanciering/upload.html",
-        {"contract": contract, "form": form, "errors": errors, "columns": template_columns},
+        {
+            "contract": contract,
+            "form": form,
+            "errors": errors,
+            "columns": template_columns,
+            "column_help": imports.column_help(template_columns),
+        },
     )
 
 
