@@ -23,6 +23,7 @@ def labels() -> dict[str, str]:
         "claim_released": _("Claim uit betaalvoorstel gehaald"),
         "claim_paid": _("Claim betaald"),
         "claim_repriced": _("Claim opnieuw geprijsd"),
+        "claim_reprice_held": _("Claim niet opnieuw geprijsd: boven het plafond"),
         "payment_file_renewed": _("Nieuwe versie van het betaalbestand (SEPA)"),
         "proposal_repriced": _("Totaal betaalvoorstel herberekend"),
         "benefit_norm_added": _("Bijstandsnorm geladen"),

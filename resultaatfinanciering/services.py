@@ -57,6 +57,7 @@ from .models import (
 from .pricing import PRICING_VERSION, PricingError, price_outcome
 
 APPROVALS_NEEDED = 2
+ZERO_CENTS = Decimal("0.00")
 
 # Document kinds (registered in apps.py with who may download them).
 KIND_SEPA = "sepa_pain001"
@@ -128,6 +129,15 @@ MSG_BUDGET_CAP = gettext_noop(
 MSG_PARTICIPANT_CAP = gettext_noop(
     "Deze claim (%(price)s) gaat boven het plafond per deelnemer: "
     "voor %(reference)s nog beschikbaar %(left)s."
+)
+MSG_REPRICE_PARTICIPANT_CAP = gettext_noop(
+    "Niet opnieuw geprijsd: met de nieuwe norm kost deze claim %(price)s, boven het plafond per deelnemer "
+    "(nog beschikbaar %(left)s). De prijs blijft voorlopig; wijs de claim af of betaal tot het plafond."
+)
+MSG_REPRICE_BUDGET_CAP = gettext_noop(
+    "Niet opnieuw geprijsd: met de nieuwe norm kost deze claim %(price)s, boven het budgetplafond van het "
+    "contract (nog beschikbaar %(left)s). De prijs blijft voorlopig; wijs de claim af of betaal tot het "
+    "plafond."
 )
 MSG_PAID_IN_FUTURE = gettext_noop("De betaaldatum %(date)s ligt in de toekomst.")
 MSG_PAID_BEFORE_APPROVAL = gettext_noop(
@@ -563,8 +573,14 @@ def norm_add(
 
 
 def _claim_reprice(*, actor, claim: Claim) -> Claim:
+    """Price a provisional claim again with the norm now loaded, checking the caps again: the new price may
+    not take the contract or the participant above its cap. With "betalen tot het plafond" the claim is
+    priced at what remains (shown as capped); without it the claim keeps its provisional price (so its
+    proposal still cannot be approved) and the history says why: an official rejects it, as a new claim
+    above the cap would have been refused."""
     before = {
         "price": claim.price,
+        "uncapped_price": claim.uncapped_price,
         "norm_amount": claim.norm_amount,
         "gross_saving": claim.gross_saving,
         "net_saving": claim.net_saving,
@@ -573,13 +589,38 @@ def _claim_reprice(*, actor, claim: Claim) -> Claim:
     priced = claim_price(
         participant=claim.participant, milestone=claim.milestone, achieved_on=claim.achieved_on
     )
+    contract = OutcomeContract.objects.select_for_update(of=("self",)).get(pk=claim.contract_id)
+    others = Claim.objects.exclude(pk=claim.pk)
+    left = contract.budget_cap - _committed(contract, queryset=others)
+    left_participant = contract.participant_cap - _committed(
+        contract, queryset=others, participant_id=claim.participant_id
+    )
+    price, uncapped = priced.price, None
+    if priced.price > min(left, left_participant):
+        if contract.pay_up_to_cap and min(left, left_participant) > 0:
+            price, uncapped = min(left, left_participant), priced.price
+        else:
+            which = MSG_REPRICE_PARTICIPANT_CAP if left_participant < left else MSG_REPRICE_BUDGET_CAP
+            reason = _(which) % {
+                "price": _eur(priced.price),
+                "left": _eur(max(min(left, left_participant), ZERO_CENTS)),
+            }
+            audit_record(
+                actor=actor,
+                obj=claim,
+                action="claim_reprice_held",
+                reason=reason,
+                data={"price": priced.price, "left": min(left, left_participant), "pricing": priced.inputs},
+            )
+            return claim
     claim.norm = priced.norm
     claim.norm_amount = priced.norm.monthly_amount if priced.norm else None
     claim.pricing_inputs = priced.inputs
     claim.pricing_version = PRICING_VERSION
     claim.gross_saving = priced.gross_saving
     claim.net_saving = priced.net_saving
-    claim.price = priced.price
+    claim.price = price
+    claim.uncapped_price = uncapped
     claim.provisional = priced.provisional
     claim.save(
         update_fields=[
@@ -590,6 +631,7 @@ def _claim_reprice(*, actor, claim: Claim) -> Claim:
             "gross_saving",
             "net_saving",
             "price",
+            "uncapped_price",
             "provisional",
         ]
     )
@@ -657,10 +699,11 @@ def claim_recompute(claim: Claim) -> Decimal:
 # --------------------------------------------------------------------------------------------------
 
 
-def _committed(contract: OutcomeContract, **extra) -> Decimal:
+def _committed(contract: OutcomeContract, *, queryset=None, **extra) -> Decimal:
     """What non-rejected claims already take from the budget."""
     total = (
-        Claim.objects.filter(contract=contract, **extra)
+        (Claim.objects if queryset is None else queryset)
+        .filter(contract=contract, **extra)
         .exclude(state=ClaimState.REJECTED)
         .aggregate(total=Sum("price"))["total"]
     )

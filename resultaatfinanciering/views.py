@@ -570,7 +570,14 @@ def norm_list(request):
                 action=lambda data: services.norm_add(actor=user, **data),
                 success_url=reverse("resultaatfinanciering:norm_list"),
                 success_message=lambda result: (
-                    _("Norm geladen; %(n)s voorlopige claim(s) opnieuw geprijsd.") % {"n": len(result[1])}
+                    _(
+                        "Norm geladen; %(n)s voorlopige claim(s) opnieuw geprijsd, %(held)s boven het plafond "
+                        "voorlopig gelaten (zie de geschiedenis van de claim)."
+                    )
+                    % {
+                        "n": sum(not c.provisional for c in result[1]),
+                        "held": sum(c.provisional for c in result[1]),
+                    }
                 ),
             )
             if done:
