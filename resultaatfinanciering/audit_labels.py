@@ -28,4 +28,10 @@ def labels() -> dict[str, str]:
         "proposal_repriced": _("Totaal betaalvoorstel herberekend"),
         "benefit_norm_added": _("Bijstandsnorm geladen"),
         "savings_report_stored": _("Besparingsrapportage vastgelegd"),
+        "budget_years_set": _("Begroting per jaar vastgelegd"),
+        "bank_statement_reconciled": _("Bankafschrift ingelezen en afgestemd"),
+        "payment_matched_to_bank": _("Betaling teruggevonden op het bankafschrift"),
+        "recovery_prepared": _("Terugvordering opgesteld"),
+        "recovery_approved": _("Terugvordering goedgekeurd, creditnota vastgelegd"),
+        "council_report_stored": _("Raadsrapportage vastgelegd"),
     }

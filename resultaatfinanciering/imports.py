@@ -30,7 +30,9 @@ CLAIM_COLUMNS = ["referentie", "resultaat", "mijlpaal", "behaald_op", "toelichti
 VERIFICATION_COLUMNS = ["referentie", "resultaat", "mijlpaal", "geverifieerd", "opmerking"]
 # What each column holds, shown beside its name (the names are codes; the descriptions are Dutch text).
 COLUMN_HELP = {
-    "referentie": gettext_lazy("pseudonieme deelnemersreferentie van de gemeente, bijvoorbeeld HLM-2026-0042"),
+    "referentie": gettext_lazy(
+        "pseudonieme deelnemersreferentie van de gemeente, bijvoorbeeld HLM-2026-0042"
+    ),
     "resultaat": gettext_lazy("code van het resultaat; mag leeg als de mijlpaalcode uniek is"),
     "mijlpaal": gettext_lazy("code van de mijlpaal"),
     "behaald_op": gettext_lazy("datum waarop de mijlpaal is behaald (jjjj-mm-dd of dd-mm-jjjj)"),
