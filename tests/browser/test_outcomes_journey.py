@@ -111,7 +111,7 @@ def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, 
     # The council report (begroting, tussenrapportage, jaarrekening) with its chart.
     page.goto("/outcomes/")
     page.get_by_role("link", name=re.compile("^Raadsrapportage")).click()
-    page.get_by_label("Rapport").select_option("jaarrekening")
+    page.get_by_label("Rapport", exact=True).select_option("jaarrekening")
     page.get_by_role("button", name="Tonen").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Jaarrekening")
     expect(page.locator("#council-chart")).to_be_visible()
