@@ -323,6 +323,18 @@ def _approval_text(approval) -> str:
     return f"{approval.official.email} {formats.format_datetime(approval.approved_at, language='nl')}"
 
 
+def _bank_match_text(payment) -> str:
+    from .selectors import bank_match_of
+
+    line = bank_match_of(payment)
+    if line is None:
+        return _("niet gevonden op een ingelezen bankafschrift")
+    return _("komt overeen: afschrift %(statement)s, geboekt op %(date)s") % {
+        "statement": line.reconciliation.statement_id or line.reconciliation_id,
+        "date": _date(line.booking_date),
+    }
+
+
 def audit_workbook(contract, *, claims, history, sample=None, generated_at=None) -> bytes:
     """Every claim with its inputs, calculation, evidence reference, verifier, approvers, payment and bank
     match; the full history with object ids and before/after values; optionally a spot-check sample."""
@@ -360,7 +372,7 @@ def audit_workbook(contract, *, claims, history, sample=None, generated_at=None)
             payment.end_to_end_id if payment else "",
             payment.paid_on if payment else None,
             _who(payment.confirmed_by) if payment else "",
-            _("nog niet gebouwd: geen bankafschrift gekoppeld") if payment and payment.paid_on else "",
+            _bank_match_text(payment) if payment else "",
         ]
         sheet.append([core_exports.excel_value(v) if v is not None else None for v in row])
         _format_audit_row(sheet)

@@ -5,6 +5,7 @@ payment found wrong after payment is corrected by a recovery (credit note) with 
 from __future__ import annotations
 
 import datetime
+import io
 from decimal import Decimal
 
 import pytest
@@ -58,6 +59,14 @@ def test_the_statement_matching_the_sepa_file_matches_the_payment_shown_on_the_p
     assert "gevonden op het bankafschrift" in page and "geboekt op 23-11-2026" in page
     listing = client.get(reverse("resultaatfinanciering:bank_reconciliations", args=[a.contract.payer_id]))
     assert "Geen: elke betaling is teruggevonden." in listing.content.decode()
+    # the audit file's last column names the statement the payment was found on
+    from openpyxl import load_workbook
+
+    audit = client.get(reverse("resultaatfinanciering:audit_file", args=[a.contract.pk]))
+    sheet = load_workbook(io.BytesIO(audit.content))["Claims"]
+    assert sheet.cell(row=1, column=sheet.max_column).value == "bankafstemming"
+    matches = [row[-1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert matches == ["komt overeen: afschrift AFSCHRIFT-2026-11, geboekt op 23-11-2026"] * 2
 
 
 def test_differences_are_listed_amount_unknown_id_and_not_found(client, outcomes):
