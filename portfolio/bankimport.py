@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from core.bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
 from core.errors import ApplicationError
 from core.formats import format_datetime
 from fund.audit import audit_record
@@ -27,7 +28,6 @@ from fund.validators import normalise_iban, validate_iban
 
 from . import services
 from .accounts import AccountCode
-from .bankstatements import Statement, StatementError, StatementLine, parse_camt053, parse_csv
 from .ledger import Line, entry_post
 from .models import (
     BankImportJob,

@@ -32,3 +32,13 @@ class ResultaatfinancieringConfig(AppConfig):
             (services.KIND_SAVINGS_REPORT_XLSX, _("Besparingsrapportage (Excel)")),
         ):
             register_document_kind(kind, label=label, can_view=selectors.can_see_savings_report)
+        register_document_kind(
+            services.KIND_CREDIT_NOTE,
+            label=_("Creditnota (terugvordering)"),
+            can_view=selectors.can_see_recovery,
+        )
+        for kind, label in (
+            (services.KIND_COUNCIL_REPORT, _("Raadsrapportage (PDF)")),
+            (services.KIND_COUNCIL_REPORT_XLSX, _("Raadsrapportage (Excel)")),
+        ):
+            register_document_kind(kind, label=label, can_view=selectors.can_see_council_report)

@@ -17,6 +17,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from core.money import to_cents
+from core.money import split
 from fund import services as fund_services
 from fund.models import Enterprise, Fund, Membership, Organisation, Role, User
 
@@ -157,6 +158,13 @@ def load() -> None:
             evidence_note=note,
         )
 
+    # The ceiling budgeted per year (the first year lighter: the contract starts small).
+    years = list(range(contract.starts_on.year, contract.ends_on.year + 1))
+    services.contract_budget_split(
+        actor=officials[0],
+        contract=contract,
+        amounts=dict(zip(years, split(contract.budget_cap, [1] + [2] * (len(years) - 1)), strict=True)),
+    )
     # Paid: two starts, verified, proposed by official 1, approved by officials 2 and 3, confirmed paid.
     for person, days in ((people[0], 200), (people[1], 195)):
         services.claim_verify(actor=officials[0], claim=claim(person, start, days, "Arbeidscontract 24 uur"))

@@ -323,6 +323,18 @@ def _approval_text(approval) -> str:
     return f"{approval.official.email} {formats.format_datetime(approval.approved_at, language='nl')}"
 
 
+def _bank_match_text(payment) -> str:
+    from .selectors import bank_match_of
+
+    line = bank_match_of(payment)
+    if line is None:
+        return _("niet gevonden op een ingelezen bankafschrift")
+    return _("komt overeen: afschrift %(statement)s, geboekt op %(date)s") % {
+        "statement": line.reconciliation.statement_id or line.reconciliation_id,
+        "date": _date(line.booking_date),
+    }
+
+
 def audit_workbook(contract, *, claims, history, sample=None, generated_at=None) -> bytes:
     """Every claim with its inputs, calculation, evidence reference, verifier, approvers, payment and bank
     match; the full history with object ids and before/after values; optionally a spot-check sample."""
@@ -360,7 +372,7 @@ def audit_workbook(contract, *, claims, history, sample=None, generated_at=None)
             payment.end_to_end_id if payment else "",
             payment.paid_on if payment else None,
             _who(payment.confirmed_by) if payment else "",
-            _("nog niet gebouwd: geen bankafschrift gekoppeld") if payment and payment.paid_on else "",
+            _bank_match_text(payment) if payment else "",
         ]
         sheet.append([core_exports.excel_value(v) if v is not None else None for v in row])
         _format_audit_row(sheet)
@@ -927,3 +939,258 @@ def indigo_csv(contracts) -> bytes:
         ],
         rows=rows,
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Credit note of a recovery; council report (PDF, Excel)
+# --------------------------------------------------------------------------------------------------
+
+
+def _when(moment) -> str:
+    return formats.format_datetime(moment, language="nl")
+
+
+def credit_note_pdf(recovery) -> bytes:
+    """The credit note of an approved recovery: a negative line against the paid claim, never an edit."""
+    claim = recovery.claim
+    contract = recovery.contract
+    payment = claim.proposal.payment if claim.proposal_id else None
+    story = [
+        pdf.table(
+            [
+                [_("Creditnota"), recovery.number],
+                [_("Contract"), contract.reference],
+                [_("Gemeente"), contract.payer.name],
+                [_("Aanbieder"), contract.provider.organisation.name],
+                [_("Oorspronkelijke betaling"), payment.end_to_end_id if payment else "—"],
+                [_("Betaald op"), _date(payment.paid_on) if payment else "—"],
+                [
+                    _("Opgesteld door"),
+                    f"{recovery.prepared_by} — {_when(recovery.prepared_at)}",
+                ],
+                [
+                    _("Goedgekeurd door"),
+                    f"{recovery.approved_by} — {_when(recovery.approved_at)}",
+                ],
+                [_("Reden"), recovery.reason],
+            ],
+            header=False,
+        ),
+        pdf.heading(_("Regels")),
+        pdf.table(
+            [
+                [_("Deelnemer"), _("Mijlpaal"), _("Behaald op"), _("Omschrijving"), _("Bedrag")],
+                [
+                    claim.participant.reference,
+                    f"{claim.milestone.definition.code}/{claim.milestone.code}",
+                    _date(claim.achieved_on),
+                    _("Betaald"),
+                    pdf.eur(claim.price),
+                ],
+                ["", "", "", _("Terugvordering"), pdf.eur(-recovery.amount)],
+                ["", "", "", _("Na correctie"), pdf.eur(claim.price - recovery.amount)],
+            ],
+            money_columns=(4,),
+        ),
+        pdf.spacer(),
+        pdf.p(
+            _(
+                "Terug te betalen aan %(payer)s (%(iban)s) onder vermelding van %(number)s. De claim en de "
+                "betaling blijven ongewijzigd; deze creditnota corrigeert ze."
+            )
+            % {"payer": contract.payer.name, "iban": contract.payer.iban or "—", "number": recovery.number},
+            pdf.SMALL,
+        ),
+    ]
+    return pdf.build(
+        title=_("Creditnota resultaatfinanciering %(number)s") % {"number": recovery.number},
+        subtitle=f"{contract.payer.name} — {contract.reference}",
+        story=story,
+        generated_at=recovery.approved_at,
+    )
+
+
+def council_kind_label(kind: str) -> str:
+    return {
+        "begroting": _("Begroting"),
+        "tussenrapportage": _("Tussenrapportage"),
+        "jaarrekening": _("Jaarrekening"),
+    }[kind]
+
+
+def _council_rows(report) -> list[list]:
+    header = [
+        _("Kwartaal"),
+        _("Resultaten"),
+        _("Deelnemers"),
+        _("Bruto besparing"),
+        _("Netto besparing"),
+        _("Toegerekend (behaald)"),
+        _("Betaald (kas)"),
+        _("Cumulatief"),
+    ]
+    rows = [header]
+    for q in [*report.quarters, report.totals]:
+        rows.append(
+            [
+                q.quarter,
+                q.results,
+                q.participants,
+                q.gross_saving,
+                q.net_saving,
+                q.accrual,
+                q.cash,
+                q.cumulative,
+            ]
+        )
+    return rows
+
+
+def council_report_pdf(report, *, title: str, generated_at: datetime.datetime | None = None) -> bytes:
+    rows = _council_rows(report)
+    quarters = [q.quarter for q in report.quarters]
+    story = [
+        pdf.table(
+            [
+                [_("Rapport"), f"{council_kind_label(report.kind)} {report.year}"],
+                [_("Cijfers over"), f"{report.figures_year} ({_('t/m')} {_date(report.until)})"],
+                [_("Plafond (alle contracten)"), pdf.eur(report.ceiling)],
+                [
+                    _("Begroot voor %(year)s") % {"year": report.year},
+                    pdf.eur(report.budget) if report.budget is not None else "—",
+                ],
+                [
+                    _("Cumulatief toegerekend"),
+                    f"{pdf.eur(report.totals.cumulative)} ({pdf.number(report.cumulative_pct, 1)} %)",
+                ],
+            ],
+            header=False,
+        ),
+        pdf.heading(_("Per kwartaal")),
+        pdf.table(
+            [rows[0]]
+            + [
+                [r[0], pdf.number(r[1], 0), pdf.number(r[2], 0), *[pdf.eur(v) for v in r[3:]]]
+                for r in rows[1:]
+            ],
+            money_columns=(1, 2, 3, 4, 5, 6, 7),
+        ),
+        pdf.heading(_("Betalingen: toegerekend en kas per kwartaal")),
+        pdf.bar_chart(
+            categories=quarters,
+            series={
+                _("Toegerekend"): [q.accrual for q in report.quarters],
+                _("Betaald"): [q.cash for q in report.quarters],
+            },
+        ),
+        pdf.heading(_("Cumulatief tegen het plafond")),
+        pdf.line_chart(
+            categories=quarters,
+            series={
+                _("Cumulatief"): [q.cumulative for q in report.quarters],
+                _("Plafond"): [report.ceiling for _q in report.quarters],
+            },
+        ),
+        pdf.heading(_("Per contract")),
+        pdf.table(
+            [[_("Kenmerk"), _("Aanbieder"), _("Plafond"), _("Begroot"), _("Toegerekend"), _("Cumulatief")]]
+            + [
+                [
+                    c["contract"].reference,
+                    c["contract"].provider.organisation.name,
+                    pdf.eur(c["ceiling"]),
+                    pdf.eur(c["budget"]) if c["budget"] is not None else "—",
+                    pdf.eur(c["accrual"]),
+                    pdf.eur(c["cumulative"]),
+                ]
+                for c in report.contracts
+            ],
+            money_columns=(2, 3, 4, 5),
+        ),
+        pdf.spacer(),
+        pdf.p(
+            _(
+                "Toegerekend: geverifieerde resultaten naar kwartaal van behalen. Kas: bevestigde betalingen "
+                "naar kwartaal van betalen, min goedgekeurde terugvorderingen. Besparing één keer per "
+                "deelnemer (de eerste mijlpaal), geschat met de norm op de behaaldatum."
+            ),
+            pdf.SMALL,
+        ),
+    ]
+    return pdf.build(
+        title=title,
+        subtitle=_("Resultaatfinanciering: verantwoording aan de raad"),
+        story=story,
+        generated_at=generated_at,
+    )
+
+
+def council_report_workbook(report, *, generated_at: datetime.datetime | None = None) -> bytes:
+    from openpyxl.chart import BarChart, LineChart, Reference
+
+    workbook = Workbook()
+    if generated_at is not None:
+        stamp = core_exports.excel_value(generated_at)
+        workbook.properties.created = workbook.properties.modified = stamp
+    sheet = workbook.active
+    sheet.title = _("Per kwartaal")[:31]
+    sheet.append(
+        [
+            f"{council_kind_label(report.kind)} {report.year}",
+            _("cijfers over %(year)s") % {"year": report.figures_year},
+        ]
+    )
+    sheet.append([_("Plafond (alle contracten)"), report.ceiling])
+    sheet.cell(row=2, column=2).number_format = core_exports.EXCEL_EUR
+    sheet.append([_("Begroot voor %(year)s") % {"year": report.year}, report.budget])
+    sheet.cell(row=3, column=2).number_format = core_exports.EXCEL_EUR
+    sheet.append([])
+    first = sheet.max_row + 1
+    for index, row in enumerate(_council_rows(report)):
+        sheet.append(row)
+        if index == 0:
+            for cell in sheet[sheet.max_row]:
+                cell.font = Font(bold=True)
+            continue
+        for column in (2, 3):
+            sheet.cell(row=sheet.max_row, column=column).number_format = core_exports.EXCEL_INTEGER
+        for column in range(4, 9):
+            sheet.cell(row=sheet.max_row, column=column).number_format = core_exports.EXCEL_EUR
+    last = first + len(report.quarters)  # header row + quarters (the total row is left out of the charts)
+    for column, width in zip("ABCDEFGH", (16, 12, 12, 18, 18, 20, 16, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    categories = Reference(sheet, min_col=1, min_row=first + 1, max_row=last)
+    bars = BarChart()
+    bars.title = _("Toegerekend en betaald per kwartaal")
+    bars.add_data(Reference(sheet, min_col=6, max_col=7, min_row=first, max_row=last), titles_from_data=True)
+    bars.set_categories(categories)
+    bars.y_axis.numFmt = core_exports.EXCEL_EUR
+    sheet.add_chart(bars, "J2")
+    line = LineChart()
+    line.title = _("Cumulatief tegen het plafond")
+    line.add_data(Reference(sheet, min_col=8, min_row=first, max_row=last), titles_from_data=True)
+    line.set_categories(categories)
+    line.y_axis.numFmt = core_exports.EXCEL_EUR
+    sheet.add_chart(line, "J20")
+    contracts = workbook.create_sheet(_("Per contract")[:31])
+    contracts.append(
+        [_("Kenmerk"), _("Aanbieder"), _("Plafond"), _("Begroot"), _("Toegerekend"), _("Cumulatief")]
+    )
+    for cell in contracts[1]:
+        cell.font = Font(bold=True)
+    for c in report.contracts:
+        contracts.append(
+            [
+                c["contract"].reference,
+                c["contract"].provider.organisation.name,
+                c["ceiling"],
+                c["budget"],
+                c["accrual"],
+                c["cumulative"],
+            ]
+        )
+        for column in range(3, 7):
+            contracts.cell(row=contracts.max_row, column=column).number_format = core_exports.EXCEL_EUR
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

@@ -256,3 +256,49 @@ class ReportStoreForm(forms.Form):
     )
     fmt = forms.ChoiceField(label=_("Bestand"), choices=[("pdf", "PDF"), ("xlsx", "Excel")])
     reason = forms.CharField(label=_("Reden voor de nieuwe versie"), validators=[validate_no_bsn])
+
+
+class BudgetYearsForm(forms.Form):
+    """The contract's ceiling split per budget year: one amount per year of the contract period."""
+
+    def __init__(self, *args, contract, **kwargs):
+        super().__init__(*args, **kwargs)
+        current = {b.year: b.amount for b in contract.budget_years.all()}
+        self.years = list(range(contract.starts_on.year, contract.ends_on.year + 1))
+        for year in self.years:
+            self.fields[f"year_{year}"] = AmountField(
+                label=_("Begroot in %(year)s") % {"year": year}, required=False, initial=current.get(year)
+            )
+        self.fields["reason"] = forms.CharField(
+            label=_("Reden van de wijziging"),
+            required=False,
+            help_text=_("Nodig als er al een verdeling was."),
+            validators=[validate_no_bsn],
+        )
+
+    def service_kwargs(self) -> dict:
+        return {
+            "amounts": {
+                year: self.cleaned_data[f"year_{year}"]
+                for year in self.years
+                if self.cleaned_data.get(f"year_{year}") is not None
+            },
+            "reason": self.cleaned_data.get("reason", ""),
+        }
+
+
+class StatementUploadForm(forms.Form):
+    file = forms.FileField(label=_("Bankafschrift (CAMT.053, .xml)"), validators=[validate_filename_no_bsn])
+
+
+class RecoveryForm(forms.Form):
+    amount = AmountField(label=_("Terug te vorderen bedrag"))
+    reason = forms.CharField(
+        label=_("Reden"), widget=forms.Textarea(attrs={"rows": 2}), validators=[validate_no_bsn]
+    )
+
+
+class CouncilReportStoreForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reden voor de nieuwe versie"), required=False, validators=[validate_no_bsn]
+    )

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ApplicationError, error_text
 from core.privacy import contains_bsn
@@ -27,6 +28,27 @@ from .models import Claim, ClaimState, Milestone, OutcomeContract
 MAX_ROWS = 5000
 CLAIM_COLUMNS = ["referentie", "resultaat", "mijlpaal", "behaald_op", "toelichting"]
 VERIFICATION_COLUMNS = ["referentie", "resultaat", "mijlpaal", "geverifieerd", "opmerking"]
+# What each column holds, shown beside its name (the names are codes; the descriptions are Dutch text).
+COLUMN_HELP = {
+    "referentie": gettext_lazy(
+        "pseudonieme deelnemersreferentie van de gemeente, bijvoorbeeld HLM-2026-0042"
+    ),
+    "resultaat": gettext_lazy("code van het resultaat; mag leeg als de mijlpaalcode uniek is"),
+    "mijlpaal": gettext_lazy("code van de mijlpaal"),
+    "behaald_op": gettext_lazy("datum waarop de mijlpaal is behaald (jjjj-mm-dd of dd-mm-jjjj)"),
+    "toelichting": gettext_lazy("toelichting op het bewijs (geen BSN)"),
+    "geverifieerd": gettext_lazy("ja of nee"),
+    "opmerking": gettext_lazy("reden; verplicht bij nee"),
+    "leefvorm": gettext_lazy("alleenstaande, alleenstaande ouder of gehuwden / samenwonenden"),
+    "uitkering_gestart_op": gettext_lazy("datum waarop de uitkering is gestart (jjjj-mm-dd of dd-mm-jjjj)"),
+}
+
+
+def column_help(columns: list[str]) -> list[tuple[str, str]]:
+    """(column name, Dutch description) for an upload page."""
+    return [(column, COLUMN_HELP.get(column, "")) for column in columns]
+
+
 YES = {"ja", "j", "yes", "y", "1", "true", "waar"}
 NO = {"nee", "n", "no", "0", "false", "onwaar"}
 

@@ -540,3 +540,162 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return self.end_to_end_id
+
+
+class BudgetYear(models.Model):
+    """The part of a contract's ceiling (budget cap) that the municipality budgets in one year.
+
+    The amounts of a contract's years sum to its ceiling: the service checks it, and on PostgreSQL a
+    deferred constraint trigger checks it at commit (migration 0007)."""
+
+    contract = models.ForeignKey(
+        OutcomeContract, on_delete=models.CASCADE, related_name="budget_years", verbose_name=_("contract")
+    )
+    year = models.PositiveSmallIntegerField(
+        _("begrotingsjaar"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    amount = models.DecimalField(_("begroot bedrag"), **MONEY)
+
+    class Meta:
+        verbose_name = _("begrotingsjaar")
+        verbose_name_plural = _("begrotingsjaren")
+        ordering = ["contract", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "year"], name="budgetyear_unique_year"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budgetyear_amount_not_negative"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="budgetyear_year_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.year}: {self.amount}"
+
+
+class BankReconciliation(models.Model):
+    """One bank statement (CAMT.053) of the paying municipality, imported to check its outcome payments."""
+
+    payer = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="outcome_reconciliations",
+        verbose_name=_("gemeente"),
+    )
+    account_iban = models.CharField(_("rekening (IBAN)"), max_length=34)
+    statement_id = models.CharField(_("afschriftnummer"), max_length=35, blank=True)
+    period_from = models.DateField(_("eerste boekdatum"), null=True, blank=True)
+    period_to = models.DateField(_("laatste boekdatum"), null=True, blank=True)
+    filename = models.CharField(_("bestand"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    imported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("ingelezen door")
+    )
+    imported_at = models.DateTimeField(_("ingelezen op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("bankafstemming")
+        verbose_name_plural = _("bankafstemmingen")
+        ordering = ["-imported_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["payer", "sha256"], name="bankreconciliation_once_per_file"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_iban} {self.statement_id}"
+
+
+class ReconciliationStatus(models.TextChoices):
+    MATCHED = "matched", _("Komt overeen")
+    AMOUNT_DIFFERS = "amount_differs", _("Bedrag wijkt af")
+    UNKNOWN = "unknown", _("Onbekend betalingskenmerk")
+
+
+class ReconciliationLine(models.Model):
+    """An outgoing line of the statement, matched to a payment by its end-to-end id (or not)."""
+
+    reconciliation = models.ForeignKey(BankReconciliation, on_delete=models.CASCADE, related_name="lines")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="bank_lines"
+    )
+    end_to_end_id = models.CharField(_("betalingskenmerk"), max_length=35, blank=True)
+    booking_date = models.DateField(_("boekdatum"))
+    amount = models.DecimalField(_("bedrag"), **MONEY)
+    counterparty_name = models.CharField(_("tegenpartij"), max_length=140, blank=True)
+    counterparty_iban = models.CharField(_("IBAN tegenpartij"), max_length=34, blank=True)
+    status = models.CharField(_("uitkomst"), max_length=16, choices=ReconciliationStatus.choices)
+
+    class Meta:
+        verbose_name = _("afschriftregel")
+        verbose_name_plural = _("afschriftregels")
+        ordering = ["reconciliation", "booking_date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="reconciliationline_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(status="unknown", payment__isnull=True)
+                | Q(status__in=["matched", "amount_differs"], payment__isnull=False),
+                name="reconciliationline_status_matches_payment",
+            ),
+            models.UniqueConstraint(
+                fields=["payment"], condition=Q(status="matched"), name="reconciliationline_payment_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id or '—'} {self.amount}"
+
+
+class RecoveryState(models.TextChoices):
+    PENDING = "pending", _("Wacht op goedkeuring")
+    APPROVED = "approved", _("Goedgekeurd")
+
+
+class Recovery(models.Model):
+    """A correction of a paid claim found wrong after payment: a negative claim line (credit note) that the
+    enterprise (or the pre-financing fund) pays back. Never an edit of the claim or the payment; prepared by
+    one official and approved by another."""
+
+    contract = models.ForeignKey(
+        OutcomeContract, on_delete=models.PROTECT, related_name="recoveries", verbose_name=_("contract")
+    )
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="recoveries", verbose_name=_("claim")
+    )
+    amount = models.DecimalField(_("terug te vorderen bedrag"), **MONEY)
+    reason = models.TextField(_("reden"), validators=[validate_no_bsn])
+    state = models.CharField(
+        _("status"), max_length=10, choices=RecoveryState.choices, default=RecoveryState.PENDING
+    )
+    prepared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("opgesteld door")
+    )
+    prepared_at = models.DateTimeField(_("opgesteld op"), auto_now_add=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("goedgekeurd door"),
+    )
+    approved_at = models.DateTimeField(_("goedgekeurd op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("terugvordering")
+        verbose_name_plural = _("terugvorderingen")
+        ordering = ["-prepared_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="recovery_amount_positive"),
+            models.CheckConstraint(condition=~Q(reason=""), name="recovery_has_reason"),
+            models.CheckConstraint(
+                condition=Q(state="pending", approved_by__isnull=True, approved_at__isnull=True)
+                | Q(state="approved", approved_by__isnull=False, approved_at__isnull=False),
+                name="recovery_approved_has_official",
+            ),
+            models.CheckConstraint(condition=~Q(approved_by=F("prepared_by")), name="recovery_four_eyes"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        """The credit note number."""
+        return f"CN-{self.contract_id}-{self.pk}"

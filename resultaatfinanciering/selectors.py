@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import ExtractMonth, ExtractYear
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.money import round_to, to_cents, to_decimal
@@ -21,6 +22,8 @@ from fund import selectors as fund_selectors
 from fund.models import Fund, User
 
 from .models import (
+    BankReconciliation,
+    BudgetYear,
     Claim,
     ClaimState,
     Milestone,
@@ -29,6 +32,10 @@ from .models import (
     Payment,
     PaymentProposal,
     ProposalState,
+    ReconciliationLine,
+    ReconciliationStatus,
+    Recovery,
+    RecoveryState,
 )
 
 COMMITTED_STATES = [ClaimState.SUBMITTED, ClaimState.VERIFIED, ClaimState.IN_PROPOSAL, ClaimState.PAID]
@@ -150,6 +157,16 @@ def can_see_municipality_report(user: User, organisation) -> bool:
     ) or organisation.pk in fund_selectors.official_organisation_ids(user)
 
 
+def can_see_council_report(user: User, organisation) -> bool:
+    """The council report is the municipality's own: its officials only."""
+    return organisation.pk in fund_selectors.official_organisation_ids(user)
+
+
+def can_see_recovery(user: User, recovery) -> bool:
+    """A recovery and its credit note: whoever sees the contract (payer, provider, pre-financing fund)."""
+    return can_see_contract(user, recovery.contract)
+
+
 def can_see_savings_report(user: User, subject) -> bool:
     """A contract's report: whoever sees the contract; a municipality's: its officials and administrators."""
     if isinstance(subject, OutcomeContract):
@@ -185,7 +202,8 @@ class SavingsReport:
     committed: Decimal = Decimal("0.00")  # budget used: verified, in a proposal or paid (accrual)
     submitted: Decimal = Decimal("0.00")  # submitted, not yet verified: shown apart, not budget used
     verified: Decimal = Decimal("0.00")  # verified, in a proposal or paid
-    paid: Decimal = Decimal("0.00")  # cash: payments confirmed paid (by payment date)
+    paid: Decimal = Decimal("0.00")  # cash: payments confirmed paid (by payment date) less recoveries
+    recovered: Decimal = Decimal("0.00")  # approved recoveries (credit notes), by approval date
     gross_saving: Decimal = Decimal("0.00")
     net_saving: Decimal = Decimal("0.00")
     results: int = 0  # participants with at least one accepted milestone
@@ -257,14 +275,22 @@ def savings_report(
     payments = Payment.objects.filter(proposal__contract_id__in=ids, paid_on__isnull=False)
     if until is not None:
         payments = payments.filter(paid_on__lte=until)
-    report.paid = cents(payments.aggregate(total=Sum("amount"))["total"])
+    recoveries = approved_recoveries(contract_ids=ids, until=until)
+    report.recovered = cents(recoveries.aggregate(total=Sum("amount"))["total"])
+    report.paid = cents(payments.aggregate(total=Sum("amount"))["total"]) - report.recovered
+    report.committed -= report.recovered
     cash: dict[str, dict] = {}
     for payment in payments.order_by("paid_on", "pk"):
         quarter = quarter_label(payment.paid_on.year, payment.paid_on.month)
         item = cash.setdefault(quarter, {"quarter": quarter, "payments": 0, "amount": Decimal("0.00")})
         item["payments"] += 1
         item["amount"] += cents(payment.amount)
-    report.cash_rows = list(cash.values())
+    for recovery in recoveries.order_by("approved_at", "pk"):
+        day = timezone.localdate(recovery.approved_at)
+        quarter = quarter_label(day.year, day.month)
+        item = cash.setdefault(quarter, {"quarter": quarter, "payments": 0, "amount": Decimal("0.00")})
+        item["amount"] -= recovery.amount
+    report.cash_rows = sorted(cash.values(), key=lambda r: r["quarter"])
     report.gross_saving = cents(totals["gross"])
     report.net_saving = cents(totals["net"])
     report.results = totals["results"] or 0
@@ -643,4 +669,271 @@ def calculation_sheet(claim: Claim) -> CalculationSheet:
         lines=lines,
         price=amount,
         matches=amount == claim.price,
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Recoveries, budget per year, reconciliation to the bank
+# --------------------------------------------------------------------------------------------------
+
+
+def approved_recoveries(*, contract_ids, until: datetime.date | None = None) -> QuerySet[Recovery]:
+    """Approved recoveries (credit notes) of the contracts, approved up to ``until`` (a local date)."""
+    recoveries = Recovery.objects.filter(contract_id__in=contract_ids, state=RecoveryState.APPROVED)
+    if until is not None:
+        recoveries = recoveries.filter(approved_at__date__lte=until)
+    return recoveries
+
+
+def recoveries_for(user: User) -> QuerySet[Recovery]:
+    return Recovery.objects.filter(contract__in=contracts_for(user))
+
+
+@dataclass
+class BudgetYearRow:
+    year: int
+    budget: Decimal | None  # None: the ceiling is not split for this year
+    submitted: Decimal  # submitted, not yet verified: shown apart, not budget used
+    committed: Decimal  # verified, not yet paid (verified or in a proposal)
+    paid: Decimal  # paid, less approved recoveries
+    recovered: Decimal
+
+    @property
+    def used(self) -> Decimal:
+        return self.committed + self.paid
+
+    @property
+    def available(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.used
+
+
+def budget_by_year(*, contract_ids) -> list[BudgetYearRow]:
+    """Per budget year: the budgeted part of the ceiling, and against it what is committed (verified,
+    unpaid) and paid (less recoveries) for results achieved in that year (the year the municipality's
+    obligation arises); submitted claims are shown apart. One aggregate query per kind."""
+    budgets: dict[int, Decimal] = {}
+    for row in (
+        BudgetYear.objects.filter(contract_id__in=contract_ids).values("year").annotate(t=Sum("amount"))
+    ):
+        budgets[row["year"]] = cents(row["t"])
+    figures: dict[int, dict] = {}
+    for row in (
+        Claim.objects.filter(contract_id__in=contract_ids)
+        .annotate(year=ExtractYear("achieved_on"))
+        .values("year")
+        .annotate(
+            submitted=Sum("price", filter=Q(state=ClaimState.SUBMITTED)),
+            committed=Sum("price", filter=Q(state__in=[ClaimState.VERIFIED, ClaimState.IN_PROPOSAL])),
+            paid=Sum("price", filter=Q(state=ClaimState.PAID)),
+        )
+    ):
+        figures[row["year"]] = row
+    recovered: dict[int, Decimal] = {}
+    for row in (
+        approved_recoveries(contract_ids=contract_ids)
+        .annotate(year=ExtractYear("claim__achieved_on"))
+        .values("year")
+        .annotate(t=Sum("amount"))
+    ):
+        recovered[row["year"]] = cents(row["t"])
+    rows = []
+    for year in sorted(set(budgets) | set(figures)):
+        row = figures.get(year, {})
+        back = recovered.get(year, Decimal("0.00"))
+        rows.append(
+            BudgetYearRow(
+                year=year,
+                budget=budgets.get(year),
+                submitted=cents(row.get("submitted")),
+                committed=cents(row.get("committed")),
+                paid=cents(row.get("paid")) - back,
+                recovered=back,
+            )
+        )
+    return rows
+
+
+def reconciliations_for(user: User) -> QuerySet[BankReconciliation]:
+    """Statements of the municipalities the user is an official of (administrators: all)."""
+    if fund_selectors.is_administrator(user):
+        return BankReconciliation.objects.all()
+    return BankReconciliation.objects.filter(payer_id__in=fund_selectors.official_organisation_ids(user))
+
+
+def payments_not_on_statements(*, payer, until: datetime.date | None) -> QuerySet[Payment]:
+    """Payments of the municipality approved (ordered) up to ``until`` that no statement has matched."""
+    payments = Payment.objects.filter(proposal__contract__payer=payer).exclude(
+        bank_lines__status=ReconciliationStatus.MATCHED
+    )
+    if until is not None:
+        payments = payments.filter(ordered_at__date__lte=until)
+    return payments.select_related("proposal__contract").order_by("ordered_at")
+
+
+def bank_match_of(payment: Payment) -> ReconciliationLine | None:
+    return (
+        payment.bank_lines.filter(status=ReconciliationStatus.MATCHED)
+        .select_related("reconciliation")
+        .first()
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Council reporting in the planning-and-control rhythm (begroting, tussenrapportage, jaarrekening)
+# --------------------------------------------------------------------------------------------------
+
+COUNCIL_KINDS = ("begroting", "tussenrapportage", "jaarrekening")
+
+
+@dataclass
+class CouncilQuarter:
+    quarter: str
+    results: int = 0  # accepted milestones achieved in the quarter
+    participants: int = 0  # participants whose first milestone was achieved in the quarter
+    gross_saving: Decimal = Decimal("0.00")
+    net_saving: Decimal = Decimal("0.00")
+    accrual: Decimal = Decimal("0.00")  # accepted amounts, by quarter of achievement
+    cash: Decimal = Decimal("0.00")  # paid, by quarter of payment, less recoveries by quarter approved
+    cumulative: Decimal = Decimal("0.00")  # accrual since the start of the contracts, to the quarter's end
+
+
+@dataclass
+class CouncilReport:
+    kind: str
+    year: int
+    figures_year: int  # begroting: the figures of the year before; otherwise the report year
+    quarters: list[CouncilQuarter]
+    ceiling: Decimal
+    budget: Decimal | None  # the budgeted part of the ceilings for ``year``
+    contracts: list[dict]
+    until: datetime.date
+
+    @property
+    def totals(self) -> CouncilQuarter:
+        total = CouncilQuarter(quarter=str(self.figures_year))
+        for q in self.quarters:
+            for name in ("results", "participants", "gross_saving", "net_saving", "accrual", "cash"):
+                setattr(total, name, getattr(total, name) + getattr(q, name))
+        total.cumulative = self.quarters[-1].cumulative if self.quarters else Decimal("0.00")
+        return total
+
+    @property
+    def cumulative_pct(self) -> Decimal:
+        return round_to(self.totals.cumulative / self.ceiling * 100, 1) if self.ceiling else Decimal(0)
+
+    def chart(self) -> dict:
+        """Chart.js data: accrual and cash per quarter (bars) and the cumulative against the ceiling."""
+        labels = [q.quarter for q in self.quarters]
+        return {
+            "labels": labels,
+            "datasets": [
+                {
+                    "type": "bar",
+                    "label": _("Toegerekend (behaald)"),
+                    "data": [str(q.accrual) for q in self.quarters],
+                },
+                {"type": "bar", "label": _("Betaald (kas)"), "data": [str(q.cash) for q in self.quarters]},
+                {
+                    "type": "line",
+                    "label": _("Cumulatief"),
+                    "data": [str(q.cumulative) for q in self.quarters],
+                },
+                {"type": "line", "label": _("Plafond"), "data": [str(self.ceiling)] * len(labels)},
+            ],
+        }
+
+
+def council_report(*, payer, year: int, kind: str, quarter: int = 2) -> CouncilReport:
+    """The municipality's report to the council on all its outcome contracts:
+
+    - ``begroting`` (budget for ``year``): the budgeted amounts for the year, with the realisation of the
+      year before per quarter as the basis;
+    - ``tussenrapportage``: the realisation of ``year`` up to and including ``quarter``;
+    - ``jaarrekening``: the realisation of the whole of ``year``.
+
+    Per quarter: results, savings (gross and net, once per participant: its first milestone), payments on
+    accrual (achieved) and cash (paid, less recoveries) basis, and the cumulative accrual against the
+    ceiling. All sums are aggregate queries over the claims, payments and recoveries."""
+    if kind not in COUNCIL_KINDS:
+        raise ValueError(kind)
+    figures_year = year - 1 if kind == "begroting" else year
+    last_quarter = quarter if kind == "tussenrapportage" else 4
+    contracts = list(
+        OutcomeContract.objects.filter(payer=payer)
+        .select_related("provider__organisation")
+        .order_by("reference")
+    )
+    ids = [c.pk for c in contracts]
+    labels = [f"{figures_year}-Q{n}" for n in range(1, last_quarter + 1)]
+    rows = {label: CouncilQuarter(quarter=label) for label in labels}
+    until = quarter_bounds(labels[-1])[1]
+    start = datetime.date(figures_year, 1, 1)
+    accepted = Claim.objects.filter(contract_id__in=ids, state__in=ACCEPTED_STATES)
+    for row in (
+        accepted.filter(achieved_on__gte=start, achieved_on__lte=until)
+        .annotate(month=ExtractMonth("achieved_on"))
+        .values("month")
+        .annotate(
+            results=Count("pk"),
+            amount=Sum("price"),
+            participants=Count("participant", filter=Q(milestone__position=1), distinct=True),
+            gross=Sum("gross_saving", filter=Q(milestone__position=1)),
+            net=Sum("net_saving", filter=Q(milestone__position=1)),
+        )
+    ):
+        item = rows[quarter_label(figures_year, row["month"])]
+        item.results += row["results"]
+        item.participants += row["participants"]
+        item.accrual += cents(row["amount"])
+        item.gross_saving += cents(row["gross"])
+        item.net_saving += cents(row["net"])
+    for row in (
+        Payment.objects.filter(proposal__contract_id__in=ids, paid_on__gte=start, paid_on__lte=until)
+        .annotate(month=ExtractMonth("paid_on"))
+        .values("month")
+        .annotate(amount=Sum("amount"))
+    ):
+        rows[quarter_label(figures_year, row["month"])].cash += cents(row["amount"])
+    for recovery in approved_recoveries(contract_ids=ids, until=until).filter(approved_at__date__gte=start):
+        day = timezone.localdate(recovery.approved_at)
+        rows[quarter_label(day.year, day.month)].cash -= recovery.amount
+    before = cents(accepted.filter(achieved_on__lt=start).aggregate(t=Sum("price"))["t"])
+    running = before
+    for label in labels:
+        running += rows[label].accrual
+        rows[label].cumulative = running
+    budgets = {
+        b["contract_id"]: cents(b["amount"])
+        for b in BudgetYear.objects.filter(contract_id__in=ids, year=year).values("contract_id", "amount")
+    }
+    per_contract = {
+        row["contract_id"]: row
+        for row in accepted.filter(achieved_on__lte=until)
+        .values("contract_id")
+        .annotate(
+            cumulative=Sum("price"),
+            period=Sum("price", filter=Q(achieved_on__gte=start)),
+        )
+    }
+    contract_rows = []
+    for contract in contracts:
+        figures = per_contract.get(contract.pk, {})
+        contract_rows.append(
+            {
+                "contract": contract,
+                "ceiling": contract.budget_cap,
+                "budget": budgets.get(contract.pk),
+                "accrual": cents(figures.get("period")),
+                "cumulative": cents(figures.get("cumulative")),
+            }
+        )
+    return CouncilReport(
+        kind=kind,
+        year=year,
+        figures_year=figures_year,
+        quarters=[rows[label] for label in labels],
+        ceiling=cents(sum((c.budget_cap for c in contracts), Decimal(0))),
+        budget=cents(sum(budgets.values(), Decimal(0))) if budgets else None,
+        contracts=contract_rows,
+        until=until,
     )

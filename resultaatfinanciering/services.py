@@ -41,7 +41,9 @@ from portfolio.ledger import Line, entry_post
 
 from .models import (
     Approval,
+    BankReconciliation,
     BenefitNorm,
+    BudgetYear,
     Claim,
     ClaimState,
     ContractStatus,
@@ -53,10 +55,15 @@ from .models import (
     PaymentProposal,
     PricingModel,
     ProposalState,
+    ReconciliationLine,
+    ReconciliationStatus,
+    Recovery,
+    RecoveryState,
 )
 from .pricing import PRICING_VERSION, PricingError, price_outcome
 
 APPROVALS_NEEDED = 2
+ZERO_CENTS = Decimal("0.00")
 
 # Document kinds (registered in apps.py with who may download them).
 KIND_SEPA = "sepa_pain001"
@@ -128,6 +135,15 @@ MSG_BUDGET_CAP = gettext_noop(
 MSG_PARTICIPANT_CAP = gettext_noop(
     "Deze claim (%(price)s) gaat boven het plafond per deelnemer: "
     "voor %(reference)s nog beschikbaar %(left)s."
+)
+MSG_REPRICE_PARTICIPANT_CAP = gettext_noop(
+    "Niet opnieuw geprijsd: met de nieuwe norm kost deze claim %(price)s, boven het plafond per deelnemer "
+    "(nog beschikbaar %(left)s). De prijs blijft voorlopig; wijs de claim af of betaal tot het plafond."
+)
+MSG_REPRICE_BUDGET_CAP = gettext_noop(
+    "Niet opnieuw geprijsd: met de nieuwe norm kost deze claim %(price)s, boven het budgetplafond van het "
+    "contract (nog beschikbaar %(left)s). De prijs blijft voorlopig; wijs de claim af of betaal tot het "
+    "plafond."
 )
 MSG_PAID_IN_FUTURE = gettext_noop("De betaaldatum %(date)s ligt in de toekomst.")
 MSG_PAID_BEFORE_APPROVAL = gettext_noop(
@@ -563,8 +579,14 @@ def norm_add(
 
 
 def _claim_reprice(*, actor, claim: Claim) -> Claim:
+    """Price a provisional claim again with the norm now loaded, checking the caps again: the new price may
+    not take the contract or the participant above its cap. With "betalen tot het plafond" the claim is
+    priced at what remains (shown as capped); without it the claim keeps its provisional price (so its
+    proposal still cannot be approved) and the history says why: an official rejects it, as a new claim
+    above the cap would have been refused."""
     before = {
         "price": claim.price,
+        "uncapped_price": claim.uncapped_price,
         "norm_amount": claim.norm_amount,
         "gross_saving": claim.gross_saving,
         "net_saving": claim.net_saving,
@@ -573,13 +595,38 @@ def _claim_reprice(*, actor, claim: Claim) -> Claim:
     priced = claim_price(
         participant=claim.participant, milestone=claim.milestone, achieved_on=claim.achieved_on
     )
+    contract = OutcomeContract.objects.select_for_update(of=("self",)).get(pk=claim.contract_id)
+    others = Claim.objects.exclude(pk=claim.pk)
+    left = contract.budget_cap - _committed(contract, queryset=others)
+    left_participant = contract.participant_cap - _committed(
+        contract, queryset=others, participant_id=claim.participant_id
+    )
+    price, uncapped = priced.price, None
+    if priced.price > min(left, left_participant):
+        if contract.pay_up_to_cap and min(left, left_participant) > 0:
+            price, uncapped = min(left, left_participant), priced.price
+        else:
+            which = MSG_REPRICE_PARTICIPANT_CAP if left_participant < left else MSG_REPRICE_BUDGET_CAP
+            reason = _(which) % {
+                "price": _eur(priced.price),
+                "left": _eur(max(min(left, left_participant), ZERO_CENTS)),
+            }
+            audit_record(
+                actor=actor,
+                obj=claim,
+                action="claim_reprice_held",
+                reason=reason,
+                data={"price": priced.price, "left": min(left, left_participant), "pricing": priced.inputs},
+            )
+            return claim
     claim.norm = priced.norm
     claim.norm_amount = priced.norm.monthly_amount if priced.norm else None
     claim.pricing_inputs = priced.inputs
     claim.pricing_version = PRICING_VERSION
     claim.gross_saving = priced.gross_saving
     claim.net_saving = priced.net_saving
-    claim.price = priced.price
+    claim.price = price
+    claim.uncapped_price = uncapped
     claim.provisional = priced.provisional
     claim.save(
         update_fields=[
@@ -590,6 +637,7 @@ def _claim_reprice(*, actor, claim: Claim) -> Claim:
             "gross_saving",
             "net_saving",
             "price",
+            "uncapped_price",
             "provisional",
         ]
     )
@@ -657,10 +705,11 @@ def claim_recompute(claim: Claim) -> Decimal:
 # --------------------------------------------------------------------------------------------------
 
 
-def _committed(contract: OutcomeContract, **extra) -> Decimal:
+def _committed(contract: OutcomeContract, *, queryset=None, **extra) -> Decimal:
     """What non-rejected claims already take from the budget."""
     total = (
-        Claim.objects.filter(contract=contract, **extra)
+        (Claim.objects if queryset is None else queryset)
+        .filter(contract=contract, **extra)
         .exclude(state=ClaimState.REJECTED)
         .aggregate(total=Sum("price"))["total"]
     )
@@ -1556,5 +1605,396 @@ def savings_report_store(
         action="savings_report_stored",
         reason=reason,
         data={"period": period, "format": fmt, "version": document.version, "sha256": document.sha256},
+    )
+    return document
+
+
+# --------------------------------------------------------------------------------------------------
+# Budget per year: the ceiling split over budget years
+# --------------------------------------------------------------------------------------------------
+
+MSG_BUDGET_SUM = gettext_noop(
+    "De bedragen per jaar tellen op tot %(total)s; dat moet het budgetplafond %(cap)s zijn "
+    "(verschil %(diff)s)."
+)
+MSG_BUDGET_YEAR_OUTSIDE = gettext_noop(
+    "Jaar %(year)s valt buiten de contractperiode (%(first)s t/m %(last)s)."
+)
+MSG_BUDGET_YEAR_NEGATIVE = gettext_noop("Het bedrag voor %(year)s mag niet negatief zijn.")
+MSG_BUDGET_EMPTY = gettext_noop("Geef ten minste één jaar met een bedrag.")
+
+
+@transaction.atomic
+def contract_budget_split(
+    *, actor: User, contract: OutcomeContract, amounts: dict[int, Decimal], reason: str = ""
+) -> list[BudgetYear]:
+    """Set (or replace) how the contract's ceiling is budgeted per year. The amounts must sum to the
+    ceiling exactly and every year must lie in the contract period; the previous split is in the history.
+    (On PostgreSQL a deferred trigger refuses any other sum at commit as well.)"""
+    contract = OutcomeContract.objects.select_for_update(of=("self",)).get(pk=contract.pk)
+    _require_official(actor, contract, allow_admin=True)
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    amounts = {int(year): to_cents(amount) for year, amount in amounts.items() if amount is not None}
+    errors: list[str] = []
+    if not amounts:
+        errors.append(_(MSG_BUDGET_EMPTY))
+    first, last = contract.starts_on.year, contract.ends_on.year
+    for year, amount in sorted(amounts.items()):
+        if not first <= year <= last:
+            errors.append(_(MSG_BUDGET_YEAR_OUTSIDE) % {"year": year, "first": first, "last": last})
+        if amount < 0:
+            errors.append(_(MSG_BUDGET_YEAR_NEGATIVE) % {"year": year})
+    total = sum(amounts.values(), ZERO_CENTS)
+    if amounts and total != contract.budget_cap:
+        errors.append(
+            _(MSG_BUDGET_SUM)
+            % {
+                "total": _eur(total),
+                "cap": _eur(contract.budget_cap),
+                "diff": _eur(total - contract.budget_cap),
+            }
+        )
+    if errors:
+        raise ValidationError({"amounts": errors})
+    before = {y.year: y.amount for y in contract.budget_years.all()}
+    if before and not reason:
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    contract.budget_years.all().delete()
+    years = BudgetYear.objects.bulk_create(
+        BudgetYear(contract=contract, year=year, amount=amount) for year, amount in sorted(amounts.items())
+    )
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="budget_years_set",
+        reason=reason,
+        data={
+            "changes": {
+                str(year): {
+                    "from": _change_text(before.get(year)),
+                    "to": _change_text(amounts.get(year)),
+                }
+                for year in sorted(set(before) | set(amounts))
+                if before.get(year) != amounts.get(year)
+            }
+        },
+    )
+    return years
+
+
+# --------------------------------------------------------------------------------------------------
+# Reconciliation to the bank: the municipality's CAMT.053 statement against the outcome payments
+# --------------------------------------------------------------------------------------------------
+
+MSG_STATEMENT_UNREADABLE = gettext_noop("Het afschrift is niet ingelezen: %(problems)s")
+MSG_STATEMENT_OTHER_ACCOUNT = gettext_noop(
+    "Dit afschrift is van rekening %(iban)s, niet van de rekening van %(name)s (%(own)s); niets ingelezen."
+)
+MSG_STATEMENT_DUPLICATE = gettext_noop("Dit afschrift is al ingelezen op %(date)s; niets opnieuw ingelezen.")
+MSG_STATEMENT_NO_PAYMENTS = gettext_noop(
+    "Het afschrift bevat geen uitgaande betalingen (afschrijvingen); niets ingelezen."
+)
+
+
+@dataclass(frozen=True)
+class ReconciliationResult:
+    reconciliation: BankReconciliation
+    matched: int
+    differences: int
+
+
+@transaction.atomic
+def reconciliation_import(*, actor: User, payer, data: bytes, filename: str) -> ReconciliationResult:
+    """Read the paying municipality's bank statement (CAMT.053) and match each outgoing line to an outcome
+    payment by its end-to-end id: "komt overeen", "bedrag wijkt af" or "onbekend betalingskenmerk" (an
+    id of another payment is listed too, so nothing on the statement goes unnoticed). All or nothing: an
+    unreadable file, a statement of another account or a file read before writes nothing."""
+    import hashlib
+
+    from core.bankstatements import StatementError, parse_camt053
+
+    _require_actor(actor)
+    if payer.pk not in fund_selectors.official_organisation_ids(actor):
+        raise PermissionDeniedError(_(MSG_NOT_OFFICIAL))
+    try:
+        statement = parse_camt053(data)
+    except StatementError as exc:
+        raise ValidationError(
+            {"file": [_(MSG_STATEMENT_UNREADABLE) % {"problems": "; ".join(exc.problems)}]}
+        ) from None
+    own = (payer.iban or "").replace(" ", "").upper()
+    if statement.account_iban.replace(" ", "").upper() != own:
+        raise ValidationError(
+            {
+                "file": [
+                    _(MSG_STATEMENT_OTHER_ACCOUNT)
+                    % {"iban": statement.account_iban, "name": payer.name, "own": own or "—"}
+                ]
+            }
+        )
+    digest = hashlib.sha256(bytes(data)).hexdigest()
+    earlier = BankReconciliation.objects.filter(payer=payer, sha256=digest).first()
+    if earlier is not None:
+        raise ValidationError(
+            {"file": [_(MSG_STATEMENT_DUPLICATE) % {"date": formats_datetime(earlier.imported_at)}]}
+        )
+    outgoing = [line for line in statement.lines if line.direction == "debit"]
+    if not outgoing:
+        raise ValidationError({"file": [_(MSG_STATEMENT_NO_PAYMENTS)]})
+    reconciliation = BankReconciliation.objects.create(
+        payer=payer,
+        account_iban=statement.account_iban,
+        statement_id=statement.statement_id[:35],
+        period_from=min(line.booking_date for line in outgoing),
+        period_to=max(line.booking_date for line in outgoing),
+        filename=filename[:255],
+        sha256=digest,
+        imported_by=actor,
+    )
+    payments = {
+        p.end_to_end_id: p
+        for p in Payment.objects.filter(
+            proposal__contract__payer=payer, end_to_end_id__in=[line.end_to_end_id for line in outgoing]
+        )
+    }
+    already = set(
+        ReconciliationLine.objects.filter(
+            payment__in=payments.values(), status=ReconciliationStatus.MATCHED
+        ).values_list("payment_id", flat=True)
+    )
+    lines, matched = [], 0
+    for line in outgoing:
+        payment = payments.get(line.end_to_end_id)
+        if payment is None:
+            status = ReconciliationStatus.UNKNOWN
+        elif to_cents(line.amount) == payment.amount and payment.pk not in already:
+            status = ReconciliationStatus.MATCHED
+            already.add(payment.pk)
+            matched += 1
+        else:
+            status = ReconciliationStatus.AMOUNT_DIFFERS
+        lines.append(
+            ReconciliationLine(
+                reconciliation=reconciliation,
+                payment=payment,
+                end_to_end_id=line.end_to_end_id[:35],
+                booking_date=line.booking_date,
+                amount=to_cents(line.amount),
+                counterparty_name=line.counterparty_name[:140],
+                counterparty_iban=line.counterparty_iban[:34],
+                status=status,
+            )
+        )
+    ReconciliationLine.objects.bulk_create(lines)
+    audit_record(
+        actor=actor,
+        obj=reconciliation,
+        action="bank_statement_reconciled",
+        data={
+            "file": filename,
+            "sha256": digest,
+            "lines": len(lines),
+            "matched": matched,
+            "differences": len(lines) - matched,
+        },
+    )
+    for item in lines:
+        if item.status == ReconciliationStatus.MATCHED:
+            audit_record(
+                actor=actor,
+                obj=item.payment.proposal,
+                action="payment_matched_to_bank",
+                data={
+                    "end_to_end_id": item.end_to_end_id,
+                    "booking_date": item.booking_date,
+                    "amount": item.amount,
+                    "changes": _changes(bank_booking_date=(None, item.booking_date)),
+                },
+            )
+    return ReconciliationResult(reconciliation, matched, len(lines) - matched)
+
+
+# --------------------------------------------------------------------------------------------------
+# Recovery: a paid claim found wrong is corrected by a credit note, with its own four eyes
+# --------------------------------------------------------------------------------------------------
+
+KIND_CREDIT_NOTE = "outcome_credit_note"
+MSG_RECOVERY_NOT_PAID = gettext_noop(
+    "Alleen een betaalde claim kan worden teruggevorderd; deze claim is %(state)s. Wijs een onbetaalde claim "
+    "af of haal hem uit het voorstel."
+)
+MSG_RECOVERY_TOO_HIGH = gettext_noop(
+    "Het terug te vorderen bedrag %(amount)s is hoger dan wat van deze claim nog niet is teruggevorderd "
+    "(%(left)s)."
+)
+MSG_RECOVERY_AMOUNT = gettext_noop("Het terug te vorderen bedrag moet groter dan nul zijn.")
+MSG_RECOVERY_PREPARER = gettext_noop(
+    "Wie de terugvordering heeft opgesteld, mag haar niet goedkeuren; een tweede ambtenaar moet dat doen."
+)
+MSG_RECOVERY_STATE = gettext_noop("Deze terugvordering is al goedgekeurd.")
+
+
+@transaction.atomic
+def recovery_prepare(*, actor: User, claim: Claim, amount: Decimal, reason: str) -> Recovery:
+    """An official of the paying municipality prepares a recovery (a negative claim line) for a paid claim
+    found wrong after payment. The claim and the payment stay as they were; a second official approves."""
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("contract").get(pk=claim.pk)
+    _require_official(actor, claim.contract)
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    if not reason:
+        raise ValidationError({"reason": [_(MSG_REASON_REQUIRED)]})
+    if claim.state != ClaimState.PAID:
+        raise ApplicationError(
+            _(MSG_RECOVERY_NOT_PAID) % {"state": ClaimState(claim.state).label.lower()}, code="not_paid"
+        )
+    amount = to_cents(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": [_(MSG_RECOVERY_AMOUNT)]})
+    left = claim.price - _cents(claim.recoveries.aggregate(total=Sum("amount"))["total"])
+    if amount > left:
+        raise ValidationError(
+            {"amount": [_(MSG_RECOVERY_TOO_HIGH) % {"amount": _eur(amount), "left": _eur(left)}]}
+        )
+    recovery = Recovery.objects.create(
+        contract=claim.contract, claim=claim, amount=amount, reason=reason, prepared_by=actor
+    )
+    audit_record(
+        actor=actor,
+        obj=recovery,
+        action="recovery_prepared",
+        to_state=RecoveryState.PENDING,
+        reason=reason,
+        data={"claim": claim.pk, "amount": amount, "changes": _changes(amount=(None, -amount))},
+    )
+    audit_record(
+        actor=actor,
+        obj=claim,
+        action="recovery_prepared",
+        reason=reason,
+        data={"recovery": recovery.pk, "amount": amount},
+    )
+    return recovery
+
+
+@transaction.atomic
+def recovery_approve(*, actor: User, recovery: Recovery) -> Recovery:
+    """A second official approves the recovery; its credit note (PDF) is made once and stored. From then on
+    the paid totals of the reports are reduced by it."""
+    from . import exports
+
+    recovery = (
+        Recovery.objects.select_for_update(of=("self",))
+        .select_related("contract", "claim__participant", "claim__milestone")
+        .get(pk=recovery.pk)
+    )
+    _require_official(actor, recovery.contract)
+    if recovery.state != RecoveryState.PENDING:
+        raise ApplicationError(_(MSG_RECOVERY_STATE), code="state")
+    if recovery.prepared_by_id == actor.pk:
+        raise PermissionDeniedError(_(MSG_RECOVERY_PREPARER))
+    recovery.state = RecoveryState.APPROVED
+    recovery.approved_by = actor
+    recovery.approved_at = timezone.now()
+    recovery.save(update_fields=["state", "approved_by", "approved_at"])
+    document = documents.document_store(
+        kind=KIND_CREDIT_NOTE,
+        subject=recovery,
+        content=exports.credit_note_pdf(recovery),
+        filename=f"creditnota-{recovery.number}.pdf",
+        actor=actor,
+    )
+    audit_record(
+        actor=actor,
+        obj=recovery,
+        action="recovery_approved",
+        from_state=RecoveryState.PENDING,
+        to_state=RecoveryState.APPROVED,
+        data={"amount": recovery.amount, "credit_note": document.pk, "sha256": document.sha256},
+    )
+    audit_record(
+        actor=actor,
+        obj=recovery.claim,
+        action="recovery_approved",
+        reason=recovery.reason,
+        data={"recovery": recovery.pk, "amount": recovery.amount, "credit_note": recovery.number},
+    )
+    return recovery
+
+
+# --------------------------------------------------------------------------------------------------
+# Council report (begroting, tussenrapportage, jaarrekening): stored once per municipality and period
+# --------------------------------------------------------------------------------------------------
+
+KIND_COUNCIL_REPORT = "council_report"
+KIND_COUNCIL_REPORT_XLSX = "council_report_xlsx"
+COUNCIL_FORMATS = {"pdf": KIND_COUNCIL_REPORT, "xlsx": KIND_COUNCIL_REPORT_XLSX}
+MSG_COUNCIL_ONLY_OFFICIALS = gettext_noop("Alleen ambtenaren van de gemeente maken de raadsrapportage.")
+
+
+def council_report_filename(*, payer, year: int, kind: str, quarter: int, fmt: str) -> str:
+    suffix = f"-Q{quarter}" if kind == "tussenrapportage" else ""
+    return f"raadsrapportage-{payer.pk}-{kind}-{year}{suffix}.{fmt}"
+
+
+def council_report_document(*, payer, year: int, kind: str, quarter: int, fmt: str):
+    filename = council_report_filename(payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt)
+    return documents.documents_for(subject=payer, kind=COUNCIL_FORMATS[fmt]).filter(filename=filename).first()
+
+
+@transaction.atomic
+def council_report_store(
+    *, actor: User, payer, year: int, kind: str, quarter: int = 2, fmt: str, reason: str = ""
+) -> documents.StoredDocument:
+    """The council report (PDF or Excel) of a municipality for a year and kind, stored once: asked again,
+    the stored version is returned; with a reason a new version with the figures as they are now."""
+    from . import exports, selectors
+
+    _require_actor(actor)
+    if payer.pk not in fund_selectors.official_organisation_ids(actor):
+        raise PermissionDeniedError(_(MSG_COUNCIL_ONLY_OFFICIALS))
+    if fmt not in COUNCIL_FORMATS:
+        raise ApplicationError(_("Onbekend bestandsformaat: %(fmt)s.") % {"fmt": fmt}, field="fmt")
+    reason = (reason or "").strip()
+    validate_no_bsn(reason)
+    existing = council_report_document(payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt)
+    if existing is not None and not reason:
+        return existing
+    report = selectors.council_report(payer=payer, year=year, kind=kind, quarter=quarter)
+    title = _("%(kind)s %(year)s — resultaatfinanciering %(name)s") % {
+        "kind": exports.council_kind_label(kind),
+        "year": year,
+        "name": payer.name,
+    }
+    now = timezone.now()
+    content = (
+        exports.council_report_pdf(report, title=title, generated_at=now)
+        if fmt == "pdf"
+        else exports.council_report_workbook(report, generated_at=now)
+    )
+    filename = council_report_filename(payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt)
+    if not reason and documents.document_latest(kind=COUNCIL_FORMATS[fmt], subject=payer) is not None:
+        reason = _("Raadsrapportage %(file)s") % {"file": filename}  # another period, not a correction
+    document = documents.document_store(
+        kind=COUNCIL_FORMATS[fmt],
+        subject=payer,
+        content=content,
+        filename=filename,
+        actor=actor,
+        reason=reason,
+    )
+    audit_record(
+        actor=actor,
+        obj=payer,
+        action="council_report_stored",
+        reason=reason,
+        data={
+            "year": year,
+            "kind": kind,
+            "format": fmt,
+            "version": document.version,
+            "sha256": document.sha256,
+        },
     )
     return document

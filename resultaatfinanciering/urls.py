@@ -36,6 +36,21 @@ urlpatterns = [
         views.municipality_report_store,
         name="municipality_report_store",
     ),
+    path("contracts/<int:pk>/budget/", views.contract_budget, name="contract_budget"),
+    path(
+        "municipalities/<int:organisation_pk>/bank/", views.bank_reconciliations, name="bank_reconciliations"
+    ),
+    path("bank/<int:pk>/", views.bank_reconciliation, name="bank_reconciliation"),
+    path("municipalities/<int:organisation_pk>/council/", views.council_report, name="council_report"),
+    path(
+        "municipalities/<int:organisation_pk>/council.<str:fmt>",
+        views.council_report_file,
+        name="council_report_file",
+    ),
+    path("claims/<int:pk>/recovery/new/", views.recovery_prepare, name="recovery_prepare"),
+    path("recoveries/<int:pk>/", views.recovery_detail, name="recovery_detail"),
+    path("recoveries/<int:pk>/approve/", views.recovery_approve, name="recovery_approve"),
+    path("recoveries/<int:pk>/creditnota.pdf", views.credit_note, name="credit_note"),
     path("norms/", views.norm_list, name="norm_list"),
     path("claims/<int:pk>/", views.claim_detail, name="claim_detail"),
     path("claims/<int:pk>/evidence/", views.claim_evidence, name="claim_evidence"),

@@ -30,8 +30,10 @@ from fund.models import Organisation
 from . import exports, imports, selectors, services
 from .forms import (
     ActivateForm,
+    BudgetYearsForm,
     ClaimForm,
     ContractForm,
+    CouncilReportStoreForm,
     DecisionForm,
     DefinitionForm,
     EndForm,
@@ -39,7 +41,9 @@ from .forms import (
     PaidForm,
     ParticipantForm,
     ProposalForm,
+    RecoveryForm,
     ReportStoreForm,
+    StatementUploadForm,
     UploadForm,
     WithdrawForm,
 )
@@ -264,6 +268,8 @@ def contract_detail(request, pk: int):
         "upload_form": UploadForm(),
         "proposal_form": ProposalForm(initial={"period_start": start, "period_end": end}),
         "decision_form": DecisionForm(),
+        "budget_years": selectors.budget_by_year(contract_ids=[contract.pk]),
+        "recoveries": contract.recoveries.select_related("claim__participant", "claim__milestone"),
     }
     if is_official or fund_selectors.is_administrator(user):
         context["history"] = selectors.contract_history(contract=contract)
@@ -308,7 +314,13 @@ def _upload(request, contract, importer, template_columns):
     return render(
         request,
         "resultaatfinanciering/upload.html",
-        {"contract": contract, "form": form, "errors": errors, "columns": template_columns},
+        {
+            "contract": contract,
+            "form": form,
+            "errors": errors,
+            "columns": template_columns,
+            "column_help": imports.column_help(template_columns),
+        },
     )
 
 
@@ -360,6 +372,8 @@ def claim_detail(request, pk: int):
         "contract": contract,
         "sheet": selectors.calculation_sheet(claim),
         "can_see_evidence": selectors.can_see_evidence_of(user, contract),
+        "recoveries": claim.recoveries.all(),
+        "can_recover": claim.state == ClaimState.PAID and selectors.is_official_of(user, contract),
     }
     if selectors.is_official_of(user, contract) or fund_selectors.is_administrator(user):
         context["history"] = fund_selectors.audit_events_for(user=user, obj=claim)
@@ -430,6 +444,7 @@ def proposal_detail(request, pk: int):
         "documents": _proposal_documents(user, proposal),
         "can_see_evidence": selectors.can_see_evidence_of(user, proposal.contract),
         "has_provisional": proposal.claims.filter(provisional=True).exists(),
+        "bank_match": selectors.bank_match_of(proposal.payment) if hasattr(proposal, "payment") else None,
         "sepa_versions": [
             (doc, documents.document_url(doc))
             for doc in documents.documents_for(subject=proposal, kind=services.KIND_SEPA).order_by("-version")
@@ -564,7 +579,14 @@ def norm_list(request):
                 action=lambda data: services.norm_add(actor=user, **data),
                 success_url=reverse("resultaatfinanciering:norm_list"),
                 success_message=lambda result: (
-                    _("Norm geladen; %(n)s voorlopige claim(s) opnieuw geprijsd.") % {"n": len(result[1])}
+                    _(
+                        "Norm geladen; %(n)s voorlopige claim(s) opnieuw geprijsd, %(held)s boven het "
+                        "plafond voorlopig gelaten (zie de geschiedenis van de claim)."
+                    )
+                    % {
+                        "n": sum(not c.provisional for c in result[1]),
+                        "held": sum(c.provisional for c in result[1]),
+                    }
                 ),
             )
             if done:
@@ -785,3 +807,273 @@ def indigo_export(request, pk: int, fmt: str):
         raise Http404
     response["Content-Disposition"] = f'attachment; filename="indigo-{contract.reference}.{fmt}"'
     return response
+
+
+# --------------------------------------------------------------------------------------------------
+# Budget per year
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def contract_budget(request, pk: int):
+    """Split the contract's ceiling over its budget years (officials of the payer, administrators)."""
+    contract = _official_contract(request, pk)
+    form = BudgetYearsForm(request.POST or None, contract=contract)
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request,
+            form,
+            action=lambda _data: services.contract_budget_split(
+                actor=request.user, contract=contract, **form.service_kwargs()
+            ),
+            success_url=_detail_url(contract),
+            success_message=_("Begroting per jaar vastgelegd."),
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "resultaatfinanciering/form_page.html",
+        {
+            "contract": contract,
+            "form": form,
+            "title": _("Begroting per jaar"),
+            "submit_label": _("Vastleggen"),
+            "intro": _("De bedragen per jaar tellen samen op tot het budgetplafond van %(cap)s.")
+            % {"cap": formats.format_eur(contract.budget_cap, language="nl")},
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Reconciliation to the bank
+# --------------------------------------------------------------------------------------------------
+
+
+def _official_municipality(request, organisation_pk: int) -> Organisation:
+    """A municipality the user is an official of; any other organisation answers 404."""
+    return fund_selectors.get_scoped_or_404(
+        Organisation.objects.filter(pk__in=fund_selectors.official_organisation_ids(request.user)),
+        pk=organisation_pk,
+    )
+
+
+@login_required
+def bank_reconciliations(request, organisation_pk: int):
+    """The municipality's imported bank statements, the import form and the payments not yet found."""
+    payer = _official_municipality(request, organisation_pk)
+    form = StatementUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        done = submit_form(
+            request,
+            form,
+            action=lambda _data: services.reconciliation_import(
+                actor=request.user, payer=payer, data=upload.read(), filename=upload.name
+            ),
+            success_url=lambda result: reverse(
+                "resultaatfinanciering:bank_reconciliation", args=[result.reconciliation.pk]
+            ),
+            success_message=lambda result: (
+                _("Afschrift ingelezen: %(matched)s betaling(en) komen overeen, %(diff)s verschil(len).")
+                % {"matched": result.matched, "diff": result.differences}
+            ),
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "resultaatfinanciering/bank.html",
+        {
+            "payer": payer,
+            "form": form,
+            "reconciliations": selectors.reconciliations_for(request.user)
+            .filter(payer=payer)
+            .select_related("imported_by"),
+            "not_found": selectors.payments_not_on_statements(payer=payer, until=None),
+        },
+    )
+
+
+@login_required
+def bank_reconciliation(request, pk: int):
+    reconciliation = fund_selectors.get_scoped_or_404(selectors.reconciliations_for(request.user), pk=pk)
+    return render(
+        request,
+        "resultaatfinanciering/bank_reconciliation.html",
+        {
+            "reconciliation": reconciliation,
+            "lines": reconciliation.lines.select_related("payment__proposal__contract"),
+            "not_found": selectors.payments_not_on_statements(
+                payer=reconciliation.payer, until=reconciliation.period_to
+            ),
+        },
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Recovery (credit note) with its own four eyes
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def recovery_prepare(request, pk: int):
+    claim = fund_selectors.get_scoped_or_404(selectors.claims_for(request.user), pk=pk)
+    if not selectors.is_official_of(request.user, claim.contract):
+        raise PermissionDenied
+    form = RecoveryForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: services.recovery_prepare(actor=request.user, claim=claim, **data),
+            success_url=lambda recovery: reverse("resultaatfinanciering:recovery_detail", args=[recovery.pk]),
+            success_message=_("Terugvordering opgesteld; een tweede ambtenaar moet haar goedkeuren."),
+        )
+        if done:
+            return done
+    return render(
+        request,
+        "resultaatfinanciering/form_page.html",
+        {
+            "contract": claim.contract,
+            "form": form,
+            "title": _("Terugvordering voor claim %(claim)s") % {"claim": claim},
+            "submit_label": _("Terugvordering opstellen"),
+            "intro": _(
+                "Betaald: %(price)s. De claim en de betaling blijven ongewijzigd; de terugvordering is een "
+                "negatieve regel (creditnota) die een tweede ambtenaar goedkeurt."
+            )
+            % {"price": formats.format_eur(claim.price, language="nl")},
+        },
+    )
+
+
+@login_required
+def recovery_detail(request, pk: int):
+    """The recovery with its amount and effect; for a second official, the approval button."""
+    recovery = fund_selectors.get_scoped_or_404(
+        selectors.recoveries_for(request.user).select_related(
+            "contract", "claim__participant", "claim__milestone__definition", "prepared_by", "approved_by"
+        ),
+        pk=pk,
+    )
+    user = request.user
+    credit_note = documents.document_latest(kind=services.KIND_CREDIT_NOTE, subject=recovery)
+    return render(
+        request,
+        "resultaatfinanciering/recovery_detail.html",
+        {
+            "recovery": recovery,
+            "contract": recovery.contract,
+            "claim": recovery.claim,
+            "after": recovery.claim.price - recovery.amount,
+            "can_approve": selectors.is_official_of(user, recovery.contract)
+            and recovery.state == "pending"
+            and recovery.prepared_by_id != user.pk,
+            "credit_note_url": documents.document_url(credit_note) if credit_note else None,
+            "history": fund_selectors.audit_events_for(user=user, obj=recovery)
+            if selectors.is_official_of(user, recovery.contract)
+            else None,
+        },
+    )
+
+
+@login_required
+@require_POST
+def recovery_approve(request, pk: int):
+    recovery = fund_selectors.get_scoped_or_404(selectors.recoveries_for(request.user), pk=pk)
+    if not selectors.is_official_of(request.user, recovery.contract):
+        raise PermissionDenied
+    back = reverse("resultaatfinanciering:recovery_detail", args=[pk])
+    return run_action(
+        request,
+        action=lambda: services.recovery_approve(actor=request.user, recovery=recovery),
+        success_url=back,
+        success_message=_("Terugvordering goedgekeurd; de creditnota is vastgelegd."),
+    )
+
+
+@login_required
+def credit_note(request, pk: int):
+    recovery = fund_selectors.get_scoped_or_404(selectors.recoveries_for(request.user), pk=pk)
+    document = documents.document_latest(kind=services.KIND_CREDIT_NOTE, subject=recovery)
+    return _serve_stored(request, document, recovery)
+
+
+# --------------------------------------------------------------------------------------------------
+# Council report
+# --------------------------------------------------------------------------------------------------
+
+
+def _council_params(request) -> tuple[int, str, int]:
+    today = formats.local_today()
+    try:
+        year = int(request.GET.get("jaar") or today.year)
+        quarter = int(request.GET.get("kwartaal") or max(1, (today.month - 1) // 3))
+    except ValueError:
+        raise Http404 from None
+    kind = request.GET.get("soort") or "tussenrapportage"
+    if kind not in selectors.COUNCIL_KINDS or not 2000 <= year <= 2100 or not 1 <= quarter <= 4:
+        raise Http404
+    return year, kind, quarter
+
+
+@login_required
+def council_report(request, organisation_pk: int):
+    """The council report of a municipality (begroting, tussenrapportage, jaarrekening): its officials."""
+    payer = _official_municipality(request, organisation_pk)
+    year, kind, quarter = _council_params(request)
+    report = selectors.council_report(payer=payer, year=year, kind=kind, quarter=quarter)
+    stored = [
+        (doc, documents.document_url(doc))
+        for fmt in services.COUNCIL_FORMATS
+        for doc in documents.documents_for(subject=payer, kind=services.COUNCIL_FORMATS[fmt])
+    ]
+    return render(
+        request,
+        "resultaatfinanciering/council_report.html",
+        {
+            "payer": payer,
+            "report": report,
+            "chart": report.chart(),
+            "kind_label": exports.council_kind_label(kind),
+            "kinds": [(k, exports.council_kind_label(k)) for k in selectors.COUNCIL_KINDS],
+            "year": year,
+            "quarter": quarter,
+            "query": f"jaar={year}&soort={kind}&kwartaal={quarter}",
+            "stored": sorted(stored, key=lambda item: (item[0].created_at, item[0].version), reverse=True),
+            "store_form": CouncilReportStoreForm(),
+        },
+    )
+
+
+@login_required
+def council_report_file(request, organisation_pk: int, fmt: str):
+    """The stored council report (made on the first request; the same bytes on every later one)."""
+    payer = _official_municipality(request, organisation_pk)
+    if fmt not in services.COUNCIL_FORMATS:
+        raise Http404
+    year, kind, quarter = _council_params(request)
+    if request.method == "POST":
+        form = CouncilReportStoreForm(request.POST)
+        reason = form.cleaned_data["reason"] if form.is_valid() else ""
+        back = (
+            reverse("resultaatfinanciering:council_report", args=[payer.pk]) + "?" + request.GET.urlencode()
+        )
+        return run_action(
+            request,
+            action=lambda: services.council_report_store(
+                actor=request.user, payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt, reason=reason
+            ),
+            success_url=back,
+            success_message=lambda doc: (
+                _("Raadsrapportage vastgelegd als versie %(version)s.") % {"version": doc.version}
+            ),
+        )
+    document = services.council_report_document(payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt)
+    if document is None:
+        document = services.council_report_store(
+            actor=request.user, payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt
+        )
+    return _serve_stored(request, document, payer)

@@ -3,8 +3,8 @@ as each demo user, follows the links of its pages and reads the visible text of 
 the test fails on English words users found in Dutch pages ("On hold", "Voldoet niet overruled",
 "Concept → active", "current") and on raw codes ("on_hold", "no_conflict").
 
-Pages of other apps whose English is not fixed here are listed in `ELSEWHERE` with the reason; their own
-test is marked xfail so it turns green (and then must lose the mark) once they are fixed.
+Codes shown as ``<code>`` (CSV column names such as ``behaald_op``, milestone codes) are not words: the
+crawler skips them, and the page gives each its Dutch description.
 """
 
 from __future__ import annotations
@@ -29,15 +29,6 @@ ENGLISH = {
         r"Outstanding|Overdue|Paid|Upcoming|Settings)\b"
     ),
     "raw code": re.compile(r"(?<![\w@./-])[a-z]+_[a-z_]+(?![\w@./-])"),
-}
-# URL (ids replaced by <id>) → why it is not fixed in issue 16 (for the lead / the owning issue).
-ELSEWHERE = {
-    "/outcomes/contracts/<id>/": "resultaatfinanciering: the upload help names the CSV columns "
-    "(behaald_op) as plain text; show them as <code> and skip code in the crawler, or name them in Dutch",
-    "/outcomes/contracts/<id>/claims/upload/": "resultaatfinanciering: CSV column names (behaald_op) in the "
-    "upload help",
-    "/outcomes/contracts/<id>/participants/upload/": "resultaatfinanciering: CSV column names "
-    "(uitkering_gestart_op) in the upload help",
 }
 _FOUND: dict[str, list[str]] = {}
 
@@ -65,13 +56,7 @@ def _report(found: dict[str, list[str]]) -> str:
 
 
 def test_every_demo_page_is_dutch(client):
-    found = {url: items for url, items in _findings(client).items() if url not in ELSEWHERE}
-    assert not found, _report(found)
-
-
-@pytest.mark.xfail(reason="; ".join(f"{url}: {why}" for url, why in ELSEWHERE.items()), strict=False)
-def test_pages_of_other_apps_are_dutch_too(client):
-    found = {url: items for url, items in _findings(client).items() if url in ELSEWHERE}
+    found = _findings(client)
     assert not found, _report(found)
 
 

@@ -47,7 +47,8 @@ CSV_BAD = {
 
 
 class _Text(HTMLParser):
-    """Visible text and links of a page (no script, style or attribute values)."""
+    """Visible text and links of a page (no script, style or attribute values; no ``<code>``: a code such
+    as a CSV column name ``behaald_op`` is shown as code, not as a word or a number)."""
 
     def __init__(self):
         super().__init__()
@@ -56,15 +57,15 @@ class _Text(HTMLParser):
         self._skip = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style", "textarea", "input", "select", "option"):
-            self._skip += 1 if tag in ("script", "style", "textarea", "option") else 0
+        if tag in ("script", "style", "textarea", "input", "select", "option", "code"):
+            self._skip += 1 if tag in ("script", "style", "textarea", "option", "code") else 0
         if tag == "a":
             href = dict(attrs).get("href")
             if href:
                 self.links.append(href)
 
     def handle_endtag(self, tag):
-        if tag in ("script", "style", "textarea", "option") and self._skip:
+        if tag in ("script", "style", "textarea", "option", "code") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data):

@@ -57,7 +57,11 @@ def outcome_field_label(name: str) -> str:
         "claims": _("claims"),
         "payment": _("betaling"),
         "proposal": _("betaalvoorstel"),
+        "bank_booking_date": _("boekdatum op het bankafschrift"),
+        "sepa_version": _("versie betaalbestand"),
     }
+    if name.isdigit():
+        return _("begroting %(year)s") % {"year": name}
     if name in extra:
         return extra[name]
     for model in (Claim, PaymentProposal, Payment, Participant, OutcomeContract):

@@ -1,7 +1,8 @@
 """Outcomes journey in a real browser: the enterprise claims a milestone, official A verifies it and prepares
 the payment proposal, officials B and C approve it, the payment order PDF and the SEPA file are downloaded
-twice (the same bytes), the claim's calculation sheet shows every step, and the audit file is downloaded.
-(The bank-statement step of issue 13's journey is not built yet.)"""
+twice (the same bytes), the municipality's bank statement that books exactly that SEPA file is imported and
+matches the payment (shown on the proposal), the claim's calculation sheet shows every step, the council
+report shows its chart, and the audit file is downloaded."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from resultaatfinanciering.models import Claim, Payment
+from tests.resultaatfinanciering.camt import statement_for_sepa
 from tests.resultaatfinanciering.conftest import make_outcome_contract
 
 pytestmark = [
@@ -27,7 +29,7 @@ pytestmark = [
 ]
 
 
-def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, world):
+def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, world, axe, tmp_path):
     page = browser_page
     side = make_outcome_contract(world.a, tag="HLM")
     official_a, official_b, official_c = side.officials
@@ -84,6 +86,20 @@ def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, 
         sepa.append(Path(sepa_info.value.path()).read_bytes())
     assert sepa[0] == sepa[1] and b"pain.001.001.03" in sepa[0]
 
+    # The municipality's bank statement (CAMT.053) that books that SEPA file matches the payment.
+    statement = tmp_path / "afschrift-2026-11.xml"
+    statement.write_bytes(statement_for_sepa(sepa[0], booked=datetime.date.today()))  # noqa: DTZ011
+    page.goto("/outcomes/")
+    page.get_by_role("link", name="Bankafstemming").click()
+    assert axe(page) == []
+    page.get_by_label(re.compile(r"Bankafschrift \(CAMT\.053")).set_input_files(str(statement))
+    page.get_by_role("button", name="Afschrift inlezen").click()
+    expect(page.get_by_role("alert")).to_contain_text("1 betaling(en) komen overeen, 0 verschil(len)")
+    expect(page.locator("table")).to_contain_text("Komt overeen")
+    assert axe(page) == []
+    page.goto(proposal_url)
+    expect(page.get_by_text("gevonden op het bankafschrift", exact=True)).to_be_visible()
+
     # The claim's calculation sheet shows every step, so nothing has to be recomputed by hand.
     page.get_by_role("link", name="HLM-2026-0001").first.click()
     expect(page.get_by_role("heading", name="Rekenblad")).to_be_visible()
@@ -91,6 +107,15 @@ def test_claim_verify_propose_two_approvals_payment_order(browser_page, log_in, 
     for step in ("€ 1.369,06 × 12 × 100 %", "€ 19.311,72 × 25 %", "724.189,5 ct", "€ 7.241,90 × 30 %"):
         expect(sheet).to_contain_text(step)
     expect(sheet).to_contain_text("gelijk aan het rekenblad")
+
+    # The council report (begroting, tussenrapportage, jaarrekening) with its chart.
+    page.goto("/outcomes/")
+    page.get_by_role("link", name=re.compile("^Raadsrapportage")).click()
+    page.get_by_label("Rapport", exact=True).select_option("jaarrekening")
+    page.get_by_role("button", name="Tonen").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Jaarrekening")
+    expect(page.locator("#council-chart")).to_be_visible()
+    assert axe(page) == []
 
     # The audit file for the accountant.
     page.goto(f"/outcomes/contracts/{side.contract.pk}/")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
@@ -125,6 +126,44 @@ def _outcome_claim(side) -> int:
     return claim.pk
 
 
+def _outcome_recovery(side) -> int:
+    """A recovery (credit note, still to approve) on this side's outcome claim."""
+    from resultaatfinanciering.models import Claim, Recovery
+
+    claim = Claim.objects.get(pk=_outcome_claim(side))
+    recovery = Recovery.objects.filter(contract=claim.contract).first() or Recovery.objects.create(
+        contract=claim.contract,
+        claim=claim,
+        amount=Decimal("1.00"),
+        reason="Te veel betaald",
+        prepared_by=side.users[Role.MUNICIPAL_OFFICIAL],
+    )
+    return recovery.pk
+
+
+def _outcome_bank_statement(side) -> int:
+    """An imported bank statement of this side's municipality (bank reconciliation)."""
+    from resultaatfinanciering.models import BankReconciliation
+
+    reconciliation = BankReconciliation.objects.filter(payer=side.government).first()
+    if reconciliation is None:
+        reconciliation = BankReconciliation.objects.create(
+            payer=side.government,
+            account_iban=side.government.iban or "NL91ABNA0417164300",
+            statement_id=f"AFSCHRIFT-{side.government.pk}",
+            filename="afschrift.xml",
+            sha256=f"{side.government.pk:064d}",
+            imported_by=side.users[Role.MUNICIPAL_OFFICIAL],
+        )
+    return reconciliation.pk
+
+
+def _outcome_contract(side) -> int:
+    from resultaatfinanciering.models import Claim
+
+    return Claim.objects.get(pk=_outcome_claim(side)).contract_id
+
+
 REPORT_QUARTER = "2026-Q1"
 
 
@@ -184,6 +223,21 @@ DETAIL_URLS: dict[str, Callable] = {
     "label_certificate": lambda s: reverse("social_label_certificate", args=[s.label.pk]),
     "portfolio_overview": lambda s: reverse("portfolio_overview", args=[s.fund.pk]),
     "outcome_claim": lambda s: reverse("resultaatfinanciering:claim_detail", args=[_outcome_claim(s)]),
+    "outcome_recovery": lambda s: reverse(
+        "resultaatfinanciering:recovery_detail", args=[_outcome_recovery(s)]
+    ),
+    "outcome_bank": lambda s: reverse("resultaatfinanciering:bank_reconciliations", args=[s.government.pk]),
+    "outcome_bank_statement": lambda s: reverse(
+        "resultaatfinanciering:bank_reconciliation", args=[_outcome_bank_statement(s)]
+    ),
+    "outcome_council": lambda s: (
+        reverse("resultaatfinanciering:council_report", args=[s.government.pk])
+        + "?jaar=2026&soort=jaarrekening"
+    ),
+    "outcome_council_pdf": lambda s: (
+        reverse("resultaatfinanciering:council_report_file", args=[s.government.pk, "pdf"])
+        + "?jaar=2026&soort=jaarrekening"
+    ),
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
     "loan_statement": lambda s: reverse("loan_statement", args=[s.contract.pk]),
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
@@ -386,6 +440,26 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("investors:commitment_adjust", args=[s.fund.commitments.get().pk]),
         {"kind": "expired", "amount": "1", "date": "2026-04-01", "reason": "gekaapt", "confirmed": "1"},
     ),
+    "outcome_budget": lambda s: (
+        reverse("resultaatfinanciering:contract_budget", args=[_outcome_contract(s)]),
+        {"year_2025": "100.000", "reason": "Gekaapt"},
+    ),
+    "outcome_recovery_prepare": lambda s: (
+        reverse("resultaatfinanciering:recovery_prepare", args=[_outcome_claim(s)]),
+        {"amount": "1,00", "reason": "Gekaapt"},
+    ),
+    "outcome_recovery_approve": lambda s: (
+        reverse("resultaatfinanciering:recovery_approve", args=[_outcome_recovery(s)]),
+        {},
+    ),
+    "outcome_bank_import": lambda s: (
+        reverse("resultaatfinanciering:bank_reconciliations", args=[s.government.pk]),
+        {"file": ""},
+    ),
+    "outcome_council_store": lambda s: (
+        reverse("resultaatfinanciering:council_report_file", args=[s.government.pk, "pdf"]) + "?jaar=2026",
+        {"reason": "Gekaapt"},
+    ),
 }
 # name → URL of a list, export or API list; the other side's names must not appear in it.
 LIST_URLS: dict[str, Callable] = {
@@ -457,6 +531,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "place_municipality",
         "kpi_change",
         "outcome_claim",
+        "outcome_recovery",
         "reports_quarter",
         "report_letter",
         "report_spotlight",
@@ -509,6 +584,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stateaid_enterprise",
         "stored_de_minimis_letter",
         "outcome_claim",
+        "outcome_recovery",
     },
     Role.MUNICIPAL_OFFICIAL: {
         "fund",
@@ -518,6 +594,11 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "place_fund",
         "place_municipality",
         "outcome_claim",
+        "outcome_recovery",
+        "outcome_bank",
+        "outcome_bank_statement",
+        "outcome_council",
+        "outcome_council_pdf",
     },
     Role.INVESTOR: {
         "fund",

@@ -90,3 +90,77 @@ def test_set_up_warns_when_one_participant_already_exceeds_the_cap(client, tight
         reverse("resultaatfinanciering:contract_detail", args=[tight.contract.pk])
     ).content.decode()
     assert "meer dan het plafond per deelnemer" in page
+
+
+# Item 4 of the finishing work: a norm loaded later reprices provisional claims, and the caps are
+# checked again (a higher norm must not take a participant or the contract above its cap).
+
+
+def _without_norm_2026_h2():
+    from resultaatfinanciering.models import BenefitNorm
+
+    BenefitNorm.objects.filter(valid_from=datetime.date(2026, 7, 1)).delete()
+
+
+def _load_norm_2026_h2(admin):
+    # 1400.00 × 12 + 2883.00 = 19683.00 gross; × 0.75 × 0.50 = 7381.13; start (30 %) = 2214.34
+    return services.norm_add(
+        actor=admin,
+        household_type="single",
+        valid_from=datetime.date(2026, 7, 1),
+        monthly_amount=D("1400.00"),
+        source="Testnorm",
+    )
+
+
+@pytest.mark.parametrize("pay_up_to_cap", [False, True])
+def test_repricing_rechecks_the_participant_cap(world, pay_up_to_cap):
+    from fund.models import AuditEvent
+    from resultaatfinanciering.models import Claim
+    from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+    side = make_outcome_contract(
+        world.a, tag="RPC", participant_cap=D("2200.00"), pay_up_to_cap=pay_up_to_cap
+    )
+    _without_norm_2026_h2()
+    claim = submit(side, side.participants[0], side.start, datetime.date(2026, 9, 1))
+    assert claim.provisional and claim.price == D("2172.57")
+    _norm, repriced = _load_norm_2026_h2(world.admin)
+    claim = Claim.objects.get(pk=claim.pk)
+    if pay_up_to_cap:
+        assert not claim.provisional
+        assert claim.price == D("2200.00") and claim.uncapped_price == D("2214.34")
+        assert AuditEvent.objects.filter(action="claim_repriced", object_id=str(claim.pk)).exists()
+    else:
+        # not above the cap: the provisional price stays (its proposal cannot be approved), history says why
+        assert claim.provisional and claim.price == D("2172.57") and claim.uncapped_price is None
+        event = AuditEvent.objects.get(action="claim_reprice_held", object_id=str(claim.pk))
+        assert "plafond per deelnemer" in event.reason and "€ 2.214,34" in event.reason
+        assert "€ 2.200,00" in event.reason
+    assert [c.pk for c in repriced] == [claim.pk]
+
+
+@pytest.mark.parametrize("pay_up_to_cap", [False, True])
+def test_repricing_rechecks_the_contract_cap(world, pay_up_to_cap):
+    from resultaatfinanciering.models import Claim
+    from tests.resultaatfinanciering.conftest import make_outcome_contract
+
+    side = make_outcome_contract(
+        world.a,
+        tag="RBC",
+        budget_cap=D("4400.00"),
+        participant_cap=D("4400.00"),
+        pay_up_to_cap=pay_up_to_cap,
+    )
+    _without_norm_2026_h2()
+    first = submit(side, side.participants[0], side.start, datetime.date(2026, 9, 1))
+    second = submit(side, side.participants[1], side.start, datetime.date(2026, 9, 1))
+    _load_norm_2026_h2(world.admin)
+    first, second = Claim.objects.get(pk=first.pk), Claim.objects.get(pk=second.pk)
+    assert first.price == D("2214.34") and not first.provisional  # fits: 4400.00 − 2172.57 left
+    if pay_up_to_cap:
+        assert second.price == D("2185.66") and second.uncapped_price == D("2214.34")
+    else:
+        assert second.provisional and second.price == D("2172.57")
+    total = first.price + second.price
+    assert total <= D("4400.00")
