@@ -35,4 +35,7 @@ def labels() -> dict[str, str]:
         "bank_import_started": _("Import van bankafschrift gestart"),
         "bank_import_finished": _("Import van bankafschrift afgerond"),
         "loan_statement_stored": _("Leningoverzicht opgeslagen"),
+        "auditfile_stored": _("Auditfile (XAF) opgeslagen"),
+        "contract_note_added": _("Notitie vastgelegd"),
+        "reminder_sent": _("Aanmaning verstuurd"),
     }

@@ -735,3 +735,96 @@ class FundBankAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.iban})"
+
+
+class AuditFile(models.Model):
+    """A book year's audit file for the accountant (XAF 3.2): the subject of its stored versions.
+
+    The XML itself is a stored document (core.documents, kind "xaf_auditfile"): made once, served the same on
+    every download; a new version (the ledger of an open year moved on) needs a reason.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="audit_files")
+    year = models.PositiveSmallIntegerField(_("boekjaar"))
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auditfile")
+        verbose_name_plural = _("auditfiles")
+        ordering = ["fund", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="audit_file_one_per_fund_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000), name="audit_file_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.year}"
+
+
+class ContractNote(models.Model):
+    """A note in the contract's follow-up log (who, when, what): a call, an agreement, a promise to pay.
+
+    Notes are never edited or deleted; a correction is a new note."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField(_("notitie"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notitie bij contract")
+        verbose_name_plural = _("notities bij contract")
+        ordering = ["contract", "-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="contract_note_text_required")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference}: {self.text[:40]}"
+
+
+class ReminderStep(models.IntegerChoices):
+    FIRST = 1, _("Eerste aanmaning")
+    SECOND = 2, _("Tweede aanmaning")
+
+
+class Reminder(models.Model):
+    """A reminder letter (aanmaning) sent for a contract in arrears: the letter is a stored document.
+
+    A second reminder always follows a first one (``first``), and one first reminder gets at most one second.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="reminders")
+    step = models.PositiveSmallIntegerField(_("stap"), choices=ReminderStep.choices)
+    first = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="second"
+    )
+    as_of = models.DateField(_("stand per"))
+    overdue = models.DecimalField(_("achterstallig bedrag (EUR)"), max_digits=14, decimal_places=2)
+    penalty_interest = models.DecimalField(_("boeterente (EUR)"), max_digits=14, decimal_places=2)
+    days_past_due = models.PositiveIntegerField(_("dagen te laat"))
+    document = models.ForeignKey(
+        "core.StoredDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("verstuurd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aanmaning")
+        verbose_name_plural = _("aanmaningen")
+        ordering = ["contract", "as_of", "step"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(step=1) & Q(first__isnull=True)) | (Q(step=2) & Q(first__isnull=False)),
+                name="reminder_second_follows_first",
+            ),
+            models.CheckConstraint(condition=Q(overdue__gt=0), name="reminder_overdue_positive"),
+            models.CheckConstraint(
+                condition=Q(penalty_interest__gte=0), name="reminder_penalty_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.get_step_display()} {self.as_of}"

@@ -158,6 +158,7 @@ def contract_detail(request, pk: int):
         ],
     }
     if context["is_fund_staff"]:
+        context["followup"] = selectors.contract_followup(contract=contract)
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
             "value_date", "id"
         )
@@ -474,6 +475,8 @@ def ledger_report(request, fund_pk: int):
         "audit_years": list(range(today.year, today.year - 6, -1)),
         "can_close": request.user.has_perm("portfolio.add_contract", fund),
     }
+    if context["can_close"]:
+        context["audit_files"] = selectors.stored_auditfiles(fund=fund)
     return render(request, "portfolio/ledger_report.html", context)
 
 
@@ -588,12 +591,12 @@ def ledger_auditfile(request, fund_pk: int):
     """The book year for the accountant: XAF 3.2 (`?year=`), or the plain journal CSV (`&format=csv`)."""
     from core.exports import csv_response
 
-    from .auditfile import JOURNAL_CSV_HEADER, journal_rows, xaf_export, xaf_filename
+    from .auditfile import JOURNAL_CSV_HEADER, auditfile_store, auditfile_stored, journal_rows
 
     fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     today = timezone.localdate()
     try:
-        year = int(request.GET.get("year") or today.year)
+        year = int(request.POST.get("year") or request.GET.get("year") or today.year)
     except ValueError:
         year = 0
     if not 2000 <= year <= today.year + 1:
@@ -607,9 +610,23 @@ def ledger_auditfile(request, fund_pk: int):
             header=[_(column) for column in JOURNAL_CSV_HEADER],
             rows=journal_rows(fund=fund, year=year),
         )
-    response = HttpResponse(xaf_export(fund=fund, year=year), content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{xaf_filename(fund, year)}"'
-    return response
+    if request.method == "POST":  # a new version of the stored file, with its reason
+        return run_action(
+            request,
+            action=lambda: auditfile_store(
+                fund=fund, year=year, actor=request.user, reason=request.POST.get("reason", "")
+            ),
+            success_message=lambda document: (
+                _("Auditfile %(year)s: versie %(version)s is opgeslagen.")
+                % {"year": year, "version": document.version}
+            ),
+            success_url=reverse("ledger_report", args=[fund.pk]),
+        )
+    # the stored file, the same bytes on every download; made (version 1) on the first request
+    document = auditfile_stored(fund=fund, year=year) or auditfile_store(
+        fund=fund, year=year, actor=request.user
+    )
+    return serve_document(request, document)
 
 
 @login_required
@@ -837,3 +854,60 @@ def bank_import_job(request, pk: int):
     if request.headers.get("HX-Request"):
         return render(request, "portfolio/_bank_import_progress.html", context)
     return render(request, "portfolio/bank_import_job.html", context)
+
+
+@login_required
+def arrears_list(request, fund_pk: int):
+    """The fund's arrears list on a date: amounts per bucket, each late loan with the actions taken."""
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    today = timezone.localdate()
+    as_of = _date_param(request, "as_of", today, label=_("Stand per"))
+    context = selectors.arrears_list(fund=fund, as_of=as_of) | {
+        "fund": fund,
+        "as_of": as_of,
+        "projection": as_of > today,
+    }
+    return render(request, "portfolio/arrears_list.html", context)
+
+
+def _contract_to_manage(request, pk: int) -> Contract:
+    contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
+    if not request.user.has_perm("portfolio.change_contract", contract):
+        raise Http404
+    return contract
+
+
+@login_required
+@require_POST
+def contract_note_add(request, pk: int):
+    contract = _contract_to_manage(request, pk)
+    return run_action(
+        request,
+        action=lambda: services.contract_note_add(
+            actor=request.user, contract=contract, text=request.POST.get("text", "")
+        ),
+        success_message=_("Notitie vastgelegd."),
+        success_url=reverse("contract_detail", args=[contract.pk]) + "#opvolging",
+    )
+
+
+@login_required
+@require_POST
+def contract_reminder_send(request, pk: int):
+    """Send the first or the second reminder (aanmaning) as of today; the letter is stored."""
+    contract = _contract_to_manage(request, pk)
+    try:
+        step = int(request.POST.get("step", ""))
+    except ValueError:
+        step = 0
+    return run_action(
+        request,
+        action=lambda: services.reminder_send(
+            actor=request.user, contract=contract, step=step, as_of=timezone.localdate()
+        ),
+        success_message=lambda reminder: (
+            _("%(step)s van %(date)s is opgemaakt; download de brief bij Opvolging.")
+            % {"step": reminder.get_step_display(), "date": format_date(reminder.as_of)}
+        ),
+        success_url=reverse("contract_detail", args=[contract.pk]) + "#opvolging",
+    )
