@@ -16,7 +16,7 @@ from reportlab.lib.units import mm
 from core import pdf
 
 from .models import Contract, Reminder, ReminderStep
-from .selectors import contracts_for, overdue_instalments, payment_account
+from .selectors import overdue_instalments, payment_account
 
 REMINDER_KIND = "reminder"
 PAY_WITHIN_DAYS = 14
@@ -96,9 +96,5 @@ def reminder_instalments(*, contract: Contract, as_of: datetime.date) -> list[di
 
 
 def can_view_reminder(user, reminder) -> bool:
-    """Fund staff of the contract's fund (and administrators) may download a reminder letter."""
-    return (
-        isinstance(reminder, Reminder)
-        and user.has_perm("portfolio.view_portfolio", reminder.contract.fund)
-        and contracts_for(user).filter(pk=reminder.contract_id).exists()
-    )
+    """Whoever manages the contract's fund (and administrators) may download a reminder letter."""
+    return isinstance(reminder, Reminder) and user.has_perm("portfolio.change_contract", reminder.contract)

@@ -721,8 +721,8 @@ def arrears_list(*, fund: Fund, as_of: datetime.date) -> dict:
 
 
 def overdue_instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
-    """The instalments of the current schedule that fell due before `as_of` and are not (fully) paid: number, due
-    date, instalment, the unpaid part and the days late (payments settle the oldest instalment first)."""
+    """The instalments of the current schedule that fell due before `as_of` and are not (fully) paid:
+    number, due date, instalment, the unpaid part and the days late (payments settle the oldest first)."""
     from django.db.models import Sum
 
     from .models import Repayment

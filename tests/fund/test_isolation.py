@@ -84,6 +84,21 @@ def _stored_loan_statement(side) -> str:
     )
 
 
+def _stored_auditfile(side) -> str:
+    from portfolio.auditfile import auditfile_store
+
+    return document_url(auditfile_store(fund=side.fund, year=2026, actor=None))
+
+
+def _stored_reminder(side) -> str:
+    from portfolio.services import reminder_send
+
+    reminder = side.contract.reminders.first() or reminder_send(
+        actor=None, contract=side.contract, step=1, as_of=datetime.date(2026, 12, 31)
+    )
+    return document_url(reminder.document)
+
+
 def _stored_aid_letter(side) -> str:
     """The de minimis letter of the side's loan (the world's contracts were paid out before a base rate
     existed, so the aid is recorded here, as the fund's state-aid page would after the rate is added)."""
@@ -195,6 +210,9 @@ DETAIL_URLS: dict[str, Callable] = {
     "ledger_card": lambda s: reverse("ledger_card", args=[s.fund.pk, "1000"]),
     "ledger_auditfile": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026",
     "ledger_journal_csv": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026&format=csv",
+    "stored_auditfile": lambda s: _stored_auditfile(s),
+    "arrears_list": lambda s: reverse("arrears_list", args=[s.fund.pk]),
+    "stored_reminder": lambda s: _stored_reminder(s),
     "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
     "application_document": lambda s: reverse("application_document", args=[_p(s, "document")]),
     "memo": lambda s: reverse("memo_download", args=[_p(s, "memo")]),
@@ -279,6 +297,15 @@ CHANGE_URLS: dict[str, Callable] = {
     "bank_line_book": lambda s: (reverse("bank_line_book", args=[_bank_line(s)]), {"account": "5400"}),
     "bank_line_park": lambda s: (reverse("bank_line_park", args=[_bank_line(s)]), {"reason": "gekaapt"}),
     "bank_account_remove": lambda s: (reverse("bank_account_remove", args=[_bank_account(s)]), {}),
+    "contract_note_add": lambda s: (reverse("contract_note_add", args=[s.contract.pk]), {"text": "gekaapt"}),
+    "contract_reminder_send": lambda s: (
+        reverse("contract_reminder_send", args=[s.contract.pk]),
+        {"step": "1"},
+    ),
+    "auditfile_new_version": lambda s: (
+        reverse("ledger_auditfile", args=[s.fund.pk]),
+        {"year": "2026", "reason": "gekaapt"},
+    ),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
@@ -428,6 +455,9 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "ledger_card",
         "ledger_auditfile",
         "ledger_journal_csv",
+        "stored_auditfile",
+        "arrears_list",
+        "stored_reminder",
         "provisions_run",
         "application",
         "application_document",
@@ -580,6 +610,8 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert not other.fund.period_closes.exists()
     assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
     assert not other.fund.year_closes.exists()
+    assert not other.contract.notes.exists() and not other.contract.reminders.exists()
+    assert not other.fund.audit_files.exists()
     assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
     assert not other.fund.bank_lines.exclude(status="unmatched").exists()
     assert not other.fund.report_letters.exists()
