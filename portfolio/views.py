@@ -862,7 +862,19 @@ def arrears_list(request, fund_pk: int):
     fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     today = timezone.localdate()
     as_of = _date_param(request, "as_of", today, label=_("Stand per"))
-    context = selectors.arrears_list(fund=fund, as_of=as_of) | {
+    report = selectors.arrears_list(fund=fund, as_of=as_of)
+    if request.GET.get("format") == "xlsx":
+        from .exports import arrears_workbook
+
+        response = HttpResponse(
+            arrears_workbook(fund=fund, report=report, as_of=as_of),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="achterstanden-{fund.code}-{as_of.isoformat()}.xlsx"'
+        )
+        return response
+    context = report | {
         "fund": fund,
         "as_of": as_of,
         "projection": as_of > today,
