@@ -762,3 +762,102 @@ def contract_followup(*, contract: Contract) -> dict:
         "notes": list(contract.notes.select_related("author").order_by("-created_at", "-id")),
         "reminders": reminders,
     }
+
+
+# --------------------------------------------------------------------------------------------------
+# Trends: a monthly time series of outstanding, PAR30/PAR90 and arrears by bucket (issue 14)
+# --------------------------------------------------------------------------------------------------
+
+TREND_BUCKETS = ["current", "1-30", "31-60", "61-90", ">90"]
+
+
+def _month_ends(end: datetime.date, months: int) -> list[datetime.date]:
+    """The last day of each of the `months` months up to `end`'s month; the last point is `end` itself."""
+    points = [end]
+    first_of_month = end.replace(day=1)
+    for _index in range(months - 1):
+        previous_end = first_of_month - datetime.timedelta(days=1)
+        points.append(previous_end)
+        first_of_month = previous_end.replace(day=1)
+    return sorted(points)
+
+
+def _oldest_unpaid(*, fund: Fund, as_of: datetime.date) -> dict[int, datetime.date]:
+    """{contract id: oldest instalment not covered on `as_of`} for every loan that was running then (not
+    only those running today: a loan repaid since was late or on time in its own months)."""
+    from django.db import connection
+
+    sql = ARREARS_SQL.replace("c.status = 'active'", "c.status NOT IN ('draft', 'cancelled')")
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"fund": fund.pk, "as_of": as_of})
+        for pk, due_date in cursor.fetchall():
+            if isinstance(due_date, str):
+                due_date = datetime.date.fromisoformat(due_date)
+            result[pk] = due_date
+    return result
+
+
+def portfolio_trend(*, fund: Fund, end: datetime.date, months: int = 12) -> list[dict]:
+    """Per month end (the last point: `end`): outstanding principal, PAR30, PAR90 (fractions) and the
+    outstanding principal per arrears bucket.
+
+    Outstanding per contract per month comes from two aggregates (the balance before the window, and the
+    window's movements per contract and month), accumulated with pandas; lateness is one query per month
+    (the same SQL as the overview). So the cost depends on the number of months and loans, never on the
+    years of history."""
+    import pandas as pd
+    from django.db.models.functions import TruncMonth
+
+    points = _month_ends(end, months)
+    window_start = points[0].replace(day=1)
+    opening = outstanding_principal_by_contract(fund=fund, as_of=window_start - datetime.timedelta(days=1))
+    movements = list(
+        Posting.objects.filter(
+            entry__fund=fund,
+            account__code=AccountCode.LOANS_PRINCIPAL,
+            contract__isnull=False,
+            entry__value_date__gte=window_start,
+            entry__value_date__lte=end,
+        )
+        .annotate(month=TruncMonth("value_date"))
+        .values("contract_id", "month")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by()
+    )
+    month_keys = [point.replace(day=1) for point in points]
+    contracts = sorted(set(opening) | {row["contract_id"] for row in movements})
+    frame = pd.DataFrame(0, index=contracts, columns=month_keys, dtype=object)
+    for row in movements:
+        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+        change = to_cents(Decimal(str(row["d"] or 0))) - to_cents(Decimal(str(row["c"] or 0)))
+        frame.at[row["contract_id"], month] = frame.at[row["contract_id"], month] + change
+    for pk, balance in opening.items():
+        frame.at[pk, month_keys[0]] = frame.at[pk, month_keys[0]] + balance
+    balances = frame.cumsum(axis=1)  # object dtype: Decimal sums, exact to the cent
+    series = []
+    for point, month in zip(points, month_keys, strict=True):
+        outstanding = {pk: Decimal(value) for pk, value in balances[month].items() if Decimal(value) > 0}
+        late = _oldest_unpaid(fund=fund, as_of=point)
+        by_bucket = dict.fromkeys(TREND_BUCKETS, Decimal("0.00"))
+        over30 = over90 = Decimal("0.00")
+        for pk, amount in outstanding.items():
+            days = (point - late[pk]).days if pk in late else 0
+            by_bucket[arrears_bucket(days)] += amount
+            if days > 30:
+                over30 += amount
+            if days > 90:
+                over90 += amount
+        total = sum(outstanding.values(), Decimal("0.00"))
+        series.append(
+            {
+                "month_end": point,
+                "outstanding": total,
+                "par30": round_to(over30 / total, 4) if total else Decimal("0.0000"),
+                "par90": round_to(over90 / total, 4) if total else Decimal("0.0000"),
+                "buckets": [
+                    {"bucket": b, "label": bucket_label(b), "amount": by_bucket[b]} for b in TREND_BUCKETS
+                ],
+            }
+        )
+    return series

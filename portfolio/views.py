@@ -54,6 +54,7 @@ def portfolio_overview(request, fund_pk: int):
         return response
     from django.core.paginator import Paginator
 
+    trend = selectors.portfolio_trend(fund=fund, end=as_of)
     page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
     page.object_list = selectors.with_arrears(page.object_list, overview["arrears"], as_of=as_of)
     context = overview | {
@@ -63,6 +64,8 @@ def portfolio_overview(request, fund_pk: int):
         "page": page,
         "contracts": page.object_list,
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
+        "trend": trend,
+        "trend_chart": _trend_chart(trend),
         "charts": [
             (_("Uitstaand per gemeente"), _bars(overview["by_municipality"])),
             (
@@ -114,6 +117,70 @@ def _ledger_period(request, today):
         )
         start = end.replace(month=1, day=1)
     return start, end
+
+
+TREND_COLOURS = {
+    "current": "#0b5563",
+    "1-30": "#e0a100",
+    "31-60": "#d9641e",
+    "61-90": "#b22a2a",
+    ">90": "#5c1630",
+}
+
+
+def _trend_chart(series: list[dict], *, width: int = 720, height: int = 260) -> dict | None:
+    """Stacked bars (outstanding per arrears bucket) per month end, as an inline SVG drawn on the server;
+    the same figures are in the table under it."""
+    from core.formats import format_number
+
+    if not series:
+        return None
+    left, right, top, bottom = 84, 12, 12, 36
+    largest = max((row["outstanding"] for row in series), default=Decimal("0")) or Decimal("1")
+    slot = (width - left - right) / len(series)
+    plot = height - top - bottom
+
+    def y(value: Decimal) -> float:
+        return round(top + plot * (1 - float(value / largest)), 1)
+
+    bars = []
+    for index, row in enumerate(series):
+        base = Decimal("0")
+        segments = []
+        for part in row["buckets"]:
+            if part["amount"] <= 0:
+                continue
+            upper = base + part["amount"]
+            segments.append(
+                {
+                    "y": y(upper),
+                    "height": max(round(y(base) - y(upper), 1), 0.5),
+                    "colour": TREND_COLOURS[part["bucket"]],
+                }
+            )
+            base = upper
+        bars.append(
+            {
+                "x": round(left + index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "label_x": round(left + index * slot + slot / 2, 1),
+                "label": row["month_end"].strftime("%m-%y"),
+                "segments": segments,
+            }
+        )
+    ticks = [largest * Decimal(k) / 4 for k in range(5)]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "bars": bars,
+        "ticks": [{"y": y(t), "label": "€ " + format_number(t, 0)} for t in ticks],
+        "legend": [
+            {"label": part["label"], "colour": TREND_COLOURS[part["bucket"]]} for part in series[0]["buckets"]
+        ],
+    }
 
 
 def _bars(totals: dict[str, Decimal]) -> list[dict]:
