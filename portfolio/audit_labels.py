@@ -38,4 +38,8 @@ def labels() -> dict[str, str]:
         "auditfile_stored": _("Auditfile (XAF) opgeslagen"),
         "contract_note_added": _("Notitie vastgelegd"),
         "reminder_sent": _("Aanmaning verstuurd"),
+        "mandate_registered": _("Incassomachtiging vastgelegd"),
+        "direct_debit_batch_created": _("Incassobatch aangemaakt"),
+        "direct_debit_file_regenerated": _("Nieuwe versie van het incassobestand"),
+        "direct_debit_returned": _("Incasso gestorneerd"),
     }

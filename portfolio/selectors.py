@@ -164,6 +164,7 @@ paid AS (
     FROM portfolio_repayment r
     JOIN latest l ON l.contract_id = r.contract_id
     WHERE r.value_date <= %(as_of)s AND r.value_date >= l.start_date
+      AND (r.returned_on IS NULL OR r.returned_on > %(as_of)s)
     GROUP BY r.contract_id
 ),
 oldest AS (
@@ -620,6 +621,7 @@ paid AS (
     FROM portfolio_repayment r
     JOIN latest l ON l.contract_id = r.contract_id
     WHERE r.value_date <= %(as_of)s AND r.value_date >= l.start_date
+      AND (r.returned_on IS NULL OR r.returned_on > %(as_of)s)
     GROUP BY r.contract_id
 ),
 due AS (
@@ -732,7 +734,10 @@ def overdue_instalments(*, contract: Contract, as_of: datetime.date) -> list[dic
         return []
     paid = (
         Repayment.objects.filter(
-            contract=contract, value_date__lte=as_of, value_date__gte=version.start_date
+            Q(returned_on__isnull=True) | Q(returned_on__gt=as_of),
+            contract=contract,
+            value_date__lte=as_of,
+            value_date__gte=version.start_date,
         ).aggregate(total=Sum("scheduled_paid"))["total"]
         or NIL
     )

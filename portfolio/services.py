@@ -590,13 +590,14 @@ def overdue_euro_days(
     if end <= start:
         return Decimal("0.00"), start
     due = list(version.lines.filter(due_date__lt=end).order_by("number").values_list("due_date", "payment"))
-    paid = list(
-        Repayment.objects.filter(
-            contract=contract, value_date__gte=version.start_date, value_date__lte=end, scheduled_paid__gt=0
-        )
-        .order_by("value_date")
-        .values_list("value_date", "scheduled_paid")
-    )
+    paid = []
+    for value_date, amount, returned_on in Repayment.objects.filter(
+        contract=contract, value_date__gte=version.start_date, value_date__lte=end, scheduled_paid__gt=0
+    ).values_list("value_date", "scheduled_paid", "returned_on"):
+        paid.append((value_date, amount))
+        if returned_on is not None and returned_on <= end:  # a returned direct debit is unpaid again
+            paid.append((returned_on, -amount))
+    paid.sort(key=lambda item: item[0])
     total = Decimal("0.00")
     due_sum = paid_sum = Decimal("0.00")
     i = j = 0

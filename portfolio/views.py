@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.documents import document_url, serve_document
+from core.errors import ApplicationError, apply_to_form
 from core.formats import format_date, format_eur
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
@@ -225,7 +226,12 @@ def contract_detail(request, pk: int):
         ],
     }
     if context["is_fund_staff"]:
+        from .forms import MandateForm
+
         context["followup"] = selectors.contract_followup(contract=contract)
+        context["mandate"] = getattr(contract, "mandate", None) if hasattr(contract, "mandate") else None
+        context["mandate_form"] = MandateForm(prefix="mandate")
+        context["direct_debits"] = list(contract.direct_debits.select_related("batch").order_by("-due_date"))
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
             "value_date", "id"
         )
@@ -989,4 +995,137 @@ def contract_reminder_send(request, pk: int):
             % {"step": reminder.get_step_display(), "date": format_date(reminder.as_of)}
         ),
         success_url=reverse("contract_detail", args=[contract.pk]) + "#opvolging",
+    )
+
+
+@login_required
+def direct_debits(request, fund_pk: int):
+    """SEPA direct debit: the batches with their files and returns; a new batch after a confirmation page
+    that shows its total and count (nothing is made until it is confirmed)."""
+    from core.documents import document_latest
+
+    from . import directdebit
+    from .forms import DirectDebitForm
+    from .models import DirectDebitBatch
+
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    form = DirectDebitForm(request.POST or None, prefix="dd")
+    back = reverse("direct_debits", args=[fund.pk])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("confirmed") != "1":
+            try:
+                plan = directdebit.direct_debit_plan(
+                    fund=fund, start=data["period_start"], end=data["period_end"]
+                )
+                directdebit.collecting_account(fund)
+            except (ApplicationError, ValidationError) as exc:
+                apply_to_form(form, exc)
+            else:
+                if not plan:
+                    form.add_error(
+                        None,
+                        _(directdebit.MSG_EMPTY)
+                        % {
+                            "start": format_date(data["period_start"]),
+                            "end": format_date(data["period_end"]),
+                        },
+                    )
+                else:
+                    return render(
+                        request,
+                        "portfolio/direct_debit_confirm.html",
+                        {
+                            "fund": fund,
+                            "plan": plan,
+                            "total": sum((row["amount"] for row in plan), Decimal("0.00")),
+                            "count": len(plan),
+                            "data": data,
+                            "digest": directdebit.plan_digest(plan),
+                        },
+                    )
+        else:
+            done = submit_form(
+                request,
+                form,
+                action=lambda data: directdebit.direct_debit_batch_create(
+                    actor=request.user,
+                    fund=fund,
+                    start=data["period_start"],
+                    end=data["period_end"],
+                    collection_date=data["collection_date"],
+                    digest=request.POST.get("digest", ""),
+                ),
+                success_message=lambda batch: (
+                    _("Incassobatch %(id)s: %(count)s incasso's, samen %(total)s, op %(date)s.")
+                    % {
+                        "id": batch.message_id,
+                        "count": batch.count,
+                        "total": format_eur(batch.total),
+                        "date": format_date(batch.collection_date),
+                    }
+                ),
+                success_url=back,
+            )
+            if done is not None:
+                return done
+    batches = []
+    for batch in DirectDebitBatch.objects.filter(fund=fund).order_by("-created_at")[:50]:
+        summary = directdebit.batch_summary(batch=batch)
+        document = document_latest(kind=directdebit.FILE_KIND, subject=batch)
+        summary["document"] = document
+        summary["url"] = document_url(document) if document else ""
+        batches.append(summary)
+    return render(
+        request,
+        "portfolio/direct_debits.html",
+        {"fund": fund, "form": form, "batches": batches, "reasons": directdebit.RETURN_REASONS},
+    )
+
+
+@login_required
+@require_POST
+def direct_debit_regenerate(request, pk: int):
+    from . import directdebit
+    from .models import DirectDebitBatch
+
+    batch = fund_selectors.get_scoped_or_404(
+        DirectDebitBatch.objects.filter(fund__in=fund_selectors.funds_for(request.user)), pk=pk
+    )
+    if not request.user.has_perm("portfolio.add_contract", batch.fund):
+        raise Http404
+    return run_action(
+        request,
+        action=lambda: directdebit.direct_debit_file_regenerate(
+            actor=request.user, batch=batch, reason=request.POST.get("reason", "")
+        ),
+        success_message=lambda document: (
+            _("Versie %(version)s van het incassobestand is gemaakt.") % {"version": document.version}
+        ),
+        success_url=reverse("direct_debits", args=[batch.fund_id]),
+    )
+
+
+@login_required
+@require_POST
+def contract_mandate(request, pk: int):
+    from . import directdebit
+    from .forms import MandateForm
+
+    contract = _contract_to_manage(request, pk)
+    form = MandateForm(request.POST, prefix="mandate")
+    back = reverse("contract_detail", args=[contract.pk]) + "#incasso"
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: directdebit.mandate_register(
+            actor=request.user, contract=contract, **form.cleaned_data
+        ),
+        success_message=_("Machtiging vastgelegd."),
+        success_url=back,
     )
