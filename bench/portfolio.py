@@ -433,13 +433,18 @@ def backoffice(fund, *, camt_lines: int, repeat: int) -> dict:
     from portfolio import bankimport
     from portfolio.auditfile import xaf_export
     from portfolio.models import Account, BankImportJob, Posting
-    from portfolio.selectors import ledger_card
+    from portfolio.selectors import ledger_card, portfolio_trend
 
     bank = Account.objects.get(fund=fund, code="1000")
     year_start, year_end = datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
     card_ms, _card = timed(
         "  ledger card 1000 Bank, 2025, first page",
         lambda: ledger_card(fund=fund, account=bank, start=year_start, end=year_end, page=1),
+        repeat,
+    )
+    timed(
+        "  monthly trend, 12 month ends (portfolio page)",
+        lambda: portfolio_trend(fund=fund, end=AS_OF),
         repeat,
     )
     year_postings = Posting.objects.filter(entry__fund=fund, value_date__range=(year_start, year_end)).count()

@@ -229,7 +229,7 @@ def contract_detail(request, pk: int):
         from .forms import MandateForm
 
         context["followup"] = selectors.contract_followup(contract=contract)
-        context["mandate"] = getattr(contract, "mandate", None) if hasattr(contract, "mandate") else None
+        context["mandate"] = getattr(contract, "mandate", None)  # the reverse one-to-one, if recorded
         context["mandate_form"] = MandateForm(prefix="mandate")
         context["direct_debits"] = list(contract.direct_debits.select_related("batch").order_by("-due_date"))
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
