@@ -53,9 +53,15 @@ def portfolio_overview(request, fund_pk: int):
             f'attachment; filename="portefeuille-{fund.code}-{as_of.isoformat()}.xlsx"'
         )
         return response
+    if request.GET.get("part") == "trend":  # the monthly trend, loaded after the page (htmx) or on its own
+        trend = selectors.portfolio_trend(fund=fund, end=as_of)
+        return render(
+            request,
+            "portfolio/_trend.html",
+            {"fund": fund, "as_of": as_of, "trend": trend, "trend_chart": _trend_chart(trend)},
+        )
     from django.core.paginator import Paginator
 
-    trend = selectors.portfolio_trend(fund=fund, end=as_of)
     page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
     page.object_list = selectors.with_arrears(page.object_list, overview["arrears"], as_of=as_of)
     context = overview | {
@@ -65,8 +71,6 @@ def portfolio_overview(request, fund_pk: int):
         "page": page,
         "contracts": page.object_list,
         "can_create": request.user.has_perm("portfolio.add_contract", fund),
-        "trend": trend,
-        "trend_chart": _trend_chart(trend),
         "charts": [
             (_("Uitstaand per gemeente"), _bars(overview["by_municipality"])),
             (

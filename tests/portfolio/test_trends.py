@@ -96,7 +96,12 @@ def test_the_series_costs_the_same_queries_for_more_loans(fund):
 def test_the_portfolio_page_shows_the_chart_and_the_table(client, fund):
     _loan(fund, "TR-3", "30000.00", datetime.date(2026, 1, 15))
     client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
-    page = client.get(reverse("portfolio_overview", args=[fund.pk]), {"as_of": "2026-06-30"}).content.decode()
+    url = reverse("portfolio_overview", args=[fund.pk])
+    overview = client.get(url, {"as_of": "2026-06-30"}).content.decode()
+    assert 'hx-get="?as_of=2026-06-30&amp;part=trend"' in overview  # loaded after the page, not holding it up
+    page = client.get(url, {"as_of": "2026-06-30", "part": "trend"}).content.decode()
     assert 'data-testid="trend-chart"' in page and "<rect" in page
     assert 'data-testid="trend-table"' in page and "30-06-2026" in page and "31-01-2026" in page
     assert "€ 30.000,00" in page
+    client.force_login(make_member(Role.FUND_MANAGER, fund=make_fund()))
+    assert client.get(url, {"part": "trend"}).status_code == 404
