@@ -49,6 +49,9 @@ ENTRIES_PER_TRANSACTION = 20_000
 OVERVIEW_TARGET_MS = 300.0
 RATIO_TARGET = 50.0
 SCHEDULES_TARGET_S = 3.0
+CARD_TARGET_MS = 200.0
+XAF_TARGET_S = 30.0
+CAMT_TARGET_S = 60.0
 CENT = Decimal("0.01")
 D0 = Decimal("0.00")
 
@@ -344,6 +347,132 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
     }
 
 
+def add_history(connection, fund, postings: int, seed: int = 7) -> dict:
+    """Older years of the fund's books: `postings` more postings dated 2005-01 … 2018-12 (bank costs and
+    interest on the account, two postings an entry), bulk inserted the same way as the loans' history. The
+    loans, their schedules and everything after 2019 stay as they were, so any change in the overview's time
+    comes from the size of the history alone."""
+    from django.db import transaction
+
+    from portfolio.ledger import summary_check, summary_rebuild
+    from portfolio.models import Account, JournalEntry, Posting
+
+    rng = random.Random(seed)
+    codes = dict(Account.objects.filter(fund=fund).values_list("code", "pk"))
+    cash, costs, income = codes["1000"], codes["5400"], codes["4400"]
+    start, days = datetime.date(2005, 1, 1), (datetime.date(2018, 12, 31) - datetime.date(2005, 1, 1)).days
+    entries_needed = postings // 2
+    started = time.perf_counter()
+    made = 0
+    while made < entries_needed:
+        size = min(ENTRIES_PER_TRANSACTION, entries_needed - made)
+        dates = sorted(start + datetime.timedelta(days=rng.randrange(days + 1)) for _ in range(size))
+        with transaction.atomic():
+            entries = JournalEntry.objects.bulk_create(
+                [
+                    JournalEntry(
+                        fund=fund, value_date=day, description="Bankkosten" if n % 3 else "Rente bank"
+                    )
+                    for n, day in enumerate(dates, start=made)
+                ],
+                batch_size=5000,
+            )
+            rows = []
+            for n, entry in enumerate(entries, start=made):
+                amount = Decimal(rng.randrange(100, 5000)) / 100
+                if n % 3:
+                    rows += [(entry, costs, amount, D0), (entry, cash, D0, amount)]
+                else:
+                    rows += [(entry, cash, amount, D0), (entry, income, D0, amount)]
+            Posting.objects.bulk_create(
+                [
+                    Posting(entry_id=e.pk, account_id=a, value_date=e.value_date, debit=d, credit=c)
+                    for e, a, d, c in rows
+                ],
+                batch_size=10_000,
+            )
+        made += size
+    insert_s = time.perf_counter() - started
+    summary_rebuild(fund=fund)
+    assert summary_check(fund=fund) == []
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
+    return {"postings": made * 2, "insert_s": insert_s, "total_s": time.perf_counter() - started}
+
+
+def camt_file(fund, lines: int, *, iban: str) -> bytes:
+    """A CAMT.053 statement of the fund's account with `lines` credit lines (after AS_OF, so in an open
+    period), each paying 25,00 on an active loan named in the remittance."""
+    from portfolio.models import Contract
+
+    references = list(Contract.objects.filter(fund=fund, status="active").values_list("reference", flat=True))
+    body = []
+    day = AS_OF + datetime.timedelta(days=1)
+    for number in range(lines):
+        booked = (day + datetime.timedelta(days=number % 28)).isoformat()
+        body.append(
+            f'<Ntry><Amt Ccy="EUR">25.00</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            f"<BookgDt><Dt>{booked}</Dt></BookgDt><ValDt><Dt>{booked}</Dt></ValDt>"
+            f"<AcctSvcrRef>BENCH-{number}</AcctSvcrRef><NtryDtls><TxDtls><RmtInf><Ustrd>Termijn "
+            f"{references[number % len(references)]}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?>'
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+        "<GrpHdr><MsgId>BENCH</MsgId><CreDtTm>2026-07-31T18:00:00</CreDtTm></GrpHdr>"
+        f"<Stmt><Id>BENCH-1</Id><CreDtTm>2026-07-31T18:00:00</CreDtTm><Acct><Id><IBAN>{iban}</IBAN></Id>"
+        f"<Ccy>EUR</Ccy></Acct>{''.join(body)}</Stmt></BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def backoffice(fund, *, camt_lines: int, repeat: int) -> dict:
+    """(d) the ledger card of the bank account for a year (first page), the XAF export of that year, and a
+    CAMT.053 file imported through the background job (eager here: the job runs as the worker would)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portfolio import bankimport
+    from portfolio.auditfile import xaf_export
+    from portfolio.models import Account, BankImportJob, Posting
+    from portfolio.selectors import ledger_card, portfolio_trend
+
+    bank = Account.objects.get(fund=fund, code="1000")
+    year_start, year_end = datetime.date(2025, 1, 1), datetime.date(2025, 12, 31)
+    card_ms, _card = timed(
+        "  ledger card 1000 Bank, 2025, first page",
+        lambda: ledger_card(fund=fund, account=bank, start=year_start, end=year_end, page=1),
+        repeat,
+    )
+    timed(
+        "  monthly trend, 12 month ends (portfolio page)",
+        lambda: portfolio_trend(fund=fund, end=AS_OF),
+        repeat,
+    )
+    year_postings = Posting.objects.filter(entry__fund=fund, value_date__range=(year_start, year_end)).count()
+    tick = time.perf_counter()
+    xaf = xaf_export(fund=fund, year=2025)
+    xaf_s = time.perf_counter() - tick
+    print(
+        f"  XAF 3.2 export of 2025: {xaf_s:.2f} s ({len(xaf) / 1e6:.1f} MB; "
+        f"{year_postings:,} postings that year)"
+    )
+    account = bankimport.fund_bank_account_add(fund=fund, iban="NL91ABNA0417164300", name="Bench", actor=None)
+    data = camt_file(fund, camt_lines, iban=account.iban)
+    tick = time.perf_counter()
+    job = bankimport.bank_import_start(
+        fund=fund, upload=SimpleUploadedFile("bench.xml", data, content_type="application/xml"), actor=None
+    )
+    job = BankImportJob.objects.get(pk=job.pk)
+    if not job.finished:  # no eager worker here: run the task's body
+        job = bankimport.bank_import_run(job_id=job.pk)
+    camt_s = time.perf_counter() - tick
+    print(
+        f"  CAMT.053 import of {camt_lines:,} lines via the background job: {camt_s:.1f} s "
+        f"({job.status}; {job.result.get('booked', 0):,} booked, "
+        f"{job.result.get('unmatched', 0):,} unmatched)"
+    )
+    return {"card_ms": card_ms, "xaf_s": xaf_s, "camt_s": camt_s, "camt_status": job.status}
+
+
 DESCRIPTIONS = {
     "disbursement": "Uitbetaling",
     "accrual": "Rente termijn",
@@ -556,6 +685,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=10, help="runs of each overview variant")
     parser.add_argument("--naive-repeat", type=int, default=3, help="runs of the naive loop")
     parser.add_argument("--schedules", type=int, default=10_000)
+    parser.add_argument("--camt-lines", type=int, default=10_000, help="lines of the CAMT.053 import in (d)")
+    parser.add_argument(
+        "--extra-history",
+        type=int,
+        default=0,
+        help="then add this many postings of older years (2005–2018) and time the overview again (e)",
+    )
     args = parser.parse_args()
     loans = 200 if args.small else args.loans
 
@@ -692,6 +828,48 @@ def main() -> None:
         print(f"  same figures both ways: {verdict(identical)}")
         if loans != 2000:
             print(f"  (scale: {loans:,} loans, not the issue's 2,000)")
+
+        print()
+        print("(d) back office (issue 14)")
+        office = backoffice(fund, camt_lines=args.camt_lines, repeat=args.repeat)
+        print(
+            f"  targets: ledger card first page < {CARD_TARGET_MS:.0f} ms: {office['card_ms']:.1f} ms "
+            f"→ {verdict(office['card_ms'] < CARD_TARGET_MS)}; XAF of a year < {XAF_TARGET_S:.0f} s: "
+            f"{office['xaf_s']:.1f} s → {verdict(office['xaf_s'] < XAF_TARGET_S)}; "
+            f"{args.camt_lines:,} CAMT lines < {CAMT_TARGET_S:.0f} s: {office['camt_s']:.1f} s "
+            f"→ {verdict(office['camt_s'] < CAMT_TARGET_S and office['camt_status'] == 'done')}"
+        )
+        if args.extra_history:
+            print()
+            print(f"(e) the overview with {args.extra_history:,} more postings of older years (2005–2018)")
+            before = info["postings"]
+            history = add_history(connection, fund, args.extra_history)
+            print(
+                f"  added {history['postings']:,} postings in {history['total_s']:.1f} s "
+                f"(bulk insert {history['insert_s']:.1f} s): {before:,} → {before + history['postings']:,}"
+            )
+            later_ms, _later = timed(
+                "  the page's selector (first 50), more history",
+                lambda: overview_page(fund, AS_OF),
+                args.repeat,
+            )
+            card_ms, _card = timed(
+                "  ledger card 1000 Bank, 2025, more history",
+                lambda: __import__("portfolio.selectors", fromlist=["ledger_card"]).ledger_card(
+                    fund=fund,
+                    account=fund.accounts.get(code="1000"),
+                    start=datetime.date(2025, 1, 1),
+                    end=datetime.date(2025, 12, 31),
+                    page=1,
+                ),
+                args.repeat,
+            )
+            growth = later_ms / page_ms
+            print(
+                f"  overview {page_ms:.1f} ms at {before:,} postings → {later_ms:.1f} ms at "
+                f"{before + history['postings']:,} ({growth:.2f}×; must not grow with history: "
+                f"{verdict(growth < 1.5)}); ledger card {office['card_ms']:.1f} → {card_ms:.1f} ms"
+            )
     elapsed = time.perf_counter() - wall
     print(f"total run time: {elapsed:.1f} s (including creating and dropping the database)")
 

@@ -102,6 +102,9 @@ class StatementLine:
     end_to_end_id: str
     reference: str
     position: int
+    # A returned or reversed direct debit: the bank's reason code (AM04, MD06, …; "RVSL" for a reversal
+    # without one); empty for an ordinary line.
+    return_reason: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +140,7 @@ class _Draft:
     end_to_end_id: str
     reference: str
     preferred_key: str | None
+    return_reason: str = ""
 
 
 def _check_size(data: bytes) -> None:
@@ -252,6 +256,7 @@ def _finish(account: str, drafts: list[_Draft]) -> tuple[StatementLine, ...]:
                 end_to_end_id=draft.end_to_end_id,
                 reference=draft.reference,
                 position=position,
+                return_reason=draft.return_reason,
             )
         )
     return tuple(lines)
@@ -606,6 +611,10 @@ class _Camt:
             draft = self.transaction(tx, tx_label, account, direction, ref)
             if not draft.remittance and additional_info:
                 draft.remittance = draft.reference = additional_info
+            reason = self.text(tx, "RtrInf/Rsn/Cd") or self.text(tx, "RtrInf/Rsn/Prtry")
+            if not reason and self.text(ntry, "RvslInd").lower() == "true":
+                reason = "RVSL"
+            draft.return_reason = reason.upper()[:10]
             if tx_amount is not None and booking_date is not None and value_date is not None:
                 draft.amount, draft.booking_date, draft.value_date = tx_amount, booking_date, value_date
                 drafts.append(draft)

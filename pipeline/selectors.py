@@ -253,3 +253,51 @@ def next_steps(application: Application) -> list[dict]:
         }
         for i, (_code, title, text, duration) in enumerate(steps)
     ]
+
+
+FUNNEL_STAGES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.SCREENING,
+    ApplicationStatus.DUE_DILIGENCE,
+    ApplicationStatus.COMMITTEE,
+    ApplicationStatus.APPROVED,
+)
+
+
+def pipeline_funnel(applications: QuerySet[Application]) -> list[dict]:
+    """The funnel: per stage, how many applications ever reached it (now there, past it, or stopped there
+    and later rejected, withdrawn or put on hold) and the conversion from the stage before and from
+    submission. The furthest stage comes from the status history (the audit trail): two queries in all."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from fund.models import AuditEvent
+
+    rank = {stage.value: index for index, stage in enumerate(FUNNEL_STAGES)}
+    rank[ApplicationStatus.APPROVED_WITH_CONDITIONS.value] = rank[ApplicationStatus.APPROVED.value]
+    furthest: dict[int, int] = {}
+    for pk, status in applications.values_list("pk", "status"):
+        if status in rank:
+            furthest[pk] = rank[status]
+        else:
+            furthest.setdefault(pk, -1)
+    history = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Application),
+        object_id__in=[str(pk) for pk in furthest],
+        to_state__in=list(rank),
+    ).values_list("object_id", "to_state")
+    for object_id, to_state in history:
+        pk = int(object_id)
+        furthest[pk] = max(furthest[pk], rank[to_state])
+    rows = []
+    for index, stage in enumerate(FUNNEL_STAGES):
+        reached = sum(1 for value in furthest.values() if value >= index)
+        rows.append({"stage": stage, "label": stage.label, "reached": reached})
+    first = rows[0]["reached"]
+    for index, row in enumerate(rows):
+        before = rows[index - 1]["reached"] if index else None
+        row["from_previous"] = (
+            round_to(Decimal(row["reached"]) * 100 / before, 1) if index and before else None
+        )
+        row["from_submitted"] = round_to(Decimal(row["reached"]) * 100 / first, 1) if first else None
+        row["width"] = max(2, round(row["reached"] * 100 / first)) if first and row["reached"] else 0
+    return rows

@@ -714,6 +714,7 @@ def pipeline_overview(request, fund_pk: int):
         "fund": fund,
         "applications": applications.prefetch_related("themes"),
         "summary": selectors.stage_summary(applications),
+        "funnel": selectors.pipeline_funnel(applications),
         "conversion": selectors.referral_conversion(
             selectors.pipeline_applications(user=request.user, fund_ids={fund.pk})
         ),

@@ -35,4 +35,11 @@ def labels() -> dict[str, str]:
         "bank_import_started": _("Import van bankafschrift gestart"),
         "bank_import_finished": _("Import van bankafschrift afgerond"),
         "loan_statement_stored": _("Leningoverzicht opgeslagen"),
+        "auditfile_stored": _("Auditfile (XAF) opgeslagen"),
+        "contract_note_added": _("Notitie vastgelegd"),
+        "reminder_sent": _("Aanmaning verstuurd"),
+        "mandate_registered": _("Incassomachtiging vastgelegd"),
+        "direct_debit_batch_created": _("Incassobatch aangemaakt"),
+        "direct_debit_file_regenerated": _("Nieuwe versie van het incassobestand"),
+        "direct_debit_returned": _("Incasso gestorneerd"),
     }

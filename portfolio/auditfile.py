@@ -249,4 +249,67 @@ def journal_rows(*, fund: Fund, year: int) -> Iterator[list]:
         ]
 
 
-__all__ = ["journal_rows", "opening_balances", "xaf_export", "xaf_filename"]
+XAF_KIND = "xaf_auditfile"
+
+
+def auditfile_stored(*, fund: Fund, year: int):
+    """The latest stored audit file of the year, or None."""
+    from core.documents import document_latest
+
+    from .models import AuditFile
+
+    subject = AuditFile.objects.filter(fund=fund, year=year).first()
+    return document_latest(kind=XAF_KIND, subject=subject) if subject is not None else None
+
+
+def auditfile_store(*, fund: Fund, year: int, actor, reason: str = ""):
+    """Make the year's XAF file and keep it as a stored document (kind ``xaf_auditfile``).
+
+    The first one needs no reason; a new version does (the ledger of the year changed, a correction was
+    booked). Unchanged bytes return the stored version. Recorded in the fund's audit trail."""
+    from django.db import transaction
+
+    from core.documents import document_latest, document_store
+    from fund.audit import audit_record
+
+    from .models import AuditFile
+
+    with transaction.atomic():
+        subject, _created = AuditFile.objects.get_or_create(fund=fund, year=year)
+        previous = document_latest(kind=XAF_KIND, subject=subject)
+        document = document_store(
+            kind=XAF_KIND,
+            subject=subject,
+            content=xaf_export(fund=fund, year=year),
+            filename=xaf_filename(fund, year),
+            actor=actor,
+            reason=reason,
+            media_type="application/xml",
+        )
+        if previous is None or previous.pk != document.pk:
+            audit_record(
+                actor=actor,
+                obj=fund,
+                action="auditfile_stored",
+                reason=reason.strip(),
+                data={"year": year, "version": document.version, "sha256": document.sha256},
+            )
+    return document
+
+
+def can_view_auditfile(user, subject) -> bool:
+    """Fund managers of the fund (who may book in it) may download its audit files."""
+    from .models import AuditFile
+
+    return isinstance(subject, AuditFile) and user.has_perm("portfolio.add_contract", subject.fund)
+
+
+__all__ = [
+    "auditfile_store",
+    "auditfile_stored",
+    "can_view_auditfile",
+    "journal_rows",
+    "opening_balances",
+    "xaf_export",
+    "xaf_filename",
+]

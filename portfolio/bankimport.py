@@ -70,6 +70,7 @@ class ImportResult:
     booked: list[BankLine] = field(default_factory=list)
     unmatched: list[BankLine] = field(default_factory=list)
     skipped: int = 0  # lines already imported with another file
+    returned: list[BankLine] = field(default_factory=list)  # direct debits that came back
 
 
 def parse_statement(*, data: bytes, filename: str) -> Statement:
@@ -127,7 +128,13 @@ def account_check(*, fund: Fund, iban: str) -> FundBankAccount:
 
 @transaction.atomic
 def fund_bank_account_add(
-    *, fund: Fund, iban: str, name: str, is_default: bool = False, actor: User | None
+    *,
+    fund: Fund,
+    iban: str,
+    name: str,
+    is_default: bool = False,
+    creditor_id: str = "",
+    actor: User | None,
 ) -> FundBankAccount:
     """Record a bank account of the fund (IBAN validated; one IBAN belongs to one fund)."""
     from django.core.exceptions import ValidationError
@@ -141,6 +148,11 @@ def fund_bank_account_add(
         raise BankImportError(_("Vul het IBAN in."), field="iban")
     if not (name or "").strip():
         raise BankImportError(_("Geef de rekening een naam."), field="name")
+    from .directdebit import MSG_CREDITOR_ID, creditor_id_valid
+
+    creditor_id = (creditor_id or "").replace(" ", "").upper()
+    if creditor_id and not creditor_id_valid(creditor_id):
+        raise BankImportError(_(MSG_CREDITOR_ID) % {"value": creditor_id}, field="creditor_id")
     taken = FundBankAccount.objects.filter(iban=compact).select_related("fund").first()
     if taken is not None:
         raise BankImportError(
@@ -151,14 +163,18 @@ def fund_bank_account_add(
     if is_default or first:
         FundBankAccount.objects.filter(fund=fund, is_default=True).update(is_default=False)
     account = FundBankAccount.objects.create(
-        fund=fund, iban=compact, name=name.strip()[:100], is_default=is_default or first
+        fund=fund,
+        iban=compact,
+        name=name.strip()[:100],
+        is_default=is_default or first,
+        creditor_id=creditor_id,
     )
     audit_record(
         actor=actor,
         obj=fund,
         action="fund_bank_account_added",
         to_state=compact,
-        data={"name": account.name, "default": account.is_default},
+        data={"name": account.name, "default": account.is_default, "creditor_id": creditor_id},
     )
     return account
 
@@ -254,6 +270,16 @@ def _import(
         ).values_list("line_key", flat=True)
     )
     matcher = _Matcher(fund)
+    from .models import DirectDebitItem
+
+    debits = {  # direct debits sent and not returned, by the EndToEndId the bank reports back
+        item.end_to_end_id: item
+        for item in DirectDebitItem.objects.filter(
+            contract__fund=fund,
+            returned_on__isnull=True,
+            end_to_end_id__in=[line.end_to_end_id for line in statement.lines if line.end_to_end_id],
+        ).select_related("contract")
+    }
     total = len(statement.lines)
     step = max(1, total // 50)  # about fifty progress reports, whatever the file's size
     for number, line in enumerate(statement.lines, start=1):
@@ -262,7 +288,14 @@ def _import(
         if line.line_key in known:
             result.skipped += 1
             continue
-        contract = matcher.match(line)
+        debit = debits.get(line.end_to_end_id) if line.end_to_end_id else None
+        if debit is not None and line.direction == "credit":
+            contract = debit.contract  # the collection of an instalment we sent
+        elif debit is not None and line.return_reason:
+            contract = None  # a returned debit: reversed below
+        else:
+            debit = None
+            contract = matcher.match(line)
         bank_line = BankLine.objects.create(
             fund=fund,
             statement=record,
@@ -277,8 +310,14 @@ def _import(
             reference=line.reference[:500],
             status=BankLineStatus.UNMATCHED,
         )
-        if contract is not None:
+        if debit is not None and line.direction == "debit":
+            _return(bank_line=bank_line, item=debit, reason=line.return_reason, actor=actor)
+            result.returned.append(bank_line)
+        elif contract is not None:
             _book(bank_line=bank_line, contract=contract, actor=actor)
+            if debit is not None:
+                debit.repayment = bank_line.repayment
+                debit.save(update_fields=["repayment"])
             result.booked.append(bank_line)
         else:
             result.unmatched.append(bank_line)
@@ -290,6 +329,7 @@ def _import(
             "lines": len(statement.lines),
             "booked": len(result.booked),
             "unmatched": len(result.unmatched),
+            "returned": len(result.returned),
             "skipped": result.skipped,
             "sha256": statement.sha256,
         },
@@ -308,6 +348,23 @@ def _book(*, bank_line: BankLine, contract: Contract, actor: User | None) -> Non
     )
     bank_line.contract, bank_line.repayment, bank_line.status = contract, repayment, BankLineStatus.BOOKED
     bank_line.save(update_fields=["contract", "repayment", "status"])
+
+
+def _return(*, bank_line: BankLine, item, reason: str, actor: User | None) -> None:
+    """A returned direct debit: the payment it made is reversed and the line points at the reversal."""
+    from .directdebit import direct_debit_return
+
+    item = direct_debit_return(actor=actor, item=item, returned_on=bank_line.value_date, reason=reason)
+    bank_line.contract, bank_line.entry, bank_line.status = (
+        item.contract,
+        item.reversal,
+        BankLineStatus.BOOKED,
+    )
+    bank_line.note = _("Incasso %(id)s gestorneerd (%(reason)s)") % {
+        "id": item.end_to_end_id,
+        "reason": item.return_reason,
+    }
+    bank_line.save(update_fields=["contract", "entry", "status", "note"])
 
 
 OPEN_STATUSES = (BankLineStatus.UNMATCHED, BankLineStatus.PARKED)
@@ -487,8 +544,12 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
         status=BankImportStatus.DONE,
         statement=result.statement,
         result={
-            "lines": len(result.booked) + len(result.unmatched) + result.skipped,
+            "lines": len(result.booked) + len(result.unmatched) + len(result.returned) + result.skipped,
             "booked": len(result.booked),
+            "returned": [
+                [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                for line in result.returned[:100]
+            ],
             "unmatched": len(result.unmatched),
             "skipped": result.skipped,
             # which contract each booked line paid (the first 100; the statement page has them all)

@@ -32,17 +32,26 @@ LOANS = [
 
 # The funds' own bank accounts: only statements of these are booked (fund code, IBAN, name).
 BANK_ACCOUNTS = [
-    ("SIF-ZKIJ", "NL91ABNA0417164300", "Betaalrekening"),
+    ("SIF-ZKIJ", "NL91ABNA0417164300", "Betaalrekening"),  # collects direct debits (creditor id below)
     ("SIF-ZKIJ", "NL63TRIO0212345678", "Spaarrekening"),
     ("SIF-MS", "NL20INGB0001234567", "Betaalrekening"),
 ]
+
+
+CREDITOR_IDS = {"NL91ABNA0417164300": "NL69ZZZ123456780000"}  # an illustrative incassant-ID (valid check)
 
 
 def _bank_accounts() -> None:
     for code, iban, name in BANK_ACCOUNTS:
         fund = Fund.objects.filter(code=code).first()
         if fund is not None and not FundBankAccount.objects.filter(iban=iban).exists():
-            bankimport.fund_bank_account_add(fund=fund, iban=iban, name=name, actor=None)
+            bankimport.fund_bank_account_add(
+                fund=fund,
+                iban=iban,
+                name=name,
+                creditor_id=CREDITOR_IDS.get(iban, ""),
+                actor=None,
+            )
 
 
 def load() -> None:
@@ -102,4 +111,33 @@ def load() -> None:
     tasks.accrue_interest(fund_id=fund.pk, through=today.isoformat())
     tasks.book_provisions(
         fund_id=fund.pk, through=(today.replace(day=1) - datetime.timedelta(days=1)).isoformat()
+    )
+
+    _followup(fund=fund, today=today)
+
+
+def _followup(*, fund: Fund, today: datetime.date) -> None:
+    """Follow-up: a note and a first reminder on the late loan; a direct-debit mandate on a paying one."""
+    from .directdebit import mandate_register
+
+    late = Contract.objects.get(fund=fund, reference="ZKIJ-2025-004")
+    services.contract_note_add(
+        actor=None,
+        contract=late,
+        text="Gebeld met de eigenaar: omzet viel tegen, belooft eind van de maand te betalen.",
+    )
+    import contextlib
+
+    from core.errors import ApplicationError
+
+    with contextlib.suppress(ApplicationError):  # not late on this day after all: no letter
+        services.reminder_send(actor=None, contract=late, step=1, as_of=today)
+    paying = Contract.objects.get(fund=fund, reference="ZKIJ-2025-001")
+    mandate_register(
+        actor=None,
+        contract=paying,
+        iban="NL02ABNA0123456789",
+        holder=paying.enterprise.organisation.name,
+        mandate_id="SIFZKIJ-2025-001-M1",
+        signed_on=datetime.date(2025, 2, 20),
     )

@@ -10,12 +10,21 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from core.exports import EXCEL_DATE, EXCEL_EUR, EXCEL_PERCENT, excel_value
+from core.exports import EXCEL_DATE, EXCEL_DATETIME, EXCEL_EUR, EXCEL_PERCENT, excel_value
 from core.formats import format_date
 from fund.models import Fund
 
 
-def _sheet(workbook, title: str, header: list[str], rows: list[list], money_columns: set[int]):
+def _sheet(
+    workbook,
+    title: str,
+    header: list[str],
+    rows: list[list],
+    money_columns: set[int],
+    percent_columns: set[int] = frozenset(),
+):
+    """A sheet with a bold, frozen Dutch header row; euros and percentages (fractions) as numbers with
+    their number format, and every date or timestamp as a real Excel date (dd-mm-jjjj)."""
     sheet = workbook.create_sheet(title=title[:31])
     sheet.append(header)
     for cell in sheet[1]:
@@ -23,9 +32,17 @@ def _sheet(workbook, title: str, header: list[str], rows: list[list], money_colu
     sheet.freeze_panes = "A2"  # the header row stays in view while scrolling
     for row in rows:
         sheet.append([excel_value(value) for value in row])
+        for cell, value in zip(sheet[sheet.max_row], row, strict=False):
+            if isinstance(value, datetime.datetime):
+                cell.number_format = EXCEL_DATETIME
+            elif isinstance(value, datetime.date):
+                cell.number_format = EXCEL_DATE
     for column in money_columns:
         for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
             cell.number_format = EXCEL_EUR
+    for column in percent_columns:
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
+            cell.number_format = EXCEL_PERCENT
     for column_cells in sheet.columns:
         width = max(len(str(cell.value or "")) for cell in column_cells)
         sheet.column_dimensions[column_cells[0].column_letter].width = min(max(12, width + 2), 60)
@@ -143,6 +160,57 @@ def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
             [[name, amount] for name, amount in sorted(totals.items(), key=lambda item: -item[1])],
             {2},
         )
+    workbook.properties.title = f"{fund.name} {format_date(as_of)}"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def arrears_workbook(*, fund: Fund, report: dict, as_of: datetime.date) -> bytes:
+    """The arrears list as of a date: the totals per bucket and each late loan with the actions taken."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    _sheet(
+        workbook,
+        _("Per achterstandsklasse"),
+        [_("Dagen te laat"), _("Leningen"), _("Achterstallig"), _("Uitstaande hoofdsom")],
+        [[b["label"], b["count"], b["overdue"], b["outstanding"]] for b in report["buckets"]],
+        {3, 4},
+    )
+    _sheet(
+        workbook,
+        _("Leningen met achterstand"),
+        [
+            _("Kenmerk"),
+            _("Onderneming"),
+            _("Oudste open termijn"),
+            _("Dagen te laat"),
+            _("Achterstandsklasse"),
+            _("Achterstallig"),
+            _("Boeterente"),
+            _("Uitstaande hoofdsom"),
+            _("Laatste aanmaning"),
+            _("Datum laatste aanmaning"),
+            _("Aantal notities"),
+        ],
+        [
+            [
+                item["contract"].reference,
+                item["contract"].enterprise.organisation.name,
+                item["oldest_unpaid"],
+                item["days_past_due"],
+                item["bucket_label"],
+                item["overdue"],
+                item["penalty_interest"],
+                item["outstanding"],
+                item["last_reminder"].get_step_display() if item["last_reminder"] else "",
+                item["last_reminder"].as_of if item["last_reminder"] else None,
+                item["notes"],
+            ]
+            for item in report["items"]
+        ],
+        {6, 7, 8},
+    )
     workbook.properties.title = f"{fund.name} {format_date(as_of)}"
     buffer = BytesIO()
     workbook.save(buffer)

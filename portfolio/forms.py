@@ -87,6 +87,9 @@ class BankAccountForm(forms.Form):
     is_default = forms.BooleanField(
         label=_("Standaardrekening (hierop betalen leningnemers)"), required=False
     )
+    creditor_id = forms.CharField(
+        label=_("Incassant-ID (alleen nodig om te incasseren)"), max_length=35, required=False
+    )
 
 
 class AssignForm(forms.Form):
@@ -186,3 +189,21 @@ class ChargeForm(forms.Form):
     amount = AmountField(label=_("Bedrag (€)"), **AMOUNT)
     value_date = forms.DateField(label=_("Valutadatum"), widget=DATE)
     reason = forms.CharField(label=_("Omschrijving"), max_length=200)
+
+
+class DirectDebitForm(forms.Form):
+    period_start = forms.DateField(label=_("Termijnen vanaf"), widget=DATE)
+    period_end = forms.DateField(label=_("Termijnen tot en met"), widget=DATE)
+    collection_date = forms.DateField(label=_("Incassodatum"), widget=DATE)
+
+
+class MandateForm(forms.Form):
+    iban = forms.CharField(label=_("IBAN van de leningnemer"), max_length=42)
+    holder = forms.CharField(label=_("Naam rekeninghouder"), max_length=70)
+    mandate_id = forms.CharField(label=_("Machtigingskenmerk"), max_length=35)
+    signed_on = forms.DateField(label=_("Datum van ondertekening"), widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")

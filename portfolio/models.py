@@ -452,6 +452,9 @@ class Repayment(models.Model):
         _("betaald op termijnen (EUR)"), max_digits=14, decimal_places=2, default=ZERO
     )
     entry = models.OneToOneField(JournalEntry, on_delete=models.PROTECT, related_name="repayment")
+    # A returned direct debit: the payment is reversed in the ledger on this date and stops counting for
+    # arrears from then on (the row itself stays, as the ledger's entries do).
+    returned_on = models.DateField(_("teruggeboekt op"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("ontvangen betaling")
@@ -720,6 +723,12 @@ class FundBankAccount(models.Model):
         default=False,
         help_text=_("De rekening waarop leningnemers betalen; staat op het leningoverzicht."),
     )
+    creditor_id = models.CharField(
+        _("incassant-ID"),
+        max_length=35,
+        blank=True,
+        help_text=_("Nodig om van deze rekening te incasseren, bijvoorbeeld NL69ZZZ123456780000."),
+    )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
@@ -735,3 +744,193 @@ class FundBankAccount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.iban})"
+
+
+class AuditFile(models.Model):
+    """A book year's audit file for the accountant (XAF 3.2): the subject of its stored versions.
+
+    The XML itself is a stored document (core.documents, kind "xaf_auditfile"): made once, served the same on
+    every download; a new version (the ledger of an open year moved on) needs a reason.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="audit_files")
+    year = models.PositiveSmallIntegerField(_("boekjaar"))
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("auditfile")
+        verbose_name_plural = _("auditfiles")
+        ordering = ["fund", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "year"], name="audit_file_one_per_fund_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000), name="audit_file_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund.code} {self.year}"
+
+
+class ContractNote(models.Model):
+    """A note in the contract's follow-up log (who, when, what): a call, an agreement, a promise to pay.
+
+    Notes are never edited or deleted; a correction is a new note."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="notes")
+    text = models.TextField(_("notitie"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("notitie bij contract")
+        verbose_name_plural = _("notities bij contract")
+        ordering = ["contract", "-created_at", "-id"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="contract_note_text_required")]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference}: {self.text[:40]}"
+
+
+class ReminderStep(models.IntegerChoices):
+    FIRST = 1, _("Eerste aanmaning")
+    SECOND = 2, _("Tweede aanmaning")
+
+
+class Reminder(models.Model):
+    """A reminder letter (aanmaning) sent for a contract in arrears: the letter is a stored document.
+
+    A second reminder always follows a first one (``first``), and one first reminder gets at most one second.
+    """
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="reminders")
+    step = models.PositiveSmallIntegerField(_("stap"), choices=ReminderStep.choices)
+    first = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="second"
+    )
+    as_of = models.DateField(_("stand per"))
+    overdue = models.DecimalField(_("achterstallig bedrag (EUR)"), max_digits=14, decimal_places=2)
+    penalty_interest = models.DecimalField(_("boeterente (EUR)"), max_digits=14, decimal_places=2)
+    days_past_due = models.PositiveIntegerField(_("dagen te laat"))
+    document = models.ForeignKey(
+        "core.StoredDocument", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("verstuurd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("aanmaning")
+        verbose_name_plural = _("aanmaningen")
+        ordering = ["contract", "as_of", "step"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(step=1) & Q(first__isnull=True)) | (Q(step=2) & Q(first__isnull=False)),
+                name="reminder_second_follows_first",
+            ),
+            models.CheckConstraint(condition=Q(overdue__gt=0), name="reminder_overdue_positive"),
+            models.CheckConstraint(
+                condition=Q(penalty_interest__gte=0), name="reminder_penalty_not_negative"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.get_step_display()} {self.as_of}"
+
+
+class DirectDebitMandate(models.Model):
+    """A borrower's SEPA direct-debit mandate for a contract: the account, the mandate id and its date."""
+
+    contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="mandate")
+    iban = models.CharField(_("IBAN van de leningnemer"), max_length=34, validators=[validate_iban])
+    holder = models.CharField(_("naam rekeninghouder"), max_length=70)
+    mandate_id = models.CharField(_("machtigingskenmerk"), max_length=35, unique=True)
+    signed_on = models.DateField(_("datum van ondertekening"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("incassomachtiging")
+        verbose_name_plural = _("incassomachtigingen")
+        ordering = ["contract"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(iban=""), name="mandate_iban_required"),
+            models.CheckConstraint(condition=~Q(mandate_id=""), name="mandate_id_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mandate_id} ({self.contract.reference})"
+
+
+class DirectDebitBatch(models.Model):
+    """A SEPA direct-debit batch (pain.008) of the instalments due in a period; the file is a stored
+    document (kind "direct_debit_file", subject this batch)."""
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="direct_debit_batches")
+    account = models.ForeignKey(FundBankAccount, on_delete=models.PROTECT, related_name="+")
+    period_start = models.DateField(_("termijnen vanaf"))
+    period_end = models.DateField(_("termijnen tot en met"))
+    collection_date = models.DateField(_("incassodatum"))
+    message_id = models.CharField(_("berichtkenmerk"), max_length=35, unique=True)
+    total = models.DecimalField(_("totaal (EUR)"), max_digits=14, decimal_places=2)
+    count = models.PositiveIntegerField(_("aantal incasso's"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("incassobatch")
+        verbose_name_plural = _("incassobatches")
+        ordering = ["fund", "-collection_date", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name="dd_batch_period"),
+            models.CheckConstraint(condition=Q(total__gt=0) & Q(count__gt=0), name="dd_batch_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id} ({self.collection_date})"
+
+
+class DirectDebitItem(models.Model):
+    """One instalment collected in a batch; linked to the payment once the bank credits it, and marked
+    returned (with the bank's reason code) when the debit comes back."""
+
+    batch = models.ForeignKey(DirectDebitBatch, on_delete=models.PROTECT, related_name="items")
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="direct_debits")
+    mandate = models.ForeignKey(DirectDebitMandate, on_delete=models.PROTECT, related_name="items")
+    due_date = models.DateField(_("vervaldatum termijn"))
+    amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
+    sequence = models.CharField(_("volgorde"), max_length=4, choices=[("FRST", "FRST"), ("RCUR", "RCUR")])
+    end_to_end_id = models.CharField(_("end-to-end-kenmerk"), max_length=35, unique=True)
+    repayment = models.OneToOneField(
+        Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="direct_debit"
+    )
+    returned_on = models.DateField(_("gestorneerd op"), null=True, blank=True)
+    return_reason = models.CharField(_("redencode storno"), max_length=10, blank=True)
+    reversal = models.OneToOneField(
+        JournalEntry, on_delete=models.PROTECT, null=True, blank=True, related_name="direct_debit_return"
+    )
+
+    class Meta:
+        verbose_name = _("incasso")
+        verbose_name_plural = _("incasso's")
+        ordering = ["batch", "contract", "due_date"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dd_item_amount_positive"),
+            models.UniqueConstraint(
+                fields=["contract", "due_date"],
+                condition=Q(returned_on__isnull=True),
+                name="dd_item_one_open_collection_per_instalment",
+            ),
+            models.CheckConstraint(
+                condition=Q(returned_on__isnull=True) | (~Q(return_reason="") & Q(reversal__isnull=False)),
+                name="dd_item_return_has_reason_and_reversal",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.end_to_end_id} {self.amount}"

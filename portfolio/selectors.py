@@ -164,6 +164,7 @@ paid AS (
     FROM portfolio_repayment r
     JOIN latest l ON l.contract_id = r.contract_id
     WHERE r.value_date <= %(as_of)s AND r.value_date >= l.start_date
+      AND (r.returned_on IS NULL OR r.returned_on > %(as_of)s)
     GROUP BY r.contract_id
 ),
 oldest AS (
@@ -575,3 +576,293 @@ def payment_account(*, fund: Fund) -> str:
     if account is None:
         return ""
     return " ".join(account.iban[i : i + 4] for i in range(0, len(account.iban), 4))
+
+
+def stored_auditfiles(*, fund: Fund) -> list[dict]:
+    """Every stored version of the fund's audit files (year, version, date, reason, download url), newest
+    year first; two queries."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from core.documents import document_url
+    from core.models import StoredDocument
+
+    from .models import AuditFile
+
+    years = dict(AuditFile.objects.filter(fund=fund).values_list("pk", "year"))
+    documents = (
+        StoredDocument.objects.filter(
+            kind="xaf_auditfile",
+            subject_type=ContentType.objects.get_for_model(AuditFile),
+            subject_id__in=[str(pk) for pk in years],
+        )
+        .defer("content")
+        .order_by("-created_at", "-version")
+    )
+    rows = [{"year": years[int(d.subject_id)], "document": d, "url": document_url(d)} for d in documents]
+    return sorted(rows, key=lambda row: (-row["year"], -row["document"].version))
+
+
+# --------------------------------------------------------------------------------------------------
+# Arrears follow-up (issue 14)
+# --------------------------------------------------------------------------------------------------
+
+OVERDUE_SQL = """
+WITH latest AS (
+    SELECT v.id AS version_id, v.contract_id, v.start_date
+    FROM portfolio_scheduleversion v
+    JOIN portfolio_contract c ON c.id = v.contract_id
+    WHERE c.fund_id = %(fund)s AND c.status = 'active'
+      AND v.number = (
+          SELECT MAX(v2.number) FROM portfolio_scheduleversion v2 WHERE v2.contract_id = v.contract_id
+      )
+),
+paid AS (
+    SELECT r.contract_id, SUM(r.scheduled_paid) AS paid
+    FROM portfolio_repayment r
+    JOIN latest l ON l.contract_id = r.contract_id
+    WHERE r.value_date <= %(as_of)s AND r.value_date >= l.start_date
+      AND (r.returned_on IS NULL OR r.returned_on > %(as_of)s)
+    GROUP BY r.contract_id
+),
+due AS (
+    SELECT l.contract_id, MAX(s.cumulative_payment) AS due
+    FROM latest l JOIN portfolio_scheduleline s ON s.version_id = l.version_id
+    WHERE s.due_date < %(as_of)s
+    GROUP BY l.contract_id
+)
+SELECT due.contract_id, due.due - COALESCE(paid.paid, 0)
+FROM due LEFT JOIN paid ON paid.contract_id = due.contract_id
+"""
+
+NIL = Decimal("0.00")
+ARREARS_BUCKETS = ["1-30", "31-60", "61-90", ">90"]
+
+
+def overdue_amounts(*, fund: Fund, as_of: datetime.date) -> dict[int, Decimal]:
+    """{contract id: instalments due before `as_of` and not paid} for the fund's active loans, one query."""
+    from django.db import connection
+
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(OVERDUE_SQL, {"fund": fund.pk, "as_of": as_of})
+        for pk, amount in cursor.fetchall():
+            amount = to_cents(Decimal(str(amount or 0)))  # SQLite sums decimals as floats
+            if amount > 0:
+                result[pk] = amount
+    return result
+
+
+def arrears_list(*, fund: Fund, as_of: datetime.date) -> dict:
+    """The arrears list of a fund on a date: each late loan with what is overdue, its penalty interest, the
+    last reminder and the last note; and per bucket (1–30, 31–60, 61–90, > 90 days) the count, the overdue
+    amount and the outstanding principal. A fixed number of queries, whatever the number of loans."""
+    from django.db.models import Count, Max, Sum
+
+    from .models import ContractNote, Reminder
+
+    rows = arrears(fund=fund, as_of=as_of)
+    late = {pk: info for pk, info in rows.items() if info["days_past_due"] > 0}
+    overdue = overdue_amounts(fund=fund, as_of=as_of)
+    penalty = {
+        row["contract"]: (row["debit"] or NIL) - (row["credit"] or NIL)
+        for row in Posting.objects.filter(
+            contract__in=late,
+            value_date__lte=as_of,
+            account__code=AccountCode.PENALTY_INTEREST_RECEIVABLE,
+        )
+        .values("contract")
+        .annotate(debit=Sum("debit"), credit=Sum("credit"))
+    }
+    reminders: dict[int, Reminder] = {}
+    for reminder in Reminder.objects.filter(contract__in=late, as_of__lte=as_of).order_by("as_of", "step"):
+        reminders[reminder.contract_id] = reminder  # the last one wins
+    notes = {
+        row["contract"]: row
+        for row in ContractNote.objects.filter(contract__in=late)
+        .values("contract")
+        .annotate(count=Count("id"), last=Max("created_at"))
+    }
+    contracts = Contract.objects.filter(pk__in=late).select_related("enterprise__organisation")
+    items = []
+    for contract in contracts:
+        info = late[contract.pk]
+        items.append(
+            {
+                "contract": contract,
+                "days_past_due": info["days_past_due"],
+                "bucket": info["bucket"],
+                "bucket_label": bucket_label(info["bucket"]),
+                "oldest_unpaid": info["oldest_unpaid"],
+                "outstanding": info["outstanding"],
+                "overdue": overdue.get(contract.pk, NIL),
+                "penalty_interest": max(penalty.get(contract.pk, NIL), NIL),
+                "last_reminder": reminders.get(contract.pk),
+                "notes": notes.get(contract.pk, {}).get("count", 0),
+                "last_note": notes.get(contract.pk, {}).get("last"),
+            }
+        )
+    items.sort(key=lambda item: (-item["days_past_due"], item["contract"].reference))
+    buckets = []
+    for bucket in ARREARS_BUCKETS:
+        members = [item for item in items if item["bucket"] == bucket]
+        buckets.append(
+            {
+                "bucket": bucket,
+                "label": bucket_label(bucket),
+                "count": len(members),
+                "overdue": sum((item["overdue"] for item in members), NIL),
+                "outstanding": sum((item["outstanding"] for item in members), NIL),
+            }
+        )
+    return {
+        "items": items,
+        "buckets": buckets,
+        "total_overdue": sum((item["overdue"] for item in items), NIL),
+        "total_outstanding": sum((item["outstanding"] for item in items), NIL),
+    }
+
+
+def overdue_instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
+    """The instalments of the current schedule that fell due before `as_of` and are not (fully) paid:
+    number, due date, instalment, the unpaid part and the days late (payments settle the oldest first)."""
+    from django.db.models import Sum
+
+    from .models import Repayment
+
+    version = contract.schedule_versions.order_by("-number").first()
+    if version is None:
+        return []
+    paid = (
+        Repayment.objects.filter(
+            Q(returned_on__isnull=True) | Q(returned_on__gt=as_of),
+            contract=contract,
+            value_date__lte=as_of,
+            value_date__gte=version.start_date,
+        ).aggregate(total=Sum("scheduled_paid"))["total"]
+        or NIL
+    )
+    result = []
+    for line in version.lines.filter(due_date__lt=as_of, cumulative_payment__gt=paid).order_by("number"):
+        unpaid = min(line.payment, line.cumulative_payment - paid)
+        result.append(
+            {
+                "number": line.number,
+                "due_date": line.due_date,
+                "payment": line.payment,
+                "unpaid": unpaid,
+                "days_late": (as_of - line.due_date).days,
+            }
+        )
+    return result
+
+
+def contract_followup(*, contract: Contract) -> dict:
+    """The contract's follow-up log: notes (newest first) and reminders with their letters."""
+    from core.documents import document_url
+
+    reminders = list(contract.reminders.select_related("document", "created_by").order_by("-as_of", "-step"))
+    for reminder in reminders:
+        reminder.url = document_url(reminder.document) if reminder.document_id else ""
+    return {
+        "notes": list(contract.notes.select_related("author").order_by("-created_at", "-id")),
+        "reminders": reminders,
+    }
+
+
+# --------------------------------------------------------------------------------------------------
+# Trends: a monthly time series of outstanding, PAR30/PAR90 and arrears by bucket (issue 14)
+# --------------------------------------------------------------------------------------------------
+
+TREND_BUCKETS = ["current", "1-30", "31-60", "61-90", ">90"]
+
+
+def _month_ends(end: datetime.date, months: int) -> list[datetime.date]:
+    """The last day of each of the `months` months up to `end`'s month; the last point is `end` itself."""
+    points = [end]
+    first_of_month = end.replace(day=1)
+    for _index in range(months - 1):
+        previous_end = first_of_month - datetime.timedelta(days=1)
+        points.append(previous_end)
+        first_of_month = previous_end.replace(day=1)
+    return sorted(points)
+
+
+def _oldest_unpaid(*, fund: Fund, as_of: datetime.date) -> dict[int, datetime.date]:
+    """{contract id: oldest instalment not covered on `as_of`} for every loan that was running then (not
+    only those running today: a loan repaid since was late or on time in its own months)."""
+    from django.db import connection
+
+    sql = ARREARS_SQL.replace("c.status = 'active'", "c.status NOT IN ('draft', 'cancelled')")
+    result = {}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"fund": fund.pk, "as_of": as_of})
+        for pk, due_date in cursor.fetchall():
+            if isinstance(due_date, str):
+                due_date = datetime.date.fromisoformat(due_date)
+            result[pk] = due_date
+    return result
+
+
+def portfolio_trend(*, fund: Fund, end: datetime.date, months: int = 12) -> list[dict]:
+    """Per month end (the last point: `end`): outstanding principal, PAR30, PAR90 (fractions) and the
+    outstanding principal per arrears bucket.
+
+    Outstanding per contract per month comes from two aggregates (the balance before the window, and the
+    window's movements per contract and month), accumulated with pandas; lateness is one query per month
+    (the same SQL as the overview). So the cost depends on the number of months and loans, never on the
+    years of history."""
+    import pandas as pd
+    from django.db.models.functions import TruncMonth
+
+    points = _month_ends(end, months)
+    window_start = points[0].replace(day=1)
+    opening = outstanding_principal_by_contract(fund=fund, as_of=window_start - datetime.timedelta(days=1))
+    movements = list(
+        Posting.objects.filter(
+            entry__fund=fund,
+            account__code=AccountCode.LOANS_PRINCIPAL,
+            contract__isnull=False,
+            entry__value_date__gte=window_start,
+            entry__value_date__lte=end,
+        )
+        .annotate(month=TruncMonth("value_date"))
+        .values("contract_id", "month")
+        .annotate(d=Sum("debit"), c=Sum("credit"))
+        .order_by()
+    )
+    month_keys = [point.replace(day=1) for point in points]
+    contracts = sorted(set(opening) | {row["contract_id"] for row in movements})
+    frame = pd.DataFrame(0, index=contracts, columns=month_keys, dtype=object)
+    for row in movements:
+        month = row["month"].date() if isinstance(row["month"], datetime.datetime) else row["month"]
+        change = to_cents(Decimal(str(row["d"] or 0))) - to_cents(Decimal(str(row["c"] or 0)))
+        frame.at[row["contract_id"], month] = frame.at[row["contract_id"], month] + change
+    for pk, balance in opening.items():
+        frame.at[pk, month_keys[0]] = frame.at[pk, month_keys[0]] + balance
+    balances = frame.cumsum(axis=1)  # object dtype: Decimal sums, exact to the cent
+    series = []
+    for point, month in zip(points, month_keys, strict=True):
+        outstanding = {pk: Decimal(value) for pk, value in balances[month].items() if Decimal(value) > 0}
+        late = _oldest_unpaid(fund=fund, as_of=point)
+        by_bucket = dict.fromkeys(TREND_BUCKETS, Decimal("0.00"))
+        over30 = over90 = Decimal("0.00")
+        for pk, amount in outstanding.items():
+            days = (point - late[pk]).days if pk in late else 0
+            by_bucket[arrears_bucket(days)] += amount
+            if days > 30:
+                over30 += amount
+            if days > 90:
+                over90 += amount
+        total = sum(outstanding.values(), Decimal("0.00"))
+        series.append(
+            {
+                "month_end": point,
+                "outstanding": total,
+                "par30": round_to(over30 / total, 4) if total else Decimal("0.0000"),
+                "par90": round_to(over90 / total, 4) if total else Decimal("0.0000"),
+                "buckets": [
+                    {"bucket": b, "label": bucket_label(b), "amount": by_bucket[b]} for b in TREND_BUCKETS
+                ],
+            }
+        )
+    return series

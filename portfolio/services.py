@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from djmoney.money import Money
 
-from core.errors import TransitionError
+from core.errors import ApplicationError, TransitionError
 from core.formats import format_date, format_eur, local_today
 from core.money import is_whole_cents, to_cents
 from fund.audit import audit_record
@@ -590,13 +590,14 @@ def overdue_euro_days(
     if end <= start:
         return Decimal("0.00"), start
     due = list(version.lines.filter(due_date__lt=end).order_by("number").values_list("due_date", "payment"))
-    paid = list(
-        Repayment.objects.filter(
-            contract=contract, value_date__gte=version.start_date, value_date__lte=end, scheduled_paid__gt=0
-        )
-        .order_by("value_date")
-        .values_list("value_date", "scheduled_paid")
-    )
+    paid = []
+    for value_date, amount, returned_on in Repayment.objects.filter(
+        contract=contract, value_date__gte=version.start_date, value_date__lte=end, scheduled_paid__gt=0
+    ).values_list("value_date", "scheduled_paid", "returned_on"):
+        paid.append((value_date, amount))
+        if returned_on is not None and returned_on <= end:  # a returned direct debit is unpaid again
+            paid.append((returned_on, -amount))
+    paid.sort(key=lambda item: item[0])
     total = Decimal("0.00")
     due_sum = paid_sum = Decimal("0.00")
     i = j = 0
@@ -1201,3 +1202,115 @@ def guarantee_release(*, actor: User | None, contract: Contract, reason: str) ->
         reason=reason,
     )
     return contract
+
+
+# --------------------------------------------------------------------------------------------------
+# Arrears follow-up: notes and reminder letters (issue 14)
+# --------------------------------------------------------------------------------------------------
+
+NOTE_EMPTY = gettext_noop("Notitie: schrijf wat er is afgesproken of gebeurd; een lege notitie kan niet.")
+NOTE_TOO_LONG = gettext_noop("Notitie: hoogstens 2000 tekens.")
+REMINDER_NOT_LATE = gettext_noop(
+    "Contract %(reference)s heeft op %(date)s geen achterstallige termijnen; er is geen aanmaning nodig."
+)
+REMINDER_SECOND_NEEDS_FIRST = gettext_noop(
+    "Een tweede aanmaning kan pas na een eerste; "
+    "contract %(reference)s heeft geen openstaande eerste aanmaning."
+)
+REMINDER_SECOND_TOO_EARLY = gettext_noop(
+    "De tweede aanmaning kan pas na de betaaltermijn van de eerste (%(date)s)."
+)
+REMINDER_FIRST_OPEN = gettext_noop(
+    "Contract %(reference)s heeft al een eerste aanmaning van %(date)s zonder tweede; stuur nu de tweede."
+)
+REMINDER_BAD_STEP = gettext_noop("Stap: kies de eerste of de tweede aanmaning.")
+
+
+@transaction.atomic
+def contract_note_add(*, actor: User | None, contract: Contract, text: str):
+    """Add a note to the contract's follow-up log (who, when, what); notes are never edited."""
+    from .models import ContractNote
+
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": _(NOTE_EMPTY)})
+    if len(text) > 2000:
+        raise ValidationError({"text": _(NOTE_TOO_LONG)})
+    note = ContractNote.objects.create(contract=contract, text=text, author=actor)
+    audit_record(actor=actor, obj=contract, action="contract_note_added", data={"note": note.pk})
+    return note
+
+
+@transaction.atomic
+def reminder_send(*, actor: User | None, contract: Contract, step: int, as_of: datetime.date):
+    """Send reminder `step` (1 or 2) for a contract in arrears on `as_of`: record it and store its letter.
+
+    A first reminder is refused while an earlier first one has no second yet; a second needs an open first
+    one and comes after its payment term (14 days). The letter lists the overdue instalments and the penalty
+    interest, with the fund's IBAN and the payment reference."""
+    from core.documents import document_store
+
+    from .arrears import PAY_WITHIN_DAYS, REMINDER_KIND, reminder_filename, reminder_letter_pdf
+    from .models import Reminder, ReminderStep
+
+    Contract.objects.select_for_update().filter(pk=contract.pk).first()  # one reminder at a time
+    if step not in (ReminderStep.FIRST, ReminderStep.SECOND):
+        raise ValidationError({"step": _(REMINDER_BAD_STEP)})
+    from .arrears import reminder_instalments
+
+    instalments = reminder_instalments(contract=contract, as_of=as_of)
+    overdue = sum((item["unpaid"] for item in instalments), Decimal("0.00"))
+    if not instalments or overdue <= 0:
+        raise ApplicationError(
+            _(REMINDER_NOT_LATE) % {"reference": contract.reference, "date": format_date(as_of)}
+        )
+    open_first = (
+        Reminder.objects.filter(contract=contract, step=ReminderStep.FIRST, second__isnull=True)
+        .order_by("-as_of")
+        .first()
+    )
+    first = None
+    if step == ReminderStep.SECOND:
+        if open_first is None:
+            raise ApplicationError(_(REMINDER_SECOND_NEEDS_FIRST) % {"reference": contract.reference})
+        term_end = open_first.as_of + datetime.timedelta(days=PAY_WITHIN_DAYS)
+        if as_of <= term_end:
+            raise ApplicationError(_(REMINDER_SECOND_TOO_EARLY) % {"date": format_date(term_end)})
+        first = open_first
+    elif open_first is not None:
+        raise ApplicationError(
+            _(REMINDER_FIRST_OPEN) % {"reference": contract.reference, "date": format_date(open_first.as_of)}
+        )
+    penalty = max(_balance(contract, AccountCode.PENALTY_INTEREST_RECEIVABLE, as_of), Decimal("0.00"))
+    reminder = Reminder.objects.create(
+        contract=contract,
+        step=step,
+        first=first,
+        as_of=as_of,
+        overdue=overdue,
+        penalty_interest=penalty,
+        days_past_due=max(item["days_late"] for item in instalments),
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    reminder.document = document_store(
+        kind=REMINDER_KIND,
+        subject=reminder,
+        content=reminder_letter_pdf(reminder=reminder, instalments=instalments),
+        filename=reminder_filename(reminder),
+        actor=actor,
+        media_type="application/pdf",
+    )
+    reminder.save(update_fields=["document"])
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="reminder_sent",
+        data={
+            "step": step,
+            "as_of": as_of,
+            "overdue": overdue,
+            "penalty_interest": penalty,
+            "document": reminder.document.pk,
+        },
+    )
+    return reminder

@@ -9,6 +9,16 @@ urlpatterns = [
     path("contracts/<int:pk>/statement.pdf", views.loan_statement, name="loan_statement"),
     path("contracts/<int:pk>/disburse/", views.contract_disburse, name="contract_disburse"),
     path("contracts/<int:pk>/repayment/", views.contract_repayment, name="contract_repayment"),
+    path("contracts/<int:pk>/notes/", views.contract_note_add, name="contract_note_add"),
+    path("contracts/<int:pk>/reminders/", views.contract_reminder_send, name="contract_reminder_send"),
+    path("funds/<int:fund_pk>/arrears/", views.arrears_list, name="arrears_list"),
+    path("contracts/<int:pk>/mandate/", views.contract_mandate, name="contract_mandate"),
+    path("funds/<int:fund_pk>/direct-debits/", views.direct_debits, name="direct_debits"),
+    path(
+        "direct-debit-batches/<int:pk>/regenerate/",
+        views.direct_debit_regenerate,
+        name="direct_debit_regenerate",
+    ),
     path("conditions/<int:pk>/resolve/", views.condition_resolve, name="condition_resolve"),
 ]
 urlpatterns += [

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.documents import document_url, serve_document
+from core.errors import ApplicationError, apply_to_form
 from core.formats import format_date, format_eur
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
@@ -52,6 +53,13 @@ def portfolio_overview(request, fund_pk: int):
             f'attachment; filename="portefeuille-{fund.code}-{as_of.isoformat()}.xlsx"'
         )
         return response
+    if request.GET.get("part") == "trend":  # the monthly trend, loaded after the page (htmx) or on its own
+        trend = selectors.portfolio_trend(fund=fund, end=as_of)
+        return render(
+            request,
+            "portfolio/_trend.html",
+            {"fund": fund, "as_of": as_of, "trend": trend, "trend_chart": _trend_chart(trend)},
+        )
     from django.core.paginator import Paginator
 
     page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
@@ -116,6 +124,70 @@ def _ledger_period(request, today):
     return start, end
 
 
+TREND_COLOURS = {
+    "current": "#0b5563",
+    "1-30": "#e0a100",
+    "31-60": "#d9641e",
+    "61-90": "#b22a2a",
+    ">90": "#5c1630",
+}
+
+
+def _trend_chart(series: list[dict], *, width: int = 720, height: int = 260) -> dict | None:
+    """Stacked bars (outstanding per arrears bucket) per month end, as an inline SVG drawn on the server;
+    the same figures are in the table under it."""
+    from core.formats import format_number
+
+    if not series:
+        return None
+    left, right, top, bottom = 84, 12, 12, 36
+    largest = max((row["outstanding"] for row in series), default=Decimal("0")) or Decimal("1")
+    slot = (width - left - right) / len(series)
+    plot = height - top - bottom
+
+    def y(value: Decimal) -> float:
+        return round(top + plot * (1 - float(value / largest)), 1)
+
+    bars = []
+    for index, row in enumerate(series):
+        base = Decimal("0")
+        segments = []
+        for part in row["buckets"]:
+            if part["amount"] <= 0:
+                continue
+            upper = base + part["amount"]
+            segments.append(
+                {
+                    "y": y(upper),
+                    "height": max(round(y(base) - y(upper), 1), 0.5),
+                    "colour": TREND_COLOURS[part["bucket"]],
+                }
+            )
+            base = upper
+        bars.append(
+            {
+                "x": round(left + index * slot + slot * 0.15, 1),
+                "width": round(slot * 0.7, 1),
+                "label_x": round(left + index * slot + slot / 2, 1),
+                "label": row["month_end"].strftime("%m-%y"),
+                "segments": segments,
+            }
+        )
+    ticks = [largest * Decimal(k) / 4 for k in range(5)]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "bars": bars,
+        "ticks": [{"y": y(t), "label": "€ " + format_number(t, 0)} for t in ticks],
+        "legend": [
+            {"label": part["label"], "colour": TREND_COLOURS[part["bucket"]]} for part in series[0]["buckets"]
+        ],
+    }
+
+
 def _bars(totals: dict[str, Decimal]) -> list[dict]:
     """Rows for a bar chart: label, amount and width in % of the largest (at least 1 so a bar shows)."""
     largest = max(totals.values(), default=Decimal("0"))
@@ -158,6 +230,12 @@ def contract_detail(request, pk: int):
         ],
     }
     if context["is_fund_staff"]:
+        from .forms import MandateForm
+
+        context["followup"] = selectors.contract_followup(contract=contract)
+        context["mandate"] = getattr(contract, "mandate", None)  # the reverse one-to-one, if recorded
+        context["mandate_form"] = MandateForm(prefix="mandate")
+        context["direct_debits"] = list(contract.direct_debits.select_related("batch").order_by("-due_date"))
         context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
             "value_date", "id"
         )
@@ -474,6 +552,8 @@ def ledger_report(request, fund_pk: int):
         "audit_years": list(range(today.year, today.year - 6, -1)),
         "can_close": request.user.has_perm("portfolio.add_contract", fund),
     }
+    if context["can_close"]:
+        context["audit_files"] = selectors.stored_auditfiles(fund=fund)
     return render(request, "portfolio/ledger_report.html", context)
 
 
@@ -588,12 +668,12 @@ def ledger_auditfile(request, fund_pk: int):
     """The book year for the accountant: XAF 3.2 (`?year=`), or the plain journal CSV (`&format=csv`)."""
     from core.exports import csv_response
 
-    from .auditfile import JOURNAL_CSV_HEADER, journal_rows, xaf_export, xaf_filename
+    from .auditfile import JOURNAL_CSV_HEADER, auditfile_store, auditfile_stored, journal_rows
 
     fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     today = timezone.localdate()
     try:
-        year = int(request.GET.get("year") or today.year)
+        year = int(request.POST.get("year") or request.GET.get("year") or today.year)
     except ValueError:
         year = 0
     if not 2000 <= year <= today.year + 1:
@@ -607,9 +687,23 @@ def ledger_auditfile(request, fund_pk: int):
             header=[_(column) for column in JOURNAL_CSV_HEADER],
             rows=journal_rows(fund=fund, year=year),
         )
-    response = HttpResponse(xaf_export(fund=fund, year=year), content_type="application/xml; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{xaf_filename(fund, year)}"'
-    return response
+    if request.method == "POST":  # a new version of the stored file, with its reason
+        return run_action(
+            request,
+            action=lambda: auditfile_store(
+                fund=fund, year=year, actor=request.user, reason=request.POST.get("reason", "")
+            ),
+            success_message=lambda document: (
+                _("Auditfile %(year)s: versie %(version)s is opgeslagen.")
+                % {"year": year, "version": document.version}
+            ),
+            success_url=reverse("ledger_report", args=[fund.pk]),
+        )
+    # the stored file, the same bytes on every download; made (version 1) on the first request
+    document = auditfile_stored(fund=fund, year=year) or auditfile_store(
+        fund=fund, year=year, actor=request.user
+    )
+    return serve_document(request, document)
 
 
 @login_required
@@ -837,3 +931,205 @@ def bank_import_job(request, pk: int):
     if request.headers.get("HX-Request"):
         return render(request, "portfolio/_bank_import_progress.html", context)
     return render(request, "portfolio/bank_import_job.html", context)
+
+
+@login_required
+def arrears_list(request, fund_pk: int):
+    """The fund's arrears list on a date: amounts per bucket, each late loan with the actions taken."""
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    today = timezone.localdate()
+    as_of = _date_param(request, "as_of", today, label=_("Stand per"))
+    report = selectors.arrears_list(fund=fund, as_of=as_of)
+    if request.GET.get("format") == "xlsx":
+        from .exports import arrears_workbook
+
+        response = HttpResponse(
+            arrears_workbook(fund=fund, report=report, as_of=as_of),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = (
+            f'attachment; filename="achterstanden-{fund.code}-{as_of.isoformat()}.xlsx"'
+        )
+        return response
+    context = report | {
+        "fund": fund,
+        "as_of": as_of,
+        "projection": as_of > today,
+    }
+    return render(request, "portfolio/arrears_list.html", context)
+
+
+def _contract_to_manage(request, pk: int) -> Contract:
+    contract = fund_selectors.get_scoped_or_404(selectors.contracts_for(request.user), pk=pk)
+    if not request.user.has_perm("portfolio.change_contract", contract):
+        raise Http404
+    return contract
+
+
+@login_required
+@require_POST
+def contract_note_add(request, pk: int):
+    contract = _contract_to_manage(request, pk)
+    return run_action(
+        request,
+        action=lambda: services.contract_note_add(
+            actor=request.user, contract=contract, text=request.POST.get("text", "")
+        ),
+        success_message=_("Notitie vastgelegd."),
+        success_url=reverse("contract_detail", args=[contract.pk]) + "#opvolging",
+    )
+
+
+@login_required
+@require_POST
+def contract_reminder_send(request, pk: int):
+    """Send the first or the second reminder (aanmaning) as of today; the letter is stored."""
+    contract = _contract_to_manage(request, pk)
+    try:
+        step = int(request.POST.get("step", ""))
+    except ValueError:
+        step = 0
+    return run_action(
+        request,
+        action=lambda: services.reminder_send(
+            actor=request.user, contract=contract, step=step, as_of=timezone.localdate()
+        ),
+        success_message=lambda reminder: (
+            _("%(step)s van %(date)s is opgemaakt; download de brief bij Opvolging.")
+            % {"step": reminder.get_step_display(), "date": format_date(reminder.as_of)}
+        ),
+        success_url=reverse("contract_detail", args=[contract.pk]) + "#opvolging",
+    )
+
+
+@login_required
+def direct_debits(request, fund_pk: int):
+    """SEPA direct debit: the batches with their files and returns; a new batch after a confirmation page
+    that shows its total and count (nothing is made until it is confirmed)."""
+    from core.documents import document_latest
+
+    from . import directdebit
+    from .forms import DirectDebitForm
+    from .models import DirectDebitBatch
+
+    fund = _fund_for(request, fund_pk, "portfolio.add_contract")
+    form = DirectDebitForm(request.POST or None, prefix="dd")
+    back = reverse("direct_debits", args=[fund.pk])
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if request.POST.get("confirmed") != "1":
+            try:
+                plan = directdebit.direct_debit_plan(
+                    fund=fund, start=data["period_start"], end=data["period_end"]
+                )
+                directdebit.collecting_account(fund)
+            except (ApplicationError, ValidationError) as exc:
+                apply_to_form(form, exc)
+            else:
+                if not plan:
+                    form.add_error(
+                        None,
+                        _(directdebit.MSG_EMPTY)
+                        % {
+                            "start": format_date(data["period_start"]),
+                            "end": format_date(data["period_end"]),
+                        },
+                    )
+                else:
+                    return render(
+                        request,
+                        "portfolio/direct_debit_confirm.html",
+                        {
+                            "fund": fund,
+                            "plan": plan,
+                            "total": sum((row["amount"] for row in plan), Decimal("0.00")),
+                            "count": len(plan),
+                            "data": data,
+                            "digest": directdebit.plan_digest(plan),
+                        },
+                    )
+        else:
+            done = submit_form(
+                request,
+                form,
+                action=lambda data: directdebit.direct_debit_batch_create(
+                    actor=request.user,
+                    fund=fund,
+                    start=data["period_start"],
+                    end=data["period_end"],
+                    collection_date=data["collection_date"],
+                    digest=request.POST.get("digest", ""),
+                ),
+                success_message=lambda batch: (
+                    _("Incassobatch %(id)s: %(count)s incasso's, samen %(total)s, op %(date)s.")
+                    % {
+                        "id": batch.message_id,
+                        "count": batch.count,
+                        "total": format_eur(batch.total),
+                        "date": format_date(batch.collection_date),
+                    }
+                ),
+                success_url=back,
+            )
+            if done is not None:
+                return done
+    batches = []
+    for batch in DirectDebitBatch.objects.filter(fund=fund).order_by("-created_at")[:50]:
+        summary = directdebit.batch_summary(batch=batch)
+        document = document_latest(kind=directdebit.FILE_KIND, subject=batch)
+        summary["document"] = document
+        summary["url"] = document_url(document) if document else ""
+        batches.append(summary)
+    return render(
+        request,
+        "portfolio/direct_debits.html",
+        {"fund": fund, "form": form, "batches": batches, "reasons": directdebit.RETURN_REASONS},
+    )
+
+
+@login_required
+@require_POST
+def direct_debit_regenerate(request, pk: int):
+    from . import directdebit
+    from .models import DirectDebitBatch
+
+    batch = fund_selectors.get_scoped_or_404(
+        DirectDebitBatch.objects.filter(fund__in=fund_selectors.funds_for(request.user)), pk=pk
+    )
+    if not request.user.has_perm("portfolio.add_contract", batch.fund):
+        raise Http404
+    return run_action(
+        request,
+        action=lambda: directdebit.direct_debit_file_regenerate(
+            actor=request.user, batch=batch, reason=request.POST.get("reason", "")
+        ),
+        success_message=lambda document: (
+            _("Versie %(version)s van het incassobestand is gemaakt.") % {"version": document.version}
+        ),
+        success_url=reverse("direct_debits", args=[batch.fund_id]),
+    )
+
+
+@login_required
+@require_POST
+def contract_mandate(request, pk: int):
+    from . import directdebit
+    from .forms import MandateForm
+
+    contract = _contract_to_manage(request, pk)
+    form = MandateForm(request.POST, prefix="mandate")
+    back = reverse("contract_detail", args=[contract.pk]) + "#incasso"
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            label = form.fields[field].label if field in form.fields else ""
+            for error in errors:
+                messages.error(request, f"{label}: {error}" if label else error)
+        return redirect(back)
+    return run_action(
+        request,
+        action=lambda: directdebit.mandate_register(
+            actor=request.user, contract=contract, **form.cleaned_data
+        ),
+        success_message=_("Machtiging vastgelegd."),
+        success_url=back,
+    )

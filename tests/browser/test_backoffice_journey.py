@@ -1,6 +1,7 @@
 """Issue 14's journey: the fund manager imports statements (one refused for the wrong account, a bank-cost
-line booked to its ledger account), runs provisions with a preview, closes the quarters and the book year,
-and downloads the audit file (XAF 3.2, validated against the published schema when it is present)."""
+line booked to its ledger account, another parked with its reason), runs provisions with a preview, closes
+the quarters and the book year, and downloads the audit file (XAF 3.2, validated against the published
+schema when it is present)."""
 
 from __future__ import annotations
 
@@ -63,10 +64,20 @@ def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(
     expect(page.get_by_test_id("import-status")).to_have_text("geweigerd")
     expect(page.locator("#import-progress")).to_contain_text("NL44 RABO 0123 4567 89")
 
-    # the fund's own statement: the bank costs wait in the queue and are booked to 5400 Bankkosten
-    _upload(page, fund, "ing.csv", _csv(FUND_IBAN, "02-11-2026;-12,50;;ING;Kosten oktober;K-10"))
+    # the fund's own statement: the bank costs wait in the queue; October's are booked to 5400 Bankkosten,
+    # November's are parked until the bank's invoice is in
+    _upload(
+        page,
+        fund,
+        "ing.csv",
+        _csv(
+            FUND_IBAN,
+            "02-11-2026;-12,50;;ING;Kosten oktober;K-10",
+            "03-11-2026;-7,25;;ING;Kosten pakket november;K-11",
+        ),
+    )
     expect(page.get_by_test_id("import-status")).to_have_text("ingelezen")
-    expect(page.locator("#import-progress")).to_contain_text("1 regel niet herkend")
+    expect(page.locator("#import-progress")).to_contain_text("2 regels niet herkend")
     page.get_by_role("link", name="Naar de niet herkende regels").click()
     row = page.get_by_role("row").filter(has_text="Kosten oktober")
     expect(row.get_by_role("button", name="Boeken op contract")).to_have_count(
@@ -77,6 +88,15 @@ def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(
     row.get_by_label("Omschrijving").fill("Bankkosten oktober")
     row.get_by_role("button", name="Boeken op rekening").click()
     expect(page.get_by_role("alert")).to_have_text("€ -12,50 is geboekt op rekening 5400.")
+    parked = page.get_by_role("row").filter(has_text="Kosten pakket november")
+    parked.get_by_text("Geen aflossing").click()
+    parked.get_by_label("Reden om te parkeren").fill("Bankkosten: eerst de nota van de bank opvragen")
+    parked.get_by_role("button", name="Parkeren").click()
+    expect(page.get_by_role("alert")).to_have_text("De regel van € -7,25 is geparkeerd.")
+    parked = page.get_by_role("row").filter(has_text="Kosten pakket november")
+    expect(parked).to_contain_text("Geparkeerd")
+    expect(parked).to_contain_text("Bankkosten: eerst de nota van de bank opvragen")
+    assert fund.bank_lines.get(remittance__contains="pakket").status == "parked"
 
     # provisions and penalty interest: a preview, then booking it
     page.goto(f"/funds/{fund.pk}/provisions/?as_of=2026-10-31")

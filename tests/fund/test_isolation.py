@@ -85,6 +85,57 @@ def _stored_loan_statement(side) -> str:
     )
 
 
+def _direct_debit_batch(side):
+    """A direct-debit batch of this side's loan (its fund's account collects with a valid creditor id)."""
+    from django.utils import timezone
+
+    from portfolio import directdebit
+    from portfolio.models import DirectDebitBatch, DirectDebitMandate, FundBankAccount
+
+    batch = DirectDebitBatch.objects.filter(fund=side.fund).first()
+    if batch is not None:
+        return batch
+    FundBankAccount.objects.filter(pk=_bank_account(side)).update(creditor_id="NL69ZZZ123456780000")
+    if not DirectDebitMandate.objects.filter(contract=side.contract).exists():
+        directdebit.mandate_register(
+            actor=None,
+            contract=side.contract,
+            iban="NL44RABO0123456789",
+            holder="Leningnemer",
+            mandate_id=f"MND-{side.contract.pk}",
+            signed_on=datetime.date(2026, 1, 10),
+        )
+    return directdebit.direct_debit_batch_create(
+        actor=None,
+        fund=side.fund,
+        start=datetime.date(2026, 1, 1),
+        end=datetime.date(2026, 12, 31),
+        collection_date=timezone.localdate(),
+    )
+
+
+def _stored_direct_debit_file(side) -> str:
+    from core.documents import document_latest
+    from portfolio.directdebit import FILE_KIND
+
+    return document_url(document_latest(kind=FILE_KIND, subject=_direct_debit_batch(side)))
+
+
+def _stored_auditfile(side) -> str:
+    from portfolio.auditfile import auditfile_store
+
+    return document_url(auditfile_store(fund=side.fund, year=2026, actor=None))
+
+
+def _stored_reminder(side) -> str:
+    from portfolio.services import reminder_send
+
+    reminder = side.contract.reminders.first() or reminder_send(
+        actor=None, contract=side.contract, step=1, as_of=datetime.date(2026, 12, 31)
+    )
+    return document_url(reminder.document)
+
+
 def _stored_aid_letter(side) -> str:
     """The de minimis letter of the side's loan (the world's contracts were paid out before a base rate
     existed, so the aid is recorded here, as the fund's state-aid page would after the rate is added)."""
@@ -249,6 +300,11 @@ DETAIL_URLS: dict[str, Callable] = {
     "ledger_card": lambda s: reverse("ledger_card", args=[s.fund.pk, "1000"]),
     "ledger_auditfile": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026",
     "ledger_journal_csv": lambda s: reverse("ledger_auditfile", args=[s.fund.pk]) + "?year=2026&format=csv",
+    "stored_auditfile": lambda s: _stored_auditfile(s),
+    "arrears_list": lambda s: reverse("arrears_list", args=[s.fund.pk]),
+    "stored_reminder": lambda s: _stored_reminder(s),
+    "direct_debits": lambda s: reverse("direct_debits", args=[s.fund.pk]),
+    "stored_direct_debit_file": lambda s: _stored_direct_debit_file(s),
     "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
     "application_document": lambda s: reverse("application_document", args=[_p(s, "document")]),
     "memo": lambda s: reverse("memo_download", args=[_p(s, "memo")]),
@@ -334,6 +390,37 @@ CHANGE_URLS: dict[str, Callable] = {
     "bank_line_book": lambda s: (reverse("bank_line_book", args=[_bank_line(s)]), {"account": "5400"}),
     "bank_line_park": lambda s: (reverse("bank_line_park", args=[_bank_line(s)]), {"reason": "gekaapt"}),
     "bank_account_remove": lambda s: (reverse("bank_account_remove", args=[_bank_account(s)]), {}),
+    "contract_note_add": lambda s: (reverse("contract_note_add", args=[s.contract.pk]), {"text": "gekaapt"}),
+    "contract_reminder_send": lambda s: (
+        reverse("contract_reminder_send", args=[s.contract.pk]),
+        {"step": "1"},
+    ),
+    "contract_mandate": lambda s: (
+        reverse("contract_mandate", args=[s.contract.pk]),
+        {
+            "mandate-iban": "NL44RABO0123456789",
+            "mandate-holder": "Gekaapt",
+            "mandate-mandate_id": "GEKAAPT",
+            "mandate-signed_on": "2026-01-10",
+        },
+    ),
+    "direct_debit_batch": lambda s: (
+        reverse("direct_debits", args=[s.fund.pk]),
+        {
+            "dd-period_start": "2026-01-01",
+            "dd-period_end": "2026-12-31",
+            "dd-collection_date": "2030-01-01",
+            "confirmed": "1",
+        },
+    ),
+    "direct_debit_regenerate": lambda s: (
+        reverse("direct_debit_regenerate", args=[_direct_debit_batch(s).pk]),
+        {"reason": "gekaapt"},
+    ),
+    "auditfile_new_version": lambda s: (
+        reverse("ledger_auditfile", args=[s.fund.pk]),
+        {"year": "2026", "reason": "gekaapt"},
+    ),
     "label_add": lambda s: (
         reverse("social_label_create", args=[s.enterprise.organisation_id]),
         {"label_type": "b_corp", "status": "certified", "valid_from": "2026-01-01"},
@@ -512,6 +599,11 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "ledger_card",
         "ledger_auditfile",
         "ledger_journal_csv",
+        "stored_auditfile",
+        "arrears_list",
+        "stored_reminder",
+        "direct_debits",
+        "stored_direct_debit_file",
         "provisions_run",
         "application",
         "application_document",
@@ -671,6 +763,12 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert not other.fund.period_closes.exists()
     assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
     assert not other.fund.year_closes.exists()
+    assert not other.contract.notes.exists() and not other.contract.reminders.exists()
+    assert not other.fund.audit_files.exists()
+    assert not hasattr(other.contract, "mandate") or other.contract.mandate.holder != "Gekaapt"
+    assert not other.fund.direct_debit_batches.filter(collection_date=datetime.date(2030, 1, 1)).exists()
+    for batch in other.fund.direct_debit_batches.all():
+        assert document_latest(kind="direct_debit_file", subject=batch).version == 1
     assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
     assert not other.fund.bank_lines.exclude(status="unmatched").exists()
     assert not other.fund.report_letters.exists()

@@ -152,3 +152,40 @@ def test_the_fund_manager_downloads_the_auditfile_and_the_journal_csv(client, bo
     assert "Boekjaar: geef een jaartal" in bad
     client.force_login(make_member(Role.COMMITTEE_MEMBER, fund=fund))
     assert client.get(url, {"year": "2025"}).status_code == 404
+
+
+def test_the_auditfile_is_stored_the_same_bytes_on_every_download_and_a_new_version_needs_a_reason(
+    client, books
+):
+    from core.models import StoredDocument
+
+    fund, _contract = books
+    client.force_login(make_member(Role.FUND_MANAGER, fund=fund))
+    url = reverse("ledger_auditfile", args=[fund.pk])
+    first = client.get(url, {"year": "2026"})
+    assert first.status_code == 200
+    _validate(first.content)
+    entry_post(  # the open year moves on: the stored file does not change by itself
+        fund=fund,
+        value_date=datetime.date(2026, 3, 1),
+        description="Bankkosten maart",
+        lines=[Line("5400", debit=D("7.50")), Line("1000", credit=D("7.50"))],
+        actor=None,
+    )
+    again = client.get(url, {"year": "2026"})
+    assert again.content == first.content and b"Bankkosten maart" not in again.content
+    stored = StoredDocument.objects.filter(kind="xaf_auditfile")
+    assert stored.count() == 1 and stored.get().version == 1
+    refused = client.post(url, {"year": "2026", "reason": " "}, follow=True).content.decode()
+    assert "geef een reden voor de nieuwe versie" in refused
+    assert stored.count() == 1
+    client.post(url, {"year": "2026", "reason": "Bankkosten maart geboekt"})
+    newest = client.get(url, {"year": "2026"})
+    assert b"Bankkosten maart" in newest.content
+    assert [d.version for d in stored.order_by("version")] == [1, 2]
+    assert stored.get(version=2).reason == "Bankkosten maart geboekt"
+    page = client.get(reverse("ledger_report", args=[fund.pk])).content.decode()
+    assert "Bankkosten maart geboekt" in page  # the versions are listed with their reasons
+    # another year is its own file, version 1, no reason needed
+    assert client.get(url, {"year": "2025"}).status_code == 200
+    assert stored.filter(version=1).count() == 2
