@@ -22,12 +22,21 @@ class PipelineConfig(AppConfig):
             ChecklistStatus,
             CheckOutcome,
             DecisionOutcome,
+            AttendanceStatus,
             DeclarationState,
+            MeetingState,
             VoteChoice,
         )
 
         register_action_labels(labels)
         register_state_choices(
-            ApplicationStatus, ChecklistStatus, DecisionOutcome, VoteChoice, CheckOutcome, DeclarationState
+            ApplicationStatus,
+            ChecklistStatus,
+            DecisionOutcome,
+            VoteChoice,
+            CheckOutcome,
+            DeclarationState,
+            MeetingState,
+            AttendanceStatus,
         )
         documents.register()

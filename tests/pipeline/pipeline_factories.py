@@ -144,3 +144,13 @@ def pipeline_objects(side):
         }
         side._pipeline = cached
     return cached
+
+
+def open_meeting(meeting, *, absent=()):
+    """The chair opens the meeting with every seated member present (except ``absent`` members)."""
+    seated = committee.serving_members(meeting)
+    chair = next(m for m in seated if m.is_chair)
+    absent_ids = {m.pk for m in absent}
+    return committee.meeting_open(
+        actor=chair.user, meeting=meeting, present=[m for m in seated if m.pk not in absent_ids]
+    )
