@@ -19,10 +19,10 @@ class PipelineConfig(AppConfig):
         from .audit_labels import labels
         from .models import (
             ApplicationStatus,
+            AttendanceStatus,
             ChecklistStatus,
             CheckOutcome,
             DecisionOutcome,
-            AttendanceStatus,
             DeclarationState,
             MeetingState,
             VoteChoice,

@@ -79,9 +79,7 @@ MSG_QUESTIONS = gettext_noop("Noem de vragen waarop de commissie een antwoord wi
 MSG_NOT_OPEN = gettext_noop("De vergadering is nog niet geopend.")
 MSG_CLOSED = gettext_noop("De vergadering is gesloten; er kan niets meer worden vastgelegd.")
 MSG_ALREADY_OPEN = gettext_noop("De vergadering is al geopend.")
-MSG_TOO_EARLY = gettext_noop(
-    "De vergadering staat gepland op %(date)s en kan niet eerder worden geopend."
-)
+MSG_TOO_EARLY = gettext_noop("De vergadering staat gepland op %(date)s en kan niet eerder worden geopend.")
 MSG_NOT_CHAIR_MEETING = gettext_noop(
     "Alleen de voorzitter opent en sluit de vergadering en houdt de presentielijst bij."
 )
@@ -375,7 +373,9 @@ def item_leave(*, actor: User, item: AgendaItem, member: CommitteeMember, reason
     _chair_or_refuse(actor, meeting)
     _require_open(meeting)
     _serving_member(meeting, member)
-    if not Attendance.objects.filter(meeting=meeting, member=member, status=AttendanceStatus.PRESENT).exists():
+    if not Attendance.objects.filter(
+        meeting=meeting, member=member, status=AttendanceStatus.PRESENT
+    ).exists():
         raise ApplicationError(_(MSG_MEMBER_NOT_PRESENT) % {"member": member}, code="not_present")
     if ItemAbsence.objects.filter(item=item, member=member).exists():
         raise ApplicationError(_(MSG_ALREADY_LEFT) % {"member": member}, code="already_left")
@@ -430,12 +430,16 @@ def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
 def minutes_to_adopt(meeting: Meeting):
     """Earlier closed meetings of the same fund whose minutes are not yet adopted (the ones the chair can
     adopt at this meeting)."""
-    return Meeting.objects.filter(
-        fund_id=meeting.fund_id,
-        closed_at__isnull=False,
-        minutes_adopted_at__isnull=True,
-        date__lte=meeting.date,
-    ).exclude(pk=meeting.pk).order_by("date", "pk")
+    return (
+        Meeting.objects.filter(
+            fund_id=meeting.fund_id,
+            closed_at__isnull=False,
+            minutes_adopted_at__isnull=True,
+            date__lte=meeting.date,
+        )
+        .exclude(pk=meeting.pk)
+        .order_by("date", "pk")
+    )
 
 
 @transaction.atomic
@@ -465,7 +469,9 @@ def minutes_adopt(*, actor: User, meeting: Meeting, previous: Meeting):
         to_state="adopted",
         data={"in_meeting": str(meeting), "version": stored.version, "sha256": stored.sha256},
     )
-    audit_record(actor=actor, obj=meeting, action="minutes_of_earlier_meeting_adopted", data={"of": str(previous)})
+    audit_record(
+        actor=actor, obj=meeting, action="minutes_of_earlier_meeting_adopted", data={"of": str(previous)}
+    )
     return stored
 
 

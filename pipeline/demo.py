@@ -14,12 +14,13 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.money import to_cents
+from core.pdf import one_page_pdf
 from fund.models import Enterprise, Fund, ReferralPartner, Role, Theme, User
 from pipeline import committee, services
 from pipeline.models import Application
 
 D = Decimal
-PDF = b"%PDF-1.4\n% demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = one_page_pdf("Impactfonds demodocument")
 
 COMMITTEE = [
     # e-mail, first name, last name, chair
@@ -186,7 +187,9 @@ def _held_at(meeting, *, hour: int, minute: int) -> None:
     meeting.refresh_from_db()
     start = timezone.make_aware(datetime.datetime.combine(meeting.date, datetime.time(hour, minute)))
     shift = start - meeting.opened_at
-    Meeting.objects.filter(pk=meeting.pk).update(opened_at=F("opened_at") + shift, closed_at=F("closed_at") + shift)
+    Meeting.objects.filter(pk=meeting.pk).update(
+        opened_at=F("opened_at") + shift, closed_at=F("closed_at") + shift
+    )
     Attendance.objects.filter(meeting=meeting).update(since=F("since") + shift)
     ItemAbsence.objects.filter(item__meeting=meeting).update(
         left_at=F("left_at") + shift, returned_at=F("returned_at") + shift
@@ -355,7 +358,10 @@ def load() -> list[tuple[str, str, str]]:
         committee.conflict_declare(actor=member.user, item=plain_item, has_conflict=False)
         committee.vote_cast(actor=member.user, item=plain_item, choice="for")
     committee.item_leave(
-        actor=chair.user, item=approved_item, member=members[3], reason="Tegenstrijdig belang (toezichthouder)."
+        actor=chair.user,
+        item=approved_item,
+        member=members[3],
+        reason="Tegenstrijdig belang (toezichthouder).",
     )
     for member, choice in zip(members[:3], ["for", "for", "against"], strict=True):
         committee.vote_cast(

@@ -445,7 +445,9 @@ class OpenMeetingForm(forms.Form):
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text=_("De voorzitter is altijd aanwezig; niet aangevinkte leden staan als afwezig op de lijst."),
+        help_text=_(
+            "De voorzitter is altijd aanwezig; niet aangevinkte leden staan als afwezig op de lijst."
+        ),
     )
 
     def __init__(self, *args, members, **kwargs):

@@ -829,7 +829,9 @@ class Attendance(models.Model):
         ordering = ["meeting", "member"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="attendance_one_per_member"),
-            models.CheckConstraint(condition=Q(status__in=["present", "absent"]), name="attendance_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=["present", "absent"]), name="attendance_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

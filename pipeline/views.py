@@ -886,7 +886,8 @@ def meeting_detail(request, pk: int):
                 members=CommitteeMember.objects.filter(pk__in=present_ids).exclude(pk__in=item.left_ids),
             )
             item.return_form = ReturnForm(
-                auto_id=auto_id.replace("%s", "return_%s"), members=CommitteeMember.objects.filter(pk__in=away)
+                auto_id=auto_id.replace("%s", "return_%s"),
+                members=CommitteeMember.objects.filter(pk__in=away),
             )
     candidates = (
         selectors.applications_for(user)
@@ -997,7 +998,9 @@ def attendance_set(request, pk: int):
 @require_POST
 def minutes_adopt(request, pk: int):
     meeting = _meeting(request, pk)
-    previous = Meeting.objects.filter(fund=meeting.fund, pk=_int_or_none(request.POST.get("previous"))).first()
+    previous = Meeting.objects.filter(
+        fund=meeting.fund, pk=_int_or_none(request.POST.get("previous"))
+    ).first()
     if previous is None:
         messages.error(request, _("Kies de vergadering waarvan de notulen worden vastgesteld."))
         return redirect("meeting_detail", pk=pk)

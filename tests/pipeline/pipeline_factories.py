@@ -8,13 +8,14 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from djmoney.money import Money
 
+from core.pdf import one_page_pdf
 from fund.models import Role
 from pipeline import committee, services
 from pipeline.documents import latest_memo
 from pipeline.models import Application, ReferralSource
 from tests.factories import make_member, themes
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = one_page_pdf("Testdocument")  # a real PDF: uploads are checked by parsing
 
 YEAR = {
     "revenue": Decimal("400000.00"),

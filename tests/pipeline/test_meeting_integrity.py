@@ -42,7 +42,7 @@ def setup(world):
 
 def test_a_vote_before_the_meeting_is_opened_is_refused(setup):
     _world, members, _meeting, item = setup
-    with pytest.raises(ApplicationError, match="De vergadering is nog niet geopend.") as refused:
+    with pytest.raises(ApplicationError, match="De vergadering is nog niet geopend") as refused:
         committee.vote_cast(actor=members[1].user, item=item, choice="for")
     assert refused.value.code == "not_open"
     assert item.votes.count() == 0
@@ -50,7 +50,7 @@ def test_a_vote_before_the_meeting_is_opened_is_refused(setup):
 
 def test_a_decision_before_the_meeting_is_opened_is_refused(setup):
     _world, members, _meeting, item = setup
-    with pytest.raises(ApplicationError, match="De vergadering is nog niet geopend."):
+    with pytest.raises(ApplicationError, match="De vergadering is nog niet geopend"):
         committee.decision_record(actor=members[0].user, item=item, outcome="deferred", questions="Prognose?")
     assert item.decisions.count() == 0
 
@@ -74,9 +74,12 @@ def test_only_the_chair_opens_and_closes_and_not_before_the_meeting_date(setup):
     _world, members, meeting, _item = setup
     with pytest.raises(PermissionDeniedError, match="Alleen de voorzitter"):
         committee.meeting_open(actor=members[1].user, meeting=meeting, present=members)
-    with time_machine.travel(datetime.datetime(2026, 6, 14, 20, 0, tzinfo=datetime.UTC), tick=False):
-        with pytest.raises(ApplicationError, match="staat gepland op 15-06-2026 en kan niet eerder"):
-            committee.meeting_open(actor=members[0].user, meeting=meeting, present=members)
+    day_before = datetime.datetime(2026, 6, 14, 20, 0, tzinfo=datetime.UTC)
+    with (
+        time_machine.travel(day_before, tick=False),
+        pytest.raises(ApplicationError, match="staat gepland op 15-06-2026 en kan niet eerder"),
+    ):
+        committee.meeting_open(actor=members[0].user, meeting=meeting, present=members)
     opened = committee.meeting_open(actor=members[0].user, meeting=meeting, present=members[:2])
     assert opened.opened_at is not None and opened.opened_by == members[0].user
     with pytest.raises(ApplicationError, match="al geopend"):
@@ -111,7 +114,9 @@ def test_an_absent_member_cannot_vote_until_the_chair_registers_the_arrival(setu
 def test_a_member_who_left_for_an_item_cannot_vote_on_it_even_after_returning(setup):
     _world, members, meeting, item = setup
     open_meeting(meeting)
-    committee.item_leave(actor=members[0].user, item=item, member=members[3], reason="Familie van de aanvrager")
+    committee.item_leave(
+        actor=members[0].user, item=item, member=members[3], reason="Familie van de aanvrager"
+    )
     with pytest.raises(PermissionDeniedError, match="voor dit agendapunt verlaten"):
         committee.vote_cast(actor=members[3].user, item=item, choice="for")
     with pytest.raises(ApplicationError, match="al verlaten"):

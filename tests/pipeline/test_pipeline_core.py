@@ -20,7 +20,14 @@ from pipeline import committee, services
 from pipeline.documents import COMMITTEE_MINUTES, INVESTMENT_MEMO, memo_versions, minutes_versions
 from pipeline.forms import ApplicationForm, FinancialYearForm
 from pipeline.models import Application
-from tests.pipeline.pipeline_factories import PDF_BYTES, draft, in_committee, open_meeting, pdf, seat_committee
+from tests.pipeline.pipeline_factories import (
+    PDF_BYTES,
+    draft,
+    in_committee,
+    open_meeting,
+    pdf,
+    seat_committee,
+)
 
 HOSTILE_NAMES = [
     '"><img src=x onerror=alert(1)>',

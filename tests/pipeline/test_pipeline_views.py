@@ -20,12 +20,25 @@ from .pipeline_factories import PDF_BYTES, complete, draft, in_committee, in_due
 S = ApplicationStatus
 
 
+ROOTS = {"xl/workbook.xml": "<workbook/>", "word/document.xml": "<document/>"}
+
+
 def _zip(*names: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         for name in names:
-            archive.writestr(name, "<x/>")
+            archive.writestr(name, ROOTS.get(name, "<x/>"))
+    return buffer.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A 'workbook' of a few kilobytes packed that declares 60 MB unpacked: refused before unpacking."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 10_000_000)
     return buffer.getvalue()
 
 
@@ -112,6 +125,7 @@ def test_financials_with_text_in_a_number_field_are_refused_whole(client, world)
         (_zip("ppt/presentation.xml"), "plan.docx", False),  # a ZIP, but no Word document
         (b"PK\x03\x04 broken zip", "plan.xlsx", False),
         (b"<html>", "plan.html", False),
+        (b"%PDF-1.7\n<html><script>alert(1)</script></html>", "polyglot.pdf", False),
     ],
 )
 def test_uploads_are_checked_by_content(client, world, content, name, ok):
@@ -127,6 +141,30 @@ def test_uploads_are_checked_by_content(client, world, content, name, ok):
         assert (
             "Alleen PDF-, Excel- (XLSX) en Word-bestanden (DOCX) zijn toegestaan" in response.content.decode()
         )
+
+
+def test_a_polyglot_and_a_zip_bomb_are_refused_and_a_real_pdf_accepted(client, world):
+    import time
+
+    application = draft(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    url = reverse("application_document_add", args=[application.pk])
+    polyglot = PDF_BYTES[:9] + b"%<html><script>alert(1)</script>\n" + PDF_BYTES[9:]
+    page = client.post(
+        url, {"kind": "business_plan", "file": SimpleUploadedFile("plan.pdf", polyglot)}, follow=True
+    )
+    assert "bevat HTML of een script" in page.content.decode()
+    bomb = _zip_bomb()
+    assert len(bomb) < 200_000
+    started = time.monotonic()
+    page = client.post(
+        url, {"kind": "forecast", "file": SimpleUploadedFile("prognose.xlsx", bomb)}, follow=True
+    )
+    assert time.monotonic() - started < 5
+    assert "uitgepakt te groot" in page.content.decode()
+    assert not ApplicationDocument.objects.filter(application=application).exists()
+    client.post(url, {"kind": "business_plan", "file": SimpleUploadedFile("plan.pdf", PDF_BYTES)})
+    assert ApplicationDocument.objects.get(application=application).content_type == "pdf"
 
 
 def test_oversized_upload_is_refused(client, world, settings):
