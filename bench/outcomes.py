@@ -40,6 +40,7 @@ def generate(*, contracts: int, participants: int, seed: int = 6) -> None:
     from django.db import transaction
     from django.utils import timezone
 
+    from core.pdf import one_page_pdf
     from fund import services as fund_services
     from fund.models import Municipality
     from resultaatfinanciering import services
@@ -97,7 +98,7 @@ def generate(*, contracts: int, participants: int, seed: int = 6) -> None:
                 actor=services.SYSTEM,
                 contract=contract,
                 to_status="active",
-                signed_document=ContentFile(b"%PDF", name="c.pdf"),
+                signed_document=ContentFile(one_page_pdf("Getekend contract"), name="c.pdf"),
             )
             first, second = list(definition.milestones.order_by("position"))
             people = Participant.objects.bulk_create(

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,13 +197,18 @@ def serve_document(request, document: StoredDocument) -> HttpResponse:
 
 
 def serve_upload(request, *, subject: Model, field_file, filename: str | None = None) -> FileResponse:
-    """An uploaded file (evidence, signed contract, application document), as an attachment.
+    """An uploaded file (evidence, signed contract, application document), as an attachment with the media
+    type its content parses as (core.uploads.served_type), never one guessed from its name.
 
     The caller has found ``subject`` through the user's scope (404 otherwise); the download is recorded."""
+    from .uploads import served_type
+
     name = filename or field_file.name.rsplit("/", 1)[-1]
     _record(user=request.user, file_name=field_file.name, **_subject_filter(subject))
-    media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(field_file.open("rb"), as_attachment=True, filename=name, content_type=media_type)
+    with field_file.open("rb") as handle:
+        content = handle.read()
+    media_type, name = served_type(content, name)
+    response = FileResponse(io.BytesIO(content), as_attachment=True, filename=name, content_type=media_type)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

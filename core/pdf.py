@@ -343,3 +343,16 @@ def merge(parts: list[bytes], *, title: str, author: str = "Impactfonds", langua
     buffer = BytesIO()
     writer.write(buffer)
     return buffer.getvalue()
+
+
+def one_page_pdf(text: str) -> bytes:
+    """A small, real one-page PDF showing ``text`` (the same bytes every time): stands in for an uploaded
+    document (a signed contract, a payslip) in demo data and tests, where uploads are checked by parsing."""
+    buffer = BytesIO()
+    page = pdfcanvas.Canvas(buffer, pagesize=A4, invariant=1)
+    page.setTitle(text)
+    page.setFont("Helvetica", 12)
+    page.drawString(25 * mm, A4[1] - 30 * mm, text)
+    page.showPage()
+    page.save()
+    return buffer.getvalue()

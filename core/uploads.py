@@ -4,6 +4,10 @@
   an Office file must be a sane zip (declared unpacked size and packing ratio within bounds, no entry
   larger than allowed) whose main part parses. A file that starts with ``%PDF-`` and continues as HTML is
   not a PDF.
+- Images (PNG, JPEG) must be read by Pillow as that format.
+- Whatever the type, a file whose first kilobyte carries HTML (``<html``, ``<script`` …) is refused: that is
+  where a browser sniffs, so a PDF that is also a web page (a polyglot) never passes.
+- ``served_type`` gives the media type and extension an upload is served with, from its content again.
 - ``open_workbook`` opens an Excel upload read-only after checking, before anything is unpacked, the
   declared size of its parts and each sheet's declared dimensions against what the caller expects; a zip
   bomb is refused without being read.
@@ -39,8 +43,21 @@ MSG_TOO_MANY_CELLS = gettext_noop(
     "hoogstens %(max_rows)s × %(max_cols)s)."
 )
 MSG_TYPE = gettext_noop("Dit bestandstype is niet toegestaan (toegestaan: %(allowed)s).")
+MSG_HTML = gettext_noop(
+    "Dit bestand bevat HTML of een script en wordt daarom geweigerd (ook als het als %(kind)s begint)."
+)
+MSG_NOT_IMAGE = gettext_noop("Dit bestand is geen geldige afbeelding (PNG of JPEG).")
 
-_KIND_LABEL = {"pdf": "PDF", "xlsx": "Excel (.xlsx)", "docx": "Word (.docx)"}
+_KIND_LABEL = {"pdf": "PDF", "xlsx": "Excel (.xlsx)", "docx": "Word (.docx)", "png": "PNG", "jpeg": "JPEG"}
+MEDIA_TYPES = {
+    "pdf": ("application/pdf", "pdf"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "png": ("image/png", "png"),
+    "jpeg": ("image/jpeg", "jpg"),
+}
+_HTML_MARKERS = (b"<html", b"<script", b"<body", b"<!doctype html", b"<iframe", b"<svg", b"<head", b"<meta")
+_SNIFF_BYTES = 1024
 _DIMENSION = re.compile(rb'<dimension[^>]*\sref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"')
 
 
@@ -123,22 +140,106 @@ def _office_parses(data: bytes, *, kind: str, max_unpacked: int) -> bool:
     return root.tag.rsplit("}", 1)[-1] == expected
 
 
+def _image_kind(data: bytes) -> str | None:
+    if data.startswith(b"\x89PNG\r\n\x1a\n"):
+        kind, expected = "png", {"PNG"}
+    elif data.startswith(b"\xff\xd8\xff"):
+        kind, expected = "jpeg", {"JPEG", "MPO"}  # MPO: a camera's JPEG with a preview
+    else:
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.format not in expected:
+                raise ValidationError(_(MSG_NOT_IMAGE), code="file_type")
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise ValidationError(_(MSG_NOT_IMAGE), code="file_type") from exc
+    return kind
+
+
+def _refuse_html(data: bytes, kind: str) -> None:
+    head = data[:_SNIFF_BYTES].lower()
+    if any(marker in head for marker in _HTML_MARKERS):
+        raise ValidationError(_(MSG_HTML) % {"kind": _KIND_LABEL[kind]}, code="polyglot")
+
+
 def document_type(upload, *, allowed=("pdf", "xlsx", "docx"), max_unpacked: int = MAX_UNPACKED_BYTES) -> str:
-    """'pdf', 'xlsx' or 'docx' for a file that parses as that type; ValidationError otherwise."""
+    """'pdf', 'xlsx', 'docx', 'png' or 'jpeg' (those in ``allowed``) for a file that parses as that type;
+    ValidationError otherwise."""
     data = _read_all(upload)
     labels = ", ".join(_KIND_LABEL[k] for k in allowed)
     if data.startswith(b"%PDF-"):
         if "pdf" not in allowed:
             raise ValidationError(_(MSG_TYPE) % {"allowed": labels}, code="file_type")
+        _refuse_html(data, "pdf")
         if not _is_pdf(data):
             raise ValidationError(_(MSG_NOT_PDF), code="file_type")
         return "pdf"
+    image = _image_kind(data) if {"png", "jpeg"} & set(allowed) else None
+    if image is not None:
+        if image not in allowed:
+            raise ValidationError(_(MSG_TYPE) % {"allowed": labels}, code="file_type")
+        _refuse_html(data, image)
+        return image
     kind = _office_kind(data, max_unpacked=max_unpacked)
     if kind is None or kind not in allowed:
         raise ValidationError(_(MSG_TYPE) % {"allowed": labels}, code="file_type")
     if not _office_parses(data, kind=kind, max_unpacked=max_unpacked):
         raise ValidationError(_(MSG_NOT_OFFICE) % {"kind": _KIND_LABEL[kind]}, code="file_type")
     return kind
+
+
+MSG_TOO_LARGE = gettext_noop("Het bestand is groter dan %(max)s MB.")
+
+
+def checked_upload(upload, *, field: str, allowed, max_bytes: int = 10 * 1024 * 1024) -> str:
+    """``document_type`` for a service or form: size first, then the content; a refusal names ``field``."""
+    size = getattr(upload, "size", None)
+    if size is None:
+        size = len(_read_all(upload))
+    if size > max_bytes:
+        raise ValidationError({field: [_(MSG_TOO_LARGE) % {"max": max_bytes // (1024 * 1024)}]})
+    try:
+        return document_type(upload, allowed=allowed)
+    except ValidationError as exc:
+        raise ValidationError({field: exc.messages}) from None
+
+
+def served_type(data: bytes, filename: str) -> tuple[str, str]:
+    """(media type, file name) to serve an upload with: the type its content parses as, the name's
+    extension made to match it. Content that is none of the known types (a file stored before uploads were
+    checked) is served as ``application/octet-stream``."""
+    try:
+        kind = document_type(data, allowed=tuple(MEDIA_TYPES))
+    except ValidationError:
+        return "application/octet-stream", filename
+    media_type, extension = MEDIA_TYPES[kind]
+    _stem, dot, current = filename.rpartition(".")
+    if not dot or current.lower() not in ({"jpg", "jpeg"} if kind == "jpeg" else {extension}):
+        filename = f"{filename}.{extension}"
+    return media_type, filename
+
+
+def _sheet_titles(archive: zipfile.ZipFile) -> dict[str, str]:
+    """{"xl/worksheets/sheet1.xml": "Rapportage", …}: the titles users know the sheets by."""
+    try:
+        workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))
+        relations = ElementTree.fromstring(archive.read("xl/_rels/workbook.xml.rels"))
+    except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError):
+        return {}
+    targets = {}
+    for relation in relations:
+        target = relation.get("Target", "")
+        targets[relation.get("Id")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    titles = {}
+    for element in workbook.iter():
+        if element.tag.rsplit("}", 1)[-1] == "sheet":
+            relation_id = next((v for k, v in element.attrib.items() if k.rsplit("}", 1)[-1] == "id"), None)
+            if relation_id in targets:
+                titles[targets[relation_id]] = element.get("name", "")
+    return titles
 
 
 def open_workbook(
@@ -159,6 +260,7 @@ def open_workbook(
 
     archive = _checked_zip(data, kind="xlsx", max_unpacked=max_unpacked)
     sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+    titles = _sheet_titles(archive)
     for name in sheets:
         with archive.open(name) as part:
             head = part.read(4096)
@@ -169,7 +271,7 @@ def open_workbook(
                 raise ValidationError(
                     _(MSG_TOO_MANY_CELLS)
                     % {
-                        "sheet": name.rsplit("/", 1)[-1].removesuffix(".xml"),
+                        "sheet": titles.get(name) or name.rsplit("/", 1)[-1].removesuffix(".xml"),
                         "rows": rows,
                         "cols": cols,
                         "max_rows": max_rows,

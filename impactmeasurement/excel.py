@@ -16,7 +16,7 @@ import io
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -175,18 +175,64 @@ def _col(col: int) -> str:
     return "ABCDEFGH"[col - 1]
 
 
+class _Cell:
+    __slots__ = ("data_type", "value")
+
+    def __init__(self, value=None, data_type="n"):
+        self.value, self.data_type = value, data_type
+
+
+class _Sheet:
+    """A sheet of a read-only workbook read once into memory (its size was checked before it was opened),
+    for lookups by row and column: read-only sheets are streams, slow to address cell by cell."""
+
+    def __init__(self, ws):
+        self.cells: dict[tuple[int, int], _Cell] = {}
+        self.max_row = 0
+        for row in ws.iter_rows():
+            for cell in row:
+                if getattr(cell, "value", None) is not None:
+                    self.cells[(cell.row, cell.column)] = _Cell(cell.value, cell.data_type)
+                    self.max_row = max(self.max_row, cell.row)
+
+    def cell(self, row: int, column: int) -> _Cell:
+        return self.cells.get((row, column), _Cell())
+
+
+def _template_limits(kpi_set: KPISet) -> tuple[int, int]:
+    """The most rows and columns this KPI set's template can have (with room for a stray row or column)."""
+    lines = kpi_set.periods.count() * kpi_set.kpis.count()
+    return FIRST_ROW + lines + 50, len(HEADERS) + 8
+
+
 def read_upload(
     kpi_set: KPISet, data: bytes
 ) -> tuple[list[tuple[ReportingPeriod, dict[int, Entry]]], list[Problem]]:
-    """(batches, problems) from an uploaded template; TemplateError if it is not this KPI set's template."""
+    """(batches, problems) from an uploaded template; TemplateError if it is not this KPI set's template.
+
+    The workbook is opened by core.uploads.open_workbook: the declared unpacked size and each sheet's
+    dimensions are checked against this template's size before anything is unpacked (a zip bomb is refused
+    without being read), and it is read in read-only mode."""
+    from django.core.exceptions import ValidationError
+
+    from core.uploads import open_workbook
+
     if len(data) > MAX_BYTES:
         raise TemplateError([Problem("", _("Het bestand is groter dan 5 MB."), "file")])
+    max_rows, max_cols = _template_limits(kpi_set)
     try:
-        wb = load_workbook(io.BytesIO(data), data_only=False)
-    except Exception as exc:  # a corrupt zip, broken XML, not a workbook at all
-        raise TemplateError([Problem("", _("Dit is geen leesbaar Excel-bestand (.xlsx)."), "file")]) from exc
+        wb = open_workbook(data, max_rows=max_rows, max_cols=max_cols, data_only=False)
+    except ValidationError as exc:
+        message = (
+            _("Dit is geen leesbaar Excel-bestand (.xlsx).")
+            if exc.code == "file_type"
+            else " ".join(exc.messages)
+        )
+        raise TemplateError([Problem("", message, "file")]) from exc
+    sheets = {name: _Sheet(wb[name]) for name in wb.sheetnames}
+    wb.close()
     problems: list[Problem] = []
-    if META not in wb.sheetnames or wb[META]["A1"].value != MARKER:
+    if META not in sheets or sheets[META].cell(1, 1).value != MARKER:
         raise TemplateError(
             [
                 Problem(
@@ -196,14 +242,14 @@ def read_upload(
                 )
             ]
         )
-    meta = wb[META]
+    meta = sheets[META]
     rows = []
-    for r in meta.iter_rows(min_row=2, values_only=True):
-        if r[0] is None:
+    for r in range(2, meta.max_row + 1):
+        if meta.cell(r, 1).value is None:
             continue
-        rows.append((int(r[0]), int(r[1]), int(r[2])))
-    if meta["B1"].value != kpi_set.pk or not hmac.compare_digest(
-        str(meta["C1"].value or ""), _signature(int(meta["B1"].value or 0), rows)
+        rows.append((int(meta.cell(r, 1).value), int(meta.cell(r, 2).value), int(meta.cell(r, 3).value)))
+    if meta.cell(1, 2).value != kpi_set.pk or not hmac.compare_digest(
+        str(meta.cell(1, 3).value or ""), _signature(int(meta.cell(1, 2).value or 0), rows)
     ):
         raise TemplateError(
             [
@@ -214,14 +260,14 @@ def read_upload(
                 )
             ]
         )
-    for name in wb.sheetnames:
+    for name in sheets:
         if name not in (SHEET, META):
             problems.append(
                 Problem(name, _("werkblad '%(name)s' hoort niet in dit sjabloon") % {"name": name}, "sheet")
             )
-    if SHEET not in wb.sheetnames:
+    if SHEET not in sheets:
         raise TemplateError([*problems, Problem(SHEET, _("het werkblad ontbreekt"), "sheet")])
-    ws = wb[SHEET]
+    ws = sheets[SHEET]
     for col, header in enumerate(HEADERS, start=1):
         found = ws.cell(row=HEADER_ROW, column=col).value
         if (found or "").strip() != header:
@@ -258,11 +304,11 @@ def read_upload(
         value_cell, comment_cell = ws.cell(row=row, column=VALUE_COL), ws.cell(row=row, column=COMMENT_COL)
         location = f"{SHEET}!{_col(VALUE_COL)}{row}"
         formula = False
-        for cell in (value_cell, comment_cell):
+        for col, cell in ((VALUE_COL, value_cell), (COMMENT_COL, comment_cell)):
             if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
                 problems.append(
                     Problem(
-                        f"{SHEET}!{cell.coordinate}",
+                        f"{SHEET}!{_col(col)}{row}",
                         _("een formule is niet toegestaan; vul de waarde zelf in"),
                         "formula",
                     )

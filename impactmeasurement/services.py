@@ -20,6 +20,7 @@ from django.utils.translation import gettext_noop
 from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from core.formats import format_date
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
+from core.uploads import checked_upload
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import Enterprise, Fund, Theme, User
@@ -584,6 +585,7 @@ def evidence_add(
     except ValidationError as exc:
         raise ValidationError({"file": exc.messages}) from None
     validate_no_bsn(description)
+    checked_upload(file, field="file", allowed=("pdf", "xlsx", "docx", "png", "jpeg"))  # parsed, not sniffed
     evidence = Evidence.objects.create(
         report=report,
         kpi=kpi,

@@ -19,15 +19,24 @@ class PipelineConfig(AppConfig):
         from .audit_labels import labels
         from .models import (
             ApplicationStatus,
+            AttendanceStatus,
             ChecklistStatus,
             CheckOutcome,
             DecisionOutcome,
             DeclarationState,
+            MeetingState,
             VoteChoice,
         )
 
         register_action_labels(labels)
         register_state_choices(
-            ApplicationStatus, ChecklistStatus, DecisionOutcome, VoteChoice, CheckOutcome, DeclarationState
+            ApplicationStatus,
+            ChecklistStatus,
+            DecisionOutcome,
+            VoteChoice,
+            CheckOutcome,
+            DeclarationState,
+            MeetingState,
+            AttendanceStatus,
         )
         documents.register()

@@ -42,4 +42,11 @@ def labels() -> dict[str, str]:
         "committee_member_added": _("Commissielid toegevoegd"),
         "committee_rules_set": _("Commissieregels vastgesteld"),
         "minutes_stored": _("Notulen vastgelegd"),
+        "meeting_opened": _("Vergadering geopend"),
+        "meeting_closed": _("Vergadering gesloten"),
+        "attendance_changed": _("Presentie gewijzigd"),
+        "member_left_for_item": _("Lid verliet de vergadering voor een agendapunt"),
+        "member_returned": _("Lid keerde terug"),
+        "minutes_adopted": _("Notulen vastgesteld"),
+        "minutes_of_earlier_meeting_adopted": _("Notulen van een eerdere vergadering vastgesteld"),
     }

@@ -28,11 +28,14 @@ from .models import (
     AgendaItem,
     Application,
     ApplicationStatus,
+    Attendance,
+    AttendanceStatus,
     CommitteeMember,
     CommitteeRules,
     ConflictDeclaration,
     Decision,
     DecisionOutcome,
+    ItemAbsence,
     MajorityRule,
     Meeting,
     Vote,
@@ -73,6 +76,28 @@ MSG_NO_MEMO = gettext_noop("Er is nog geen investeringsmemo om over te besluiten
 MSG_CONDITIONS = gettext_noop("Noem de voorwaarden (één per regel).")
 MSG_REASONS = gettext_noop("Geef de redenen van de afwijzing; de aanvrager krijgt ze te zien.")
 MSG_QUESTIONS = gettext_noop("Noem de vragen waarop de commissie een antwoord wil.")
+MSG_NOT_OPEN = gettext_noop("De vergadering is nog niet geopend.")
+MSG_CLOSED = gettext_noop("De vergadering is gesloten; er kan niets meer worden vastgelegd.")
+MSG_ALREADY_OPEN = gettext_noop("De vergadering is al geopend.")
+MSG_TOO_EARLY = gettext_noop("De vergadering staat gepland op %(date)s en kan niet eerder worden geopend.")
+MSG_NOT_CHAIR_MEETING = gettext_noop(
+    "Alleen de voorzitter opent en sluit de vergadering en houdt de presentielijst bij."
+)
+MSG_NOT_PRESENT = gettext_noop("U staat niet als aanwezig op de presentielijst van deze vergadering.")
+MSG_MEMBER_NOT_PRESENT = gettext_noop("%(member)s staat niet als aanwezig op de presentielijst.")
+MSG_LEFT_FOR_ITEM = gettext_noop(
+    "U heeft de vergadering voor dit agendapunt verlaten en kunt er niet over stemmen of besluiten."
+)
+MSG_ALREADY_LEFT = gettext_noop("%(member)s heeft de vergadering voor dit agendapunt al verlaten.")
+MSG_NOT_LEFT = gettext_noop("%(member)s is niet weg voor dit agendapunt.")
+MSG_NOT_SEATED = gettext_noop("%(member)s is op de vergaderdatum geen lid van de commissie.")
+MSG_MINUTES_NOT_CLOSED = gettext_noop(
+    "De notulen kunnen pas worden vastgesteld als die vergadering gesloten is."
+)
+MSG_MINUTES_NOT_EARLIER = gettext_noop(
+    "Notulen worden vastgesteld in een latere vergadering van hetzelfde fonds."
+)
+MSG_MINUTES_ADOPTED = gettext_noop("Deze notulen zijn al vastgesteld.")
 
 OUTCOME_TRANSITION = {
     DecisionOutcome.APPROVED: "approve",
@@ -219,6 +244,237 @@ def _seat_or_refuse(actor: User, item: AgendaItem) -> CommitteeMember:
     return member
 
 
+def _locked_meeting(meeting: Meeting) -> Meeting:
+    return Meeting.objects.select_for_update().select_related("fund").get(pk=meeting.pk)
+
+
+def _chair_or_refuse(actor: User, meeting: Meeting) -> CommitteeMember:
+    member = seat_of(actor, meeting.fund, meeting.date)
+    if member is None or not member.is_chair:
+        raise PermissionDeniedError(_(MSG_NOT_CHAIR_MEETING))
+    return member
+
+
+def _require_open(meeting: Meeting) -> None:
+    """Votes, decisions and the attendance register only while the meeting is open."""
+    if meeting.closed_at is not None:
+        raise ApplicationError(_(MSG_CLOSED), code="closed")
+    if meeting.opened_at is None:
+        raise ApplicationError(_(MSG_NOT_OPEN), code="not_open")
+
+
+def _require_attending(member: CommitteeMember, item: AgendaItem) -> None:
+    """The member is on the attendance register as present and did not leave for this item."""
+    if not Attendance.objects.filter(
+        meeting_id=item.meeting_id, member=member, status=AttendanceStatus.PRESENT
+    ).exists():
+        raise ApplicationError(_(MSG_NOT_PRESENT), code="not_present")
+    if ItemAbsence.objects.filter(item=item, member=member).exists():
+        raise PermissionDeniedError(_(MSG_LEFT_FOR_ITEM))
+
+
+def serving_members(meeting: Meeting) -> list[CommitteeMember]:
+    """The members seated on the meeting's date, chair first."""
+    return [
+        m
+        for m in CommitteeMember.objects.filter(fund=meeting.fund)
+        .select_related("user")
+        .order_by("-is_chair", "user__last_name", "pk")
+        if m.serves_on(meeting.date)
+    ]
+
+
+def _serving_member(meeting: Meeting, member: CommitteeMember) -> CommitteeMember:
+    if member.fund_id != meeting.fund_id or not member.serves_on(meeting.date):
+        raise ValidationError({"member": [_(MSG_NOT_SEATED) % {"member": member}]})
+    return member
+
+
+@transaction.atomic
+def meeting_open(*, actor: User, meeting: Meeting, present: list[CommitteeMember]) -> Meeting:
+    """The chair opens the meeting (the time is recorded) with the attendance register: the members in
+    ``present`` (the chair always) are present, every other seated member absent. Not before its date."""
+    meeting = _locked_meeting(meeting)
+    chair = _chair_or_refuse(actor, meeting)
+    if meeting.closed_at is not None:
+        raise ApplicationError(_(MSG_CLOSED), code="closed")
+    if meeting.opened_at is not None:
+        raise ApplicationError(_(MSG_ALREADY_OPEN), code="already_open")
+    if timezone.localdate() < meeting.date:
+        raise ApplicationError(
+            _(MSG_TOO_EARLY) % {"date": meeting.date.strftime("%d-%m-%Y")}, code="too_early"
+        )
+    seated = serving_members(meeting)
+    for member in present:
+        _serving_member(meeting, member)
+    present_ids = {m.pk for m in present} | {chair.pk}
+    now = timezone.now()
+    Attendance.objects.bulk_create(
+        [
+            Attendance(
+                meeting=meeting,
+                member=m,
+                status=AttendanceStatus.PRESENT if m.pk in present_ids else AttendanceStatus.ABSENT,
+                since=now,
+                recorded_by=actor,
+            )
+            for m in seated
+        ]
+    )
+    meeting.opened_at, meeting.opened_by = now, actor
+    meeting.save(update_fields=["opened_at", "opened_by"])
+    audit_record(
+        actor=actor,
+        obj=meeting,
+        action="meeting_opened",
+        from_state="planned",
+        to_state="open",
+        data={
+            "present": [str(m) for m in seated if m.pk in present_ids],
+            "absent": [str(m) for m in seated if m.pk not in present_ids],
+        },
+    )
+    return meeting
+
+
+@transaction.atomic
+def attendance_set(*, actor: User, meeting: Meeting, member: CommitteeMember, present: bool) -> Attendance:
+    """A late arrival or an early departure, recorded by the chair while the meeting is open."""
+    meeting = _locked_meeting(meeting)
+    _chair_or_refuse(actor, meeting)
+    _require_open(meeting)
+    _serving_member(meeting, member)
+    status = AttendanceStatus.PRESENT if present else AttendanceStatus.ABSENT
+    row = Attendance.objects.filter(meeting=meeting, member=member).first()
+    before = row.status if row else ""
+    if row is not None and row.status == status:
+        return row
+    if row is None:
+        row = Attendance(meeting=meeting, member=member)
+    row.status, row.since, row.recorded_by = status, timezone.now(), actor
+    row.save()
+    audit_record(
+        actor=actor,
+        obj=meeting,
+        action="attendance_changed",
+        from_state=before,
+        to_state=status,
+        data={"member": str(member)},
+    )
+    return row
+
+
+@transaction.atomic
+def item_leave(*, actor: User, item: AgendaItem, member: CommitteeMember, reason: str = "") -> ItemAbsence:
+    """The chair records that a member leaves the meeting for one agenda item (e.g. a conflict of
+    interest); the member does not vote on that item, not even after returning."""
+    item = _locked_item(item)
+    meeting = item.meeting
+    _chair_or_refuse(actor, meeting)
+    _require_open(meeting)
+    _serving_member(meeting, member)
+    if not Attendance.objects.filter(
+        meeting=meeting, member=member, status=AttendanceStatus.PRESENT
+    ).exists():
+        raise ApplicationError(_(MSG_MEMBER_NOT_PRESENT) % {"member": member}, code="not_present")
+    if ItemAbsence.objects.filter(item=item, member=member).exists():
+        raise ApplicationError(_(MSG_ALREADY_LEFT) % {"member": member}, code="already_left")
+    absence = ItemAbsence.objects.create(
+        item=item, member=member, reason=reason.strip(), left_at=timezone.now(), recorded_by=actor
+    )
+    audit_record(
+        actor=actor,
+        obj=meeting,
+        action="member_left_for_item",
+        to_state="left",
+        reason=absence.reason,
+        data={"member": str(member), "item": item.position, "application": item.application.number},
+    )
+    return absence
+
+
+@transaction.atomic
+def item_return(*, actor: User, item: AgendaItem, member: CommitteeMember) -> ItemAbsence:
+    item = _locked_item(item)
+    meeting = item.meeting
+    _chair_or_refuse(actor, meeting)
+    _require_open(meeting)
+    absence = ItemAbsence.objects.filter(item=item, member=member, returned_at__isnull=True).first()
+    if absence is None:
+        raise ApplicationError(_(MSG_NOT_LEFT) % {"member": member}, code="not_left")
+    absence.returned_at = timezone.now()
+    absence.save(update_fields=["returned_at"])
+    audit_record(
+        actor=actor,
+        obj=meeting,
+        action="member_returned",
+        from_state="left",
+        to_state="returned",
+        data={"member": str(member), "item": item.position, "application": item.application.number},
+    )
+    return absence
+
+
+@transaction.atomic
+def meeting_close(*, actor: User, meeting: Meeting) -> Meeting:
+    """The chair closes the meeting (the time is recorded); nothing can be voted or decided after."""
+    meeting = _locked_meeting(meeting)
+    _chair_or_refuse(actor, meeting)
+    _require_open(meeting)
+    meeting.closed_at, meeting.closed_by = timezone.now(), actor
+    meeting.save(update_fields=["closed_at", "closed_by"])
+    audit_record(actor=actor, obj=meeting, action="meeting_closed", from_state="open", to_state="closed")
+    return meeting
+
+
+def minutes_to_adopt(meeting: Meeting):
+    """Earlier closed meetings of the same fund whose minutes are not yet adopted (the ones the chair can
+    adopt at this meeting)."""
+    return (
+        Meeting.objects.filter(
+            fund_id=meeting.fund_id,
+            closed_at__isnull=False,
+            minutes_adopted_at__isnull=True,
+            date__lte=meeting.date,
+        )
+        .exclude(pk=meeting.pk)
+        .order_by("date", "pk")
+    )
+
+
+@transaction.atomic
+def minutes_adopt(*, actor: User, meeting: Meeting, previous: Meeting):
+    """At ``meeting`` (open), the chair adopts (stelt vast) the minutes of an earlier, closed meeting of the
+    same fund. The adopted minutes are stored as a new version marked "vastgesteld"; before, they are a
+    concept."""
+    meeting = _locked_meeting(meeting)
+    _chair_or_refuse(actor, meeting)
+    _require_open(meeting)
+    previous = _locked_meeting(previous)
+    if previous.fund_id != meeting.fund_id or previous.pk == meeting.pk or previous.date > meeting.date:
+        raise ApplicationError(_(MSG_MINUTES_NOT_EARLIER), code="not_earlier")
+    if previous.closed_at is None or previous.closed_at > meeting.opened_at:
+        raise ApplicationError(_(MSG_MINUTES_NOT_CLOSED), code="not_closed")
+    if previous.minutes_adopted_at is not None:
+        raise ApplicationError(_(MSG_MINUTES_ADOPTED), code="adopted")
+    previous.minutes_adopted_at, previous.minutes_adopted_by = timezone.now(), actor
+    previous.minutes_adopted_in = meeting
+    previous.save(update_fields=["minutes_adopted_at", "minutes_adopted_by", "minutes_adopted_in"])
+    stored = _minutes_store(actor=actor, meeting=previous)
+    audit_record(
+        actor=actor,
+        obj=previous,
+        action="minutes_adopted",
+        from_state="concept",
+        to_state="adopted",
+        data={"in_meeting": str(meeting), "version": stored.version, "sha256": stored.sha256},
+    )
+    audit_record(
+        actor=actor, obj=meeting, action="minutes_of_earlier_meeting_adopted", data={"of": str(previous)}
+    )
+    return stored
+
+
 @transaction.atomic
 def conflict_declare(
     *, actor: User, item: AgendaItem, has_conflict: bool, description: str = ""
@@ -227,6 +483,8 @@ def conflict_declare(
     member = _seat_or_refuse(actor, item)
     if has_conflict and not description.strip():
         raise ValidationError({"description": [_("Omschrijf het tegenstrijdig belang.")]})
+    if item.meeting.closed_at is not None:
+        raise ApplicationError(_(MSG_CLOSED), code="closed")
     if item.decisions.exists():
         raise ApplicationError(_(MSG_DECIDED))
     if ConflictDeclaration.objects.filter(item=item, member=member).exists():
@@ -251,6 +509,7 @@ def vote_cast(*, actor: User, item: AgendaItem, choice: str, remarks: str = "") 
     member = _seat_or_refuse(actor, item)
     if choice not in VoteChoice.values:
         raise ValidationError({"choice": [_("Kies voor, tegen of onthouding.")]})
+    _require_open(item.meeting)
     if item.decisions.exists():
         raise ApplicationError(_(MSG_DECIDED), code="decided")
     declaration = ConflictDeclaration.objects.filter(item=item, member=member).first()
@@ -258,6 +517,7 @@ def vote_cast(*, actor: User, item: AgendaItem, choice: str, remarks: str = "") 
         raise ApplicationError(_(MSG_DECLARE_FIRST), code="declare_first")
     if declaration.has_conflict:
         raise PermissionDeniedError(_(MSG_CONFLICTED))
+    _require_attending(member, item)
     if Vote.objects.filter(item=item, member=member).exists():
         raise ApplicationError(_(MSG_ALREADY_VOTED), code="already_voted")
     try:
@@ -309,13 +569,25 @@ class Tally:
 
 
 def tally(item: AgendaItem) -> Tally:
+    """Present = members on the attendance register as present, who did not leave for this item and
+    declared no conflict of interest."""
     declarations = list(item.declarations.all())
+    attending = set(
+        Attendance.objects.filter(meeting_id=item.meeting_id, status=AttendanceStatus.PRESENT).values_list(
+            "member_id", flat=True
+        )
+    )
+    away = set(item.absences.values_list("member_id", flat=True))
     counts = dict.fromkeys(VoteChoice.values, 0)
     for choice in item.votes.values_list("choice", flat=True):
         counts[choice] += 1
     rules = rules_for(item.meeting.fund)
     return Tally(
-        present=sum(1 for d in declarations if not d.has_conflict),
+        present=sum(
+            1
+            for d in declarations
+            if not d.has_conflict and d.member_id in attending and d.member_id not in away
+        ),
         conflicted=sum(1 for d in declarations if d.has_conflict),
         votes_for=counts[VoteChoice.FOR],
         votes_against=counts[VoteChoice.AGAINST],
@@ -358,9 +630,11 @@ def decision_record(
     member = _seat_or_refuse(actor, item)
     if not member.is_chair:
         raise PermissionDeniedError(_(MSG_NOT_CHAIR))
+    _require_open(item.meeting)
     declaration = ConflictDeclaration.objects.filter(item=item, member=member).first()
     if declaration is not None and declaration.has_conflict:
         raise PermissionDeniedError(_(MSG_CONFLICTED))
+    _require_attending(member, item)
     application = (
         Application.objects.select_for_update()
         .select_related("fund", "enterprise")
@@ -494,6 +768,18 @@ def decision_record(
 def minutes_stand(meeting: Meeting) -> datetime.datetime:
     """The moment of the last change the minutes show (declaration, vote or decision): the minutes' date."""
     moments = [meeting.created_at]
+    moments += [
+        moment
+        for moment in (meeting.opened_at, meeting.closed_at, meeting.minutes_adopted_at)
+        if moment is not None
+    ]
+    latest_attendance = (
+        Attendance.objects.filter(meeting=meeting).order_by("-since").values_list("since", flat=True).first()
+    )
+    if latest_attendance:
+        moments.append(latest_attendance)
+    for absence in ItemAbsence.objects.filter(item__meeting=meeting).values_list("left_at", "returned_at"):
+        moments += [moment for moment in absence if moment is not None]
     for model, field in ((ConflictDeclaration, "declared_at"), (Vote, "cast_at"), (Decision, "recorded_at")):
         latest = (
             model.objects.filter(item__meeting=meeting)
@@ -506,7 +792,6 @@ def minutes_stand(meeting: Meeting) -> datetime.datetime:
     return max(moments)
 
 
-@transaction.atomic
 def minutes_store(*, actor: User, meeting: Meeting):
     """Keep the meeting's full minutes as a stored document (core.documents, kind "committee_minutes").
 
@@ -514,14 +799,19 @@ def minutes_store(*, actor: User, meeting: Meeting):
     existing version; a later declaration, vote or decision makes the next version, with that as its reason.
     Only for someone who may see the full minutes (fund staff of the meeting's fund without a conflict on
     one of its items, administrators)."""
+    if not documents.can_view_minutes(actor, meeting):
+        raise PermissionDeniedError()
+    return _minutes_store(actor=actor, meeting=meeting)
+
+
+@transaction.atomic
+def _minutes_store(*, actor: User, meeting: Meeting):
     from core import formats
     from core.documents import document_latest, document_store
 
     from .minutes import minutes_pdf
 
-    if not documents.can_view_minutes(actor, meeting):
-        raise PermissionDeniedError()
-    Meeting.objects.select_for_update().filter(pk=meeting.pk).first()
+    meeting = Meeting.objects.select_for_update().select_related("fund").get(pk=meeting.pk)
     stand = minutes_stand(meeting)
     latest = document_latest(kind=documents.COMMITTEE_MINUTES, subject=meeting)
     reason = ""

@@ -14,12 +14,13 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from core.money import to_cents
+from core.pdf import one_page_pdf
 from fund.models import Enterprise, Fund, ReferralPartner, Role, Theme, User
 from pipeline import committee, services
 from pipeline.models import Application
 
 D = Decimal
-PDF = b"%PDF-1.4\n% demo\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = one_page_pdf("Impactfonds demodocument")
 
 COMMITTEE = [
     # e-mail, first name, last name, chair
@@ -176,6 +177,28 @@ def _seat_committee(fund: Fund, manager: User) -> list:
     return members
 
 
+def _held_at(meeting, *, hour: int, minute: int) -> None:
+    """Move the times a meeting recorded (opening, register, votes, decisions, closing) to its own
+    evening, keeping their order and gaps: the demo is loaded today, the meeting was held on its date."""
+    from django.db.models import F
+
+    from pipeline.models import Attendance, ConflictDeclaration, Decision, ItemAbsence, Meeting, Vote
+
+    meeting.refresh_from_db()
+    start = timezone.make_aware(datetime.datetime.combine(meeting.date, datetime.time(hour, minute)))
+    shift = start - meeting.opened_at
+    Meeting.objects.filter(pk=meeting.pk).update(
+        opened_at=F("opened_at") + shift, closed_at=F("closed_at") + shift
+    )
+    Attendance.objects.filter(meeting=meeting).update(since=F("since") + shift)
+    ItemAbsence.objects.filter(item__meeting=meeting).update(
+        left_at=F("left_at") + shift, returned_at=F("returned_at") + shift
+    )
+    ConflictDeclaration.objects.filter(item__meeting=meeting).update(declared_at=F("declared_at") + shift)
+    Vote.objects.filter(item__meeting=meeting).update(cast_at=F("cast_at") + shift)
+    Decision.objects.filter(item__meeting=meeting).update(recorded_at=F("recorded_at") + shift)
+
+
 def _scaled(factor: str) -> dict[str, Decimal]:
     return {name: to_cents(value * D(factor)) for name, value in YEARS.items()}
 
@@ -321,6 +344,8 @@ def load() -> list[tuple[str, str, str]]:
     )
     rejected_item = committee.agenda_item_add(actor=manager, meeting=meeting, application=made["rejected"])
     plain_item = committee.agenda_item_add(actor=manager, meeting=meeting, application=made["approved"])
+    # The chair opens the meeting with everyone present; the conflicted member leaves for that item.
+    committee.meeting_open(actor=chair.user, meeting=meeting, present=members)
     for n, member in enumerate(members):
         conflicted = n == 3
         committee.conflict_declare(
@@ -332,6 +357,12 @@ def load() -> list[tuple[str, str, str]]:
         committee.conflict_declare(actor=member.user, item=rejected_item, has_conflict=False)
         committee.conflict_declare(actor=member.user, item=plain_item, has_conflict=False)
         committee.vote_cast(actor=member.user, item=plain_item, choice="for")
+    committee.item_leave(
+        actor=chair.user,
+        item=approved_item,
+        member=members[3],
+        reason="Tegenstrijdig belang (toezichthouder).",
+    )
     for member, choice in zip(members[:3], ["for", "for", "against"], strict=True):
         committee.vote_cast(
             actor=member.user,
@@ -357,7 +388,10 @@ def load() -> list[tuple[str, str, str]]:
         reasons="Het gevraagde bedrag past niet bij de huidige kasstroom (DSCR onder 1,2); "
         "een kleinere aanvraag is welkom.",
     )
+    committee.item_return(actor=chair.user, item=approved_item, member=members[3])
     committee.decision_record(actor=chair.user, item=plain_item, outcome="approved")
+    committee.meeting_close(actor=chair.user, meeting=meeting)
+    _held_at(meeting, hour=19, minute=30)
     services.application_hand_off(actor=manager, application=made["approved_with_conditions"])
 
     # The coming meeting, with the application now at the committee on its agenda.

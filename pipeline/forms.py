@@ -435,3 +435,51 @@ class DecisionForm(forms.Form):
     conditions = forms.CharField(label=_("Voorwaarden (één per regel)"), widget=ROWS3, required=False)
     reasons = forms.CharField(label=_("Redenen (voor de aanvrager)"), widget=ROWS2, required=False)
     questions = forms.CharField(label=_("Vragen (bij aanhouden)"), widget=ROWS2, required=False)
+
+
+class OpenMeetingForm(forms.Form):
+    """The attendance register at the opening: the chair ticks who is present (nothing is ticked before)."""
+
+    present = forms.ModelMultipleChoiceField(
+        label=_("Aanwezig bij de opening"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_(
+            "De voorzitter is altijd aanwezig; niet aangevinkte leden staan als afwezig op de lijst."
+        ),
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["present"].queryset = members
+
+
+class AttendanceForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Lid"), queryset=None)
+    present = forms.TypedChoiceField(
+        label=_("Presentie"),
+        choices=[("1", _("Aanwezig (later gekomen)")), ("0", _("Afwezig (eerder vertrokken)"))],
+        coerce=lambda v: v == "1",
+    )
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+
+class LeaveForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Lid dat de vergadering verlaat"), queryset=None)
+    reason = forms.CharField(label=_("Reden"), max_length=300, required=False)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members
+
+
+class ReturnForm(forms.Form):
+    member = forms.ModelChoiceField(label=_("Lid dat terugkeert"), queryset=None)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = members

@@ -1,4 +1,5 @@
-"""Minutes (notulen) of an investment-committee meeting: members, declarations, votes and decisions.
+"""Minutes (notulen) of an investment-committee meeting: status (concept or adopted), opening and closing
+times, the attendance register, who left for which item, declarations, votes and decisions with their times.
 
 Built with core.pdf (every text from data escaped). The full minutes are stored per meeting
 (``committee.minutes_store``); a member with a conflict of interest on an item gets minutes without that
@@ -15,13 +16,31 @@ from core import formats
 from core.pdf import build, date, heading, p, table
 
 from . import committee
-from .models import CommitteeMember, Meeting
+from .models import AttendanceStatus, CommitteeMember, Meeting
 
 VOTE_NL = {"for": "voor", "against": "tegen", "abstain": "onthouding"}
 
 
 def _moment(value: datetime.datetime) -> str:
     return formats.format_datetime(value, language="nl")
+
+
+def _status(meeting: Meeting) -> str:
+    if meeting.minutes_adopted_at is not None:
+        return (
+            f"Vastgesteld in de vergadering van {date(meeting.minutes_adopted_in.date)} "
+            f"op {_moment(meeting.minutes_adopted_at)} door {meeting.minutes_adopted_by}."
+        )
+    return "CONCEPT — deze notulen zijn nog niet vastgesteld."
+
+
+def _opening(meeting: Meeting) -> str:
+    if meeting.opened_at is None:
+        return "De vergadering is nog niet geopend."
+    text = f"Geopend op {_moment(meeting.opened_at)} door {meeting.opened_by}"
+    if meeting.closed_at is not None:
+        return text + f"; gesloten op {_moment(meeting.closed_at)} door {meeting.closed_by}."
+    return text + "; nog niet gesloten."
 
 
 def minutes_pdf(
@@ -39,6 +58,23 @@ def minutes_pdf(
     ]
     rules = committee.rules_for(fund)
     story = [
+        p(_status(meeting)),
+        heading("Opening en presentie"),
+        p(_opening(meeting)),
+    ]
+    register = list(meeting.attendance.select_related("member__user").order_by("-member__is_chair", "pk"))
+    if register:
+        rows = [["Lid", "Presentie", "Sinds"]]
+        rows += [
+            [
+                str(a.member),
+                "aanwezig" if a.status == AttendanceStatus.PRESENT else "afwezig",
+                "de opening" if a.since == meeting.opened_at else _moment(a.since),
+            ]
+            for a in register
+        ]
+        story.append(table(rows, widths=[70 * mm, 35 * mm, 65 * mm], wrap=True))
+    story += [
         heading("Leden en regels"),
         p(
             ", ".join(f"{m.user}{' (voorzitter)' if m.is_chair else ''}" for m in members)
@@ -61,6 +97,19 @@ def minutes_pdf(
             [str(d.member), "ja" if d.has_conflict else "nee", d.description or "—"] for d in declarations
         ]
         story.append(table(rows, widths=[50 * mm, 35 * mm, 85 * mm], wrap=True))
+        for absence in item.absences.select_related("member__user").order_by("left_at", "pk"):
+            returned = (
+                f"keerde terug om {_moment(absence.returned_at)}"
+                if absence.returned_at
+                else "keerde voor dit punt niet terug"
+            )
+            reason = f" ({absence.reason})" if absence.reason else ""
+            story.append(
+                p(
+                    f"{absence.member} verliet de vergadering voor dit agendapunt om "
+                    f"{_moment(absence.left_at)}{reason} en {returned}."
+                )
+            )
         counted = committee.tally(item)
         story.append(
             p(
@@ -97,8 +146,9 @@ def minutes_pdf(
                     story.append(p(f"{label}:\n{value}"))
     if not items:
         story.append(p("Geen agendapunten."))
+    concept = "" if meeting.minutes_adopted_at is not None else " (concept)"
     return build(
-        title=f"Notulen investeringscommissie {date(meeting.date)}",
+        title=f"Notulen investeringscommissie {date(meeting.date)}{concept}",
         subtitle=f"{fund.name}{' — ' + meeting.location if meeting.location else ''}",
         story=story,
         generated_at=generated_at,

@@ -729,19 +729,140 @@ class CommitteeMember(models.Model):
 
 
 class Meeting(models.Model):
+    """A committee meeting. The chair opens it (votes and decisions only while it is open), keeps the
+    attendance register and closes it; its minutes are adopted (vastgesteld) at a later meeting."""
+
     fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="committee_meetings")
     date = models.DateField(_("datum"))
     location = models.CharField(_("locatie"), max_length=150, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    opened_at = models.DateTimeField(_("geopend op"), null=True, blank=True)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(_("gesloten op"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    minutes_adopted_at = models.DateTimeField(_("notulen vastgesteld op"), null=True, blank=True)
+    minutes_adopted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    minutes_adopted_in = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="adopted_minutes",
+        verbose_name=_("notulen vastgesteld in de vergadering"),
+    )
 
     class Meta:
         db_table = "fund_meeting"  # the table it had as part of the fund app
         verbose_name = _("commissievergadering")
         verbose_name_plural = _("commissievergaderingen")
         ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opened_at__isnull=True, opened_by__isnull=True)
+                | Q(opened_at__isnull=False, opened_by__isnull=False),
+                name="meeting_opened_by_someone",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, closed_by__isnull=True)
+                | Q(opened_at__isnull=False, closed_by__isnull=False, closed_at__gte=F("opened_at")),
+                name="meeting_closed_after_opened",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    minutes_adopted_at__isnull=True,
+                    minutes_adopted_by__isnull=True,
+                    minutes_adopted_in__isnull=True,
+                )
+                | Q(
+                    closed_at__isnull=False,
+                    minutes_adopted_by__isnull=False,
+                    minutes_adopted_in__isnull=False,
+                    minutes_adopted_at__gte=F("closed_at"),
+                ),
+                name="meeting_minutes_adopted_after_closing",
+            ),
+            models.CheckConstraint(
+                condition=~Q(minutes_adopted_in=F("id")), name="meeting_minutes_adopted_at_another_meeting"
+            ),
+        ]
 
     def __str__(self) -> str:
         return _("Vergadering %(date)s") % {"date": self.date.strftime("%d-%m-%Y")}
+
+    @property
+    def is_open(self) -> bool:
+        return self.opened_at is not None and self.closed_at is None
+
+    @property
+    def state_label(self) -> str:
+        if self.closed_at is not None:
+            return _("Gesloten")
+        if self.opened_at is not None:
+            return _("Geopend")
+        return _("Gepland")
+
+
+class AttendanceStatus(models.TextChoices):
+    PRESENT = "present", _("Aanwezig")
+    ABSENT = "absent", _("Afwezig")
+
+
+class Attendance(models.Model):
+    """The attendance register: one row per seated member per meeting, kept by the chair from the opening.
+    ``since`` is when the current status began (a late arrival or early departure changes it)."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="attendance")
+    member = models.ForeignKey("CommitteeMember", on_delete=models.PROTECT, related_name="attendance")
+    status = models.CharField(_("aanwezigheid"), max_length=10, choices=AttendanceStatus.choices)
+    since = models.DateTimeField(_("sinds"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("presentie")
+        verbose_name_plural = _("presentielijst")
+        ordering = ["meeting", "member"]
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "member"], name="attendance_one_per_member"),
+            models.CheckConstraint(
+                condition=Q(status__in=["present", "absent"]), name="attendance_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.get_status_display()}"
+
+
+class ItemAbsence(models.Model):
+    """A member who left the meeting for one agenda item (e.g. for a conflict of interest) and, perhaps,
+    returned. A member who left for an item never votes on it."""
+
+    item = models.ForeignKey("AgendaItem", on_delete=models.PROTECT, related_name="absences")
+    member = models.ForeignKey("CommitteeMember", on_delete=models.PROTECT, related_name="item_absences")
+    reason = models.TextField(_("reden"), blank=True)
+    left_at = models.DateTimeField(_("vertrokken om"))
+    returned_at = models.DateTimeField(_("teruggekeerd om"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("afwezigheid bij een agendapunt")
+        verbose_name_plural = _("afwezigheden bij agendapunten")
+        ordering = ["item", "left_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "member"], name="item_absence_once_per_member"),
+            models.CheckConstraint(
+                condition=Q(returned_at__isnull=True) | Q(returned_at__gte=F("left_at")),
+                name="item_absence_returns_after_leaving",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member}: {self.item}"
 
 
 class AgendaItem(models.Model):
@@ -796,6 +917,18 @@ class DeclarationState(models.TextChoices):
 
     CONFLICT = "conflict", _("Belangenconflict")
     NO_CONFLICT = "no_conflict", _("Geen belangenconflict")
+
+
+class MeetingState(models.TextChoices):
+    """The audit trail's states of a meeting, its attendance register and its minutes."""
+
+    PLANNED = "planned", _("Gepland")
+    OPEN = "open", _("Geopend")
+    CLOSED = "closed", _("Gesloten")
+    LEFT = "left", _("Vertrokken voor het agendapunt")
+    RETURNED = "returned", _("Teruggekeerd")
+    CONCEPT = "concept", _("Concept")
+    ADOPTED = "adopted", _("Vastgesteld")
 
 
 class VoteChoice(models.TextChoices):

@@ -9,7 +9,6 @@ e-mail goes out once the transaction has committed.
 from __future__ import annotations
 
 import datetime
-import zipfile
 from collections.abc import Iterable
 from decimal import Decimal
 
@@ -27,6 +26,7 @@ from core.errors import ApplicationError, PermissionDeniedError, TransitionError
 from core.models import StoredDocument
 from core.money import round_to
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
+from core.uploads import document_type
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import Enterprise, Fund, FundStatus, Membership, ReferralPartner, Role, Theme, User
@@ -385,30 +385,19 @@ def financial_years_save(*, actor: User, application: Application, years: list[d
 
 
 def check_upload(upload) -> str:
-    """The file's real type ('pdf', 'xlsx' or 'docx') from its content, or a ValidationError."""
+    """The file's real type ('pdf', 'xlsx' or 'docx') from parsing its content (core.uploads), or a
+    ValidationError: a file that only starts like a PDF, a polyglot with HTML or an Office zip bomb is
+    refused."""
     if upload.size > MAX_UPLOAD_BYTES:
         raise ValidationError(
             _(MSG_FILE_TOO_LARGE) % {"max": MAX_UPLOAD_BYTES // (1024 * 1024)}, code="too_large"
         )
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == b"%PDF-":
-        return "pdf"
-    if head[:4] == b"PK\x03\x04":
-        try:
-            with zipfile.ZipFile(upload) as archive:
-                names = archive.namelist()
-        except zipfile.BadZipFile:
-            names = []
-        finally:
-            upload.seek(0)
-        if "[Content_Types].xml" in names:
-            if any(name.startswith("xl/") for name in names):
-                return "xlsx"
-            if any(name.startswith("word/") for name in names):
-                return "docx"
-    raise ValidationError(_(MSG_FILE_TYPE), code="file_type")
+    try:
+        return document_type(upload, allowed=("pdf", "xlsx", "docx"))
+    except ValidationError as exc:
+        if exc.code in ("polyglot", "too_large_unpacked"):
+            raise
+        raise ValidationError(_(MSG_FILE_TYPE), code="file_type") from exc
 
 
 @transaction.atomic

@@ -33,19 +33,23 @@ from .forms import (
     AnswerForm,
     ApplicationForm,
     AssessmentForm,
+    AttendanceForm,
     ChecklistItemForm,
     DecisionForm,
     DeclarationForm,
     DocumentForm,
     FinancialFormSet,
+    LeaveForm,
     MeetingForm,
     MemberForm,
     MessageForm,
     NoteForm,
+    OpenMeetingForm,
     OverrideForm,
     QuestionForm,
     ReasonForm,
     ReplaceDocumentForm,
+    ReturnForm,
     TermsForm,
     VoteForm,
     WithdrawForm,
@@ -61,6 +65,7 @@ from .models import (
     ChecklistItem,
     CommitteeMember,
     Decision,
+    Meeting,
     ProposedTerms,
     Question,
     ReferralSource,
@@ -847,6 +852,11 @@ def meeting_detail(request, pk: int):
     fund = meeting.fund
     is_manager = services.is_fund_manager(user, fund)
     seat = committee.seat_of(user, fund, meeting.date)
+    register = list(meeting.attendance.select_related("member__user").order_by("-member__is_chair", "pk"))
+    present_ids = [a.member_id for a in register if a.status == "present"]
+    is_chair = bool(seat and seat.is_chair)
+    seated = committee.serving_members(meeting)
+    seated_qs = CommitteeMember.objects.filter(pk__in=[m.pk for m in seated])
     items = list(
         meeting.items.select_related("application__enterprise__organisation", "memo").prefetch_related(
             "decisions"
@@ -868,6 +878,18 @@ def meeting_detail(request, pk: int):
         item.declaration_form = DeclarationForm(auto_id=auto_id)
         item.vote_form = VoteForm(auto_id=auto_id)
         item.decision_form = DecisionForm(auto_id=auto_id)
+        item.absence_list = list(item.absences.select_related("member__user"))
+        item.left_ids = {a.member_id for a in item.absence_list}
+        if seat and seat.is_chair and meeting.is_open:
+            away = [a.member_id for a in item.absence_list if a.returned_at is None]
+            item.leave_form = LeaveForm(
+                auto_id=auto_id.replace("%s", "leave_%s"),
+                members=CommitteeMember.objects.filter(pk__in=present_ids).exclude(pk__in=item.left_ids),
+            )
+            item.return_form = ReturnForm(
+                auto_id=auto_id.replace("%s", "return_%s"),
+                members=CommitteeMember.objects.filter(pk__in=away),
+            )
     candidates = (
         selectors.applications_for(user)
         .filter(fund=fund, status__in=[ApplicationStatus.COMMITTEE, *DECIDED_STATUSES], contract__isnull=True)
@@ -879,6 +901,14 @@ def meeting_detail(request, pk: int):
         "seat": seat,
         "is_manager": is_manager,
         "agenda_form": AgendaItemForm(applications=candidates),
+        "register": register,
+        "is_chair": is_chair,
+        "i_am_present": bool(seat and seat.pk in present_ids),
+        "open_form": OpenMeetingForm(members=seated_qs.exclude(pk=seat.pk) if seat else seated_qs)
+        if is_chair and meeting.opened_at is None
+        else None,
+        "attendance_form": AttendanceForm(members=seated_qs) if is_chair and meeting.is_open else None,
+        "minutes_to_adopt": list(committee.minutes_to_adopt(meeting)) if is_chair and meeting.is_open else [],
         "history": fund_selectors.audit_events_for(user=user, obj=meeting) if is_manager else None,
         "minutes_versions": documents.minutes_versions(meeting)
         if documents.can_view_minutes(user, meeting)
@@ -903,6 +933,83 @@ def agenda_item_add(request, pk: int):
         ),
         success_url=reverse("meeting_detail", args=[pk]),
         success_message=_("Agendapunt toegevoegd."),
+    )
+
+
+def _meeting(request, pk: int) -> Meeting:
+    return fund_selectors.get_scoped_or_404(selectors.meetings_for(request.user), pk=pk)
+
+
+def _seated(meeting: Meeting):
+    return CommitteeMember.objects.filter(pk__in=[m.pk for m in committee.serving_members(meeting)])
+
+
+def _refuse_form(request, form, meeting_pk: int):
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect("meeting_detail", pk=meeting_pk)
+
+
+@login_required
+@require_POST
+def meeting_open(request, pk: int):
+    meeting = _meeting(request, pk)
+    form = OpenMeetingForm(request.POST, members=_seated(meeting))
+    if not form.is_valid():
+        return _refuse_form(request, form, pk)
+    return run_action(
+        request,
+        action=lambda: committee.meeting_open(
+            actor=request.user, meeting=meeting, present=list(form.cleaned_data["present"])
+        ),
+        success_url=reverse("meeting_detail", args=[pk]),
+        success_message=_("De vergadering is geopend."),
+    )
+
+
+@login_required
+@require_POST
+def meeting_close(request, pk: int):
+    meeting = _meeting(request, pk)
+    return run_action(
+        request,
+        action=lambda: committee.meeting_close(actor=request.user, meeting=meeting),
+        success_url=reverse("meeting_detail", args=[pk]),
+        success_message=_("De vergadering is gesloten."),
+    )
+
+
+@login_required
+@require_POST
+def attendance_set(request, pk: int):
+    meeting = _meeting(request, pk)
+    form = AttendanceForm(request.POST, members=_seated(meeting))
+    if not form.is_valid():
+        return _refuse_form(request, form, pk)
+    return run_action(
+        request,
+        action=lambda: committee.attendance_set(actor=request.user, meeting=meeting, **form.cleaned_data),
+        success_url=reverse("meeting_detail", args=[pk]),
+        success_message=_("Presentielijst bijgewerkt."),
+    )
+
+
+@login_required
+@require_POST
+def minutes_adopt(request, pk: int):
+    meeting = _meeting(request, pk)
+    previous = Meeting.objects.filter(
+        fund=meeting.fund, pk=_int_or_none(request.POST.get("previous"))
+    ).first()
+    if previous is None:
+        messages.error(request, _("Kies de vergadering waarvan de notulen worden vastgesteld."))
+        return redirect("meeting_detail", pk=pk)
+    return run_action(
+        request,
+        action=lambda: committee.minutes_adopt(actor=request.user, meeting=meeting, previous=previous),
+        success_url=reverse("meeting_detail", args=[pk]),
+        success_message=_("De notulen zijn vastgesteld."),
     )
 
 
@@ -964,6 +1071,36 @@ def decision_record(request, pk: int):
         ),
         success_url=reverse("meeting_detail", args=[item.meeting_id]),
         success_message=_("Besluit vastgelegd."),
+    )
+
+
+@login_required
+@require_POST
+def item_leave(request, pk: int):
+    item = _item(request, pk)
+    form = LeaveForm(request.POST, members=_seated(item.meeting))
+    if not form.is_valid():
+        return _refuse_form(request, form, item.meeting_id)
+    return run_action(
+        request,
+        action=lambda: committee.item_leave(actor=request.user, item=item, **form.cleaned_data),
+        success_url=reverse("meeting_detail", args=[item.meeting_id]),
+        success_message=_("Vertrek voor dit agendapunt vastgelegd."),
+    )
+
+
+@login_required
+@require_POST
+def item_return(request, pk: int):
+    item = _item(request, pk)
+    form = ReturnForm(request.POST, members=_seated(item.meeting))
+    if not form.is_valid():
+        return _refuse_form(request, form, item.meeting_id)
+    return run_action(
+        request,
+        action=lambda: committee.item_return(actor=request.user, item=item, **form.cleaned_data),
+        success_url=reverse("meeting_detail", args=[item.meeting_id]),
+        success_message=_("Terugkeer vastgelegd."),
     )
 
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from core.money import to_cents
 from core.money import split
+from core.pdf import one_page_pdf
 from fund import services as fund_services
 from fund.models import Enterprise, Fund, Membership, Organisation, Role, User
 
@@ -31,7 +32,7 @@ OFFICIALS = [
     ("gemeente2@impactfonds.example", "Hanna", "Spaarnwoude"),
     ("gemeente3@impactfonds.example", "Ilias", "Schalkwijk"),
 ]
-SIGNED = b"%PDF-1.4\n% Getekende resultaatovereenkomst (demo)\n%%EOF\n"
+SIGNED = one_page_pdf("Getekende resultaatovereenkomst (demo)")
 
 
 def _official(haarlem: Organisation, email: str, first: str, last: str) -> User:

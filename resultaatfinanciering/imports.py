@@ -26,6 +26,7 @@ from . import services
 from .models import Claim, ClaimState, Milestone, OutcomeContract
 
 MAX_ROWS = 5000
+MAX_EXTRA_COLUMNS = 10  # columns beside the expected ones that a spreadsheet may carry (ignored)
 CLAIM_COLUMNS = ["referentie", "resultaat", "mijlpaal", "behaald_op", "toelichting"]
 VERIFICATION_COLUMNS = ["referentie", "resultaat", "mijlpaal", "geverifieerd", "opmerking"]
 # What each column holds, shown beside its name (the names are codes; the descriptions are Dutch text).
@@ -70,12 +71,16 @@ def read_table(uploaded, *, columns: list[str]) -> list[tuple[int, dict[str, str
     name = (getattr(uploaded, "name", "") or "").lower()
     raw = uploaded.read()
     if name.endswith(".xlsx"):
-        from openpyxl import load_workbook
+        from core.uploads import open_workbook
 
-        try:
-            sheet = load_workbook(io.BytesIO(raw), read_only=True, data_only=True).active
-        except Exception as exc:  # openpyxl raises many kinds for a broken file
-            raise UploadError(_("Het Excel-bestand kan niet worden gelezen.")) from exc
+        try:  # sizes and dimensions checked before anything is unpacked; read-only; a zip bomb is refused
+            workbook = open_workbook(raw, max_rows=MAX_ROWS + 100, max_cols=len(columns) + MAX_EXTRA_COLUMNS)
+        except ValidationError as exc:
+            raise UploadError(
+                _("Het Excel-bestand kan niet worden gelezen: %(problem)s")
+                % {"problem": " ".join(exc.messages)}
+            ) from exc
+        sheet = workbook.active
         table = [
             [
                 "" if v is None else (v.isoformat()[:10] if isinstance(v, datetime.date) else str(v))

@@ -33,6 +33,7 @@ from core.formats import format_date, format_eur, format_number
 from core.formats import format_datetime as formats_datetime
 from core.money import to_cents, to_decimal
 from core.privacy import validate_filename_no_bsn, validate_no_bsn
+from core.uploads import checked_upload
 from fund import selectors as fund_selectors
 from fund.audit import audit_record
 from fund.models import User
@@ -366,6 +367,7 @@ def contract_change_status(
         )
     if signed_document is not None:
         _no_bsn_in_filename(signed_document, "signed_document")
+        checked_upload(signed_document, field="signed_document", allowed=("pdf",))  # parsed, not sniffed
         contract.signed_document = signed_document
     if to_status == ContractStatus.ACTIVE:
         if not contract.signed_document:
@@ -881,6 +883,8 @@ def claim_submit(
         raise PermissionDeniedError(_(MSG_NOT_PROVIDER))
     validate_no_bsn(evidence_note)
     _no_bsn_in_filename(evidence, "evidence")
+    if evidence is not None:  # a PDF or a photo, parsed (a polyglot with HTML is refused)
+        checked_upload(evidence, field="evidence", allowed=("pdf", "png", "jpeg"))
     _claim_checks(
         contract=contract, participant=participant, milestone=milestone, achieved_on=achieved_on, today=today
     )

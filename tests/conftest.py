@@ -10,13 +10,14 @@ import pytest
 from django.core.files.base import ContentFile
 from djmoney.money import Money
 
+from core.pdf import one_page_pdf
 from fund import services
 from fund.models import Enterprise, Fund, Investor, Organisation, Role, SocialLabel, User
 from portfolio import services as portfolio_services
 from portfolio.models import Contract
 from tests.factories import make_enterprise, make_fund, make_fund_manager, make_member, municipality, next_kvk
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = one_page_pdf("Testdocument")  # a real PDF: uploads are checked by parsing
 
 
 @dataclass

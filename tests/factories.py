@@ -96,3 +96,38 @@ def api_key_for(user, *, name: str = "test", valid_days: int = 30) -> str:
 
     _token, key = api_token_create(actor=user, name=f"{name}-{next_kvk()}", valid_days=valid_days)
     return key
+
+
+def polyglot_pdf() -> bytes:
+    """A real PDF (pypdf opens it) with a web page in its first kilobyte, where a browser sniffs."""
+    from tests.conftest import PDF_BYTES
+
+    return PDF_BYTES[:9] + b"%<html><script>alert(document.cookie)</script>\n" + PDF_BYTES[9:]
+
+
+def zip_bomb_xlsx(*, megabytes: int = 40) -> bytes:
+    """An 'xlsx' of some tens of kilobytes that unpacks to ``megabytes`` MB of sheet XML."""
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row><c><v>1</v></c></row>" * (megabytes * 40_000))
+    return buffer.getvalue()
+
+
+def huge_dimension_xlsx(*, rows: int = 1_000_000) -> bytes:
+    """A tiny, valid workbook whose sheet declares ``rows`` rows (one cell far down): refused by its
+    declared dimension before any row is read."""
+    import io
+
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    workbook.active["A1"] = "referentie"
+    workbook.active.cell(row=rows, column=1, value="x")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

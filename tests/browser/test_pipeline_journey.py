@@ -28,7 +28,9 @@ def _switch(page, log_in, user) -> None:
     log_in(page, user)
 
 
-def test_apply_screen_diligence_committee_approved_with_conditions(browser_page, log_in, world, tmp_path):
+def test_apply_screen_diligence_committee_approved_with_conditions(
+    browser_page, log_in, world, tmp_path, axe
+):
     page = browser_page
     side = world.a
     members = seat_committee(side, count=4)
@@ -126,6 +128,18 @@ def test_apply_screen_diligence_committee_approved_with_conditions(browser_page,
     expect(page.locator(".agenda-item")).to_have_count(1)
     meeting_url = page.url
 
+    # --- the chair opens the meeting with the attendance register -------------------------------
+    _switch(page, log_in, members[0].user)
+    page.goto(meeting_url)
+    expect(page.locator(".meeting-status")).to_have_text("Gepland")
+    expect(page.locator(".vote-form")).to_have_count(0)  # nothing to vote on before the opening
+    for member in members[1:]:
+        page.locator(".open-form").get_by_label(str(member.user), exact=True).check()
+    page.get_by_role("button", name="Vergadering openen").click()
+    expect(page.locator(".meeting-status")).to_have_text("Geopend")
+    expect(page.locator(".attendance li")).to_have_count(4)
+    assert axe(page) == []
+
     # --- the committee: one conflicted member, three votes for, the chair decides ---------------
     for n, member in enumerate(members):
         _switch(page, log_in, member.user)
@@ -147,12 +161,22 @@ def test_apply_screen_diligence_committee_approved_with_conditions(browser_page,
 
     _switch(page, log_in, members[0].user)
     page.goto(meeting_url)
+    page.locator(".agenda-item summary", has_text="Vertrek of terugkeer").click()
+    page.locator(".leave-form select[name=member]").select_option(label=str(members[3].user))
+    page.locator(".leave-form input[name=reason]").fill("Tegenstrijdig belang")
+    page.get_by_role("button", name="Vertrek vastleggen").click()
+    expect(page.locator(".absences")).to_contain_text(f"{members[3].user} verliet de vergadering")
     expect(page.locator(".tally")).to_contain_text("Voor 3, tegen 0")
     decision = page.locator(".decision-form")
     decision.locator("select[name=outcome]").select_option("approved_with_conditions")
     decision.locator("textarea[name=conditions]").fill("Kwartaalcijfers gedurende het eerste jaar")
     page.get_by_role("button", name="Besluit vastleggen").click()
     expect(page.locator(".decision")).to_contain_text("Goedgekeurd onder voorwaarden")
+
+    page.get_by_role("button", name="Vergadering sluiten").click()
+    expect(page.locator(".meeting-status")).to_have_text("Gesloten")
+    expect(page.locator(".minutes-status")).to_contain_text("concept")
+    assert axe(page) == []
 
     application.refresh_from_db()
     assert application.status == ApplicationStatus.APPROVED_WITH_CONDITIONS

@@ -18,7 +18,7 @@ from fund.models import Role
 from pipeline import committee
 from portfolio.models import Contract
 from portfolio.schedules import build_schedule
-from tests.pipeline.pipeline_factories import in_committee, seat_committee
+from tests.pipeline.pipeline_factories import in_committee, open_meeting, seat_committee
 from tests.portfolio.test_bankstatements import camt, ntry, tx
 
 pytestmark = [
@@ -38,6 +38,7 @@ def _approved_with_conditions(side):
     manager = side.users[Role.FUND_MANAGER]
     meeting = committee.meeting_create(actor=manager, fund=side.fund, date=datetime.date(2026, 1, 8))
     item = committee.agenda_item_add(actor=manager, meeting=meeting, application=application)
+    open_meeting(meeting)
     for member in members:
         committee.conflict_declare(actor=member.user, item=item, has_conflict=False, description="")
         committee.vote_cast(actor=member.user, item=item, choice="for")

@@ -55,18 +55,42 @@ def test_a_real_pdf_is_a_pdf():
 
 
 @pytest.mark.parametrize(
-    "content",
+    ("content", "message"),
     [
-        b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>",
-        b"%PDF-",
-        b"%PDF-1.4\n% only a header\n%%EOF\n",
+        (b"%PDF-1.7\n<html><body><script>alert(1)</script></body></html>", "bevat HTML of een script"),
+        (b"%PDF-", "geen geldige PDF"),
+        (b"%PDF-1.4\n% only a header\n%%EOF\n", "geen geldige PDF"),
     ],
     ids=["pdf-then-html", "header-only", "no-pages"],
 )
-def test_a_file_that_only_starts_like_a_pdf_is_refused(content):
+def test_a_file_that_only_starts_like_a_pdf_is_refused(content, message):
     with pytest.raises(ValidationError) as info:
         document_type(content)
-    assert "geen geldige PDF" in info.value.messages[0]
+    assert message in info.value.messages[0]
+
+
+def test_a_real_pdf_carrying_html_in_its_first_kilobyte_is_refused():
+    """A polyglot that pypdf opens (a valid PDF) but a browser would sniff as a web page."""
+    pdf = _real_pdf()
+    polyglot = pdf[:9] + b"%<html><script>alert(1)</script>\n" + pdf[9:]
+    with pytest.raises(ValidationError) as info:
+        document_type(polyglot)
+    assert info.value.code == "polyglot"
+
+
+def test_images_are_recognised_by_pillow_and_served_with_their_checked_type():
+    from PIL import Image
+
+    from core.uploads import served_type
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "white").save(buffer, format="PNG")
+    assert document_type(buffer.getvalue(), allowed=("pdf", "png", "jpeg")) == "png"
+    with pytest.raises(ValidationError):
+        document_type(b"\x89PNG\r\n\x1a\n<html>", allowed=("png",))
+    assert served_type(buffer.getvalue(), "foto.html") == ("image/png", "foto.html.png")
+    assert served_type(_real_pdf(), "bewijs.pdf") == ("application/pdf", "bewijs.pdf")
+    assert served_type(b"<html><script>alert(1)</script>", "x.pdf") == ("application/octet-stream", "x.pdf")
 
 
 def test_an_xlsx_and_a_docx_are_recognised():

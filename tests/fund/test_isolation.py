@@ -464,6 +464,18 @@ CHANGE_URLS: dict[str, Callable] = {
         reverse("decision_record", args=[_p(s, "item")]),
         {"outcome": "deferred", "questions": "x"},
     ),
+    "meeting_open": lambda s: (reverse("meeting_open", args=[_p(s, "meeting")]), {}),
+    "meeting_close": lambda s: (reverse("meeting_close", args=[_p(s, "meeting")]), {}),
+    "meeting_attendance": lambda s: (
+        reverse("meeting_attendance", args=[_p(s, "meeting")]),
+        {"member": "1", "present": "1"},
+    ),
+    "meeting_minutes_adopt": lambda s: (
+        reverse("meeting_minutes_adopt", args=[_p(s, "meeting")]),
+        {"previous": _p(s, "meeting")},
+    ),
+    "agenda_item_leave": lambda s: (reverse("agenda_item_leave", args=[_p(s, "item")]), {"member": "1"}),
+    "agenda_item_return": lambda s: (reverse("agenda_item_return", args=[_p(s, "item")]), {"member": "1"}),
     "stateaid_declare": lambda s: (
         reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
         {"granting_body": "Gekaapt", "grant_date": "2026-01-01", "amount": "1000"},
@@ -783,6 +795,10 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
         assert not application.documents.filter(removed_at__isnull=False).exists()
         item = other._pipeline["item"]
         assert not item.votes.exists() and not item.declarations.exists() and not item.decisions.exists()
+        meeting = other._pipeline["meeting"]
+        meeting.refresh_from_db()
+        assert meeting.opened_at is None and meeting.closed_at is None and meeting.minutes_adopted_at is None
+        assert not meeting.attendance.exists() and not item.absences.exists()
     if getattr(other, "_capital", None):
         capital = other._capital
         for name in ("draft", "line", "distribution"):

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from impactmeasurement import services
 from impactmeasurement.models import Report
+from tests.conftest import PDF_BYTES
 from tests.impactmeasurement.factories import entries, kpi_of
 
 D = Decimal
@@ -162,7 +163,7 @@ def test_evidence_upload_and_scoped_download(client, world, kpi_set):
     period = kpi_set.periods.get(label="2026-Q1")
     url = reverse("impactmeasurement:report_form", args=[period.pk])
     client.force_login(world.a.users["investee"])
-    pdf = SimpleUploadedFile("loonlijst.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    pdf = SimpleUploadedFile("loonlijst.pdf", PDF_BYTES, content_type="application/pdf")
     response = client.post(url, {"action": "evidence", "file": pdf, "description": "Loonlijst Q1"})
     assert response.status_code == 302
     report = Report.objects.get(period=period)
@@ -387,18 +388,18 @@ def test_evidence_is_private_scoped_recorded_and_refuses_a_bsn_file_name(client,
     period = kpi_set.periods.get(label="2026-Q1")
     url = reverse("impactmeasurement:report_form", args=[period.pk])
     client.force_login(world.a.users["investee"])
-    bsn_name = SimpleUploadedFile("loonstrook_111222333.pdf", b"%PDF-1.4\n%%EOF\n")
+    bsn_name = SimpleUploadedFile("loonstrook_111222333.pdf", PDF_BYTES)
     response = client.post(url, {"action": "evidence", "file": bsn_name}, follow=True)
     assert "burgerservicenummer" in response.content.decode()
     assert not Report.objects.filter(period=period, evidence__isnull=False).exists()
-    pdf = SimpleUploadedFile("loonlijst.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    pdf = SimpleUploadedFile("loonlijst.pdf", PDF_BYTES, content_type="application/pdf")
     client.post(url, {"action": "evidence", "file": pdf, "description": "Loonlijst Q1"})
     evidence = Report.objects.get(period=period).evidence.get()
     download = reverse("impactmeasurement:evidence_download", args=[period.pk, evidence.pk])
     assert download in client.get(url).content.decode()
     response = client.get(download)
     assert response.status_code == 200 and response["Content-Disposition"].startswith("attachment")
-    assert b"".join(response.streaming_content) == b"%PDF-1.4\n%%EOF\n"
+    assert b"".join(response.streaming_content) == PDF_BYTES
     assert DownloadRecord.objects.filter(user=world.a.users["investee"]).count() == 1
     client.force_login(world.a.users["fund_manager"])
     assert client.get(download).status_code == 200

@@ -8,13 +8,14 @@ from decimal import Decimal
 from django.core.files.uploadedfile import SimpleUploadedFile
 from djmoney.money import Money
 
+from core.pdf import one_page_pdf
 from fund.models import Role
 from pipeline import committee, services
 from pipeline.documents import latest_memo
 from pipeline.models import Application, ReferralSource
 from tests.factories import make_member, themes
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF_BYTES = one_page_pdf("Testdocument")  # a real PDF: uploads are checked by parsing
 
 YEAR = {
     "revenue": Decimal("400000.00"),
@@ -144,3 +145,13 @@ def pipeline_objects(side):
         }
         side._pipeline = cached
     return cached
+
+
+def open_meeting(meeting, *, absent=()):
+    """The chair opens the meeting with every seated member present (except ``absent`` members)."""
+    seated = committee.serving_members(meeting)
+    chair = next(m for m in seated if m.is_chair)
+    absent_ids = {m.pk for m in absent}
+    return committee.meeting_open(
+        actor=chair.user, meeting=meeting, present=[m for m in seated if m.pk not in absent_ids]
+    )

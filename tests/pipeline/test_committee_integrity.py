@@ -18,7 +18,7 @@ from fund.models import Role
 from pipeline import committee, selectors
 from tests.factories import make_enterprise, make_member
 
-from .pipeline_factories import in_committee, seat_committee
+from .pipeline_factories import in_committee, open_meeting, seat_committee
 
 MEETING_DAY = datetime.date(2026, 6, 15)
 
@@ -30,6 +30,7 @@ def setup(world):
     manager = world.a.users[Role.FUND_MANAGER]
     meeting = committee.meeting_create(actor=manager, fund=world.a.fund, date=MEETING_DAY, location="Haarlem")
     item = committee.agenda_item_add(actor=manager, meeting=meeting, application=application)
+    open_meeting(meeting)
     return world, application, members, meeting, item
 
 

@@ -13,7 +13,7 @@ from fund.models import Role
 from pipeline import committee
 from pipeline.models import Decision, Vote
 
-from .pipeline_factories import in_committee, seat_committee
+from .pipeline_factories import in_committee, open_meeting, seat_committee
 
 pytestmark = [
     pytest.mark.skipif(connection.vendor != "postgresql", reason="needs concurrent connections (PostgreSQL)"),
@@ -55,6 +55,7 @@ def item(world):
     item = committee.agenda_item_add(
         actor=world.a.users[Role.FUND_MANAGER], meeting=meeting, application=application
     )
+    open_meeting(meeting)
     for member in members:
         committee.conflict_declare(actor=member.user, item=item, has_conflict=False)
     item.members = members

@@ -20,7 +20,14 @@ from pipeline import committee, services
 from pipeline.documents import COMMITTEE_MINUTES, INVESTMENT_MEMO, memo_versions, minutes_versions
 from pipeline.forms import ApplicationForm, FinancialYearForm
 from pipeline.models import Application
-from tests.pipeline.pipeline_factories import PDF_BYTES, draft, in_committee, pdf, seat_committee
+from tests.pipeline.pipeline_factories import (
+    PDF_BYTES,
+    draft,
+    in_committee,
+    open_meeting,
+    pdf,
+    seat_committee,
+)
 
 HOSTILE_NAMES = [
     '"><img src=x onerror=alert(1)>',
@@ -188,6 +195,7 @@ def test_minutes_are_stored_once_per_state_and_served_the_same(client, world):
     again = client.get(url)
     assert first.status_code == 200 and first.content == again.content
     assert list(minutes_versions(meeting).values_list("version", flat=True)) == [1]
+    open_meeting(meeting)
     for member in members:
         committee.conflict_declare(actor=member.user, item=item, has_conflict=False)
         committee.vote_cast(actor=member.user, item=item, choice="for")
@@ -210,6 +218,7 @@ def test_a_conflicted_member_gets_minutes_without_the_votes_and_not_the_stored_o
         committee.conflict_declare(
             actor=member.user, item=item, has_conflict=n == 3, description="Adviseur" if n == 3 else ""
         )
+    open_meeting(meeting)
     for member in members[:3]:
         committee.vote_cast(actor=member.user, item=item, choice="for", remarks="GEHEIME-TOELICHTING")
     stored = committee.minutes_store(actor=manager, meeting=meeting)

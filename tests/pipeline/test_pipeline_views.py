@@ -20,12 +20,25 @@ from .pipeline_factories import PDF_BYTES, complete, draft, in_committee, in_due
 S = ApplicationStatus
 
 
+ROOTS = {"xl/workbook.xml": "<workbook/>", "word/document.xml": "<document/>"}
+
+
 def _zip(*names: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")
         for name in names:
-            archive.writestr(name, "<x/>")
+            archive.writestr(name, ROOTS.get(name, "<x/>"))
+    return buffer.getvalue()
+
+
+def _zip_bomb() -> bytes:
+    """A 'workbook' of a few kilobytes packed that declares 60 MB unpacked: refused before unpacking."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"<row/>" * 10_000_000)
     return buffer.getvalue()
 
 
@@ -102,19 +115,24 @@ def test_financials_with_text_in_a_number_field_are_refused_whole(client, world)
     assert sorted(application.financials.values_list("year", flat=True)) == [2024, 2025]
 
 
+TYPE_REFUSED = "Alleen PDF-, Excel- (XLSX) en Word-bestanden (DOCX) zijn toegestaan"
+
+
 @pytest.mark.parametrize(
-    ("content", "name", "ok"),
+    ("content", "name", "refusal"),
     [
-        (PDF_BYTES, "jaarrekening.pdf", True),
-        (_zip("xl/workbook.xml"), "prognose.xlsx", True),
-        (_zip("word/document.xml"), "plan.docx", True),
-        (b"MZ\x90\x00 not a pdf", "jaarrekening.pdf", False),  # named .pdf, is not
-        (_zip("ppt/presentation.xml"), "plan.docx", False),  # a ZIP, but no Word document
-        (b"PK\x03\x04 broken zip", "plan.xlsx", False),
-        (b"<html>", "plan.html", False),
+        (PDF_BYTES, "jaarrekening.pdf", None),
+        (_zip("xl/workbook.xml"), "prognose.xlsx", None),
+        (_zip("word/document.xml"), "plan.docx", None),
+        (b"MZ\x90\x00 not a pdf", "jaarrekening.pdf", TYPE_REFUSED),  # named .pdf, is not
+        (_zip("ppt/presentation.xml"), "plan.docx", TYPE_REFUSED),  # a ZIP, but no Word document
+        (b"PK\x03\x04 broken zip", "plan.xlsx", TYPE_REFUSED),
+        (b"<html>", "plan.html", TYPE_REFUSED),
+        (b"%PDF-1.4\n%%EOF\n", "kaal.pdf", TYPE_REFUSED),  # starts like a PDF, has no page
+        (b"%PDF-1.7\n<html><script>alert(1)</script></html>", "polyglot.pdf", "bevat HTML of een script"),
     ],
 )
-def test_uploads_are_checked_by_content(client, world, content, name, ok):
+def test_uploads_are_checked_by_content(client, world, content, name, refusal):
     application = draft(world.a)
     client.force_login(world.a.users[Role.INVESTEE])
     response = client.post(
@@ -122,11 +140,33 @@ def test_uploads_are_checked_by_content(client, world, content, name, ok):
         {"kind": "business_plan", "file": SimpleUploadedFile(name, content)},
         follow=True,
     )
-    assert ApplicationDocument.objects.filter(application=application).exists() is ok
-    if not ok:
-        assert (
-            "Alleen PDF-, Excel- (XLSX) en Word-bestanden (DOCX) zijn toegestaan" in response.content.decode()
-        )
+    assert ApplicationDocument.objects.filter(application=application).exists() is (refusal is None)
+    if refusal:
+        assert refusal in response.content.decode()
+
+
+def test_a_polyglot_and_a_zip_bomb_are_refused_and_a_real_pdf_accepted(client, world):
+    import time
+
+    application = draft(world.a)
+    client.force_login(world.a.users[Role.INVESTEE])
+    url = reverse("application_document_add", args=[application.pk])
+    polyglot = PDF_BYTES[:9] + b"%<html><script>alert(1)</script>\n" + PDF_BYTES[9:]
+    page = client.post(
+        url, {"kind": "business_plan", "file": SimpleUploadedFile("plan.pdf", polyglot)}, follow=True
+    )
+    assert "bevat HTML of een script" in page.content.decode()
+    bomb = _zip_bomb()
+    assert len(bomb) < 200_000
+    started = time.monotonic()
+    page = client.post(
+        url, {"kind": "forecast", "file": SimpleUploadedFile("prognose.xlsx", bomb)}, follow=True
+    )
+    assert time.monotonic() - started < 5
+    assert "uitgepakt te groot" in page.content.decode()
+    assert not ApplicationDocument.objects.filter(application=application).exists()
+    client.post(url, {"kind": "business_plan", "file": SimpleUploadedFile("plan.pdf", PDF_BYTES)})
+    assert ApplicationDocument.objects.get(application=application).content_type == "pdf"
 
 
 def test_oversized_upload_is_refused(client, world, settings):

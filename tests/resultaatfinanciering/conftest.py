@@ -13,6 +13,7 @@ from django.core.files.base import ContentFile
 from fund.models import Organisation, Role
 from resultaatfinanciering import services
 from resultaatfinanciering.models import Milestone, OutcomeContract, Participant
+from tests.conftest import PDF_BYTES
 from tests.factories import make_member
 
 TODAY = datetime.date(2026, 11, 23)
@@ -99,7 +100,7 @@ def make_outcome_contract(side, *, tag: str, prefinanced: bool = True, **overrid
         actor=official,
         contract=contract,
         to_status="active",
-        signed_document=ContentFile(b"%PDF-1.4\n%%EOF\n", name="getekend.pdf"),
+        signed_document=ContentFile(PDF_BYTES, name="getekend.pdf"),
     )
     start, sustained = list(definition.milestones.order_by("position"))
     participants = [

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from fund.models import Role
 from resultaatfinanciering import selectors, services
+from tests.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -29,7 +30,7 @@ def _paid_and_more(side):
                 participant=participant,
                 milestone=side.start,
                 achieved_on=datetime.date(2026, 9, 1),
-                evidence=ContentFile(b"%PDF-1.4\n", name="contract-werk.pdf"),
+                evidence=ContentFile(PDF_BYTES, name="contract-werk.pdf"),
                 today=datetime.date(2026, 11, 23),
             )
         )

@@ -25,6 +25,7 @@ from core.models import DownloadRecord
 from fund.models import AuditEvent, Role
 from resultaatfinanciering import services
 from resultaatfinanciering.models import Claim, ClaimState, ProposalState
+from tests.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -197,14 +198,12 @@ def test_municipality_report_file_is_for_its_officials(client, world, outcomes):
 
 def test_evidence_is_downloadable_by_the_officials_and_the_enterprise_only(client, world, outcomes):
     a, _ = outcomes
-    claim = submit(
-        a, a.participants[0], evidence=ContentFile(b"%PDF-1.4 bewijs\n", name="arbeidscontract.pdf")
-    )
+    claim = submit(a, a.participants[0], evidence=ContentFile(PDF_BYTES, name="arbeidscontract.pdf"))
     path = url("claim_evidence", claim.pk)
     for user in (a.officials[0], a.officials[1], a.investee):
         response = get(client, user, path)
         assert response.status_code == 200
-        assert b"".join(response.streaming_content) == b"%PDF-1.4 bewijs\n"
+        assert b"".join(response.streaming_content) == PDF_BYTES
         assert "attachment" in response["Content-Disposition"]
     for user in (
         world.b.users[Role.MUNICIPAL_OFFICIAL],
@@ -221,7 +220,7 @@ def test_evidence_is_downloadable_by_the_officials_and_the_enterprise_only(clien
 
 def test_evidence_links_on_the_pages(client, world, outcomes):
     a, _ = outcomes
-    claim = submit(a, a.participants[0], evidence=ContentFile(b"%PDF-1.4\n", name="contract.pdf"))
+    claim = submit(a, a.participants[0], evidence=ContentFile(PDF_BYTES, name="contract.pdf"))
     link = url("claim_evidence", claim.pk)
     for user in (a.officials[0], a.investee):
         assert link in get(client, user, url("contract_detail", a.contract.pk)).content.decode()
@@ -261,12 +260,12 @@ def test_a_bsn_in_an_uploaded_file_name_is_refused(client, world, outcomes):
             "participant": a.participants[0].pk,
             "milestone": a.start.pk,
             "achieved_on": "2026-09-01",
-            "evidence": SimpleUploadedFile(BSN_NAME, b"%PDF-1.4\n"),
+            "evidence": SimpleUploadedFile(BSN_NAME, PDF_BYTES),
         },
     ).content.decode()
     assert "bestandsnaam lijkt een burgerservicenummer" in page and not Claim.objects.exists()
     with pytest.raises(Exception, match="burgerservicenummer") as refused:
-        submit(a, a.participants[0], evidence=ContentFile(b"%PDF", name=BSN_NAME))  # the API's path
+        submit(a, a.participants[0], evidence=ContentFile(PDF_BYTES, name=BSN_NAME))  # the API's path
     assert "evidence" in refused.value.message_dict
     draft = services.contract_create(
         actor=a.officials[0],
@@ -282,7 +281,7 @@ def test_a_bsn_in_an_uploaded_file_name_is_refused(client, world, outcomes):
     )
     client.force_login(a.officials[0])
     page = client.post(
-        url("contract_activate", draft.pk), {"signed_document": SimpleUploadedFile(BSN_NAME, b"%PDF")}
+        url("contract_activate", draft.pk), {"signed_document": SimpleUploadedFile(BSN_NAME, PDF_BYTES)}
     ).content.decode()
     assert "bestandsnaam lijkt een burgerservicenummer" in page
 
@@ -446,7 +445,7 @@ def test_indigo_csv_is_a_dutch_csv(client, outcomes):
 
 def test_django_admin_shows_neither_evidence_nor_signed_contract(admin_client, outcomes):
     a, _ = outcomes
-    claim = submit(a, a.participants[0], evidence=ContentFile(b"%PDF-1.4\n", name="contract.pdf"))
+    claim = submit(a, a.participants[0], evidence=ContentFile(PDF_BYTES, name="contract.pdf"))
     for path in (
         reverse("admin:resultaatfinanciering_claim_change", args=[claim.pk]),
         reverse("admin:resultaatfinanciering_outcomecontract_change", args=[a.contract.pk]),

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from fund.models import Role
 from resultaatfinanciering.models import ContractStatus, OutcomeContract, Participant
+from tests.conftest import PDF_BYTES
 from tests.resultaatfinanciering.conftest import load_norms
 
 pytestmark = pytest.mark.django_db
@@ -79,7 +80,7 @@ def test_official_sets_up_a_prefinanced_contract_in_the_pages(client, world):
     assert Participant.objects.get(contract=contract).reference == "HLM-2026-0100"
 
     assert client.post(url("contract_activate", contract.pk), {}).status_code == 200
-    signed = SimpleUploadedFile("getekend.pdf", b"%PDF-1.4\n%%EOF\n")
+    signed = SimpleUploadedFile("getekend.pdf", PDF_BYTES)
     assert client.post(url("contract_activate", contract.pk), {"signed_document": signed}).status_code == 302
     contract.refresh_from_db()
     assert contract.status == ContractStatus.ACTIVE and contract.signed_document

@@ -19,6 +19,7 @@ from rest_framework.test import APIClient
 from fund.models import Role
 from resultaatfinanciering import services
 from resultaatfinanciering.models import Claim, ClaimState, PaymentProposal, ProposalState
+from tests.conftest import PDF_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -131,7 +132,7 @@ def test_enterprise_claims_a_milestone_with_evidence(client, outcomes):
             "participant": a.participants[0].pk,
             "milestone": a.start.pk,
             "achieved_on": "2026-09-01",
-            "evidence": SimpleUploadedFile("contract.pdf", b"%PDF-1.4\n%%EOF\n"),
+            "evidence": SimpleUploadedFile("contract.pdf", PDF_BYTES),
             "evidence_note": "Arbeidscontract 24 uur",
         },
     )
@@ -457,7 +458,7 @@ def test_api_claim_with_evidence_file_and_refusal_reason(outcomes):
     assert refused.status_code == 400
     assert "vraagt eerst mijlpaal start" in json.dumps(refused.json(), ensure_ascii=False)
     body["milestone"] = "start"
-    body["evidence"] = SimpleUploadedFile("loonstrook.pdf", b"%PDF-1.4\n%%EOF\n")
+    body["evidence"] = SimpleUploadedFile("loonstrook.pdf", PDF_BYTES)
     response = api.post(url("api-outcome-claim-list"), body, format="multipart")
     assert response.status_code == 201
     assert Claim.objects.get(pk=response.json()["id"]).evidence.name.endswith(".pdf")
