@@ -4,9 +4,16 @@ and one failing document never stops the others (its error is kept on its row of
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 
-@shared_task(name="reports.generate_report")
+@shared_task(
+    name="reports.generate_report",
+    autoretry_for=(OperationalError, InterfaceError),  # the database away for a moment: try again later
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+)
 def generate_report(item_id: int) -> str:
     from .services import batch_item_generate
 

@@ -196,6 +196,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker dies (killed, out of memory) goes back on the queue instead of being lost; with late
+# acknowledgement every task must be safe to run twice (they are: see tests/test_real_worker.py).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged task out again after this many seconds (a worker killed without a chance to
+# give it back); longer than the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 # The cache carries progress from Celery workers to the web pages (a bank import's lines done), so with a
 # real broker it must be shared: CACHE_URL, or the Redis broker itself. In-process (demo, tests): locmem.
