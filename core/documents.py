@@ -184,6 +184,10 @@ def serve_upload(request, *, subject: Model, field_file, filename: str | None = 
     """An uploaded file (evidence, signed contract, application document), as an attachment.
 
     The caller has found ``subject`` through the user's scope (404 otherwise); the download is recorded."""
+    if not field_file:
+        from django.http import Http404
+
+        raise Http404("purged")  # deleted after its retention period (reports.avg); the row remains
     name = filename or field_file.name.rsplit("/", 1)[-1]
     _record(user=request.user, file_name=field_file.name, **_subject_filter(subject))
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"

@@ -18,3 +18,11 @@ def generate_report(item_id: int) -> str:
     from .services import batch_item_generate
 
     return batch_item_generate(item_id=item_id).status
+
+
+@shared_task(name="reports.purge_expired_uploads")
+def purge_expired_uploads() -> int:
+    """Nightly: delete uploaded files past their retention period (settings.UPLOAD_RETENTION_DAYS)."""
+    from .avg import purge_expired_uploads as purge
+
+    return len(purge(dry_run=False))

@@ -188,6 +188,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Impactfonds <noreply@imp
 CURRENCIES = ("EUR",)
 DEFAULT_CURRENCY = "EUR"
 
+# AVG: how long uploaded files are kept, in days, per kind (reports.avg.purge_expired_uploads; the register
+# with the reasons is docs/privacy.md). The ledger, stored documents and audit records are never purged.
+UPLOAD_RETENTION_DAYS = {
+    # replaced or deleted application documents: one year after their removal
+    "application_documents_removed": 365,
+    # documents of rejected or withdrawn applications: two years after the decision (objection, new request)
+    "application_documents_closed_applications": 2 * 365,
+    # uploaded bank statement files: the booked lines are the record; the file 90 days after the import
+    "bank_import_files": 90,
+    # impact evidence: seven years (the fiscal retention period the reports it supports are kept for)
+    "impact_evidence": 7 * 365,
+}
+
 # Celery: without a broker, tasks run eagerly in-process (the embedded default for the demo and tests).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")

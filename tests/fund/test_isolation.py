@@ -238,6 +238,8 @@ DETAIL_URLS: dict[str, Callable] = {
     "expense_list": lambda s: reverse("investors:expense_list", args=[s.fund.pk]),
     "stored_call_notice": lambda s: document_url(capital_objects(s)["call_notice"]),
     "stored_distribution_notice": lambda s: document_url(capital_objects(s)["distribution_notice"]),
+    # AVG: everything held about the enterprise (issue 15): the enterprise itself and its fund managers
+    "avg_export": lambda s: reverse("enterprise_data_export", args=[s.enterprise.organisation_id]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -456,6 +458,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "portal_commitment",
         "portal_report",
         "stored_quarterly_report",
+        "avg_export",
     }
     | CAPITAL_PAGES,
     Role.COMMITTEE_MEMBER: {
@@ -499,6 +502,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stateaid_enterprise",
         "stored_de_minimis_letter",
         "outcome_claim",
+        "avg_export",
     },
     Role.MUNICIPAL_OFFICIAL: {
         "fund",
