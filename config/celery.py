@@ -36,6 +36,11 @@ app.conf.beat_schedule = {
         "schedule": crontab(hour=5, minute=0, day_of_month=1, month_of_year="1,4,7,10"),
     },
     # Impact reports: reminders before and on the due date, overdue flags to the fund manager (idempotent).
+    # AVG: uploaded files past their retention period (settings.UPLOAD_RETENTION_DAYS) are deleted.
+    "purge-expired-uploads-nightly": {
+        "task": "reports.purge_expired_uploads",
+        "schedule": crontab(hour=1, minute=30),
+    },
     "impact-report-reminders-daily": {
         "task": "impactmeasurement.report_reminders",
         "schedule": crontab(hour=7, minute=0),

@@ -201,6 +201,10 @@ def serve_upload(request, *, subject: Model, field_file, filename: str | None = 
     type its content parses as (core.uploads.served_type), never one guessed from its name.
 
     The caller has found ``subject`` through the user's scope (404 otherwise); the download is recorded."""
+    if not field_file:
+        from django.http import Http404
+
+        raise Http404("purged")  # deleted after its retention period (reports.avg); the row remains
     from .uploads import served_type
 
     name = filename or field_file.name.rsplit("/", 1)[-1]

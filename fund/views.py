@@ -277,6 +277,9 @@ def organisation_detail(request, pk: int):
             labels=selectors.social_labels_for(user).filter(enterprise=enterprise),
             themes=enterprise.themes.all(),
             can_change=user.has_perm("fund.change_enterprise", enterprise),
+            # AVG export (reports.avg): the enterprise's own users and whoever may change it
+            can_export=user.has_perm("fund.change_enterprise", enterprise)
+            or organisation.pk in selectors.own_enterprise_organisation_ids(user),
             can_add_label=user.has_perm("fund.add_sociallabel", enterprise),
             can_verify_label=user.has_perm("fund.verify_sociallabel", enterprise),
             funds=selectors.funds_for(user).filter(enterprise_relations__enterprise=enterprise),

@@ -33,6 +33,7 @@ def labels() -> dict[str, str]:
         "bank_line_assigned": _("Bankregel geboekt op contract"),
         "bank_import_queued": _("Import van bankafschrift in de wachtrij"),
         "bank_import_started": _("Import van bankafschrift gestart"),
+        "bank_import_resumed": _("Import van bankafschrift hervat na uitval van de verwerker"),
         "bank_import_finished": _("Import van bankafschrift afgerond"),
         "loan_statement_stored": _("Leningoverzicht opgeslagen"),
         "auditfile_stored": _("Auditfile (XAF) opgeslagen"),

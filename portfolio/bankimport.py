@@ -506,59 +506,73 @@ def bank_import_start(*, fund: Fund, upload, actor: User | None) -> BankImportJo
 
 
 def bank_import_run(*, job_id: int) -> BankImportJob:
-    """Run a queued job: running → done (statement booked) or failed (nothing booked, the reason kept)."""
+    """Run a queued job: running → done (statement booked) or failed (nothing booked, the reason kept).
+
+    Safe to deliver twice (Celery acknowledges late, so a worker that dies mid-import has its task handed
+    out again): a job found *running* is one whose worker died — its import transaction rolled back, so it
+    is run again; the import and the job's end are one transaction that holds the job's row lock, so a second
+    delivery waits for the first and then finds the job done. A finished job is refused."""
     with transaction.atomic():
         job = (
             BankImportJob.objects.select_for_update(of=("self",))
             .select_related("fund", "created_by")
             .get(pk=job_id)
         )
-        if job.status != BankImportStatus.QUEUED:
+        if job.status not in (BankImportStatus.QUEUED, BankImportStatus.RUNNING):
             raise BankImportError(_(MSG_JOB_NOT_QUEUED) % {"status": job.get_status_display()})
-        job.status, job.started_at = BankImportStatus.RUNNING, timezone.now()
-        job.save(update_fields=["status", "started_at"])
+        resumed = job.status == BankImportStatus.RUNNING
+        if not resumed:
+            job.status, job.started_at = BankImportStatus.RUNNING, timezone.now()
+            job.save(update_fields=["status", "started_at"])
         audit_record(
             actor=job.created_by,
             obj=job,
-            action="bank_import_started",
-            from_state=BankImportStatus.QUEUED,
+            action="bank_import_resumed" if resumed else "bank_import_started",
+            from_state=BankImportStatus.RUNNING if resumed else BankImportStatus.QUEUED,
             to_state=BankImportStatus.RUNNING,
         )
     with job.file.open("rb") as handle:
         data = handle.read()
     try:
-        result = statement_import(
-            fund=job.fund,
-            data=data,
-            filename=job.filename,
-            actor=job.created_by,
-            progress=lambda done, total: cache.set(progress_key(job.pk), (done, total), 3600),
-        )
+        with transaction.atomic():
+            locked = BankImportJob.objects.select_for_update().get(pk=job.pk)  # a second delivery waits here
+            if locked.status != BankImportStatus.RUNNING:
+                return locked  # the other delivery finished it meanwhile
+            result = statement_import(
+                fund=job.fund,
+                data=data,
+                filename=job.filename,
+                actor=job.created_by,
+                progress=lambda done, total: cache.set(progress_key(job.pk), (done, total), 3600),
+            )
+            return _job_finish(
+                job=job,
+                status=BankImportStatus.DONE,
+                statement=result.statement,
+                result={
+                    "lines": len(result.booked)
+                    + len(result.unmatched)
+                    + len(result.returned)
+                    + result.skipped,
+                    "booked": len(result.booked),
+                    "returned": [
+                        [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                        for line in result.returned[:100]
+                    ],
+                    "unmatched": len(result.unmatched),
+                    "skipped": result.skipped,
+                    # which contract each booked line paid (the first 100; the statement page has them all)
+                    "paid": [
+                        [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                        for line in result.booked[:100]
+                    ],
+                },
+            )
     except ApplicationError as exc:
         return _job_finish(job=job, status=BankImportStatus.FAILED, error=str(exc))
     except Exception:  # an unexpected failure still ends the job, so the page stops waiting
         _job_finish(job=job, status=BankImportStatus.FAILED, error=_("Onverwachte fout; niets is geboekt."))
         raise
-    return _job_finish(
-        job=job,
-        status=BankImportStatus.DONE,
-        statement=result.statement,
-        result={
-            "lines": len(result.booked) + len(result.unmatched) + len(result.returned) + result.skipped,
-            "booked": len(result.booked),
-            "returned": [
-                [line.contract.reference, str(line.amount), line.value_date.isoformat()]
-                for line in result.returned[:100]
-            ],
-            "unmatched": len(result.unmatched),
-            "skipped": result.skipped,
-            # which contract each booked line paid (the first 100; the statement page has them all)
-            "paid": [
-                [line.contract.reference, str(line.amount), line.value_date.isoformat()]
-                for line in result.booked[:100]
-            ],
-        },
-    )
 
 
 @transaction.atomic

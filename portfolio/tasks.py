@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 
 from fund.models import Fund
@@ -38,12 +39,23 @@ def book_provisions(fund_id: int | None = None, through: str | None = None) -> i
     return sum(1 for fund in funds if services.provisions_book(actor=None, fund=fund, as_of=as_of))
 
 
-@shared_task(name="portfolio.import_bank_statement")
+@shared_task(
+    name="portfolio.import_bank_statement",
+    autoretry_for=(OperationalError, InterfaceError),  # the database away for a moment: try again later
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+)
 def import_bank_statement(job_id: int) -> str:
-    """Import an uploaded statement (whole or not at all); the job row tells the page how it ended."""
-    from .bankimport import bank_import_run
+    """Import an uploaded statement (whole or not at all); the job row tells the page how it ended.
+    Delivered again after it ended (a worker died before acknowledging), it leaves the job as it is."""
+    from .bankimport import BankImportError, bank_import_run
+    from .models import BankImportJob
 
-    return bank_import_run(job_id=job_id).status
+    try:
+        return bank_import_run(job_id=job_id).status
+    except BankImportError:
+        return BankImportJob.objects.get(pk=job_id).status
 
 
 @shared_task(name="portfolio.book_penalty_interest")

@@ -19,3 +19,15 @@ class ReportsConfig(AppConfig):
             can_view=can_view_quarterly_report,
             can_view_version=can_view_quarterly_version,
         )
+        from fund.audit import register_action_labels
+
+        register_action_labels(avg_action_labels)
+
+
+def avg_action_labels() -> dict[str, str]:
+    from django.utils.translation import gettext as _
+
+    return {
+        "avg_export_made": _("AVG-export van alle gegevens gemaakt"),
+        "upload_purged": _("Bestand verwijderd: bewaartermijn verstreken"),
+    }

@@ -245,6 +245,9 @@ def batch_item_generate(*, item_id: int) -> ReportBatchItem:
     batch, report = item.batch, item.report
     try:
         with transaction.atomic():
+            # a second delivery of the same task (late acknowledgement) waits here, then finds it done
+            if ReportBatchItem.objects.select_for_update().get(pk=item.pk).status != ItemStatus.QUEUED:
+                return item
             content = quarterly_report_pdf(
                 investor=report.investor,
                 fund=batch.fund,

@@ -4,10 +4,25 @@ and one failing document never stops the others (its error is kept on its row of
 from __future__ import annotations
 
 from celery import shared_task
+from django.db import InterfaceError, OperationalError
 
 
-@shared_task(name="reports.generate_report")
+@shared_task(
+    name="reports.generate_report",
+    autoretry_for=(OperationalError, InterfaceError),  # the database away for a moment: try again later
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+)
 def generate_report(item_id: int) -> str:
     from .services import batch_item_generate
 
     return batch_item_generate(item_id=item_id).status
+
+
+@shared_task(name="reports.purge_expired_uploads")
+def purge_expired_uploads() -> int:
+    """Nightly: delete uploaded files past their retention period (settings.UPLOAD_RETENTION_DAYS)."""
+    from .avg import purge_expired_uploads as purge
+
+    return len(purge(dry_run=False))

@@ -3,6 +3,8 @@ from django.urls import path
 from . import capital_views, place_views, views
 
 urlpatterns: list = [
+    # AVG: everything held about one enterprise (issue 15)
+    path("organisations/<int:pk>/avg-export/", views.enterprise_data_export, name="enterprise_data_export"),
     # place context: CBS indicators beside the fund's impact (issue 17)
     path("funds/<int:fund_pk>/place/", place_views.fund_place, name="place_fund"),
     path(

@@ -314,3 +314,31 @@ def portal_report_download(request, pk: int):
 
 
 __all__ = ["apply_to_form", "quarter_of"]
+
+
+# --------------------------------------------------------------------------------------------------
+# AVG: everything held about one enterprise (issue 15, item 17)
+# --------------------------------------------------------------------------------------------------
+
+
+@login_required
+def enterprise_data_export(request, pk: int):
+    """A zip with every row about the enterprise (JSON) and its uploaded files: for the enterprise's own
+    users and the fund managers of its funds; 404 for everyone else."""
+    from django.http import HttpResponse
+    from django.utils.text import slugify
+
+    from . import avg
+
+    organisation = fund_selectors.get_scoped_or_404(fund_selectors.organisations_for(request.user), pk=pk)
+    enterprise = getattr(organisation, "enterprise", None)
+    if enterprise is None:
+        raise Http404
+    if not avg.export_allowed(user=request.user, enterprise=enterprise):
+        raise Http404
+    content = avg.enterprise_export(enterprise=enterprise, actor=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    filename = f"avg-export-{slugify(organisation.name)}-{local_today().isoformat()}.zip"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -188,6 +188,19 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Impactfonds <noreply@imp
 CURRENCIES = ("EUR",)
 DEFAULT_CURRENCY = "EUR"
 
+# AVG: how long uploaded files are kept, in days, per kind (reports.avg.purge_expired_uploads; the register
+# with the reasons is docs/privacy.md). The ledger, stored documents and audit records are never purged.
+UPLOAD_RETENTION_DAYS = {
+    # replaced or deleted application documents: one year after their removal
+    "application_documents_removed": 365,
+    # documents of rejected or withdrawn applications: two years after the decision (objection, new request)
+    "application_documents_closed_applications": 2 * 365,
+    # uploaded bank statement files: the booked lines are the record; the file 90 days after the import
+    "bank_import_files": 90,
+    # impact evidence: seven years (the fiscal retention period the reports it supports are kept for)
+    "impact_evidence": 7 * 365,
+}
+
 # Celery: without a broker, tasks run eagerly in-process (the embedded default for the demo and tests).
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="")
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default="")
@@ -196,6 +209,12 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A task whose worker dies (killed, out of memory) goes back on the queue instead of being lost; with late
+# acknowledgement every task must be safe to run twice (they are: see tests/test_real_worker.py).
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# Redis hands an unacknowledged task out again after this many seconds (a worker killed without a chance to
+# give it back); longer than the longest task.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
 
 # The cache carries progress from Celery workers to the web pages (a bank import's lines done), so with a
 # real broker it must be shared: CACHE_URL, or the Redis broker itself. In-process (demo, tests): locmem.
@@ -231,6 +250,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.api_schema.add_error_responses",
+    ],
 }
 
 LOGGING = {

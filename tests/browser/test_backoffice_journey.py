@@ -43,7 +43,9 @@ def _upload(page, fund, name: str, data: bytes) -> None:
     page.get_by_role("button", name="Inlezen").click()
 
 
-def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(browser_page, log_in, world):
+def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(
+    browser_page, log_in, world, axe
+):
     from portfolio.bankimport import fund_bank_account_add
     from portfolio.ledger import Line, entry_post
 
@@ -63,6 +65,7 @@ def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(
     _upload(page, fund, "rabo.csv", _csv(FOREIGN_IBAN, "02-11-2026;1,00;;X;betaling;R1"))
     expect(page.get_by_test_id("import-status")).to_have_text("geweigerd")
     expect(page.locator("#import-progress")).to_contain_text("NL44 RABO 0123 4567 89")
+    assert axe(page) == []  # the import page showing a refusal
 
     # the fund's own statement: the bank costs wait in the queue; October's are booked to 5400 Bankkosten,
     # November's are parked until the bank's invoice is in
@@ -80,6 +83,7 @@ def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(
     expect(page.locator("#import-progress")).to_contain_text("2 regels niet herkend")
     page.get_by_role("link", name="Naar de niet herkende regels").click()
     row = page.get_by_role("row").filter(has_text="Kosten oktober")
+    assert axe(page) == []  # the bank page with its queue of unmatched lines
     expect(row.get_by_role("button", name="Boeken op contract")).to_have_count(
         0
     )  # money out: no loan payment
@@ -102,11 +106,13 @@ def test_statement_refused_and_parked_provisions_quarter_and_year_close_and_xaf(
     page.goto(f"/funds/{fund.pk}/provisions/?as_of=2026-10-31")
     expect(page.get_by_text("er is nog niets geboekt")).to_be_visible()
     expect(page.get_by_role("row").filter(has_text=world.a.contract.reference)).to_be_visible()
+    assert axe(page) == []  # provisions preview
     page.get_by_role("button", name="Boeken per 31-10-2026").click()
     expect(page.get_by_role("alert")).to_have_text("Voorzieningen en boeterente per 31-10-2026 zijn geboekt.")
 
     # the quarters of 2025, then the book year 2025
     page.goto(f"/funds/{fund.pk}/ledger/")
+    assert axe(page) == []  # the ledger report with the close forms
     page.get_by_label("Kwartaal afsluiten tot en met").select_option("2025-12-31")
     page.get_by_role("button", name="Kwartaal afsluiten").click()
     expect(page.get_by_role("alert")).to_have_text("De periode tot en met 31-12-2025 is afgesloten.")

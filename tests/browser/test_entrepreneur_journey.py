@@ -34,7 +34,9 @@ def _switch(page, log_in, user) -> None:
     log_in(page, user)
 
 
-def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(browser_page, log_in, world, tmp_path):
+def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(
+    browser_page, log_in, world, tmp_path, axe
+):
     page = browser_page
     side = world.a
     investee, manager = side.users[Role.INVESTEE], side.users[Role.FUND_MANAGER]
@@ -55,6 +57,7 @@ def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(browser_pag
     expect(page.locator("#warn-instrument")).to_contain_text("geen aandelenkapitaal, wel: lening")
     page.locator("#id_term_months").fill("120")
     expect(page.locator("#warn-term_months")).to_contain_text("hoogstens 84 maanden")
+    assert axe(page) == []  # the application form with its live warnings
     # the entrepreneur adjusts the request: the warnings go away
     page.locator("#id_requested_amount").fill("40.000")
     page.locator("#id_instrument").select_option("loan")
@@ -77,6 +80,7 @@ def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(browser_pag
     page.goto(f"/applications/{application.pk}/financials/")
     expect(page.locator("#help-ebitda")).to_contain_text("vóór rente, belastingen en afschrijvingen")
     expect(page.locator("#help-debt_service")).to_contain_text("leningen die u al hebt")
+    assert axe(page) == []  # the figures form with its help texts
     page.get_by_text("Wat betekenen deze begrippen?").click()
     expect(page.locator("#glossary")).to_contain_text("30E/360")
     for n, (year, forecast) in enumerate([("2025", False), ("2026", True)]):
@@ -132,6 +136,7 @@ def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(browser_pag
     thread = page.locator("#berichten")
     expect(thread).to_contain_text("nieuwe huur")
     expect(thread).to_contain_text("vraagt om documenten")
+    assert axe(page) == []  # the entrepreneur's application page with the message thread
     thread.locator("textarea").fill("Zeker, de bijgewerkte prognose staat erbij.")
     page.get_by_role("button", name="Bericht versturen").click()
     expect(page.locator("#berichten")).to_contain_text("de bijgewerkte prognose staat erbij")
@@ -156,4 +161,5 @@ def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(browser_pag
     page.get_by_role("button", name="Indienen").click()
     receipt = page.locator("#receipt")
     expect(receipt).to_contain_text("Ontvangstbewijs")
+    assert axe(page) == []  # the impact report with its receipt
     expect(receipt).to_contain_text("via Webformulier")

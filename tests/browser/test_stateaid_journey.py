@@ -27,7 +27,9 @@ pytestmark = [
 ]
 
 
-def test_screening_blocks_a_loan_over_the_de_minimis_ceiling_until_overridden(browser_page, log_in, world):
+def test_screening_blocks_a_loan_over_the_de_minimis_ceiling_until_overridden(
+    browser_page, log_in, world, axe
+):
     page = browser_page
     side = world.a
     manager = side.users[Role.FUND_MANAGER]
@@ -49,6 +51,7 @@ def test_screening_blocks_a_loan_over_the_de_minimis_ceiling_until_overridden(br
     expect(check).to_have_class("check-fail")
     expect(check).to_contain_text("Het plafond wordt overschreden")
     expect(check).to_contain_text("€ 298.500,00")
+    assert axe(page) == []  # the application with a failing screening check
 
     page.locator("[data-transition=start_due_diligence]").click()
     expect(page.get_by_role("alert").first).to_contain_text("De-minimisplafond staatssteun")
@@ -69,5 +72,6 @@ def test_screening_blocks_a_loan_over_the_de_minimis_ceiling_until_overridden(br
 
     page.get_by_role("link", name="De-minimisoverzicht van de onderneming").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(side.enterprise.organisation.name)
+    assert axe(page) == []  # the enterprise's de minimis overview
     expect(page.locator("table")).to_contain_text("Provincie Noord-Holland")
     expect(page.locator("table")).to_contain_text("€ 298.500,00")

@@ -349,6 +349,8 @@ DETAIL_URLS: dict[str, Callable] = {
     "payable_list": lambda s: reverse("investors:payable_list", args=[s.fund.pk]),
     "stored_call_notice": lambda s: document_url(capital_objects(s)["call_notice"]),
     "stored_distribution_notice": lambda s: document_url(capital_objects(s)["distribution_notice"]),
+    # AVG: everything held about the enterprise (issue 15): the enterprise itself and its fund managers
+    "avg_export": lambda s: reverse("enterprise_data_export", args=[s.enterprise.organisation_id]),
 }
 # name → function(side) → (URL, POST data) that would change the object.
 CHANGE_URLS: dict[str, Callable] = {
@@ -645,6 +647,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "portal_commitment",
         "portal_report",
         "stored_quarterly_report",
+        "avg_export",
     }
     | CAPITAL_PAGES,
     Role.COMMITTEE_MEMBER: {
@@ -689,6 +692,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_de_minimis_letter",
         "outcome_claim",
         "outcome_recovery",
+        "avg_export",
     },
     Role.MUNICIPAL_OFFICIAL: {
         "fund",
@@ -886,3 +890,256 @@ def test_revoked_membership_loses_access(client, world):
     services.membership_revoke(actor=world.admin, membership=membership, reason="vertrokken")
     client.force_login(user)
     assert client.get(DETAIL_URLS["enterprise"](world.a)).status_code == 404
+
+
+# --------------------------------------------------------------------------------------------------
+# Every URL pattern is classified (issue 15, item 16): a new page cannot ship without an isolation check.
+# --------------------------------------------------------------------------------------------------
+
+
+# Object actions on an object that is in DETAIL_URLS: pattern name → (DETAIL_URLS key whose URL arguments
+# it takes, extra URL arguments). Another organisation's scoped roles must get 404 on POST (and 404/405
+# on GET), checked by `test_other_organisations_object_actions_answer_404` below.
+def _fund_kw(side) -> dict:
+    return {"fund_pk": side.fund.pk}
+
+
+def _outcome_contract_kw(side) -> dict:
+    from resultaatfinanciering.models import Claim
+
+    return {"pk": Claim.objects.get(pk=_outcome_claim(side)).contract_id}
+
+
+def _kpi_set_kw(side) -> dict:
+    _kpi_change(side)  # makes the side's KPI set once
+    return {"pk": side._kpi_set.pk}
+
+
+def _first_kw(model_path: str, **lookup):
+    """kwargs {"pk": …} of the first object of a model related to this side's pipeline application."""
+
+    def kwargs(side) -> dict:
+        from django.apps import apps
+
+        model = apps.get_model(model_path)
+        application = pipeline_objects(side)["application"]
+        found = model.objects.filter(**{k: v(side, application) for k, v in lookup.items()}).first()
+        assert found is not None, f"the isolation world has no {model_path} for {lookup}"
+        return {"pk": found.pk}
+
+    return kwargs
+
+
+def _question_kw(side) -> dict:
+    from pipeline.models import Question
+
+    application = pipeline_objects(side)["application"]
+    question = application.questions.first() or Question.objects.create(
+        application=application,
+        text="Kunt u de begroting toelichten?",
+        asked_by=side.users[Role.FUND_MANAGER],
+    )
+    return {"pk": question.pk}
+
+
+def _condition_kw(side) -> dict:
+    from portfolio.models import ConditionPrecedent
+
+    condition = side.contract.conditions.first() or ConditionPrecedent.objects.create(
+        contract=side.contract, description="KvK-uittreksel"
+    )
+    return {"pk": condition.pk}
+
+
+SAME_OBJECT_ACTIONS: dict[str, tuple[str | Callable, dict]] = {
+    # the pipeline: actions on an application (its scope is `applications_for(user)`)
+    **{
+        name: ("application", {})
+        for name in (
+            "application_assessment",
+            "application_checks_run",
+            "application_document_add",
+            "application_financials",
+            "application_hand_off",
+            "application_memo_generate",
+            "application_question_ask",
+            "application_terms",
+        )
+    },
+    "application_check_override": ("application", {"code": "kvk"}),
+    "question_answer": (_question_kw, {}),
+    "condition_resolve": (_condition_kw, {}),
+    "checklist_item_update": (_first_kw("pipeline.ChecklistItem", application=lambda s, a: a), {}),
+    # the back office: a contract action of each kind goes through the same scoped lookup
+    "contract_action": ("contract", {"action": "restructure"}),
+    # the investors' money side
+    "investors:distribution_declare": ("distribution_detail", {}),
+    # impact measurement: a fund's impact pages and an enterprise's KPI set
+    "impactmeasurement:portfolio": (_fund_kw, {}),
+    "impactmeasurement:export": (_fund_kw, {"fmt": "xlsx"}),
+    "impactmeasurement:kpi_set_create": (_fund_kw, {}),
+    "impactmeasurement:metric_create": (_fund_kw, {}),
+    "impactmeasurement:kpi_set_detail": (_kpi_set_kw, {}),
+    "impactmeasurement:excel_template": (_kpi_set_kw, {}),
+    "impactmeasurement:excel_upload": (_kpi_set_kw, {}),
+    "reports_fund": (_fund_kw, {}),
+    # outcomes: a claim and its contract (payer: the side's municipality)
+    "resultaatfinanciering:claim_decide": ("outcome_claim", {}),
+    "resultaatfinanciering:claim_evidence": ("outcome_claim", {}),
+    **{
+        f"resultaatfinanciering:{name}": (_outcome_contract_kw, {})
+        for name in (
+            "contract_detail",
+            "definition_add",
+            "participant_add",
+            "participants_upload",
+            "contract_activate",
+            "contract_end",
+            "claim_create",
+            "claims_upload",
+            "verification_upload",
+            "proposal_prepare",
+            "contract_report",
+            "contract_report_store",
+            "audit_file",
+            "contract_signed_document",
+        )
+    },
+    "resultaatfinanciering:contract_report_file": (_outcome_contract_kw, {"fmt": "xlsx"}),
+    "resultaatfinanciering:indigo_export": (_outcome_contract_kw, {"fmt": "json"}),
+    **{
+        f"resultaatfinanciering:{name}": (lambda s: {"organisation_pk": s.government.pk}, extra)
+        for name, extra in (
+            ("municipality_report", {}),
+            ("municipality_report_store", {}),
+            ("municipality_report_file", {"fmt": "xlsx"}),
+        )
+    },
+}
+
+# Patterns that need no organisation check, or are checked by a test of their own: name → reason.
+# Kinds: "public: …" (no login), "own: …" (no object id: shows only the user's own scope, or a form whose
+# choices are scoped), "admin: …" (administrator only), "tested: <test>" (scoped object, checked there).
+_IMPACT_API = "tested: tests/impactmeasurement/test_tasks_api.py::test_api_scoped_to_the_enterprise"
+_IMPACT_VIEWS = "tested: tests/impactmeasurement/test_views.py::"
+_OUTCOME_VIEWS = "tested: tests/resultaatfinanciering/test_views.py::"
+CLASSIFIED_ELSEWHERE: dict[str, str] = {
+    "home": "own: redirects to the user's own dashboard",
+    "dashboard": "tested: tests/fund/test_auth.py::test_a_role_cannot_open_another_roles_dashboard",
+    "healthz": "public: database, broker and worker liveness, no data (tests/core/test_health_and_logs.py)",
+    "set_language": "public: Django's language switch, changes only the session",
+    "login": "public: the login page",
+    "logout": "own: ends the user's own session",
+    "password_change": "own: the user's own password",
+    "password_change_done": "own: a confirmation text",
+    "password_reset": "public: rate limited, reveals no accounts (tests/fund/test_security.py)",
+    "password_reset_done": "public: a confirmation text",
+    "password_reset_confirm": "public: needs the signed token from the e-mail",
+    "password_reset_complete": "public: a confirmation text",
+    "two_factor_verify": "own: the user's own TOTP step",
+    "two_factor_setup": "own: the user's own TOTP device",
+    "api_token_list": "own: the user's own API keys (tests/fund/test_api_tokens.py)",
+    "api_token_revoke": "tested: tests/fund/test_api_tokens.py::test_nobody_revokes_another_users_key",
+    "api-root": "own: DRF's list of endpoints, no data",
+    "api-me": "own: the user's own memberships",
+    "api-schema": "own: the OpenAPI schema, no data; fuzzed by tests/test_api_schema_fuzz.py",
+    "api-docs": "own: Swagger UI for the schema, no data",
+    "fund_create": "admin: only an administrator creates a fund",
+    "enterprise_create": "own: a new enterprise; the creator's own fund scope",
+    "application_create": "own: an application for the user's own enterprise",
+    "cbs_import": "admin: reference data (CBS figures), administrator only (tests/fund/test_cbs.py)",
+    "impactmeasurement:home": "own: lists the user's own KPI sets and periods",
+    "impactmeasurement:metric_list": "own: the metric catalogue (IRIS+ references), no organisation data",
+    "impactmeasurement:api_kpi_sets": _IMPACT_API,
+    "impactmeasurement:api_period_values": _IMPACT_API,
+    "impactmeasurement:report_form": _IMPACT_VIEWS + "test_isolation_of_kpi_sets_and_reports",
+    "impactmeasurement:report_review": _IMPACT_VIEWS + "test_isolation_of_kpi_sets_and_reports",
+    "impactmeasurement:evidence_download": _IMPACT_VIEWS + "test_evidence_upload_and_scoped_download",
+    "resultaatfinanciering:contract_list": "own: the user's own outcome contracts",
+    "resultaatfinanciering:contract_create": "own: a contract for the user's own fund",
+    "resultaatfinanciering:norm_list": "own: reference data (bijstandsnormen), no organisation data",
+    "resultaatfinanciering:api-root": "own: DRF's list of endpoints, no data",
+    "resultaatfinanciering:api-outcome-claim-list": _OUTCOME_VIEWS + "test_api_claim_create_and_list_scoped",
+    "resultaatfinanciering:api-outcome-claim-detail": _OUTCOME_VIEWS
+    + "test_api_claim_create_and_list_scoped",
+    **{
+        f"resultaatfinanciering:{name}": _OUTCOME_VIEWS
+        + "test_official_of_another_municipality_cannot_see_verify_or_approve"
+        for name in (
+            "proposal_detail",
+            "proposal_approve",
+            "proposal_withdraw",
+            "payment_file_renew",
+            "payment_confirm",
+            "payment_order",
+        )
+    },
+}
+
+
+def _url_patterns(patterns=None, prefix: str = "", namespace: str = ""):
+    """(route, name) for every URL pattern, recursively through includes (admin's own site excluded)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            if getattr(pattern, "app_name", None) == "admin":
+                continue
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _url_patterns(pattern.url_patterns, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            yield prefix + str(pattern.pattern), (namespace + pattern.name) if pattern.name else None
+
+
+def _matrix_names(world) -> set[str]:
+    """The URL names the matrix reaches (DETAIL_URLS, CHANGE_URLS, LIST_URLS, API_DETAIL_URLS)."""
+    from django.urls import resolve
+
+    urls = [make(world.a) for make in DETAIL_URLS.values()]
+    urls += [make(world.a)[0] for make in CHANGE_URLS.values()]
+    urls += [make() for make in LIST_URLS.values()]
+    urls += [make(world.a) for make in API_DETAIL_URLS.values()]
+    return {resolve(url.split("?")[0]).view_name for url in urls}
+
+
+def test_every_url_pattern_is_classified_in_the_isolation_matrix(world):
+    covered = _matrix_names(world) | set(SAME_OBJECT_ACTIONS) | set(CLASSIFIED_ELSEWHERE)
+    unclassified = []
+    for route, name in _url_patterns():
+        if name is None:
+            unclassified.append(f"  {route!r} has no name: give it one, then classify it")
+        elif name not in covered:
+            unclassified.append(f"  {name!r} ({route})")
+    assert not unclassified, (
+        "URL patterns not classified in tests/fund/test_isolation.py:\n"
+        + "\n".join(sorted(set(unclassified)))
+        + "\nAdd each to DETAIL_URLS / CHANGE_URLS / LIST_URLS / API_DETAIL_URLS (with OWN_VISIBLE), to "
+        "SAME_OBJECT_ACTIONS (an action on an object already in DETAIL_URLS), or to CLASSIFIED_ELSEWHERE "
+        "with the reason (public / own / admin / the test that checks it)."
+    )
+
+
+def test_classification_names_are_real_url_names():
+    """A renamed or removed page must leave the lists too, or they would claim a check that is not run."""
+    names = {name for _route, name in _url_patterns()}
+    stale = (set(SAME_OBJECT_ACTIONS) | set(CLASSIFIED_ELSEWHERE)) - names
+    assert not stale, f"no URL pattern has these names any more: {sorted(stale)}"
+
+
+@pytest.mark.parametrize("name", list(SAME_OBJECT_ACTIONS), ids=str)
+def test_other_organisations_object_actions_answer_404(client, world, name):
+    """An action on another organisation's object: 404 for every scoped role, on GET (or 405) and POST."""
+    from django.urls import resolve
+
+    source, extra = SAME_OBJECT_ACTIONS[name]
+    for own in (world.a, world.b):
+        other = world.other(own)
+        if callable(source):
+            kwargs = source(other)
+        else:
+            kwargs = dict(resolve(DETAIL_URLS[source](other).split("?")[0]).kwargs)
+        url = reverse(name, kwargs={**kwargs, **extra})
+        for role in SCOPED_ROLES:
+            client.force_login(own.users[role])
+            assert client.get(url).status_code in (404, 405), f"{role.value} GET {url}"
+            assert client.post(url, {}).status_code == 404, f"{role.value} POST {url}"

@@ -283,3 +283,21 @@ def test_a_malformed_file_fails_the_job_with_the_reason_and_books_nothing(contra
     assert job.statement is None
     assert not BankLine.objects.exists()
     assert not Repayment.objects.exists()
+
+
+def test_a_job_whose_worker_died_runs_again_and_a_second_delivery_books_nothing(contract):
+    """Celery acknowledges late: a worker killed mid-import leaves the job 'running' (its import transaction
+    rolled back) and the task is delivered again; delivered once more after the end, it changes nothing."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from portfolio.models import BankImportJob
+    from portfolio.tasks import import_bank_statement
+
+    job = BankImportJob(fund=contract.fund, filename="feb.csv", status="running")
+    data = csv(f"15-02-2026;3.042,19;;Fietsfabriek;Termijn februari zk-2026-007;;{OUR_IBAN}")
+    job.file.save("feb.csv", SimpleUploadedFile("feb.csv", data), save=False)
+    job.save()
+    assert import_bank_statement(job.pk) == "done"
+    assert import_bank_statement(job.pk) == "done"
+    assert Repayment.objects.filter(contract=contract).count() == 1
+    assert BankStatement.objects.filter(fund=contract.fund).count() == 1
