@@ -307,6 +307,92 @@ def contract_charges(*, contract: Contract, as_of: datetime.date) -> list[dict]:
     ]
 
 
+class InstalmentState:
+    PAID = "paid"
+    DUE = "due"
+    UPCOMING = "upcoming"
+
+
+def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
+    """The current schedule's instalments as the enterprise reads them: paid, due or upcoming on `as_of`.
+
+    The payments that settled instalments (`Repayment.scheduled_paid`, received since the version started:
+    the rule the arrears query uses) cover the instalments in order. An instalment is **paid** when they
+    cover it whole (`paid_on`: the day of the payment that completed it), **due** when its due date has come
+    and it is not paid yet (`open`: what is still to pay, `days_late` past the due date; `paid`: a part
+    paid), **upcoming** otherwise. Two queries, whatever the number of instalments.
+    """
+    from .models import Repayment
+
+    version = contract.schedule_versions.order_by("-number").first()
+    if version is None:
+        return []
+    payments = list(
+        Repayment.objects.filter(
+            contract=contract,
+            value_date__gte=version.start_date,
+            value_date__lte=as_of,
+            scheduled_paid__gt=0,
+        )
+        .order_by("value_date", "pk")
+        .values_list("value_date", "scheduled_paid")
+    )
+    covered, running, cursor = [], Decimal("0.00"), 0
+    for value_date, paid in payments:  # (cumulative amount covered, the day it was reached)
+        running += to_cents(paid)
+        covered.append((running, value_date))
+    total_paid = running
+    rows = []
+    before = Decimal("0.00")  # what the instalments before this one take
+    for line in version.lines.order_by("number"):
+        after = before + line.payment
+        paid = min(max(total_paid - before, Decimal("0.00")), line.payment)
+        row = {
+            "number": line.number,
+            "due_date": line.due_date,
+            "principal": line.principal,
+            "interest": line.interest,
+            "payment": line.payment,
+            "balance": line.balance,
+            "paid": paid,
+            "open": line.payment - paid,
+            "paid_on": None,
+            "days_late": 0,
+        }
+        if paid >= line.payment:
+            while cursor < len(covered) and covered[cursor][0] < after:
+                cursor += 1
+            row["state"] = InstalmentState.PAID
+            row["paid_on"] = covered[cursor][1] if cursor < len(covered) else None
+        elif line.due_date <= as_of:
+            row["state"] = InstalmentState.DUE
+            row["days_late"] = (as_of - line.due_date).days
+        else:
+            row["state"] = InstalmentState.UPCOMING
+        row["state_label"] = instalment_state_label(row)
+        rows.append(row)
+        before = after
+    return rows
+
+
+def instalment_state_label(row: dict) -> str:
+    """'betaald', 'vandaag te betalen', 'te laat (12 dagen)', 'komt nog' — and 'deels betaald' where so."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if row["state"] == InstalmentState.PAID:
+        return _("betaald")
+    if row["state"] == InstalmentState.UPCOMING:
+        return _("komt nog")
+    if row["days_late"]:
+        label = ngettext("te laat (%(days)d dag)", "te laat (%(days)d dagen)", row["days_late"]) % {
+            "days": row["days_late"]
+        }
+    else:
+        label = _("vandaag te betalen")
+    return label + (" — " + _("deels betaald") if row["paid"] > 0 else "")
+
+
 def bucket_label(bucket: str | None) -> str:
     """The arrears bucket as a fund manager reads it: 'op tijd', '1–30 dagen', … '> 90 dagen'."""
     from django.utils.translation import gettext as _

@@ -145,6 +145,8 @@ def contract_detail(request, pk: int):
         "contract": contract,
         "version": version,
         "lines": lines,
+        "instalments": selectors.instalments(contract=contract, as_of=as_of),
+        "as_of": as_of,
         "next_line": next_line,
         "dues": services.dues(contract=contract, as_of=as_of),
         "pay_to": selectors.payment_account(fund=contract.fund),
