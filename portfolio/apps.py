@@ -21,3 +21,7 @@ class PortfolioConfig(AppConfig):
         register_state_choices(ContractStatus, BankLineStatus, BankImportStatus, ConditionStatus)
         register_document_kind(KIND, label=_("Leningoverzicht"), can_view=can_view_loan_statement)
         register_document_kind(LETTER_KIND, label=_("De-minimisverklaring"), can_view=can_view_letter)
+        from . import annual_statements as annual
+
+        register_document_kind(annual.KIND, label=_("Jaaropgave"), can_view=annual.can_view_annual_statement)
+        register_action_labels(annual.audit_labels)

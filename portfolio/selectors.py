@@ -375,6 +375,82 @@ def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
     return rows
 
 
+def annual_statement_figures(*, contract: Contract, year: int) -> dict[str, Decimal]:
+    """The yearly interest statement (jaaropgave) of a contract, for the enterprise's accounts: the ledger.
+
+    Per account of the contract: the balance at 1 January (postings dated before the year), the debits and
+    the credits dated in the year, split into what the enterprise paid (an entry with a received payment, or
+    a prepayment set off against the principal) and other credits (write-off, correction). One grouped query.
+
+    principal: opening + disbursed − repaid − other = closing (account 1100 at 31-12);
+    interest: opening + charged − paid − other = closing (1110); penalty interest (1115), fees (1120) alike.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from .models import Repayment
+
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    accounts = {
+        AccountCode.LOANS_PRINCIPAL: "principal",
+        AccountCode.INTEREST_RECEIVABLE: "interest",
+        AccountCode.PENALTY_INTEREST_RECEIVABLE: "penalty",
+        AccountCode.FEES_RECEIVABLE: "fees",
+        AccountCode.PREPAYMENTS_RECEIVED: "prepayment",
+    }
+    rows = (
+        Posting.objects.filter(contract=contract, value_date__lte=end, account__code__in=list(accounts))
+        .annotate(
+            received=Exists(Repayment.objects.filter(entry_id=OuterRef("entry_id"))),
+            set_off=Exists(
+                Posting.objects.filter(
+                    entry_id=OuterRef("entry_id"), account__code=AccountCode.PREPAYMENTS_RECEIVED, debit__gt=0
+                )
+            ),
+        )
+        .values("account__code", "received", "set_off")
+        .annotate(
+            before_d=Coalesce(Sum("debit", filter=Q(value_date__lt=start)), ZERO),
+            before_c=Coalesce(Sum("credit", filter=Q(value_date__lt=start)), ZERO),
+            year_d=Coalesce(Sum("debit", filter=Q(value_date__gte=start)), ZERO),
+            year_c=Coalesce(Sum("credit", filter=Q(value_date__gte=start)), ZERO),
+        )
+        .order_by()
+    )
+    zero = Decimal("0.00")
+    figures = {
+        f"{name}_{part}": zero
+        for name in accounts.values()
+        for part in ("opening", "charged", "paid", "other")
+    }
+    for row in rows:
+        name = accounts[row["account__code"]]
+        debit, credit = to_cents(row["year_d"]), to_cents(row["year_c"])
+        if name == "prepayment":  # a credit-normal liability: what was paid ahead and not yet set off
+            figures["prepayment_opening"] += to_cents(row["before_c"]) - to_cents(row["before_d"])
+            figures["prepayment_charged"] += credit  # received ahead in the year
+            figures["prepayment_paid"] += debit  # set off against the principal in the year
+            continue
+        figures[f"{name}_opening"] += to_cents(row["before_d"]) - to_cents(row["before_c"])
+        figures[f"{name}_charged"] += debit
+        paid = row["received"] or row["set_off"]
+        figures[f"{name}_paid" if paid else f"{name}_other"] += credit
+    for name in ("principal", "interest", "penalty", "fees"):
+        figures[f"{name}_closing"] = (
+            figures[f"{name}_opening"]
+            + figures[f"{name}_charged"]
+            - figures[f"{name}_paid"]
+            - figures[f"{name}_other"]
+        )
+    figures["prepayment_closing"] = (
+        figures["prepayment_opening"] + figures["prepayment_charged"] - figures["prepayment_paid"]
+    )
+    received = Repayment.objects.filter(
+        contract=contract, value_date__gte=start, value_date__lte=end
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    figures["received"] = to_cents(received)
+    return figures
+
+
 def instalment_state_label(row: dict) -> str:
     """'betaald', 'vandaag te betalen', 'te laat (12 dagen)', 'komt nog' — and 'deels betaald' where so."""
     from django.utils.translation import gettext as _
