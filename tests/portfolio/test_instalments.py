@@ -120,7 +120,9 @@ def test_the_loan_page_and_the_statement_show_the_instalment_status(client, loan
 
     investee = make_member(Role.INVESTEE, organisation=loan.enterprise.organisation)
     client.force_login(investee)
-    with time_machine.travel(datetime.datetime(as_of.year, as_of.month, as_of.day, 12, 0), tick=False):
+    with time_machine.travel(
+        datetime.datetime(as_of.year, as_of.month, as_of.day, 12, 0, tzinfo=datetime.UTC), tick=False
+    ):
         body = client.get(reverse("contract_detail", args=[loan.pk])).content.decode()
     assert 'data-state="paid"' in body and 'data-state="due"' in body and 'data-state="upcoming"' in body
     assert "te laat (2 dagen)" in body
