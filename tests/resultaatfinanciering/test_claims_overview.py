@@ -48,7 +48,7 @@ def test_each_milestone_shows_when_it_can_be_claimed_and_where_claim_and_payment
     )
     services.proposal_approve(actor=a.officials[1], proposal=proposal)
     services.proposal_approve(actor=a.officials[2], proposal=proposal)
-    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=datetime.date(2026, 10, 15))
+    services.payment_confirm(actor=a.officials[1], proposal=proposal, paid_on=TODAY)
     # two: start claimed, waiting for the municipality; three: a rejected claim, nothing live
     _submit(a, two, a.start, achieved_on=datetime.date(2026, 10, 1))
     rejected = _submit(a, three, a.start)
@@ -58,7 +58,7 @@ def test_each_milestone_shows_when_it_can_be_claimed_and_where_claim_and_payment
     ref = one.reference
     assert rows[(ref, "start")]["claim"] == paid
     assert rows[(ref, "start")]["status"].startswith("Geverifieerd op ")
-    assert rows[(ref, "start")]["payment"] == "betaald op 15-10-2026"
+    assert rows[(ref, "start")]["payment"] == "betaald op 23-11-2026"
     # the next milestone: twelve months after the previous one was achieved
     assert rows[(ref, "12m")]["claimable_from"] == datetime.date(2027, 9, 1)
     assert rows[(ref, "12m")]["claimable_now"] is False
