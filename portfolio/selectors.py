@@ -320,7 +320,7 @@ def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
     the rule the arrears query uses) cover the instalments in order. An instalment is **paid** when they
     cover it whole (`paid_on`: the day of the payment that completed it), **due** when its due date has come
     and it is not paid yet (`open`: what is still to pay, `days_late` past the due date; `paid`: a part
-    paid), **upcoming** otherwise. Two queries, whatever the number of instalments.
+    paid), **upcoming** otherwise. Three queries, whatever the number of instalments.
     """
     from .models import Repayment
 
