@@ -323,7 +323,7 @@ def load() -> list[tuple[str, str, str]]:
                 actor=manager, application=application, reason="Wacht op de huurovereenkomst van het pand."
             )
         if stage == "screening":
-            services.question_ask(
+            services.message_post(
                 actor=manager,
                 application=application,
                 text="Kunt u de prognose voor 2027 per kwartaal geven?",

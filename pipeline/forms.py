@@ -246,14 +246,6 @@ class ReplaceDocumentForm(forms.Form):
         return upload
 
 
-class QuestionForm(forms.Form):
-    text = forms.CharField(label=_("Vraag aan de aanvrager"), widget=ROWS2)
-
-
-class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Uw antwoord"), widget=ROWS2)
-
-
 class NoteForm(forms.Form):
     text = forms.CharField(label=_("Interne notitie"), widget=ROWS2)
 

@@ -302,29 +302,6 @@ class ApplicationDocument(models.Model):
         return self.file.name.rsplit("/", 1)[-1]
 
 
-class Question(models.Model):
-    """A question the fund manager sends back to the applicant; the applicant's answer. Visible to both."""
-
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="questions")
-    text = models.TextField(_("vraag"))
-    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    asked_at = models.DateTimeField(_("gesteld op"), auto_now_add=True)
-    answer = models.TextField(_("antwoord"), blank=True)
-    answered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
-
-    class Meta:
-        db_table = "fund_question"  # the table it had as part of the fund app
-        verbose_name = _("vraag")
-        verbose_name_plural = _("vragen")
-        ordering = ["asked_at", "id"]
-
-    def __str__(self) -> str:
-        return self.text[:60]
-
-
 class ApplicationMessage(models.Model):
     """One message in the thread between the applicant and the fund about one application.
 

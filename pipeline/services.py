@@ -51,7 +51,6 @@ from .models import (
     FinancialYear,
     InternalNote,
     ProposedTerms,
-    Question,
     ReferralSource,
 )
 from .transitions import FUND_MANAGER, INVESTEE, TRANSITIONS, target_labels_from
@@ -536,49 +535,6 @@ def missing_items(application: Application) -> list[str]:
         if kind not in kinds:
             missing.append(_("document: %(kind)s") % {"kind": str(DocumentKind(kind).label).lower()})
     return missing
-
-
-@transaction.atomic
-def question_ask(*, actor: User, application: Application, text: str) -> Question:
-    _require_fund_manager(actor, application.fund)
-    if not text.strip():
-        raise ValidationError({"text": [_("Schrijf de vraag.")]})
-    question = Question.objects.create(application=application, text=text.strip(), asked_by=actor)
-    audit_record(
-        actor=actor, obj=application, action="application_question_asked", data={"question": question.text}
-    )
-    notify(
-        recipients=investee_emails(application.enterprise),
-        subject=_("%(number)s: vraag van het fonds") % {"number": application.number},
-        body=_("Het fonds %(fund)s heeft een vraag over uw aanvraag %(number)s:\n\n%(text)s")
-        % {"fund": application.fund, "number": application.number, "text": question.text},
-    )
-    return question
-
-
-@transaction.atomic
-def question_answer(*, actor: User, question: Question, answer: str) -> Question:
-    question = (
-        Question.objects.select_for_update().select_related("application__enterprise").get(pk=question.pk)
-    )
-    application = question.application
-    if not (is_investee(actor, application.enterprise) or is_fund_manager(actor, application.fund)):
-        raise PermissionDeniedError()
-    if not answer.strip():
-        raise ValidationError({"answer": [_("Schrijf het antwoord.")]})
-    if question.answered_at:
-        raise ApplicationError(_("Deze vraag is al beantwoord."))
-    question.answer, question.answered_by, question.answered_at = answer.strip(), actor, timezone.now()
-    question.save(update_fields=["answer", "answered_by", "answered_at"])
-    audit_record(
-        actor=actor, obj=application, action="application_question_answered", data={"question": question.text}
-    )
-    notify(
-        recipients=fund_manager_emails(application.fund),
-        subject=_("%(number)s: vraag beantwoord") % {"number": application.number},
-        body=question.answer,
-    )
-    return question
 
 
 def _application_link(application: Application) -> str:

@@ -15,7 +15,6 @@ urlpatterns = [
         views.application_transition,
         name="application_transition",
     ),
-    path("applications/<int:pk>/questions/", views.question_ask, name="application_question_ask"),
     path("applications/<int:pk>/notes/", views.note_add, name="application_note_add"),
     path("applications/<int:pk>/checks/", views.checks_run, name="application_checks_run"),
     path(
@@ -33,7 +32,6 @@ urlpatterns = [
     ),
     path("application-documents/<int:pk>/remove/", views.document_remove, name="application_document_remove"),
     path("applications/<int:pk>/messages/", views.message_post, name="application_message_post"),
-    path("questions/<int:pk>/answer/", views.question_answer, name="question_answer"),
     path("checklist/<int:pk>/", views.checklist_item_update, name="checklist_item_update"),
     path("memos/<int:pk>/memo.pdf", views.memo_download, name="memo_download"),
     path("funds/<int:fund_pk>/pipeline/", views.pipeline_overview, name="pipeline_overview"),

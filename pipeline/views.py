@@ -30,7 +30,6 @@ from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
 from . import analysis, committee, documents, policy, selectors, services, stateaid
 from .forms import (
     AgendaItemForm,
-    AnswerForm,
     ApplicationForm,
     AssessmentForm,
     AttendanceForm,
@@ -46,7 +45,6 @@ from .forms import (
     NoteForm,
     OpenMeetingForm,
     OverrideForm,
-    QuestionForm,
     ReasonForm,
     ReplaceDocumentForm,
     ReturnForm,
@@ -67,7 +65,6 @@ from .models import (
     Decision,
     Meeting,
     ProposedTerms,
-    Question,
     ReferralSource,
 )
 from .transitions import allowed_from
@@ -262,7 +259,6 @@ def application_detail(request, pk: int):
         "replace_form": ReplaceDocumentForm(),
         "messages_thread": application.messages.select_related("author"),
         "message_form": MessageForm(from_fund=services.FUND_MANAGER in roles) if roles else None,
-        "questions": application.questions.select_related("asked_by", "answered_by"),
         "next_steps": selectors.next_steps(application)
         if application.status not in (ApplicationStatus.DRAFT, ApplicationStatus.WITHDRAWN)
         else [],
@@ -279,7 +275,6 @@ def application_detail(request, pk: int):
         "takes_reason": TAKES_REASON,
         "document_form": DocumentForm(),
         "reason_form": ReasonForm(),
-        "answer_form": AnswerForm(),
         "decisions": Decision.objects.filter(item__application=application).select_related("item__meeting"),
     }
     if internal:
@@ -321,7 +316,6 @@ def application_detail(request, pk: int):
                 "override_form": OverrideForm(),
                 "notes": application.internal_notes.select_related("author"),
                 "note_form": NoteForm(),
-                "question_form": QuestionForm(),
                 "checklist": checklist,
                 "assessment": assessment,
                 "dimensions": [
@@ -483,44 +477,6 @@ def document_download(request, pk: int):
     )
     return serve_upload(
         request, subject=document.application, field_file=document.file, filename=document.filename
-    )
-
-
-@login_required
-@require_POST
-def question_ask(request, pk: int):
-    application = _staff_application(request, pk)
-    form = QuestionForm(request.POST)
-    if not form.is_valid():
-        _form_errors(request, form)
-        return redirect("application_detail", pk=pk)
-    return run_action(
-        request,
-        action=lambda: services.question_ask(
-            actor=request.user, application=application, text=form.cleaned_data["text"]
-        ),
-        success_url=_detail_url(pk),
-        success_message=_("Vraag verstuurd naar de aanvrager."),
-    )
-
-
-@login_required
-@require_POST
-def question_answer(request, pk: int):
-    question = fund_selectors.get_scoped_or_404(
-        Question.objects.filter(application__in=selectors.applications_for(request.user)), pk=pk
-    )
-    form = AnswerForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Schrijf het antwoord."))
-        return redirect("application_detail", pk=question.application_id)
-    return run_action(
-        request,
-        action=lambda: services.question_answer(
-            actor=request.user, question=question, answer=form.cleaned_data["answer"]
-        ),
-        success_url=_detail_url(question.application_id),
-        success_message=_("Antwoord verstuurd."),
     )
 
 

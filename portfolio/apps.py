@@ -27,3 +27,7 @@ class PortfolioConfig(AppConfig):
         register_document_kind(XAF_KIND, label=_("Auditfile (XAF)"), can_view=can_view_auditfile)
         register_document_kind(REMINDER_KIND, label=_("Aanmaning"), can_view=can_view_reminder)
         register_document_kind(LETTER_KIND, label=_("De-minimisverklaring"), can_view=can_view_letter)
+        from . import annual_statements as annual
+
+        register_document_kind(annual.KIND, label=_("Jaaropgave"), can_view=annual.can_view_annual_statement)
+        register_action_labels(annual.audit_labels)

@@ -648,6 +648,27 @@ class PenaltyAccrual(models.Model):
         return f"{self.contract.reference} {self.period_start}–{self.period_end}: {self.amount}"
 
 
+class AnnualStatement(models.Model):
+    """The yearly interest statement (jaaropgave) of one contract for one calendar year: the subject of its
+    stored PDFs (core.documents, kind "annual_interest_statement"; a new version only with a reason)."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="annual_statements")
+    year = models.PositiveSmallIntegerField(_("jaar"))
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("jaaropgave")
+        verbose_name_plural = _("jaaropgaven")
+        ordering = ["contract", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["contract", "year"], name="annual_statement_unique_year"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="annual_statement_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.year}"
+
+
 class StateAidKind(models.TextChoices):
     LOAN = "loan", _("Lening onder de marktrente")
     RESTRUCTURING = "restructuring", _("Herstructurering met lagere rente")

@@ -308,6 +308,168 @@ def contract_charges(*, contract: Contract, as_of: datetime.date) -> list[dict]:
     ]
 
 
+class InstalmentState:
+    PAID = "paid"
+    DUE = "due"
+    UPCOMING = "upcoming"
+
+
+def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
+    """The current schedule's instalments as the enterprise reads them: paid, due or upcoming on `as_of`.
+
+    The payments that settled instalments (`Repayment.scheduled_paid`, received since the version started:
+    the rule the arrears query uses) cover the instalments in order. An instalment is **paid** when they
+    cover it whole (`paid_on`: the day of the payment that completed it), **due** when its due date has come
+    and it is not paid yet (`open`: what is still to pay, `days_late` past the due date; `paid`: a part
+    paid), **upcoming** otherwise. Three queries, whatever the number of instalments.
+    """
+    from .models import Repayment
+
+    version = contract.schedule_versions.order_by("-number").first()
+    if version is None:
+        return []
+    payments = list(
+        Repayment.objects.filter(
+            contract=contract,
+            value_date__gte=version.start_date,
+            value_date__lte=as_of,
+            scheduled_paid__gt=0,
+        )
+        .order_by("value_date", "pk")
+        .values_list("value_date", "scheduled_paid")
+    )
+    covered, running, cursor = [], Decimal("0.00"), 0
+    for value_date, paid in payments:  # (cumulative amount covered, the day it was reached)
+        running += to_cents(paid)
+        covered.append((running, value_date))
+    total_paid = running
+    rows = []
+    before = Decimal("0.00")  # what the instalments before this one take
+    for line in version.lines.order_by("number"):
+        after = before + line.payment
+        paid = min(max(total_paid - before, Decimal("0.00")), line.payment)
+        row = {
+            "number": line.number,
+            "due_date": line.due_date,
+            "principal": line.principal,
+            "interest": line.interest,
+            "payment": line.payment,
+            "balance": line.balance,
+            "paid": paid,
+            "open": line.payment - paid,
+            "paid_on": None,
+            "days_late": 0,
+        }
+        if paid >= line.payment:
+            while cursor < len(covered) and covered[cursor][0] < after:
+                cursor += 1
+            row["state"] = InstalmentState.PAID
+            row["paid_on"] = covered[cursor][1] if cursor < len(covered) else None
+        elif line.due_date <= as_of:
+            row["state"] = InstalmentState.DUE
+            row["days_late"] = (as_of - line.due_date).days
+        else:
+            row["state"] = InstalmentState.UPCOMING
+        row["state_label"] = instalment_state_label(row)
+        rows.append(row)
+        before = after
+    return rows
+
+
+def annual_statement_figures(*, contract: Contract, year: int) -> dict[str, Decimal]:
+    """The yearly interest statement (jaaropgave) of a contract, for the enterprise's accounts: the ledger.
+
+    Per account of the contract: the balance at 1 January (postings dated before the year), the debits and
+    the credits dated in the year, split into what the enterprise paid (an entry with a received payment, or
+    a prepayment set off against the principal) and other credits (write-off, correction). One grouped query.
+
+    principal: opening + disbursed − repaid − other = closing (account 1100 at 31-12);
+    interest: opening + charged − paid − other = closing (1110); penalty interest (1115), fees (1120) alike.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from .models import Repayment
+
+    start, end = datetime.date(year, 1, 1), datetime.date(year, 12, 31)
+    accounts = {
+        AccountCode.LOANS_PRINCIPAL: "principal",
+        AccountCode.INTEREST_RECEIVABLE: "interest",
+        AccountCode.PENALTY_INTEREST_RECEIVABLE: "penalty",
+        AccountCode.FEES_RECEIVABLE: "fees",
+        AccountCode.PREPAYMENTS_RECEIVED: "prepayment",
+    }
+    rows = (
+        Posting.objects.filter(contract=contract, value_date__lte=end, account__code__in=list(accounts))
+        .annotate(
+            received=Exists(Repayment.objects.filter(entry_id=OuterRef("entry_id"))),
+            set_off=Exists(
+                Posting.objects.filter(
+                    entry_id=OuterRef("entry_id"), account__code=AccountCode.PREPAYMENTS_RECEIVED, debit__gt=0
+                )
+            ),
+        )
+        .values("account__code", "received", "set_off")
+        .annotate(
+            before_d=Coalesce(Sum("debit", filter=Q(value_date__lt=start)), ZERO),
+            before_c=Coalesce(Sum("credit", filter=Q(value_date__lt=start)), ZERO),
+            year_d=Coalesce(Sum("debit", filter=Q(value_date__gte=start)), ZERO),
+            year_c=Coalesce(Sum("credit", filter=Q(value_date__gte=start)), ZERO),
+        )
+        .order_by()
+    )
+    zero = Decimal("0.00")
+    figures = {
+        f"{name}_{part}": zero
+        for name in accounts.values()
+        for part in ("opening", "charged", "paid", "other")
+    }
+    for row in rows:
+        name = accounts[row["account__code"]]
+        debit, credit = to_cents(row["year_d"]), to_cents(row["year_c"])
+        if name == "prepayment":  # a credit-normal liability: what was paid ahead and not yet set off
+            figures["prepayment_opening"] += to_cents(row["before_c"]) - to_cents(row["before_d"])
+            figures["prepayment_charged"] += credit  # received ahead in the year
+            figures["prepayment_paid"] += debit  # set off against the principal in the year
+            continue
+        figures[f"{name}_opening"] += to_cents(row["before_d"]) - to_cents(row["before_c"])
+        figures[f"{name}_charged"] += debit
+        paid = row["received"] or row["set_off"]
+        figures[f"{name}_paid" if paid else f"{name}_other"] += credit
+    for name in ("principal", "interest", "penalty", "fees"):
+        figures[f"{name}_closing"] = (
+            figures[f"{name}_opening"]
+            + figures[f"{name}_charged"]
+            - figures[f"{name}_paid"]
+            - figures[f"{name}_other"]
+        )
+    figures["prepayment_closing"] = (
+        figures["prepayment_opening"] + figures["prepayment_charged"] - figures["prepayment_paid"]
+    )
+    received = Repayment.objects.filter(
+        contract=contract, value_date__gte=start, value_date__lte=end
+    ).aggregate(total=Coalesce(Sum("amount"), ZERO))["total"]
+    figures["received"] = to_cents(received)
+    return figures
+
+
+def instalment_state_label(row: dict) -> str:
+    """'betaald', 'vandaag te betalen', 'te laat (12 dagen)', 'komt nog' — and 'deels betaald' where so."""
+    from django.utils.translation import gettext as _
+    from django.utils.translation import ngettext
+
+    if row["state"] == InstalmentState.PAID:
+        return _("betaald")
+    if row["state"] == InstalmentState.UPCOMING:
+        return _("komt nog")
+    if row["days_late"]:
+        label = ngettext("te laat (%(days)d dag)", "te laat (%(days)d dagen)", row["days_late"]) % {
+            "days": row["days_late"]
+        }
+    else:
+        label = _("vandaag te betalen")
+    return label + (" — " + _("deels betaald") if row["paid"] > 0 else "")
+
+
 def bucket_label(bucket: str | None) -> str:
     """The arrears bucket as a fund manager reads it: 'op tijd', '1–30 dagen', … '> 90 dagen'."""
     from django.utils.translation import gettext as _

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from reportlab.lib.units import mm
 
@@ -25,7 +25,7 @@ from fund.models import User
 
 from . import services
 from .models import Contract
-from .selectors import contract_charges, payment_account
+from .selectors import InstalmentState, contract_charges, instalments, payment_account
 
 KIND = "loan_statement"
 
@@ -39,8 +39,7 @@ def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:
     organisation = contract.enterprise.organisation
     dues = services.dues(contract=contract, as_of=as_of)
     version = services.current_schedule(contract)
-    lines = list(version.lines.all()) if version else []
-    upcoming = next((line for line in lines if line.due_date > as_of), None)
+    upcoming = version.lines.filter(due_date__gt=as_of).order_by("number").first() if version else None
     story = [
         pdf.heading("Voorwaarden"),
         pdf.table(
@@ -98,25 +97,46 @@ def loan_statement_pdf(*, contract: Contract, as_of: datetime.date) -> bytes:
     )
     if version is not None:
         story.append(pdf.heading(f"Aflosschema (versie {version.number}: {version.reason})"))
-        rows = [["#", "Vervaldatum", "Aflossing", "Rente", "Termijnbedrag", "Restschuld"]]
+        story.append(
+            pdf.p(
+                f"Per termijn: betaald (met de datum), te betalen of te laat (vervaldatum voorbij, nog open) "
+                f"of komt nog — stand per {pdf.date(as_of)}."
+            )
+        )
+        rows = [["#", "Vervaldatum", "Aflossing", "Rente", "Termijn", "Status", "Betaald op", "Nog open"]]
         rows += [
             [
-                str(line.number),
-                pdf.date(line.due_date),
-                pdf.eur(line.principal),
-                pdf.eur(line.interest),
-                pdf.eur(line.payment),
-                pdf.eur(line.balance),
+                str(row["number"]),
+                pdf.date(row["due_date"]),
+                pdf.eur(row["principal"]),
+                pdf.eur(row["interest"]),
+                pdf.eur(row["payment"]),
+                row["state_label"],
+                pdf.date(row["paid_on"]) if row["paid_on"] else "—",
+                "" if row["state"] == InstalmentState.PAID else pdf.eur(row["open"]),
             ]
-            for line in lines
+            for row in _instalments_nl(contract=contract, as_of=as_of)
         ]
-        story.append(pdf.table(rows, money_columns=(2, 3, 4, 5)))
+        story.append(
+            pdf.table(
+                rows,
+                money_columns=(2, 3, 4, 7),
+                widths=[8 * mm, 20 * mm, 22 * mm, 20 * mm, 22 * mm, 38 * mm, 20 * mm, 22 * mm],
+                wrap=True,
+            )
+        )
     return pdf.build(
         title=f"Leningoverzicht {contract.reference}",
         subtitle=f"{organisation.name} — {contract.fund.name}",
         story=story,
         generated_at=_generated_at(as_of),
     )
+
+
+def _instalments_nl(*, contract: Contract, as_of: datetime.date) -> list[dict]:
+    """The instalment rows with Dutch labels, whatever language the request that builds the PDF uses."""
+    with translation.override("nl"):
+        return instalments(contract=contract, as_of=as_of)
 
 
 def loan_statement_filename(contract: Contract, as_of: datetime.date) -> str:

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from . import stateaid_views, views
+from . import annual_views, stateaid_views, views
 
 urlpatterns = [
     path("funds/<int:fund_pk>/portfolio/", views.portfolio_overview, name="portfolio_overview"),
     path("funds/<int:fund_pk>/contracts/new/", views.contract_create, name="contract_create"),
     path("contracts/<int:pk>/", views.contract_detail, name="contract_detail"),
     path("contracts/<int:pk>/statement.pdf", views.loan_statement, name="loan_statement"),
+    path("contracts/<int:pk>/jaaropgave/", annual_views.annual_statement_make, name="annual_statement_make"),
     path("contracts/<int:pk>/disburse/", views.contract_disburse, name="contract_disburse"),
     path("contracts/<int:pk>/repayment/", views.contract_repayment, name="contract_repayment"),
     path("contracts/<int:pk>/notes/", views.contract_note_add, name="contract_note_add"),

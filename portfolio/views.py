@@ -22,6 +22,7 @@ from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 
 from . import selectors, services
+from .annual_statements import annual_statements, may_make_annual_statement, statement_years
 from .forms import AmountDateForm, ContractForm
 from .models import Contract, ScheduleVersion
 from .statements import loan_statement_store, loan_statements
@@ -217,6 +218,8 @@ def contract_detail(request, pk: int):
         "contract": contract,
         "version": version,
         "lines": lines,
+        "instalments": selectors.instalments(contract=contract, as_of=as_of),
+        "as_of": as_of,
         "next_line": next_line,
         "dues": services.dues(contract=contract, as_of=as_of),
         "pay_to": selectors.payment_account(fund=contract.fund),
@@ -229,6 +232,14 @@ def contract_detail(request, pk: int):
             {"document": document, "url": document_url(document)} for document in loan_statements(contract)
         ],
     }
+    if may_make_annual_statement(user, contract):  # the enterprise and the fund's managers
+        context["annual"] = {
+            "years": statement_years(contract, today=as_of),
+            "stored": [
+                {"year": row["year"], "documents": [(d, document_url(d)) for d in row["documents"]]}
+                for row in annual_statements(contract)
+            ],
+        }
     if context["is_fund_staff"]:
         from .forms import MandateForm
 

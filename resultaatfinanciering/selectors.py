@@ -937,3 +937,108 @@ def council_report(*, payer, year: int, kind: str, quarter: int = 2) -> CouncilR
         contracts=contract_rows,
         until=until,
     )
+
+
+# The enterprise's view: what it can claim per participant, when, and where each claim and payment stands
+# --------------------------------------------------------------------------------------------------
+
+
+def claimable_milestones(
+    *, contract: OutcomeContract, participants: list[Participant], today: datetime.date
+) -> list[dict]:
+    """Per participant (pseudonymous reference only) and milestone: the date from which it can be claimed
+    (the milestone's minimum term after the previous milestone's achievement, the first after the benefit
+    start: `services.earliest_achievement`), or what it waits for; and the claim's state and its payment.
+
+    Three queries for the whole page (milestones, claims with their proposal and payment, approvals).
+    """
+    from django.db.models import Prefetch
+
+    from .models import Approval
+    from .services import earliest_achievement
+
+    milestones = list(milestones_of(contract).order_by("definition__code", "position"))
+    claims = (
+        Claim.objects.filter(participant__in=[p.pk for p in participants])
+        .select_related("proposal__payment", "decided_by")
+        .prefetch_related(Prefetch("proposal__approvals", Approval.objects.order_by("sequence")))
+        .order_by("submitted_at", "pk")
+    )
+    live: dict[tuple[int, int], Claim] = {}
+    rejected: dict[tuple[int, int], Claim] = {}
+    for claim in claims:
+        key = (claim.participant_id, claim.milestone_id)
+        (rejected if claim.state == ClaimState.REJECTED else live)[key] = claim
+    rows = []
+    for participant in participants:
+        for milestone in milestones:
+            key = (participant.pk, milestone.pk)
+            claim = live.get(key)
+            row = {
+                "participant": participant,
+                "milestone": milestone,
+                "claim": claim,
+                "rejected": rejected.get(key) if claim is None else None,
+                "claimable_from": None,
+                "waits_for": None,
+            }
+            if claim is None:
+                before = None
+                if milestone.prerequisite_id:
+                    before = live.get((participant.pk, milestone.prerequisite_id))
+                if milestone.prerequisite_id and before is None:
+                    row["waits_for"] = milestone.prerequisite
+                else:
+                    anchor = before.achieved_on if before else participant.benefit_started_on
+                    earliest = earliest_achievement(
+                        milestone=milestone, participant=participant, previous=before
+                    )
+                    row["claimable_from"] = max(earliest or anchor, contract.starts_on)
+            when = row["claimable_from"]
+            row["claimable_now"] = when is not None and when <= today
+            row["after_contract"] = when is not None and when > contract.ends_on
+            row["status"] = claim_status_text(claim) if claim else ""
+            row["payment"] = payment_status_text(claim) if claim else ""
+            rows.append(row)
+    return rows
+
+
+def claim_status_text(claim: Claim) -> str:
+    """Where a claim stands, in the enterprise's words."""
+    from core.formats import format_date
+
+    if claim.state == ClaimState.SUBMITTED:
+        return _("Ingediend op %(date)s; wacht op verificatie door de gemeente") % {
+            "date": format_date(timezone.localtime(claim.submitted_at).date())
+        }
+    if claim.state == ClaimState.REJECTED:
+        return _("Afgewezen: %(reason)s") % {"reason": claim.decision_reason}
+    verified = (
+        _("Geverifieerd op %(date)s") % {"date": format_date(timezone.localtime(claim.decided_at).date())}
+        if claim.decided_at
+        else _("Geverifieerd")
+    )
+    return verified
+
+
+def payment_status_text(claim: Claim) -> str:
+    """Where the payment of a claim stands: not yet proposed, awaiting approval, ordered, paid."""
+    from core.formats import format_date
+
+    if claim.state == ClaimState.SUBMITTED:
+        return _("nog niet: eerst verificatie")
+    if claim.state == ClaimState.REJECTED:
+        return _("geen betaling")
+    if claim.state == ClaimState.VERIFIED or claim.proposal is None:
+        return _("komt in het volgende betaalvoorstel")
+    proposal = claim.proposal
+    payment = getattr(proposal, "payment", None)
+    if payment is not None and payment.paid_on:
+        return _("betaald op %(date)s") % {"date": format_date(payment.paid_on)}
+    if proposal.state == ProposalState.PENDING:
+        return _("in betaalvoorstel; %(n)s van 2 goedkeuringen") % {"n": len(proposal.approvals.all())}
+    if payment is not None:
+        return _("goedgekeurd; betaalopdracht gemaakt op %(date)s") % {
+            "date": format_date(timezone.localtime(payment.ordered_at).date())
+        }
+    return str(ProposalState(proposal.state).label)

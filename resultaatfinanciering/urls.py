@@ -14,6 +14,7 @@ urlpatterns = [
     path("contracts/<int:pk>/activate/", views.contract_activate, name="contract_activate"),
     path("contracts/<int:pk>/end/", views.contract_end, name="contract_end"),
     path("contracts/<int:pk>/claims/new/", views.claim_create, name="claim_create"),
+    path("contracts/<int:pk>/claims/", views.claims_overview, name="claims_overview"),
     path("contracts/<int:pk>/claims/upload/", views.claims_upload, name="claims_upload"),
     path("contracts/<int:pk>/verification/upload/", views.verification_upload, name="verification_upload"),
     path("contracts/<int:pk>/proposals/new/", views.proposal_prepare, name="proposal_prepare"),

@@ -1077,3 +1077,28 @@ def council_report_file(request, organisation_pk: int, fmt: str):
             actor=request.user, payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt
         )
     return _serve_stored(request, document, payer)
+
+
+PARTICIPANTS_PER_PAGE = 25
+
+
+@login_required
+def claims_overview(request, pk: int):
+    """The enterprise's view of an outcome contract: per participant (pseudonymous reference) and milestone,
+    from when it can be claimed, and where each claim and its payment stand. Whoever sees the contract sees
+    this page (the municipality and the pre-financing fund read what the enterprise reads)."""
+    contract = _contract(request, pk)
+    today = timezone.localdate()
+    page = Paginator(contract.participants.order_by("reference"), PARTICIPANTS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    rows = selectors.claimable_milestones(contract=contract, participants=list(page.object_list), today=today)
+    context = {
+        "contract": contract,
+        "page": page,
+        "rows": rows,
+        "today": today,
+        "claimable_now": sum(1 for row in rows if row["claimable_now"] and not row["after_contract"]),
+        "is_provider": selectors.is_provider_of(request.user, contract),
+    }
+    return render(request, "resultaatfinanciering/claims_overview.html", context)

@@ -1,10 +1,9 @@
 """The entrepreneur's journey (issue 16) in a real browser: sees the fund's limits and gets a warning at
 once, applies with the help texts, replaces a document, submits and sees what happens next, answers the
 fund's question in the thread and replaces the document the fund asks for; later reports impact for an
-ended quarter only and gets a receipt.
-
-Not here: downloading the loan statement with the payment instructions — the loan page and its statement
-belong to issue 14 (portfolio), whose journey covers that step.
+ended quarter only and gets a receipt; and on the loan page sees per instalment what is paid, due or still
+to come, and downloads the loan statement with the same table and the payment instructions (IBAN and
+payment reference). axe-core checks the loan page.
 """
 
 from __future__ import annotations
@@ -163,3 +162,41 @@ def test_entrepreneur_applies_talks_with_the_fund_and_reports_impact(
     expect(receipt).to_contain_text("Ontvangstbewijs")
     assert axe(page) == []  # the impact report with its receipt
     expect(receipt).to_contain_text("via Webformulier")
+
+    # --- the loan: per instalment paid, due or upcoming; the statement with the payment instructions ----
+    import io
+
+    from django.utils import timezone
+    from pypdf import PdfReader
+
+    from portfolio import bankimport
+    from portfolio import services as portfolio_services
+
+    contract = side.contract
+    bankimport.fund_bank_account_add(
+        fund=side.fund, iban="NL91ABNA0417164300", name="Betaalrekening", actor=None
+    )
+    first_line = portfolio_services.current_schedule(contract).lines.order_by("number").first()
+    portfolio_services.repayment_receive(
+        actor=None, contract=contract, amount=first_line.payment, value_date=first_line.due_date
+    )
+    page.goto("/")
+    page.get_by_role("link", name=contract.reference, exact=True).first.click()
+    instalments = page.locator("#instalments")
+    expect(instalments.locator("tr[data-state=paid]").first).to_contain_text(
+        first_line.due_date.strftime("%d-%m-%Y")
+    )
+    expect(instalments.locator("tr[data-state=due]").first).to_contain_text("te laat")
+    expect(instalments.locator("tr[data-state=upcoming]").first).to_contain_text("komt nog")
+    expect(page.get_by_text("NL91 ABNA 0417 1643 00 onder vermelding van")).to_be_visible()
+    assert axe(page) == []
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Leningoverzicht (PDF)").click()
+    assert download.value.suggested_filename == (
+        f"leningoverzicht-{contract.reference}-{timezone.localdate().isoformat()}.pdf"
+    )
+    reader = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert f"Betalingskenmerk {contract.reference}" in text
+    assert "Betalen op rekening NL91 ABNA 0417 1643 00" in text
+    assert "Status Betaald op Nog open" in text and "betaald" in text and "te laat" in text

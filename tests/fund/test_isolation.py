@@ -210,9 +210,21 @@ def _outcome_bank_statement(side) -> int:
 
 
 def _outcome_contract(side) -> int:
+    """The side's outcomes contract (the one its claim belongs to)."""
     from resultaatfinanciering.models import Claim
 
     return Claim.objects.get(pk=_outcome_claim(side)).contract_id
+
+
+def _stored_annual_statement(side) -> str:
+    """The jaaropgave 2026 of the side's loan (paid out in January 2026), made as on 15-01-2027."""
+    from portfolio.annual_statements import annual_statement_store
+
+    return document_url(
+        annual_statement_store(
+            actor=None, contract=side.contract, year=2026, today=datetime.date(2027, 1, 15)
+        )
+    )
 
 
 REPORT_QUARTER = "2026-Q1"
@@ -289,6 +301,11 @@ DETAIL_URLS: dict[str, Callable] = {
         reverse("resultaatfinanciering:council_report_file", args=[s.government.pk, "pdf"])
         + "?jaar=2026&soort=jaarrekening"
     ),
+    # the enterprise's view (issue 16): claims per participant, the jaaropgave of its loan
+    "outcome_claims_overview": lambda s: reverse(
+        "resultaatfinanciering:claims_overview", args=[_outcome_contract(s)]
+    ),
+    "stored_annual_statement": lambda s: _stored_annual_statement(s),
     "contract": lambda s: reverse("contract_detail", args=[s.contract.pk]),
     "loan_statement": lambda s: reverse("loan_statement", args=[s.contract.pk]),
     "bank_statements": lambda s: reverse("bank_statements", args=[s.fund.pk]),
@@ -370,6 +387,10 @@ CHANGE_URLS: dict[str, Callable] = {
     "contract_disburse": lambda s: (
         reverse("contract_disburse", args=[s.contract.pk]),
         {"disburse-amount": "1.00", "disburse-value_date": "2026-02-01"},
+    ),
+    "annual_statement_make": lambda s: (
+        reverse("annual_statement_make", args=[s.contract.pk]),
+        {"year": "2025", "reason": "gekaapt"},
     ),
     "contract_repayment": lambda s: (
         reverse("contract_repayment", args=[s.contract.pk]),
@@ -638,6 +659,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "kpi_change",
         "outcome_claim",
         "outcome_recovery",
+        "outcome_claims_overview",
+        "stored_annual_statement",
         "reports_quarter",
         "report_letter",
         "report_spotlight",
@@ -693,6 +716,8 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "outcome_claim",
         "outcome_recovery",
         "avg_export",
+        "outcome_claims_overview",
+        "stored_annual_statement",
     },
     Role.MUNICIPAL_OFFICIAL: {
         "fund",
@@ -707,6 +732,7 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "outcome_bank_statement",
         "outcome_council",
         "outcome_council_pdf",
+        "outcome_claims_overview",
     },
     Role.INVESTOR: {
         "fund",
@@ -775,6 +801,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert other.enterprise.labels.count() == 1
     assert other.contract.repayments.count() == 0
     assert other.contract.disbursements.count() == 1
+    assert not other.contract.annual_statements.exists()
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
     assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()

@@ -186,7 +186,7 @@ def test_investee_never_sees_internal_notes_checks_scores_or_memo(client, world)
     application = in_committee(world.a)
     manager = world.a.users[Role.FUND_MANAGER]
     services.internal_note_add(actor=manager, application=application, text="GEHEIME-NOTITIE")
-    services.question_ask(
+    services.message_post(
         actor=manager, application=application, text="Hoe zeker is de order van de gemeente?"
     )
     client.force_login(world.a.users[Role.INVESTEE])
@@ -212,15 +212,13 @@ def test_investee_never_sees_internal_notes_checks_scores_or_memo(client, world)
     assert client.get(reverse("document_download", args=[memo.pk]))["Content-Type"] == "application/pdf"
 
 
-def test_investee_answers_a_question(client, world):
+def test_investee_answers_a_question_in_the_thread(client, world):
     application = submitted(world.a)
-    question = services.question_ask(
-        actor=world.a.users[Role.FUND_MANAGER], application=application, text="Omzet 2026?"
-    )
+    services.message_post(actor=world.a.users[Role.FUND_MANAGER], application=application, text="Omzet 2026?")
     client.force_login(world.a.users[Role.INVESTEE])
-    client.post(reverse("question_answer", args=[question.pk]), {"answer": "€ 450.000"})
-    question.refresh_from_db()
-    assert question.answer == "€ 450.000"
+    client.post(reverse("application_message_post", args=[application.pk]), {"text": "€ 450.000"})
+    answer = application.messages.order_by("-pk").first()
+    assert (answer.text, answer.from_fund) == ("€ 450.000", False)
     # an internal note cannot be added by the investee (no such page for them)
     assert (
         client.post(reverse("application_note_add", args=[application.pk]), {"text": "x"}).status_code == 404
