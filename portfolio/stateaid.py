@@ -53,6 +53,17 @@ MSG_NOT_RELATED = gettext_noop("Deze onderneming hoort niet bij dit fonds.")
 MSG_AID_ALREADY_RECORDED = gettext_noop(
     "De staatssteun van dit contract is al vastgelegd; de rating verandert die niet meer."
 )
+MSG_LATER_ALREADY = gettext_noop("De staatssteun van contract %(reference)s is al vastgelegd.")
+MSG_LATER_NOT_DISBURSED = gettext_noop(
+    "Contract %(reference)s is nog niet uitbetaald: de steun wordt bij de eerste uitbetaling vastgelegd."
+)
+MSG_LATER_NOT_A_LOAN = gettext_noop(
+    "Contract %(reference)s is geen lening: er is geen staatssteun te berekenen."
+)
+MSG_LATER_STILL_NO_RATES = gettext_noop(
+    "Er is nog steeds geen EU-basisrente vastgelegd voor %(date)s (datum van toekenning van contract "
+    "%(reference)s). Laat de beheerder eerst de basisrente voor die datum invoeren."
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -312,6 +323,48 @@ def aid_record_restructuring(
     )
 
 
+def aid_grant_date(contract: Contract) -> datetime.date | None:
+    """The date the loan's aid was granted: the signing date, else the first disbursement's value date
+    (what ``contract_disburse`` passes); None before the first disbursement."""
+    if contract.signed_on:
+        return contract.signed_on
+    first = contract.disbursements.order_by("value_date", "pk").first()
+    return first.value_date if first else None
+
+
+@transaction.atomic
+def aid_record_later(*, actor: User, contract: Contract) -> StateAid:
+    """Record the aid of a loan that was paid out while no EU base rate was known for its grant date, once
+    the administrator has loaded it: the same computation, grant date and letter as at the disbursement,
+    with an audit record saying it was recorded later. Refused (in Dutch) when there is nothing to record or
+    the base rate is still missing."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    names = {"reference": contract.reference}
+    if contract.instrument not in LOAN_INSTRUMENTS:
+        raise ApplicationError(_(MSG_LATER_NOT_A_LOAN) % names)
+    if contract.state_aid.filter(kind=StateAidKind.LOAN).exists():
+        raise ApplicationError(_(MSG_LATER_ALREADY) % names)
+    grant_date = aid_grant_date(contract)
+    if grant_date is None:
+        raise ApplicationError(_(MSG_LATER_NOT_DISBURSED) % names)
+    if aid_rates_on(on=grant_date, rating=contract.aid_rating, collateral=contract.aid_collateral) is None:
+        raise ApplicationError(
+            _(MSG_LATER_STILL_NO_RATES) % (names | {"date": grant_date.strftime("%d-%m-%Y")})
+        )
+    aid = aid_record_for_contract(actor=actor, contract=contract, grant_date=grant_date)
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="state_aid_recorded_later",
+        from_state="",
+        to_state=StateAidKind.LOAN,
+        reason=_("Basisrente voor %(date)s was bij de uitbetaling nog niet vastgelegd.")
+        % {"date": grant_date.strftime("%d-%m-%Y")},
+        data={"amount": aid.amount, "grant_date": grant_date},
+    )
+    return aid
+
+
 @transaction.atomic
 def contract_aid_rating_set(
     *, actor: User | None, contract: Contract, rating: str, collateral: str
@@ -479,6 +532,7 @@ def audit_labels() -> dict[str, str]:
     return {
         "state_aid_recorded": _("De-minimissteun vastgelegd"),
         "state_aid_not_recorded": _("De-minimissteun niet berekend"),
+        "state_aid_recorded_later": _("De-minimissteun later vastgelegd"),
         "state_aid_declared": _("De-minimissteun van anderen opgegeven"),
         "state_aid_letter_stored": _("De-minimisverklaring opgemaakt"),
         "contract_aid_rating_set": _("Rating en zekerheden voor staatssteun vastgelegd"),

@@ -95,6 +95,14 @@ def _stored_aid_letter(side) -> str:
     return document_url(document_latest(kind=LETTER_KIND, subject=aid))
 
 
+def _with_base_rate(url: str) -> str:
+    """A base rate for the world's grant dates, so that recording the aid later would succeed if allowed."""
+    from fund.models import EuBaseRate
+
+    EuBaseRate.objects.get_or_create(valid_from=datetime.date(2025, 1, 1), defaults={"rate": "0.0228"})
+    return url
+
+
 def _kpi_change(side) -> str:
     """The change page of one KPI of a KPI set of this side (issue 17), built once per side."""
     from tests.impactmeasurement.factories import make_kpi_set
@@ -321,6 +329,10 @@ CHANGE_URLS: dict[str, Callable] = {
     "decision_record": lambda s: (
         reverse("decision_record", args=[_p(s, "item")]),
         {"outcome": "deferred", "questions": "x"},
+    ),
+    "stateaid_record_later": lambda s: (
+        _with_base_rate(reverse("stateaid_record_later", args=[s.fund.pk, s.contract.pk])),
+        {},
     ),
     "stateaid_declare": lambda s: (
         reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
@@ -579,6 +591,7 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
     assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
+    assert not other.contract.state_aid.exists()
     assert not other.fund.year_closes.exists()
     assert list(other.fund.bank_accounts.values_list("iban", flat=True)) == before_accounts
     assert not other.fund.bank_lines.exclude(status="unmatched").exists()
