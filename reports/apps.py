@@ -16,3 +16,16 @@ class ReportsConfig(AppConfig):
         register_document_kind(
             KIND_QUARTERLY, label=_("Kwartaalrapportage"), can_view=can_view_quarterly_report
         )
+        from fund.audit import register_action_labels, register_state_choices
+
+        from .fundimport import KIND_RECONCILIATION, audit_labels, can_view_reconciliation
+        from .models import FundImportStatus
+
+        register_action_labels(audit_labels)
+        register_state_choices(FundImportStatus)
+
+        register_document_kind(
+            KIND_RECONCILIATION,
+            label=_("Aansluiting overzetting fonds"),
+            can_view=can_view_reconciliation,
+        )

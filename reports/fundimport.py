@@ -41,6 +41,7 @@ from core.money import to_cents
 from core.numbers import parse_decimal
 from core.uploads import open_workbook
 from fund import services as fund_services
+from fund.audit import audit_record
 from fund.models import Commitment, Enterprise, Fund, Instrument, Investor, InvestorType, Municipality, User
 from impactmeasurement import services as impact_services
 from impactmeasurement.models import Metric, ReportSource
@@ -962,3 +963,246 @@ def run(
                 Problem(_("Aansluiting"), None, "", _(MSG_UNEXPLAINED) % {"count": len(missing)})
             ]
     return outcome
+
+
+# --------------------------------------------------------------------------------------------------
+# Jobs: an upload becomes a dry run in a Celery task; explanations; finishing (again in a task)
+# --------------------------------------------------------------------------------------------------
+
+KIND_RECONCILIATION = "reports.fund_import_reconciliation"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+MSG_TOO_LARGE = gettext_noop("Het bestand is groter dan 20 MB.")
+MSG_NOT_CHECKED = gettext_noop("Dit kan alleen na een geslaagde proefimport (status: %(status)s).")
+MSG_UNKNOWN_DIFFERENCE = gettext_noop("Verschil '%(key)s' staat niet in de aansluiting.")
+
+
+def progress_key(job_id: int) -> str:
+    return f"reports:fund-import:{job_id}:progress"
+
+
+def job_progress(job) -> dict:
+    """{done, total, percent}: from the shared cache while running (the import's transaction hides rows)."""
+    from django.core.cache import cache
+
+    if not job.running:
+        return {"done": 1, "total": 1, "percent": 100}
+    done, total = cache.get(progress_key(job.pk), (0, 0))
+    return {"done": done, "total": total, "percent": int(done * 100 / total) if total else 0}
+
+
+def _queue(job) -> None:
+    from .tasks import fund_import_run
+
+    transaction.on_commit(lambda: fund_import_run.delay(job.pk))
+
+
+@transaction.atomic
+def fund_import_start(*, actor: User, fund: Fund, upload):
+    """Keep the uploaded workbook and queue its dry run."""
+    from .models import FundImport, FundImportMode, FundImportStatus
+
+    if upload.size > MAX_UPLOAD_BYTES:
+        raise ValidationError({"file": [_(MSG_TOO_LARGE)]})
+    job = FundImport.objects.create(
+        fund=fund,
+        filename=upload.name[:255],
+        content=upload.read(),
+        created_by=actor,
+        mode=FundImportMode.DRY_RUN,
+        status=FundImportStatus.QUEUED,
+    )
+    audit_record(
+        actor=actor, obj=job, action="fund_import_uploaded", to_state=job.status, data={"file": job.filename}
+    )
+    _queue(job)
+    return job
+
+
+@transaction.atomic
+def fund_import_explain(*, actor: User, job, explanations: dict[str, str]):
+    """Record an explanation per difference of the dry run's reconciliation (from → to in the audit)."""
+    from .models import FundImport, FundImportStatus
+
+    job = FundImport.objects.select_for_update().get(pk=job.pk)
+    if job.status != FundImportStatus.CHECKED:
+        raise ApplicationError(_(MSG_NOT_CHECKED) % {"status": job.get_status_display()})
+    keys = {row["key"] for row in job.reconciliation}
+    for key in explanations:
+        if key not in keys:
+            raise ApplicationError(_(MSG_UNKNOWN_DIFFERENCE) % {"key": key})
+    before = dict(job.explanations)
+    after = before | {k: (v or "").strip() for k, v in explanations.items()}
+    after = {k: v for k, v in after.items() if v}
+    job.explanations = after
+    for row in job.reconciliation:
+        row["explanation"] = after.get(row["key"], "")
+    job.save(update_fields=["explanations", "reconciliation"])
+    audit_record(actor=actor, obj=job, action="fund_import_explained", data={"from": before, "to": after})
+    return job
+
+
+def fund_import_unexplained(job) -> list[dict]:
+    return unexplained(job.reconciliation, job.explanations)
+
+
+@transaction.atomic
+def fund_import_finish_start(*, actor: User, job):
+    """Queue the definitive import: only after a clean dry run with every difference explained."""
+    from .models import FundImport, FundImportMode, FundImportStatus
+
+    job = FundImport.objects.select_for_update().get(pk=job.pk)
+    if job.status != FundImportStatus.CHECKED:
+        raise ApplicationError(_(MSG_NOT_CHECKED) % {"status": job.get_status_display()})
+    missing = fund_import_unexplained(job)
+    if missing:
+        raise ApplicationError(_(MSG_UNEXPLAINED) % {"count": len(missing)})
+    previous = job.status
+    job.status, job.mode, job.finished_by = FundImportStatus.QUEUED, FundImportMode.FINISH, actor
+    job.save(update_fields=["status", "mode", "finished_by"])
+    audit_record(
+        actor=actor, obj=job, action="fund_import_finish_queued", from_state=previous, to_state=job.status
+    )
+    _queue(job)
+    return job
+
+
+def fund_import_execute(*, job_id: int):
+    """The task's work: run the dry run or the finish and keep the outcome on the job (audited)."""
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from .models import FundImport, FundImportMode, FundImportStatus
+
+    with transaction.atomic():
+        job = FundImport.objects.select_for_update().select_related("fund").get(pk=job_id)
+        if job.status != FundImportStatus.QUEUED:
+            return job
+        job.status = FundImportStatus.RUNNING
+        job.save(update_fields=["status"])
+    finishing = job.mode == FundImportMode.FINISH
+    actor = job.finished_by if finishing else job.created_by
+    try:
+        outcome = run(
+            fund=job.fund,
+            actor=actor,
+            data=bytes(job.content),
+            commit=finishing,
+            explanations=job.explanations,
+            progress=lambda done, total: cache.set(progress_key(job.pk), (done, total), 3600),
+        )
+    except Exception:
+        with transaction.atomic():
+            FundImport.objects.filter(pk=job.pk).update(
+                status=FundImportStatus.FAILED,
+                problems=[
+                    Problem(_("Werkmap"), None, "", _("Onverwachte fout; niets is geboekt.")).as_dict()
+                ],
+            )
+        raise
+    finally:
+        cache.delete(progress_key(job.pk))
+    with transaction.atomic():
+        job = FundImport.objects.select_for_update().get(pk=job.pk)
+        job.problems = [p.as_dict() for p in outcome.problems]
+        if outcome.reconciliation:
+            job.reconciliation, job.counts, job.totals = (
+                outcome.reconciliation,
+                outcome.counts,
+                outcome.totals,
+            )
+        if finishing and not outcome.problems:
+            job.status, job.finished_at = FundImportStatus.DONE, timezone.now()
+        elif finishing and outcome.reconciliation:
+            job.status = FundImportStatus.CHECKED  # refused by the reconciliation: explain, then try again
+        else:
+            job.status = FundImportStatus.INVALID if outcome.problems else FundImportStatus.CHECKED
+        job.save()
+        audit_record(
+            actor=actor,
+            obj=job,
+            action="fund_import_finished" if job.status == FundImportStatus.DONE else "fund_import_checked",
+            from_state=FundImportStatus.RUNNING,
+            to_state=job.status,
+            data={"problems": len(outcome.problems), "counts": outcome.counts},
+        )
+        if job.status == FundImportStatus.DONE:
+            reconciliation_store(actor=actor, job=job)
+    return job
+
+
+def reconciliation_workbook(job) -> bytes:
+    """The reconciliation report as Excel: per contract and investor the workbook's and the system's figure,
+    the difference and its explanation, amounts as numbers."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    from core.exports import EXCEL_EUR
+
+    workbook = Workbook()
+    ws = workbook.active
+    ws.title = "Aansluiting"
+    ws.append(
+        [
+            _("Onderwerp"),
+            _("Meting"),
+            _("Volgens de werkmap"),
+            _("Na de import"),
+            _("Verschil"),
+            _("Toelichting"),
+        ]
+    )
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in job.reconciliation:
+        ws.append(
+            [
+                row["subject"],
+                row["measure"],
+                Decimal(row["expected"]),
+                Decimal(row["actual"]),
+                Decimal(row["difference"]),
+                row.get("explanation", ""),
+            ]
+        )
+        for column in (3, 4, 5):
+            ws.cell(row=ws.max_row, column=column).number_format = EXCEL_EUR
+    ws.freeze_panes = "A2"
+    buffer = BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def reconciliation_store(*, actor, job):
+    from core.documents import document_store
+
+    return document_store(
+        kind=KIND_RECONCILIATION,
+        subject=job,
+        content=reconciliation_workbook(job),
+        filename=f"aansluiting-overzetting-{job.fund.code}-{job.pk}.xlsx",
+        actor=actor,
+        reason=_("Aansluiting bij het afronden van de overzetting"),
+        media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
+
+def can_view_reconciliation(user, job) -> bool:
+    from fund.selectors import funds_for
+
+    from .models import FundImport
+
+    return (
+        isinstance(job, FundImport)
+        and funds_for(user).filter(pk=job.fund_id).exists()
+        and user.has_perm("portfolio.add_contract", job.fund)
+    )
+
+
+def audit_labels() -> dict[str, str]:
+    return {
+        "fund_import_uploaded": _("Werkmap voor overzetting geüpload"),
+        "fund_import_checked": _("Proefimport uitgevoerd"),
+        "fund_import_explained": _("Verschillen van de aansluiting toegelicht"),
+        "fund_import_finish_queued": _("Definitieve overzetting gestart"),
+        "fund_import_finished": _("Overzetting afgerond"),
+    }

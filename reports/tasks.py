@@ -11,3 +11,11 @@ def generate_report(item_id: int) -> str:
     from .services import batch_item_generate
 
     return batch_item_generate(item_id=item_id).status
+
+
+@shared_task(name="reports.fund_import_run")
+def fund_import_run(job_id: int) -> str:
+    """A fund migration's dry run or finish (whole or not at all); the job row tells the page how it ended."""
+    from .fundimport import fund_import_execute
+
+    return fund_import_execute(job_id=job_id).status
