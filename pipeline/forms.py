@@ -273,8 +273,14 @@ class ChecklistItemForm(forms.Form):
         self.fields["owner"].queryset = owners
 
 
+class MetricChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        iris = f", IRIS+ {obj.iris_id}" if obj.iris_id else ""
+        return f"{obj.name} ({obj.unit}{iris})"
+
+
 class AssessmentForm(forms.Form):
-    expected_metrics = forms.ModelMultipleChoiceField(
+    expected_metrics = MetricChoiceField(
         label=_("Verwachte KPI's uit de impactcatalogus"),
         queryset=None,
         widget=forms.CheckboxSelectMultiple,
