@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
+from itertools import pairwise
 
 from core.money import to_cents
 from core.schedules import build_schedule, year_fraction
@@ -36,6 +37,7 @@ __all__ = [
     "AidRates",
     "aid_rates",
     "grant_equivalent",
+    "grant_equivalent_tranches",
     "window_start",
 ]
 
@@ -136,6 +138,15 @@ def grant_equivalent(
     advantage_rate = reference_rate - Decimal(annual_rate)
     if advantage_rate <= 0:
         return Decimal("0.00")
+    return to_cents(
+        _discounted_advantage(
+            rows, principal, advantage_rate, start_date, start_date, day_count, discount_rate
+        )
+    )
+
+
+def _discounted_advantage(rows, principal, advantage_rate, start_date, origin, day_count, discount_rate):
+    """Unrounded: the schedule's advantage per period, discounted from each due date to ``origin``."""
     with localcontext(_CONTEXT):
         total = Decimal(0)
         balance = Decimal(principal)
@@ -143,7 +154,66 @@ def grant_equivalent(
         growth = 1 + discount_rate
         for row in rows:
             advantage = balance * advantage_rate * year_fraction(previous, row.due_date, day_count)
-            years = Decimal((row.due_date - start_date).days) / _DAYS_IN_YEAR
+            years = Decimal((row.due_date - origin).days) / _DAYS_IN_YEAR
             total += advantage / growth**years
             balance, previous = row.balance, row.due_date
+    return total
+
+
+def grant_equivalent_tranches(
+    *,
+    tranches: list[tuple[datetime.date, Decimal]],
+    grant_date: datetime.date,
+    annual_rate: Decimal,
+    term_months: int,
+    frequency: str,
+    method: str,
+    day_count: str,
+    grace_months: int = 0,
+    reference_rate: Decimal,
+    discount_rate: Decimal,
+) -> Decimal:
+    """The grant equivalent of a loan paid out in tranches, discounted to the grant date.
+
+    As the portfolio does, the schedule of the full principal starts on the date of the last tranche. Before
+    that, each stretch between two tranches carries the advantage on what was paid out so far: balance ×
+    (reference rate − loan rate) × the stretch's year fraction, discounted from the stretch's end. Then the
+    schedule's advantage as in ``grant_equivalent``, discounted to the grant date instead of its own start.
+    With one tranche on the grant date this is exactly ``grant_equivalent``. Rounded once, half up.
+    """
+    tranches = sorted((date, Decimal(amount)) for date, amount in tranches)
+    if not tranches:
+        raise ValueError("a loan needs at least one tranche")
+    reference_rate, discount_rate = Decimal(reference_rate), Decimal(discount_rate)
+    if reference_rate < 0:
+        raise ValueError(f"reference_rate must not be negative, got {reference_rate}")
+    if discount_rate <= -1:
+        raise ValueError(f"discount_rate must be above -1, got {discount_rate}")
+    principal = sum((amount for _date, amount in tranches), Decimal(0))
+    start_date = tranches[-1][0]
+    rows = build_schedule(
+        principal=principal,
+        annual_rate=annual_rate,
+        start_date=start_date,
+        term_months=term_months,
+        frequency=frequency,
+        method=method,
+        day_count=day_count,
+        grace_months=grace_months,
+    )
+    advantage_rate = reference_rate - Decimal(annual_rate)
+    if advantage_rate <= 0:
+        return Decimal("0.00")
+    with localcontext(_CONTEXT):
+        total = Decimal(0)
+        balance = Decimal(0)
+        growth = 1 + discount_rate
+        for (date, amount), (next_date, _next) in pairwise(tranches):
+            balance += amount
+            advantage = balance * advantage_rate * year_fraction(date, next_date, day_count)
+            years = Decimal((next_date - grant_date).days) / _DAYS_IN_YEAR
+            total += advantage / growth**years
+        total += _discounted_advantage(
+            rows, principal, advantage_rate, start_date, grant_date, day_count, discount_rate
+        )
     return to_cents(total)

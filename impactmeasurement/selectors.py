@@ -113,6 +113,11 @@ def values_for(user: User) -> QuerySet[Value]:
     return Value.objects.filter(report__in=reports_for(user)).select_related("kpi__metric", "report__period")
 
 
+def open_kpi_set(*, fund: Fund, enterprise) -> KPISet | None:
+    """The enterprise's KPI set at the fund that has not ended (at most one: a database constraint)."""
+    return KPISet.objects.filter(fund=fund, enterprise=enterprise).exclude(status="ended").first()
+
+
 def metrics_for(user: User, *, fund: Fund | None = None) -> QuerySet[Metric]:
     """The shared catalogue plus the fund's own metrics (of funds the user can see)."""
     visible_funds = fund_selectors.fund_ids_for(user)

@@ -363,9 +363,10 @@ def call_lines_set(*, actor: User | None, call: CapitalCall, amounts: Mapping[in
 
 
 @transaction.atomic
-def call_issue(*, actor: User | None, call: CapitalCall) -> CapitalCall:
+def call_issue(*, actor: User | None, call: CapitalCall, notify: bool = True) -> CapitalCall:
     """Draft → issued: checks each investor's unfunded commitment again, stores a notice per investor and
-    e-mails the investor's users a link to it (never the file)."""
+    e-mails the investor's users a link to it (never the file). ``notify=False`` only for history moved in
+    from another administration (reports.fundimport): those investors had their notices then."""
     call = CapitalCall.objects.select_for_update().select_related("fund").get(pk=call.pk)
     previous = _refuse_transition(call, CallStatus, to=CallStatus.ISSUED, allowed_from=(CallStatus.DRAFT,))
     lines = list(call.lines.select_related("commitment__investor__organisation"))
@@ -381,7 +382,7 @@ def call_issue(*, actor: User | None, call: CapitalCall) -> CapitalCall:
     audit_record(
         actor=actor, obj=call, action="capital_call_issued", from_state=previous, to_state=call.status
     )
-    for line in lines:
+    for line in lines if notify else []:
         if line.amount > 0:
             notices.call_notice_send(actor=actor, line=line)
     return call
@@ -566,8 +567,11 @@ def _manual_parts(*, commitments, amounts: Mapping[int, Decimal], total: Decimal
 
 
 @transaction.atomic
-def distribution_declare(*, actor: User | None, distribution: Distribution) -> Distribution:
-    """Draft → declared: D 3100 per investor / C 2000 distributions payable; a notice per investor."""
+def distribution_declare(
+    *, actor: User | None, distribution: Distribution, notify: bool = True
+) -> Distribution:
+    """Draft → declared: D 3100 per investor / C 2000 distributions payable; a notice per investor
+    (``notify=False`` only for history moved in from another administration, as for calls)."""
     distribution = Distribution.objects.select_for_update().select_related("fund").get(pk=distribution.pk)
     previous = _refuse_transition(
         distribution,
@@ -606,7 +610,7 @@ def distribution_declare(*, actor: User | None, distribution: Distribution) -> D
         to_state=distribution.status,
         data={"amount": distribution.amount},
     )
-    for line in lines:
+    for line in lines if notify else []:
         notices.distribution_notice_send(actor=actor, line=line)
     return distribution
 

@@ -16,6 +16,7 @@ from djmoney.money import Money
 from core.money import to_cents
 from core.pdf import one_page_pdf
 from fund.models import Enterprise, Fund, ReferralPartner, Role, Theme, User
+from impactmeasurement.selectors import metrics_for
 from pipeline import committee, services
 from pipeline.models import Application
 
@@ -242,7 +243,12 @@ def _diligence(application: Application, manager: User, *, conditions: str = "")
         contribution_rationale="Bank financiert niet; zonder lening geen tweede locatie.",
         risk_score=3,
         risk_rationale="Uitstroom hangt af van de regionale arbeidsmarkt.",
-        expected_kpis="Banen gecreëerd (IRIS+ PI3687)\nUitstroom naar regulier werk\nDeelnemers in traject",
+        expected_metrics=list(
+            metrics_for(manager, fund=application.fund).filter(
+                code__in=["banen-gecreeerd", "afstand-in-dienst"]
+            )
+        ),
+        expected_kpis="Uitstroom naar regulier werk volgen via de resultaatfinanciering van de gemeente.",
         risk_rating="B",
         risk_rating_rationale="Drie jaar positieve EBITDA; solvabiliteit boven 30 %.",
     )

@@ -265,12 +265,25 @@ class ChecklistItemForm(forms.Form):
         self.fields["owner"].queryset = owners
 
 
+class MetricChoiceField(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        iris = f", IRIS+ {obj.iris_id}" if obj.iris_id else ""
+        return f"{obj.name} ({obj.unit}{iris})"
+
+
 class AssessmentForm(forms.Form):
+    expected_metrics = MetricChoiceField(
+        label=_("Verwachte KPI's uit de impactcatalogus"),
+        queryset=None,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Na goedkeuring door de commissie worden dit de voorgestelde KPI's van de onderneming."),
+    )
     expected_kpis = forms.CharField(
-        label=_("Verwachte KPI's (één per regel)"),
+        label=_("Toelichting bij de verwachte KPI's"),
         widget=ROWS3,
         required=False,
-        help_text=_("Als tekst; worden gekoppeld aan de impactcatalogus zodra die bestaat."),
+        help_text=_("Vrije tekst als notitie, bijvoorbeeld wat de catalogus niet dekt."),
     )
     risk_rating = forms.ChoiceField(
         label=_("Risicoklasse"), choices=[("", "—"), *RiskRating.choices], required=False
@@ -287,8 +300,9 @@ class AssessmentForm(forms.Form):
         "risk": _("Impactrisico"),
     }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, metrics, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["expected_metrics"].queryset = metrics
         fields = {}
         for d in IMPACT_DIMENSIONS:
             label = self.DIMENSION_LABELS[d]

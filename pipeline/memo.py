@@ -188,8 +188,14 @@ def memo_pdf(*, application: Application, version: int, generated_at=None) -> by
             for d in IMPACT_DIMENSIONS
         ]
         story.append(table(rows, widths=[50 * mm, 25 * mm, 95 * mm]))
+        metrics = [
+            f"{m.name_nl} ({m.unit}{', IRIS+ ' + m.iris_id if m.iris_id else ''})"
+            for m in assessment.expected_metrics.order_by("name_nl")
+        ]
+        if metrics:
+            story.append(p("Verwachte KPI's (impactcatalogus): " + "; ".join(metrics)))
         if assessment.kpi_lines:
-            story.append(p("Verwachte KPI's: " + "; ".join(assessment.kpi_lines)))
+            story.append(p("Toelichting bij de verwachte KPI's: " + "; ".join(assessment.kpi_lines)))
         story += [
             heading("Risico's"),
             p(f"Risicoklasse {assessment.risk_rating or '—'}: {assessment.risk_rating_rationale}"),

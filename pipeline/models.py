@@ -515,10 +515,17 @@ class Assessment(models.Model):
         _("impactrisico: score"), null=True, blank=True, validators=SCORE
     )
     risk_rationale = models.TextField(_("impactrisico: onderbouwing"), blank=True)
-    expected_kpis = models.TextField(
-        _("verwachte KPI's (één per regel)"),
+    expected_metrics = models.ManyToManyField(
+        "impactmeasurement.Metric",
         blank=True,
-        help_text=_("Tekstregels; worden gekoppeld aan de impactcatalogus zodra die bestaat."),
+        related_name="+",
+        verbose_name=_("verwachte KPI's uit de impactcatalogus"),
+        help_text=_("Na goedkeuring door de commissie worden dit de voorgestelde KPI's van de onderneming."),
+    )
+    expected_kpis = models.TextField(
+        _("toelichting bij de verwachte KPI's"),
+        blank=True,
+        help_text=_("Vrije tekst als notitie, bijvoorbeeld wat de catalogus niet dekt."),
     )
     risk_rating = models.CharField(_("risicoklasse"), max_length=1, choices=RiskRating.choices, blank=True)
     risk_rating_rationale = models.TextField(_("onderbouwing risicoklasse"), blank=True)

@@ -8,6 +8,7 @@ e-mail goes out once the transaction has committed.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from collections.abc import Iterable
 from decimal import Decimal
@@ -949,26 +950,92 @@ ASSESSMENT_FIELDS = [
 ]
 
 
+MSG_METRIC_NOT_IN_CATALOGUE = gettext_noop(
+    "Verwachte KPI's: '%(metric)s' staat niet in de impactcatalogus van dit fonds."
+)
+
+
 @transaction.atomic
-def assessment_save(*, actor: User, application: Application, **fields) -> Assessment:
+def assessment_save(*, actor: User, application: Application, expected_metrics=None, **fields) -> Assessment:
+    """Save the impact assessment; ``expected_metrics`` (catalogue metrics of the fund, or None to leave
+    them as they are) are the expected KPIs that become the proposed KPI set after approval."""
+    from impactmeasurement.selectors import metrics_for
+
     application = _locked(application)
     _require_due_diligence(actor, application)
     unknown = set(fields) - set(ASSESSMENT_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {sorted(unknown)}")
+    if expected_metrics is not None:
+        allowed = set(metrics_for(actor, fund=application.fund).values_list("pk", flat=True))
+        for metric in expected_metrics:
+            if metric.pk not in allowed:
+                raise ValidationError(
+                    {"expected_metrics": [_(MSG_METRIC_NOT_IN_CATALOGUE) % {"metric": metric.name_nl}]}
+                )
     assessment, _created = Assessment.objects.get_or_create(application=application)
     for name, value in fields.items():
         setattr(assessment, name, value)
     assessment.full_clean(exclude=["application"])
     assessment.save()
+    if expected_metrics is not None:
+        assessment.expected_metrics.set(expected_metrics)
     audit_record(
         actor=actor,
         obj=application,
         action="assessment_saved",
         data={f"{d}_score": getattr(assessment, f"{d}_score") for d in IMPACT_DIMENSIONS}
-        | {"risk_rating": assessment.risk_rating},
+        | {
+            "risk_rating": assessment.risk_rating,
+            "expected_metrics": sorted(assessment.expected_metrics.values_list("code", flat=True)),
+        },
     )
     return assessment
+
+
+def _approved_kpis_to_kpi_set(*, actor: User, application: Application, contract) -> dict:
+    """The committee approved the assessment with its expected KPIs (it cannot change after due
+    diligence): they become the enterprise's proposed KPI set at this fund, for the contract's term.
+    An open proposed set gets the metrics it lacks; a confirmed set is left alone (it changes only as a
+    new version with a reason). The total financing starts at the fund's amount (attribution 100 %) until
+    the fund manager enters the enterprise's total before confirming the set."""
+    from impactmeasurement import services as impact_services
+    from impactmeasurement.selectors import open_kpi_set
+
+    assessment = Assessment.objects.filter(application=application).first()
+    metrics = list(assessment.expected_metrics.order_by("code")) if assessment else []
+    if not metrics:
+        return {}
+    kpi_set = open_kpi_set(fund=application.fund, enterprise=application.enterprise)
+    if kpi_set is not None and kpi_set.status != "proposed":
+        return {"kpi_set": kpi_set.pk, "kpis_added": [], "kpi_set_status": kpi_set.status}
+    if kpi_set is None:
+        start = contract.signed_on or timezone.localdate()
+        end = _add_months(start, contract.term_months) - datetime.timedelta(days=1)
+        kpi_set = impact_services.kpi_set_create(
+            actor=actor,
+            fund=application.fund,
+            enterprise=application.enterprise,
+            contract=contract,
+            start=start,
+            end=end,
+            name=_("Voorgesteld bij aanvraag %(number)s") % {"number": application.number},
+            attribution_method="outstanding_share",
+            enterprise_total_financing=contract.principal.amount,
+        )
+    present = set(kpi_set.kpis.values_list("metric_id", flat=True))
+    added = []
+    for metric in metrics:
+        if metric.pk not in present:
+            impact_services.kpi_add(actor=actor, kpi_set=kpi_set, metric=metric)
+            added.append(metric.code)
+    return {"kpi_set": kpi_set.pk, "kpis_added": added, "kpi_set_status": kpi_set.status}
+
+
+def _add_months(day: datetime.date, months: int) -> datetime.date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 TERMS_FIELDS = [
@@ -1138,10 +1205,11 @@ def application_hand_off(*, actor: User, application: Application, signed_on: da
         )
     application.contract = contract
     application.save(update_fields=["contract"])
+    kpis = _approved_kpis_to_kpi_set(actor=actor, application=application, contract=contract)
     audit_record(
         actor=actor,
         obj=application,
         action="application_handed_off",
-        data={"contract": contract.reference, "conditions": conditions},
+        data={"contract": contract.reference, "conditions": conditions} | kpis,
     )
     return contract

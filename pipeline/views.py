@@ -26,6 +26,7 @@ from core.models import StoredDocument
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
+from impactmeasurement import selectors as impact_selectors
 
 from . import analysis, committee, documents, policy, selectors, services, stateaid
 from .forms import (
@@ -550,7 +551,10 @@ def assessment_edit(request, pk: int):
     application = _staff_application(request, pk)
     assessment = Assessment.objects.filter(application=application).first()
     initial = {f: getattr(assessment, f) for f in services.ASSESSMENT_FIELDS} if assessment else {}
-    form = AssessmentForm(request.POST or None, initial=initial)
+    if assessment:
+        initial["expected_metrics"] = list(assessment.expected_metrics.values_list("pk", flat=True))
+    metrics = impact_selectors.metrics_for(request.user, fund=application.fund).order_by("name_nl")
+    form = AssessmentForm(request.POST or None, initial=initial, metrics=metrics)
     if request.method == "POST" and form.is_valid():
         done = submit_form(
             request,

@@ -673,6 +673,7 @@ class StateAidKind(models.TextChoices):
     LOAN = "loan", _("Lening onder de marktrente")
     RESTRUCTURING = "restructuring", _("Herstructurering met lagere rente")
     DECLARED = "declared", _("Opgegeven steun van anderen")
+    TRANCHES = "tranches", _("Herberekening per tranche")
 
 
 class StateAid(models.Model):
@@ -715,7 +716,11 @@ class StateAid(models.Model):
         verbose_name_plural = _("de-minimissteun")
         ordering = ["enterprise", "grant_date", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(amount__gte=0), name="state_aid_amount_not_negative"),
+            # a loan paid out in tranches is recomputed per tranche once fully paid out: the correction of the
+            # provisional amount is a record of its own, and may lower it (records are never edited)
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(kind="tranches"), name="state_aid_amount_not_negative"
+            ),
             models.CheckConstraint(
                 condition=(Q(kind="declared") & Q(contract__isnull=True) & ~Q(granting_body=""))
                 | (~Q(kind="declared") & Q(contract__isnull=False)),
@@ -723,6 +728,11 @@ class StateAid(models.Model):
             ),
             models.UniqueConstraint(
                 fields=["contract"], condition=Q(kind="loan"), name="state_aid_one_loan_record_per_contract"
+            ),
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(kind="tranches"),
+                name="state_aid_one_tranche_record_per_contract",
             ),
         ]
 

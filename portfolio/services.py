@@ -328,6 +328,10 @@ def contract_disburse(
             principal=contract.principal.amount,
             reason=_("Volledig uitbetaald"),
         )
+        if from_status != ContractStatus.DRAFT:  # paid out in tranches: aid recomputed per tranche
+            from .stateaid import aid_record_tranches
+
+            aid_record_tranches(actor=actor, contract=contract)
     audit_record(
         actor=actor,
         obj=contract,

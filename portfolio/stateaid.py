@@ -53,6 +53,22 @@ MSG_NOT_RELATED = gettext_noop("Deze onderneming hoort niet bij dit fonds.")
 MSG_AID_ALREADY_RECORDED = gettext_noop(
     "De staatssteun van dit contract is al vastgelegd; de rating verandert die niet meer."
 )
+MSG_PROVISIONAL = gettext_noop(
+    "Voorlopig berekend op de volledige hoofdsom vanaf de datum van toekenning, want de lening wordt in "
+    "tranches uitbetaald. Bij volledige uitbetaling wordt de steun per tranche herberekend en krijgt u een "
+    "nieuwe verklaring met de correctie."
+)
+MSG_LATER_ALREADY = gettext_noop("De staatssteun van contract %(reference)s is al vastgelegd.")
+MSG_LATER_NOT_DISBURSED = gettext_noop(
+    "Contract %(reference)s is nog niet uitbetaald: de steun wordt bij de eerste uitbetaling vastgelegd."
+)
+MSG_LATER_NOT_A_LOAN = gettext_noop(
+    "Contract %(reference)s is geen lening: er is geen staatssteun te berekenen."
+)
+MSG_LATER_STILL_NO_RATES = gettext_noop(
+    "Er is nog steeds geen EU-basisrente vastgelegd voor %(date)s (datum van toekenning van contract "
+    "%(reference)s). Laat de beheerder eerst de basisrente voor die datum invoeren."
+)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -245,21 +261,99 @@ def aid_record_for_contract(
         _not_recorded(actor=actor, contract=contract, on=grant_date, action="state_aid_not_recorded")
         return None
     terms = _terms(contract)
-    amount = stateaid.grant_equivalent(
-        principal=contract.principal.amount,
-        start_date=grant_date,
-        reference_rate=rates.reference_rate,
-        discount_rate=rates.discount_rate,
-        **terms,
-    )
+    tranches = _tranches(contract)
+    principal = contract.principal.amount
+    if len(tranches) > 1 and sum(amount for _date, amount in tranches) == principal:
+        # paid out in full in tranches before the aid could be recorded (a later recording): per tranche
+        amount = stateaid.grant_equivalent_tranches(
+            tranches=tranches,
+            grant_date=grant_date,
+            reference_rate=rates.reference_rate,
+            discount_rate=rates.discount_rate,
+            **terms,
+        )
+        description = _tranche_text(tranches)
+    else:
+        amount = stateaid.grant_equivalent(
+            principal=principal,
+            start_date=grant_date,
+            reference_rate=rates.reference_rate,
+            discount_rate=rates.discount_rate,
+            **terms,
+        )
+        description = ""
+        if sum((a for _d, a in tranches), Decimal(0)) < principal:
+            description = _(MSG_PROVISIONAL)
     return _create(
         actor=actor,
         contract=contract,
         kind=StateAidKind.LOAN,
         grant_date=grant_date,
         amount=amount,
+        principal=principal,
+        rates=rates,
+        description=description,
+        **terms,
+    )
+
+
+def _tranches(contract: Contract) -> list[tuple[datetime.date, Decimal]]:
+    return [(d.value_date, d.amount) for d in contract.disbursements.order_by("value_date", "pk")]
+
+
+def _tranche_text(tranches) -> str:
+    return _("Berekend per tranche: %(list)s; het aflossingsschema loopt vanaf de laatste tranche.") % {
+        "list": "; ".join(f"{pdf.date(day)} {pdf.eur(amount)}" for day, amount in tranches)
+    }
+
+
+@transaction.atomic
+def aid_record_tranches(*, actor: User | None, contract: Contract) -> StateAid | None:
+    """Once a loan paid out in tranches is paid out in full: recompute its aid per tranche from each
+    tranche's date (``fund.stateaid.grant_equivalent_tranches``, same grant date and rates as the provisional
+    record) and record the difference with the provisional amount as a correction of its own (it may be
+    negative; records are never edited), with a letter stating the recomputed total."""
+    loan = contract.state_aid.filter(kind=StateAidKind.LOAN).first()
+    tranches = _tranches(contract)
+    if loan is None or len(tranches) < 2 or contract.state_aid.filter(kind=StateAidKind.TRANCHES).exists():
+        return None
+    if sum(amount for _date, amount in tranches) != contract.principal.amount:
+        return None
+    terms = _terms(contract)
+    total = stateaid.grant_equivalent_tranches(
+        tranches=tranches,
+        grant_date=loan.grant_date,
+        reference_rate=loan.reference_rate,
+        discount_rate=loan.discount_rate,
+        **terms,
+    )
+    if total == loan.amount:  # e.g. all tranches on one day: the provisional amount was right
+        return None
+    rates = stateaid.AidRates(
+        base_rate=loan.base_rate,
+        margin=Decimal(loan.margin_bp) / Decimal(10000),
+        reference_rate=loan.reference_rate,
+        discount_rate=loan.discount_rate,
+    )
+    return _create(
+        actor=actor,
+        contract=contract,
+        kind=StateAidKind.TRANCHES,
+        grant_date=loan.grant_date,
+        amount=total - loan.amount,
         principal=contract.principal.amount,
         rates=rates,
+        description=_tranche_text(tranches)
+        + " "
+        + _(
+            "Subsidie-equivalent van de lening per tranche: %(total)s; voorlopig vastgelegd: "
+            "%(provisional)s; deze correctie: %(difference)s."
+        )
+        % {
+            "total": pdf.eur(total),
+            "provisional": pdf.eur(loan.amount),
+            "difference": pdf.eur(total - loan.amount),
+        },
         **terms,
     )
 
@@ -310,6 +404,48 @@ def aid_record_restructuring(
         },
         **new_terms,
     )
+
+
+def aid_grant_date(contract: Contract) -> datetime.date | None:
+    """The date the loan's aid was granted: the signing date, else the first disbursement's value date
+    (what ``contract_disburse`` passes); None before the first disbursement."""
+    if contract.signed_on:
+        return contract.signed_on
+    first = contract.disbursements.order_by("value_date", "pk").first()
+    return first.value_date if first else None
+
+
+@transaction.atomic
+def aid_record_later(*, actor: User, contract: Contract) -> StateAid:
+    """Record the aid of a loan that was paid out while no EU base rate was known for its grant date, once
+    the administrator has loaded it: the same computation, grant date and letter as at the disbursement,
+    with an audit record saying it was recorded later. Refused (in Dutch) when there is nothing to record or
+    the base rate is still missing."""
+    contract = Contract.objects.select_for_update().get(pk=contract.pk)
+    names = {"reference": contract.reference}
+    if contract.instrument not in LOAN_INSTRUMENTS:
+        raise ApplicationError(_(MSG_LATER_NOT_A_LOAN) % names)
+    if contract.state_aid.filter(kind=StateAidKind.LOAN).exists():
+        raise ApplicationError(_(MSG_LATER_ALREADY) % names)
+    grant_date = aid_grant_date(contract)
+    if grant_date is None:
+        raise ApplicationError(_(MSG_LATER_NOT_DISBURSED) % names)
+    if aid_rates_on(on=grant_date, rating=contract.aid_rating, collateral=contract.aid_collateral) is None:
+        raise ApplicationError(
+            _(MSG_LATER_STILL_NO_RATES) % (names | {"date": grant_date.strftime("%d-%m-%Y")})
+        )
+    aid = aid_record_for_contract(actor=actor, contract=contract, grant_date=grant_date)
+    audit_record(
+        actor=actor,
+        obj=contract,
+        action="state_aid_recorded_later",
+        from_state="",
+        to_state=StateAidKind.LOAN,
+        reason=_("Basisrente voor %(date)s was bij de uitbetaling nog niet vastgelegd.")
+        % {"date": grant_date.strftime("%d-%m-%Y")},
+        data={"amount": aid.amount, "grant_date": grant_date},
+    )
+    return aid
 
 
 @transaction.atomic
@@ -479,6 +615,7 @@ def audit_labels() -> dict[str, str]:
     return {
         "state_aid_recorded": _("De-minimissteun vastgelegd"),
         "state_aid_not_recorded": _("De-minimissteun niet berekend"),
+        "state_aid_recorded_later": _("De-minimissteun later vastgelegd"),
         "state_aid_declared": _("De-minimissteun van anderen opgegeven"),
         "state_aid_letter_stored": _("De-minimisverklaring opgemaakt"),
         "contract_aid_rating_set": _("Rating en zekerheden voor staatssteun vastgelegd"),

@@ -12,14 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from core.documents import document_latest, document_url
+from core.formats import format_eur
 from core.forms import AmountField
-from core.views import submit_form
+from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 
 from . import stateaid
 from .forms import DATE
+from .models import Contract
 
 
 class DeclaredAidForm(forms.Form):
@@ -58,7 +61,31 @@ def fund_state_aid(request, fund_pk: int):
             f'attachment; filename="de-minimisregister-{fund.code}-{overview["on"].isoformat()}.xlsx"'
         )
         return response
-    return render(request, "portfolio/stateaid_fund.html", {"fund": fund, **overview})
+    can_record = request.user.has_perm("portfolio.add_contract", fund)
+    return render(
+        request, "portfolio/stateaid_fund.html", {"fund": fund, "can_record": can_record, **overview}
+    )
+
+
+@login_required
+@require_POST
+def contract_aid_record_later(request, fund_pk: int, contract_pk: int):
+    """The fund manager's button on the fund's state-aid page: record a loan's aid now that the base rate
+    for its grant date is known (the service refuses, in Dutch, when it still is not)."""
+    fund = _fund(request, fund_pk)
+    if not request.user.has_perm("portfolio.add_contract", fund):
+        raise Http404
+    contract = fund_selectors.get_scoped_or_404(Contract.objects.filter(fund=fund), pk=contract_pk)
+    url = reverse("stateaid_fund", args=[fund.pk])
+    return run_action(
+        request,
+        action=lambda: stateaid.aid_record_later(actor=request.user, contract=contract),
+        success_url=url,
+        success_message=lambda aid: (
+            _("De-minimissteun van %(reference)s vastgelegd: %(amount)s.")
+            % {"reference": contract.reference, "amount": format_eur(aid.amount)}
+        ),
+    )
 
 
 @login_required

@@ -40,6 +40,11 @@ urlpatterns += [path("contracts/<int:pk>/<slug:action>/", views.contract_action,
 urlpatterns += [  # de minimis state aid (issue 17)
     path("funds/<int:fund_pk>/state-aid/", stateaid_views.fund_state_aid, name="stateaid_fund"),
     path(
+        "funds/<int:fund_pk>/state-aid/contracts/<int:contract_pk>/record/",
+        stateaid_views.contract_aid_record_later,
+        name="stateaid_record_later",
+    ),
+    path(
         "funds/<int:fund_pk>/state-aid/enterprises/<int:enterprise_pk>/",
         stateaid_views.enterprise_state_aid,
         name="stateaid_enterprise",

@@ -19,9 +19,20 @@ class ReportsConfig(AppConfig):
             can_view=can_view_quarterly_report,
             can_view_version=can_view_quarterly_version,
         )
-        from fund.audit import register_action_labels
+        from fund.audit import register_action_labels, register_state_choices
 
+        from .fundimport import KIND_RECONCILIATION, audit_labels, can_view_reconciliation
+        from .models import FundImportStatus
+
+        register_action_labels(audit_labels)
         register_action_labels(avg_action_labels)
+        register_state_choices(FundImportStatus)
+
+        register_document_kind(
+            KIND_RECONCILIATION,
+            label=_("Aansluiting overzetting fonds"),
+            can_view=can_view_reconciliation,
+        )
 
 
 def avg_action_labels() -> dict[str, str]:

@@ -223,3 +223,69 @@ class ReportBatchItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} — {self.report.investor}"
+
+
+class FundImportStatus(models.TextChoices):
+    QUEUED = "queued", _("In de wachtrij")
+    RUNNING = "running", _("Bezig")
+    INVALID = "invalid", _("Fouten gevonden")
+    CHECKED = "checked", _("Proefimport klaar")
+    DONE = "done", _("Afgerond")
+    FAILED = "failed", _("Mislukt")
+
+
+class FundImportMode(models.TextChoices):
+    DRY_RUN = "dry_run", _("Proefimport")
+    FINISH = "finish", _("Definitieve import")
+
+
+class FundImport(models.Model):
+    """One workbook moving an existing fund in (reports/fundimport.py): a dry run first, then the finish.
+
+    The uploaded bytes are kept so that finishing books exactly what the dry run checked; the results of
+    the last run (problems per tab/row/column, the reconciliation, the counts) are kept for the page.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="fund_imports")
+    filename = models.CharField(_("bestand"), max_length=255)
+    content = models.BinaryField(_("inhoud"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=FundImportStatus.choices, default=FundImportStatus.QUEUED
+    )
+    mode = models.CharField(
+        _("soort"), max_length=10, choices=FundImportMode.choices, default=FundImportMode.DRY_RUN
+    )
+    problems = models.JSONField(_("fouten"), default=list, blank=True)
+    reconciliation = models.JSONField(_("aansluiting"), default=list, blank=True)
+    explanations = models.JSONField(_("toelichtingen"), default=dict, blank=True)
+    counts = models.JSONField(_("aantallen"), default=dict, blank=True)
+    totals = models.JSONField(_("totalen"), default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("geüpload op"), auto_now_add=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    finished_at = models.DateTimeField(_("afgerond op"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("overzetting van een fonds")
+        verbose_name_plural = _("overzettingen van fondsen")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["fund"], condition=Q(status="done"), name="fund_import_done_once_per_fund"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(finished_at__isnull=False, mode="finish"),
+                name="fund_import_done_is_finished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund} — {self.filename}"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (FundImportStatus.QUEUED, FundImportStatus.RUNNING)

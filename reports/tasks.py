@@ -26,3 +26,11 @@ def purge_expired_uploads() -> int:
     from .avg import purge_expired_uploads as purge
 
     return len(purge(dry_run=False))
+
+
+@shared_task(name="reports.fund_import_run")
+def fund_import_run(job_id: int) -> str:
+    """A fund migration's dry run or finish (whole or not at all); the job row tells the page how it ended."""
+    from .fundimport import fund_import_execute
+
+    return fund_import_execute(job_id=job_id).status

@@ -1,10 +1,20 @@
 from django.urls import path
 
-from . import capital_views, place_views, views
+from . import capital_views, fundimport_views, place_views, views
 
 urlpatterns: list = [
     # AVG: everything held about one enterprise (issue 15)
     path("organisations/<int:pk>/avg-export/", views.enterprise_data_export, name="enterprise_data_export"),
+    # moving an existing fund in from Excel (issue 17)
+    path("funds/<int:fund_pk>/migration/", fundimport_views.fund_import_home, name="fund_import"),
+    path(
+        "funds/<int:fund_pk>/migration/template/",
+        fundimport_views.fund_import_template,
+        name="fund_import_template",
+    ),
+    path("fund-imports/<int:pk>/", fundimport_views.fund_import_job, name="fund_import_job"),
+    path("fund-imports/<int:pk>/explain/", fundimport_views.fund_import_explain, name="fund_import_explain"),
+    path("fund-imports/<int:pk>/finish/", fundimport_views.fund_import_finish, name="fund_import_finish"),
     # place context: CBS indicators beside the fund's impact (issue 17)
     path("funds/<int:fund_pk>/place/", place_views.fund_place, name="place_fund"),
     path(

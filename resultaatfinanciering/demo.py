@@ -16,8 +16,7 @@ from decimal import Decimal
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from core.money import to_cents
-from core.money import split
+from core.money import split, to_cents
 from core.pdf import one_page_pdf
 from fund import services as fund_services
 from fund.models import Enterprise, Fund, Membership, Organisation, Role, User

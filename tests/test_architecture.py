@@ -1,9 +1,10 @@
 """The rules of the code base's shape, checked on every run (issue 11).
 
 - Dependencies point one way (A → B: A imports B): core imports no app; fund → core; pipeline → fund,
-  portfolio, core; portfolio → fund, core; impactmeasurement → fund, core and portfolio's selectors (for
-  attribution); resultaatfinanciering → portfolio's ledger services, fund, core; reports → any; nothing
-  imports reports; and no two apps import each other (no cycles).
+  portfolio, core and impactmeasurement's selectors and services; portfolio → fund, core;
+  impactmeasurement → fund, core and portfolio's selectors (for attribution); resultaatfinanciering →
+  portfolio's ledger services, fund, core; reports → any; nothing imports reports; and no two apps import
+  each other (no cycles).
 - Rounding happens only in core/money.py (no bare ``.quantize(`` elsewhere).
 - PDF paragraphs are built only in core/pdf.py, which escapes text from data.
 """
@@ -32,7 +33,9 @@ APPS = [
 ALLOWED: dict[str, set[str]] = {
     "core": set(),
     "fund": {"core"},
-    "pipeline": {"core", "fund", "portfolio"},
+    # The committee's approved KPIs become the enterprise's proposed KPI set (issue 17): pipeline reads the
+    # catalogue and calls impactmeasurement's services; impactmeasurement never imports pipeline (no cycle).
+    "pipeline": {"core", "fund", "portfolio", "impactmeasurement.selectors", "impactmeasurement.services"},
     "portfolio": {"core", "fund"},
     # The investors' money side posts through portfolio's ledger service, so it cannot live in fund/.
     "investors": {"core", "fund", "portfolio"},

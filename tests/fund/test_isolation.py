@@ -147,6 +147,38 @@ def _stored_aid_letter(side) -> str:
     return document_url(document_latest(kind=LETTER_KIND, subject=aid))
 
 
+def _fund_import(side) -> int:
+    """A checked fund migration of this side's fund, with one difference to explain (issue 17)."""
+    from reports.models import FundImport
+
+    job = FundImport.objects.filter(fund=side.fund).first() or FundImport.objects.create(
+        fund=side.fund,
+        filename="overzetting.xlsx",
+        content=b"x",
+        status="checked",
+        reconciliation=[
+            {
+                "key": "contract:X:outstanding",
+                "subject": "X",
+                "measure": "Uitstaande hoofdsom",
+                "expected": "1.00",
+                "actual": "2.00",
+                "difference": "1.00",
+                "explanation": "",
+            }
+        ],
+    )
+    return job.pk
+
+
+def _with_base_rate(url: str) -> str:
+    """A base rate for the world's grant dates, so that recording the aid later would succeed if allowed."""
+    from fund.models import EuBaseRate
+
+    EuBaseRate.objects.get_or_create(valid_from=datetime.date(2025, 1, 1), defaults={"rate": "0.0228"})
+    return url
+
+
 def _kpi_change(side) -> str:
     """The change page of one KPI of a KPI set of this side (issue 17), built once per side."""
     from tests.impactmeasurement.factories import make_kpi_set
@@ -280,6 +312,11 @@ SCOPED_ROLES = [
 # name → function(side) → URL of one of that side's objects (read with GET).
 DETAIL_URLS: dict[str, Callable] = {
     "fund": lambda s: reverse("fund_detail", args=[s.fund.pk]),
+    "fund_import": lambda s: reverse("fund_import", args=[s.fund.pk]),
+    "fund_import_template": lambda s: reverse("fund_import_template", args=[s.fund.pk]),
+    "fund_import_example": lambda s: reverse("fund_import_template", args=[s.fund.pk]) + "?example=1",
+    "fund_import_job": lambda s: reverse("fund_import_job", args=[_fund_import(s)]),
+    "fund_import_finish": lambda s: reverse("fund_import_finish", args=[_fund_import(s)]),
     "enterprise": lambda s: reverse("organisation_detail", args=[s.enterprise.organisation_id]),
     "investor": lambda s: reverse("organisation_detail", args=[s.investor.organisation_id]),
     "municipality": lambda s: reverse("organisation_detail", args=[s.government.pk]),
@@ -499,6 +536,19 @@ CHANGE_URLS: dict[str, Callable] = {
     ),
     "agenda_item_leave": lambda s: (reverse("agenda_item_leave", args=[_p(s, "item")]), {"member": "1"}),
     "agenda_item_return": lambda s: (reverse("agenda_item_return", args=[_p(s, "item")]), {"member": "1"}),
+    "fund_import_upload": lambda s: (reverse("fund_import", args=[s.fund.pk]), {}),
+    "fund_import_explain": lambda s: (
+        reverse("fund_import_explain", args=[_fund_import(s)]),
+        {"explanation_0": "Gekaapt"},
+    ),
+    "fund_import_finish_post": lambda s: (
+        reverse("fund_import_finish", args=[_fund_import(s)]),
+        {"confirm": "on"},
+    ),
+    "stateaid_record_later": lambda s: (
+        _with_base_rate(reverse("stateaid_record_later", args=[s.fund.pk, s.contract.pk])),
+        {},
+    ),
     "stateaid_declare": lambda s: (
         reverse("stateaid_enterprise", args=[s.fund.pk, s.enterprise.pk]),
         {"granting_body": "Gekaapt", "grant_date": "2026-01-01", "amount": "1000"},
@@ -619,6 +669,11 @@ CAPITAL_PAGES = {
 OWN_VISIBLE: dict[Role, set[str]] = {
     Role.FUND_MANAGER: {
         "fund",
+        "fund_import",
+        "fund_import_template",
+        "fund_import_example",
+        "fund_import_job",
+        "fund_import_finish",
         "enterprise",
         "investor",
         "municipality",
@@ -805,6 +860,9 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert Contract.objects.filter(reference="GEKAAPT").count() == 0
     assert not other.fund.period_closes.exists()
     assert not other.enterprise.state_aid.filter(granting_body="Gekaapt").exists()
+    assert not other.contract.state_aid.exists()
+    assert not other.fund.fund_imports.exclude(status="checked").exists()
+    assert not other.fund.fund_imports.exclude(explanations={}).exists()
     assert not other.fund.year_closes.exists()
     assert not other.contract.notes.exists() and not other.contract.reminders.exists()
     assert not other.fund.audit_files.exists()

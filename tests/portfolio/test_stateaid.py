@@ -182,3 +182,76 @@ def test_each_fund_sees_only_its_own_aid_and_the_letter_only_its_parties(base_ra
     assert not stateaid.can_view_letter(stranger, aid)
     assert not stateaid.can_view_letter(other_manager, aid)
     assert not stateaid.aid_for(other_manager).exists()
+
+
+def test_one_tranche_on_the_grant_date_is_the_plain_grant_equivalent():
+    terms = {
+        "annual_rate": D("0.02"),
+        "term_months": 36,
+        "frequency": "monthly",
+        "method": "annuity",
+        "day_count": "30E/360",
+        "grace_months": 0,
+        "reference_rate": D("0.065"),
+        "discount_rate": D("0.0328"),
+    }
+    start = datetime.date(2026, 1, 1)
+    assert (
+        pure.grant_equivalent_tranches(tranches=[(start, D("100000"))], grant_date=start, **terms)
+        == pure.grant_equivalent(principal=D("100000"), start_date=start, **terms)
+        == D("6771.41")
+    )
+
+
+def test_tranches_count_from_each_tranche_date_by_hand():
+    """Two tranches of 50.000: the first carries the advantage alone for the 3 months until the second
+    (30E/360: 0.25 year), discounted from the second's date; then the schedule of 100.000 from there,
+    discounted to the grant date."""
+    terms = {
+        "annual_rate": D("0.02"),
+        "term_months": 12,
+        "frequency": "monthly",
+        "method": "bullet",
+        "day_count": "30E/360",
+        "grace_months": 0,
+    }
+    grant, second = datetime.date(2026, 1, 1), datetime.date(2026, 4, 1)
+    rates = {"reference_rate": D("0.06"), "discount_rate": D("0.03")}
+    result = pure.grant_equivalent_tranches(
+        tranches=[(grant, D("50000")), (second, D("50000"))], grant_date=grant, **terms, **rates
+    )
+    first_stretch = D("50000") * D("0.04") * D("0.25") / D("1.03") ** (D(90) / D(365))
+    schedule_from_second = pure.grant_equivalent(principal=D("100000"), start_date=second, **terms, **rates)
+    expected = first_stretch + schedule_from_second / D("1.03") ** (D(90) / D(365))
+    assert abs(result - expected) <= D("0.01")
+    # the loan runs three months longer than a schedule from the first tranche: more aid, so the full
+    # principal from the first date (the old provisional figure) is not a conservative estimate
+    assert result > pure.grant_equivalent(principal=D("100000"), start_date=grant, **terms, **rates)
+
+
+def test_a_loan_paid_in_tranches_is_recomputed_per_tranche_once_paid_in_full(base_rate):
+    contract = _loan(signed_on=START)
+    services.contract_disburse(actor=None, contract=contract, amount=D("40000.00"), value_date=START)
+    provisional = StateAid.objects.get(contract=contract, kind="loan")
+    assert "Voorlopig" in provisional.description
+    second = datetime.date(2026, 7, 15)
+    services.contract_disburse(actor=None, contract=contract, amount=D("60000.00"), value_date=second)
+    correction = StateAid.objects.get(contract=contract, kind="tranches")
+    per_tranche = pure.grant_equivalent_tranches(
+        tranches=[(START, D("40000.00")), (second, D("60000.00"))],
+        grant_date=START,
+        annual_rate=D("0.02"),
+        term_months=36,
+        frequency="monthly",
+        method="annuity",
+        day_count="30E/360",
+        grace_months=0,
+        reference_rate=D("0.0628"),
+        discount_rate=D("0.0328"),
+    )
+    assert provisional.amount + correction.amount == per_tranche
+    assert correction.grant_date == START and correction.amount != 0
+    assert stateaid.aid_total(records=StateAid.objects.filter(contract=contract), on=second) == per_tranche
+    letter = document_latest(kind=stateaid.LETTER_KIND, subject=correction)
+    assert letter is not None
+    assert StateAid.objects.filter(contract=contract).count() == 2

@@ -77,3 +77,47 @@ def test_the_enterprise_reads_its_own_page_and_letter_but_cannot_declare(client,
     assert (
         client.post(url, {"granting_body": "X", "grant_date": "2025-01-01", "amount": "1"}).status_code == 404
     )
+
+
+def test_aid_missing_at_disbursement_is_recorded_later_with_audit_and_letter(client, world):
+    """The world's loan was paid out before any base rate existed: the fund page lists it; the button
+    refuses while the rate is still missing and records aid, audit record and letter once it is loaded."""
+    from core.documents import document_latest
+    from fund.models import AuditEvent
+    from portfolio.stateaid import LETTER_KIND
+
+    contract = world.a.contract
+    manager = world.a.users[Role.FUND_MANAGER]
+    page_url = reverse("stateaid_fund", args=[world.a.fund.pk])
+    record_url = reverse("stateaid_record_later", args=[world.a.fund.pk, contract.pk])
+    client.force_login(manager)
+    page = client.get(page_url).content.decode()
+    assert contract.reference in page and record_url in page
+
+    refused = client.post(record_url, follow=True).content.decode()
+    assert "nog steeds geen EU-basisrente" in refused
+    assert not StateAid.objects.filter(contract=contract).exists()
+
+    EuBaseRate.objects.create(valid_from=datetime.date(2020, 1, 1), rate=D("0.0228"), source="test")
+    done = client.post(record_url, follow=True).content.decode()
+    aid = StateAid.objects.get(contract=contract, kind="loan")
+    first = contract.disbursements.order_by("value_date").first()
+    assert aid.grant_date == (contract.signed_on or first.value_date)
+    assert aid.amount > 0 and "vastgelegd" in done
+    event = AuditEvent.objects.get(action="state_aid_recorded_later", object_id=str(contract.pk))
+    assert event.actor == manager and "basisrente" in event.reason.lower()
+    assert document_latest(kind=LETTER_KIND, subject=aid) is not None
+    assert record_url not in client.get(page_url).content.decode()  # no longer listed
+
+    again = client.post(record_url, follow=True).content.decode()
+    assert "al vastgelegd" in again
+    assert StateAid.objects.filter(contract=contract).count() == 1
+
+
+def test_only_fund_managers_see_and_use_the_record_later_button(client, world):
+    EuBaseRate.objects.create(valid_from=datetime.date(2020, 1, 1), rate=D("0.0228"), source="test")
+    record_url = reverse("stateaid_record_later", args=[world.a.fund.pk, world.a.contract.pk])
+    client.force_login(world.a.users[Role.COMMITTEE_MEMBER])
+    assert record_url not in client.get(reverse("stateaid_fund", args=[world.a.fund.pk])).content.decode()
+    assert client.post(record_url).status_code == 404
+    assert not StateAid.objects.filter(contract=world.a.contract).exists()
