@@ -23,4 +23,7 @@ def test_demo_outcomes_contract_is_complete_and_idempotent():
     assert paid.state == "paid" and paid.approvals.count() == 2 and paid.payment.paid_on
     assert pending.state == "pending" and pending.approvals.count() == 1
     assert Payment.objects.count() == 1
-    assert JournalEntry.objects.filter(idempotency_key__startswith="outcomes:proposal:").count() == 2
+    # approved, paid, and the fund's 10 % success fee on the paid proposal (its income: 2100 → 4500)
+    assert JournalEntry.objects.filter(idempotency_key__startswith="outcomes:proposal:").count() == 3
+    share = JournalEntry.objects.get(idempotency_key=f"outcomes:proposal:{paid.pk}:fund-share")
+    assert {p.account.code for p in share.postings.select_related("account")} == {"2100", "4500"}
