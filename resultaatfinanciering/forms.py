@@ -302,3 +302,14 @@ class CouncilReportStoreForm(forms.Form):
     reason = forms.CharField(
         label=_("Reden voor de nieuwe versie"), required=False, validators=[validate_no_bsn]
     )
+
+
+class FundShareForm(forms.Form):
+    """The pre-financing fund's own share of an outcome payment (e.g. its success fee), with a reason."""
+
+    amount = AmountField(label=_("Aandeel van het fonds (EUR)"))
+    reason = forms.CharField(
+        label=_("Reden"),
+        help_text=_("Bijvoorbeeld: succesvergoeding volgens artikel 5 van de overeenkomst."),
+        validators=[validate_no_bsn],
+    )

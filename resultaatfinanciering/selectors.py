@@ -1042,3 +1042,13 @@ def payment_status_text(claim: Claim) -> str:
             "date": format_date(timezone.localtime(payment.ordered_at).date())
         }
     return str(ProposalState(proposal.state).label)
+
+
+def fund_share_of(proposal: PaymentProposal) -> Decimal | None:
+    """The fund's own share of this outcome payment as booked (2100 → 4500), or None when not booked."""
+    from portfolio.models import Posting
+
+    booked = Posting.objects.filter(
+        entry__idempotency_key=f"outcomes:proposal:{proposal.pk}:fund-share", debit__gt=0
+    ).aggregate(total=Sum("debit"))["total"]
+    return None if booked is None else to_cents(booked)

@@ -61,6 +61,7 @@ urlpatterns = [
     path("proposals/<int:pk>/withdraw/", views.proposal_withdraw, name="proposal_withdraw"),
     path("proposals/<int:pk>/sepa/renew/", views.payment_file_renew, name="payment_file_renew"),
     path("proposals/<int:pk>/paid/", views.payment_confirm, name="payment_confirm"),
+    path("proposals/<int:pk>/fund-share/", views.proposal_fund_share, name="proposal_fund_share"),
     path("proposals/<int:pk>/order.<str:fmt>", views.payment_order, name="payment_order"),
     path("api/", include(api.router.urls)),
 ]

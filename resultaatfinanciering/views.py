@@ -29,6 +29,7 @@ from fund.models import Organisation
 
 from . import exports, imports, selectors, services
 from .forms import (
+    FundShareForm,
     ActivateForm,
     BudgetYearsForm,
     ClaimForm,
@@ -445,6 +446,8 @@ def proposal_detail(request, pk: int):
         "can_see_evidence": selectors.can_see_evidence_of(user, proposal.contract),
         "has_provisional": proposal.claims.filter(provisional=True).exists(),
         "bank_match": selectors.bank_match_of(proposal.payment) if hasattr(proposal, "payment") else None,
+        "fund_share": selectors.fund_share_of(proposal) if proposal.contract.fund_id else None,
+        "is_fund_manager": selectors.is_fund_manager_of(user, proposal.contract),
         "sepa_versions": [
             (doc, documents.document_url(doc))
             for doc in documents.documents_for(subject=proposal, kind=services.KIND_SEPA).order_by("-version")
@@ -1102,3 +1105,71 @@ def claims_overview(request, pk: int):
         "is_provider": selectors.is_provider_of(request.user, contract),
     }
     return render(request, "resultaatfinanciering/claims_overview.html", context)
+
+
+@login_required
+def proposal_fund_share(request, pk: int):
+    """The pre-financing fund's manager books the fund's own share of an outcome payment as income (2100 →
+    4500): the form, then a page with the amount and its effect, then the booking on the confirmed POST."""
+    proposal = fund_selectors.get_scoped_or_404(selectors.proposals_for(request.user), pk=pk)
+    contract = proposal.contract
+    if not selectors.is_fund_manager_of(request.user, contract):
+        raise PermissionDenied
+    back = reverse("resultaatfinanciering:proposal_detail", args=[pk])
+    form = FundShareForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        amount = form.cleaned_data["amount"]
+        if request.POST.get("confirmed") == "1":
+            done = submit_form(
+                request,
+                form,
+                action=lambda data: services.proposal_fund_share_book(
+                    actor=request.user, proposal=proposal, amount=data["amount"], reason=data["reason"]
+                ),
+                success_url=back,
+                success_message=_("Aandeel van het fonds geboekt als opbrengst resultaatfinanciering."),
+            )
+            if done:
+                return done
+        else:
+            effect = [
+                (_("Resultaatbetaling"), formats.format_eur(proposal.total, language="nl")),
+                (_("Aandeel van het fonds"), formats.format_eur(amount, language="nl")),
+                (
+                    _("Blijft voor de onderneming"),
+                    formats.format_eur(proposal.total - amount, language="nl"),
+                ),
+                (
+                    _("Boeking"),
+                    _("Debet 2100 Te betalen resultaatbetalingen, credit 4500 Opbrengst resultaatfinanciering"),
+                ),
+                (_("Reden"), form.cleaned_data["reason"]),
+            ]
+            return render(
+                request,
+                "resultaatfinanciering/fund_share_confirm.html",
+                {
+                    "proposal": proposal,
+                    "contract": contract,
+                    "effect": effect,
+                    "data": request.POST.items(),
+                    "back": back,
+                },
+            )
+    return render(
+        request,
+        "resultaatfinanciering/form_page.html",
+        {
+            "contract": contract,
+            "form": form,
+            "title": _("Aandeel van het fonds boeken"),
+            "submit_label": _("Verder naar bevestigen"),
+            "intro": _(
+                "Resultaatbetaling %(total)s. Het deel dat het fonds zelf verdient (bijvoorbeeld een "
+                "succesvergoeding voor de voorfinanciering) wordt opbrengst van het fonds en komt via de "
+                "kapitaalrekeningen bij de investeerders terecht. Eén keer per voorstel; een correctie is een "
+                "tegenboeking."
+            )
+            % {"total": formats.format_eur(proposal.total, language="nl")},
+        },
+    )

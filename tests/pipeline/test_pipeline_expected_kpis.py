@@ -23,7 +23,7 @@ from pipeline.models import Assessment
 from .pipeline_factories import diligence_done, in_due_diligence
 
 pytestmark = pytest.mark.django_db
-migration = importlib.import_module("pipeline.migrations.0006_assessment_expected_metrics")
+migration = importlib.import_module("pipeline.migrations.0007_assessment_expected_metrics")
 
 
 def _metrics(*codes):

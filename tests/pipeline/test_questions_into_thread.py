@@ -13,8 +13,8 @@ from pipeline import services
 from pipeline.models import ApplicationMessage
 from tests.pipeline.pipeline_factories import submitted
 
-BEFORE = [("pipeline", "0005_entrepreneur_thread_documents_dutch_labels")]
-AFTER = [("pipeline", "0007_delete_question")]
+BEFORE = [("pipeline", "0007_assessment_expected_metrics")]
+AFTER = [("pipeline", "0009_delete_question")]
 
 
 @pytest.mark.django_db(transaction=True)

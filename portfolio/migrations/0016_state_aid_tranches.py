@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('fund', '0008_reference_rate_margins'),
-        ('portfolio', '0013_posting_commitment'),
+        ('portfolio', '0015_direct_debit'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pipeline', '0006_questions_into_thread'),
+        ('pipeline', '0008_questions_into_thread'),
     ]
 
     operations = [

@@ -43,6 +43,6 @@ def questions_into_thread(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("pipeline", "0005_entrepreneur_thread_documents_dutch_labels")]
+    dependencies = [("pipeline", "0007_assessment_expected_metrics")]
 
     operations = [migrations.RunPython(questions_into_thread, migrations.RunPython.noop)]

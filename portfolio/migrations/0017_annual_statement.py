@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('portfolio', '0013_posting_commitment'),
+        ('portfolio', '0016_state_aid_tranches'),
     ]
 
     operations = [

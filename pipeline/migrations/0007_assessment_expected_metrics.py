@@ -52,7 +52,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('impactmeasurement', '0003_kpi_change_versions'),
-        ('pipeline', '0005_entrepreneur_thread_documents_dutch_labels'),
+        ('pipeline', '0006_meeting_opening_attendance_minutes_adoption'),
     ]
 
     operations = [
