@@ -546,10 +546,6 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
         result={
             "lines": len(result.booked) + len(result.unmatched) + len(result.returned) + result.skipped,
             "booked": len(result.booked),
-            "returned": [
-                [line.contract.reference, str(line.amount), line.value_date.isoformat()]
-                for line in result.returned[:100]
-            ],
             "unmatched": len(result.unmatched),
             "skipped": result.skipped,
             # which contract each booked line paid (the first 100; the statement page has them all)
@@ -557,7 +553,17 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
                 [line.contract.reference, str(line.amount), line.value_date.isoformat()]
                 for line in result.booked[:100]
             ],
-        },
+        }
+        | (  # returned direct debits (reversed payments), only when there are any
+            {
+                "returned": [
+                    [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                    for line in result.returned[:100]
+                ]
+            }
+            if result.returned
+            else {}
+        ),
     )
 
 
