@@ -555,10 +555,6 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
                     + len(result.returned)
                     + result.skipped,
                     "booked": len(result.booked),
-                    "returned": [
-                        [line.contract.reference, str(line.amount), line.value_date.isoformat()]
-                        for line in result.returned[:100]
-                    ],
                     "unmatched": len(result.unmatched),
                     "skipped": result.skipped,
                     # which contract each booked line paid (the first 100; the statement page has them all)
@@ -566,7 +562,17 @@ def bank_import_run(*, job_id: int) -> BankImportJob:
                         [line.contract.reference, str(line.amount), line.value_date.isoformat()]
                         for line in result.booked[:100]
                     ],
-                },
+                }
+                | (  # returned direct debits (reversed payments), only when there are any
+                    {
+                        "returned": [
+                            [line.contract.reference, str(line.amount), line.value_date.isoformat()]
+                            for line in result.returned[:100]
+                        ]
+                    }
+                    if result.returned
+                    else {}
+                ),
             )
     except ApplicationError as exc:
         return _job_finish(job=job, status=BankImportStatus.FAILED, error=str(exc))
