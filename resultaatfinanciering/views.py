@@ -1141,7 +1141,9 @@ def proposal_fund_share(request, pk: int):
                 ),
                 (
                     _("Boeking"),
-                    _("Debet 2100 Te betalen resultaatbetalingen, credit 4500 Opbrengst resultaatfinanciering"),
+                    _(
+                        "Debet 2100 Te betalen resultaatbetalingen, credit 4500 Opbrengst resultaatfinanciering"
+                    ),
                 ),
                 (_("Reden"), form.cleaned_data["reason"]),
             ]

@@ -44,7 +44,9 @@ def test_the_fund_manager_books_the_share_after_confirming_amount_and_effect(cli
         _url(proposal), {"amount": "100,00", "reason": "Succesvergoeding artikel 5", "confirmed": "1"}
     )
     assert done.status_code == 302
-    postings = {p.account.code: (p.debit, p.credit) for p in _share_postings(proposal).select_related("account")}
+    postings = {
+        p.account.code: (p.debit, p.credit) for p in _share_postings(proposal).select_related("account")
+    }
     assert postings == {"2100": (share, Decimal("0")), "4500": (Decimal("0"), share)}
     assert selectors.fund_share_of(proposal) == share
 
