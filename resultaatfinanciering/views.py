@@ -29,7 +29,6 @@ from fund.models import Organisation
 
 from . import exports, imports, selectors, services
 from .forms import (
-    FundShareForm,
     ActivateForm,
     BudgetYearsForm,
     ClaimForm,
@@ -38,6 +37,7 @@ from .forms import (
     DecisionForm,
     DefinitionForm,
     EndForm,
+    FundShareForm,
     NormForm,
     PaidForm,
     ParticipantForm,
@@ -1142,7 +1142,8 @@ def proposal_fund_share(request, pk: int):
                 (
                     _("Boeking"),
                     _(
-                        "Debet 2100 Te betalen resultaatbetalingen, credit 4500 Opbrengst resultaatfinanciering"
+                        "Debet 2100 Te betalen resultaatbetalingen, "
+                        "credit 4500 Opbrengst resultaatfinanciering"
                     ),
                 ),
                 (_("Reden"), form.cleaned_data["reason"]),
@@ -1169,8 +1170,8 @@ def proposal_fund_share(request, pk: int):
             "intro": _(
                 "Resultaatbetaling %(total)s. Het deel dat het fonds zelf verdient (bijvoorbeeld een "
                 "succesvergoeding voor de voorfinanciering) wordt opbrengst van het fonds en komt via de "
-                "kapitaalrekeningen bij de investeerders terecht. Eén keer per voorstel; een correctie is een "
-                "tegenboeking."
+                "kapitaalrekeningen bij de investeerders terecht. Eén keer per voorstel; een correctie is "
+                "een tegenboeking."
             )
             % {"total": formats.format_eur(proposal.total, language="nl")},
         },
