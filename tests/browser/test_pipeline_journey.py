@@ -103,7 +103,7 @@ def test_apply_screen_diligence_committee_approved_with_conditions(
     for dimension in ("what", "who", "how_much", "contribution", "risk"):
         page.locator(f"#id_{dimension}_score").select_option("4")
         page.locator(f"#id_{dimension}_rationale").fill("Onderbouwd in het dossier")
-    page.get_by_label(re.compile(r"^Banen gecreëerd \(banen, IRIS\+ PI3687\)")).check()
+    page.get_by_label(re.compile(r"Banen gecreëerd \(banen, IRIS\+ PI3687\)")).check()
     page.locator("#id_expected_kpis").fill("Uitstroom volgen via de gemeente")
     page.locator("#id_risk_rating").select_option("B")
     page.locator("#id_risk_rating_rationale").fill("Stabiele omzet")
