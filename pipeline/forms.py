@@ -182,6 +182,11 @@ class FinancialYearForm(forms.Form):
 
 
 class BaseFinancialFormSet(forms.BaseFormSet):
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:  # the delete box is named by its column header, like the other fields
+            form.fields["DELETE"].widget.attrs["aria-labelledby"] = "col-DELETE"
+
     def clean(self):
         if any(self.errors):
             return
