@@ -1015,18 +1015,6 @@ def _first_kw(model_path: str, **lookup):
     return kwargs
 
 
-def _question_kw(side) -> dict:
-    from pipeline.models import Question
-
-    application = pipeline_objects(side)["application"]
-    question = application.questions.first() or Question.objects.create(
-        application=application,
-        text="Kunt u de begroting toelichten?",
-        asked_by=side.users[Role.FUND_MANAGER],
-    )
-    return {"pk": question.pk}
-
-
 def _condition_kw(side) -> dict:
     from portfolio.models import ConditionPrecedent
 
@@ -1047,12 +1035,11 @@ SAME_OBJECT_ACTIONS: dict[str, tuple[str | Callable, dict]] = {
             "application_financials",
             "application_hand_off",
             "application_memo_generate",
-            "application_question_ask",
             "application_terms",
         )
     },
     "application_check_override": ("application", {"code": "kvk"}),
-    "question_answer": (_question_kw, {}),
+    "resultaatfinanciering:credit_note": ("outcome_recovery", {}),
     "condition_resolve": (_condition_kw, {}),
     "checklist_item_update": (_first_kw("pipeline.ChecklistItem", application=lambda s, a: a), {}),
     # the back office: a contract action of each kind goes through the same scoped lookup
@@ -1118,6 +1105,8 @@ CLASSIFIED_ELSEWHERE: dict[str, str] = {
     "password_change": "own: the user's own password",
     "password_change_done": "own: a confirmation text",
     "password_reset": "public: rate limited, reveals no accounts (tests/fund/test_security.py)",
+    "resultaatfinanciering:proposal_fund_share": "tested: tests/resultaatfinanciering/test_fund_share.py::"
+    "test_only_the_pre_financing_funds_manager_may_book_it",
     "password_reset_done": "public: a confirmation text",
     "password_reset_confirm": "public: needs the signed token from the e-mail",
     "password_reset_complete": "public: a confirmation text",
