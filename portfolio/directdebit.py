@@ -396,7 +396,7 @@ def direct_debit_return(
     """A collected debit came back: reverse its payment with a reversing entry (dated the return) and
     reopen the instalment (the payment stops counting for arrears from `returned_on`)."""
     item = (
-        DirectDebitItem.objects.select_for_update()
+        DirectDebitItem.objects.select_for_update(of=("self",))
         .select_related("repayment__entry", "contract")
         .get(pk=item.pk)
     )

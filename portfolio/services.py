@@ -31,6 +31,7 @@ from .models import (
     Contract,
     ContractStatus,
     Disbursement,
+    JournalEntry,
     PenaltyAccrual,
     Repayment,
     ScheduleLine,
@@ -358,8 +359,20 @@ def interest_accrue(*, actor: User | None, contract: Contract, through: datetime
     version = current_schedule(contract)
     if version is None:
         return []
+    lines = list(version.lines.filter(due_date__lte=through, interest__gt=0))
+    keys = {line.pk: f"accrual:{contract.pk}:{line.due_date.isoformat()}" for line in lines}
+    # one query for the instalments already accrued (a payment on a loan with years of history would
+    # otherwise ask the ledger once per past instalment)
+    existing = dict(
+        JournalEntry.objects.filter(fund_id=contract.fund_id, idempotency_key__in=keys.values()).values_list(
+            "idempotency_key", "pk"
+        )
+    )
     booked = []
-    for line in version.lines.filter(due_date__lte=through, interest__gt=0):
+    for line in lines:
+        if keys[line.pk] in existing:
+            booked.append(existing[keys[line.pk]])
+            continue
         entry = entry_post(
             fund=contract.fund,
             value_date=line.due_date,
@@ -370,7 +383,7 @@ def interest_accrue(*, actor: User | None, contract: Contract, through: datetime
             ],
             actor=actor,
             contract=contract,
-            idempotency_key=f"accrual:{contract.pk}:{line.due_date.isoformat()}",
+            idempotency_key=keys[line.pk],
         )
         booked.append(entry.pk)
     return booked

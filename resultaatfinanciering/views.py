@@ -854,11 +854,14 @@ def contract_budget(request, pk: int):
 
 
 def _official_municipality(request, organisation_pk: int) -> Organisation:
-    """A municipality the user is an official of; any other organisation answers 404."""
-    return fund_selectors.get_scoped_or_404(
-        Organisation.objects.filter(pk__in=fund_selectors.official_organisation_ids(request.user)),
-        pk=organisation_pk,
+    """A municipality the user is an official of; any other organisation answers 404. Administrators may
+    read (GET) every municipality's pages, never act for one."""
+    municipalities = Organisation.objects.filter(
+        pk__in=fund_selectors.official_organisation_ids(request.user)
     )
+    if request.method in ("GET", "HEAD") and fund_selectors.is_administrator(request.user):
+        municipalities = Organisation.objects.filter(municipality_government__isnull=False)
+    return fund_selectors.get_scoped_or_404(municipalities, pk=organisation_pk)
 
 
 @login_required
@@ -1076,6 +1079,8 @@ def council_report_file(request, organisation_pk: int, fmt: str):
         )
     document = services.council_report_document(payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt)
     if document is None:
+        if payer.pk not in fund_selectors.official_organisation_ids(request.user):
+            raise Http404  # not made yet, and only the municipality's officials make it
         document = services.council_report_store(
             actor=request.user, payer=payer, year=year, kind=kind, quarter=quarter, fmt=fmt
         )

@@ -943,11 +943,20 @@ def test_anonymous_users_see_nothing(client, world):
     assert client.get("/api/funds/").status_code in (401, 403)
 
 
+# Detail URLs an administrator does not open, with the reason.
+ADMIN_NOT_VISIBLE = {
+    # the stored council report is made on its first request, by the municipality's own officials only
+    # (an administrator reads the council report page, but does not make the council's documents)
+    "outcome_council_pdf",
+}
+
+
 def test_administrator_sees_both_sides(client, world):
     client.force_login(world.admin)
     for side in (world.a, world.b):
         for target in DETAIL_URLS:
-            assert client.get(DETAIL_URLS[target](side)).status_code == 200, target
+            expected = {403, 404} if target in ADMIN_NOT_VISIBLE else {200}
+            assert client.get(DETAIL_URLS[target](side)).status_code in expected, target
 
 
 def test_fund_manager_of_one_fund_does_not_see_sister_fund_of_same_manager(client, world):

@@ -66,13 +66,24 @@ def broker(settings):
     app.conf.update(
         task_always_eager=False, broker_url=BROKER, broker_transport_options={"visibility_timeout": 2}
     )
+    _forget_connections(app)  # an earlier test in this process may have connected to the default broker
     settings.CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": BROKER}
     }
     yield client
     app.conf.update(saved)
-    app.pool.force_close_all()
+    _forget_connections(app)
     client.flushdb()
+
+
+def _forget_connections(app) -> None:
+    """Drop the app's cached connection and producer pools, so the next task is sent to the broker the
+    configuration names now (Celery does the same after a fork)."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    if "amqp" in app.__dict__:
+        app.__dict__["amqp"]._producer_pool = None
 
 
 class Worker:
