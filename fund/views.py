@@ -211,6 +211,9 @@ KIND_FILTERS = {
 }
 
 
+ORGANISATIONS_PER_PAGE = 50
+
+
 def _organisation_queryset(request):
     qs = selectors.organisations_for(request.user).select_related(
         "enterprise", "investor", "fund_manager", "referral_partner", "municipality_government"
@@ -226,12 +229,17 @@ def _organisation_queryset(request):
 
 @login_required
 def organisation_list(request):
+    from django.core.paginator import Paginator
+
     organisations, kind, query = _organisation_queryset(request)
+    # 50 a page: a fund manager of many funds sees thousands of organisations (issue 15, the load test)
+    page = Paginator(organisations, ORGANISATIONS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "fund/organisation_list.html",
         {
-            "organisations": organisations,
+            "organisations": page.object_list,
+            "page": page,
             "kind": kind,
             "query": query,
             "can_add_enterprise": request.user.has_perm("fund.add_enterprise"),

@@ -1,0 +1,447 @@
+"""Load test (issue 15 item 15): 50 concurrent users mixing the roles' main pages, against gunicorn with
+production settings on PostgreSQL, with the demo scaled to 20 funds / 2,000 loans. Bounded and local only.
+
+    .venv/bin/python bench/load.py                      (needs PostgreSQL and Redis as for `make prod-smoke`)
+    .venv/bin/python bench/load.py --users 50 --spawn-rate 10 --duration 60
+
+Steps: create a throw-away database (impactfonds_load, dropped at the end), migrate, collectstatic,
+`load_demo`, then scale it up in bulk: 19 more funds of the demo's fund manager with enterprises (spread over
+the demo municipalities), loan contracts with their schedules, the capital paid in and each loan's
+disbursement booked, until there are 20 funds and 2,000 loans; the demo's fund managers and committee members
+get the new funds too. Then gunicorn (config.settings.production, 4 workers) on 127.0.0.1, one login per
+role (fund manager, investee, municipal official, investor, committee member; as in ops/prod_smoke.py with
+REQUIRE_2FA off, because a script cannot type a TOTP code), and locust run headless from Python (its library
+API) with the users picking pages from their role's dashboard links. Prints p50/p95/p99, requests and errors
+per page and overall, and whether the target (p95 < 150 ms, 0 errors) is met. Stops gunicorn and drops the
+database at the end, also after a failure.
+"""
+
+from __future__ import annotations
+
+import sys
+
+if "--scale" not in sys.argv:
+    import locust  # noqa: F401  - first: locust (gevent) patches the standard library on import
+
+import argparse
+import contextlib
+import os
+import random
+import re
+import secrets
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "ops"))
+os.environ.setdefault("SMOKE_PORT", "8766")
+
+import prod_smoke  # noqa: E402  - reuses its HTTP client, login, psql and process helpers
+
+PY = sys.executable
+HOST, PORT = prod_smoke.HOST, prod_smoke.PORT
+PG = prod_smoke.PG
+DB = "impactfonds_load"
+BROKER = os.environ.get("LOAD_BROKER", "redis://127.0.0.1:6379/13")
+FUNDS, LOANS = 20, 2000
+P95_TARGET_MS = 150.0
+PAGES_PER_ROLE = 10
+ROLES = ("fund_manager", "investee", "municipal_official", "investor", "committee_member")
+
+
+# --------------------------------------------------------------------------------------------------
+# Scaling the demo (runs in a child process with Django set up on the load database)
+# --------------------------------------------------------------------------------------------------
+
+
+def scale(funds_total: int = FUNDS, loans_total: int = LOANS) -> None:
+    import datetime
+    import importlib.util
+    from decimal import Decimal
+
+    import django
+
+    sys.path.insert(0, str(ROOT))
+    django.setup()
+    from django.db import transaction
+    from djmoney.money import Money
+
+    from fund.models import Enterprise, EnterpriseRelation, Fund, Membership, Municipality, Organisation, Role
+    from portfolio.ledger import ensure_chart_of_accounts, summary_check, summary_rebuild
+    from portfolio.models import (
+        Contract,
+        ContractStatus,
+        Disbursement,
+        JournalEntry,
+        Posting,
+        ScheduleLine,
+        ScheduleVersion,
+    )
+    from portfolio.schedules import build_schedule
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    spec = importlib.util.spec_from_file_location("bench_portfolio", ROOT / "bench" / "portfolio.py")
+    bench_portfolio = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench_portfolio)  # its loan_terms: the same mix of loans as bench/portfolio.py
+
+    started = time.perf_counter()
+    rng = random.Random(2026)
+    demo_fund = Fund.objects.order_by("pk").first()
+    municipalities = list(Municipality.objects.all()) or [None]
+    staff = list(
+        Membership.objects.filter(
+            fund=demo_fund, role__in=[Role.FUND_MANAGER, Role.COMMITTEE_MEMBER], is_active=True
+        )
+    )
+    new_funds = funds_total - Fund.objects.count()
+    per_fund, extra = divmod(loans_total - Contract.objects.count(), max(new_funds, 1))
+    zero = Decimal("0.00")
+    number = 0
+    for f in range(new_funds):
+        count = per_fund + (1 if f < extra else 0)
+        with transaction.atomic():
+            fund = Fund.objects.create(
+                name=f"Impactfonds Regio {f + 2}",
+                code=f"LOAD{f + 2:02d}",
+                manager=demo_fund.manager,
+                vintage_year=2019 + f % 6,
+                target_size=Money("100000000", "EUR"),
+                min_ticket=Money("25000", "EUR"),
+                max_ticket=Money("500000", "EUR"),
+                allowed_instruments=["loan"],
+                max_exposure_pct=Decimal("10"),
+                interest_rate_min=Decimal("2"),
+                interest_rate_max=Decimal("8"),
+                status="investing",
+            )
+            Membership.objects.bulk_create(
+                [Membership(user_id=m.user_id, role=m.role, fund=fund) for m in staff]
+            )
+            accounts = ensure_chart_of_accounts(fund=fund)
+            orgs = Organisation.objects.bulk_create(
+                [
+                    Organisation(
+                        name=f"Onderneming {f + 2}-{i + 1:03d}",
+                        kvk_number=f"{80000000 + number + i}",
+                        municipality=municipalities[(number + i) % len(municipalities)],
+                    )
+                    for i in range(count)
+                ]
+            )
+            number += count
+            enterprises = Enterprise.objects.bulk_create(
+                [Enterprise(organisation=o, legal_form="bv") for o in orgs]
+            )
+            EnterpriseRelation.objects.bulk_create(
+                [
+                    EnterpriseRelation(fund=fund, enterprise=e, since=datetime.date(2019, 1, 1))
+                    for e in enterprises
+                ]
+            )
+            terms = bench_portfolio.loan_terms(count, rng)
+            contracts = Contract.objects.bulk_create(
+                [
+                    Contract(
+                        fund=fund,
+                        enterprise=enterprise,
+                        reference=f"LOAD{f + 2:02d}-{i + 1:04d}",
+                        instrument="loan",
+                        status=ContractStatus.ACTIVE,
+                        principal=Money(t["principal"], "EUR"),
+                        annual_rate=t["annual_rate"],
+                        term_months=t["term_months"],
+                        grace_months=t["grace_months"],
+                        frequency=t["frequency"],
+                        method=t["method"],
+                        day_count=t["day_count"],
+                        signed_on=t["start_date"],
+                    )
+                    for i, (enterprise, t) in enumerate(zip(enterprises, terms, strict=True))
+                ]
+            )
+            versions = ScheduleVersion.objects.bulk_create(
+                [
+                    ScheduleVersion(contract=c, number=1, reason="Volledig uitbetaald", **t)
+                    for c, t in zip(contracts, terms, strict=True)
+                ]
+            )
+            ScheduleLine.objects.bulk_create(
+                (
+                    ScheduleLine(
+                        version_id=version.pk,
+                        number=row.number,
+                        due_date=row.due_date,
+                        principal=row.principal,
+                        interest=row.interest,
+                        payment=row.payment,
+                        balance=row.balance,
+                        cumulative_payment=cumulative,
+                    )
+                    for version, t in zip(versions, terms, strict=True)
+                    for row, cumulative in _with_cumulative(build_schedule(**t))
+                ),
+                batch_size=5000,
+            )
+            capital = sum((t["principal"] for t in terms), zero)
+            cash, loan, paid_in = accounts["1000"].pk, accounts["1100"].pk, accounts["3000"].pk
+            first = JournalEntry.objects.create(
+                fund=fund,
+                value_date=datetime.date(2018, 12, 31),
+                booking_date=datetime.date(2018, 12, 31),
+                description="Kapitaalstorting investeerders",
+            )
+            entries = JournalEntry.objects.bulk_create(
+                [
+                    JournalEntry(
+                        fund=fund,
+                        value_date=t["start_date"],
+                        booking_date=t["start_date"],
+                        description=f"Uitbetaling {c.reference}",
+                        contract=c,
+                    )
+                    for c, t in zip(contracts, terms, strict=True)
+                ]
+            )
+            postings = [
+                Posting(
+                    entry=first, account_id=cash, value_date=first.value_date, debit=capital, credit=zero
+                ),
+                Posting(
+                    entry=first, account_id=paid_in, value_date=first.value_date, debit=zero, credit=capital
+                ),
+            ]
+            for entry, c, t in zip(entries, contracts, terms, strict=True):
+                postings += [
+                    Posting(
+                        entry=entry,
+                        account_id=loan,
+                        contract=c,
+                        value_date=entry.value_date,
+                        debit=t["principal"],
+                        credit=zero,
+                    ),
+                    Posting(
+                        entry=entry,
+                        account_id=cash,
+                        contract=c,
+                        value_date=entry.value_date,
+                        debit=zero,
+                        credit=t["principal"],
+                    ),
+                ]
+            Posting.objects.bulk_create(postings, batch_size=5000)
+            Disbursement.objects.bulk_create(
+                [
+                    Disbursement(contract=c, value_date=e.value_date, amount=t["principal"], entry=e)
+                    for e, c, t in zip(entries, contracts, terms, strict=True)
+                ]
+            )
+            summary_rebuild(fund=fund)  # bulk_create bypasses entry_post, which keeps the running totals
+            assert summary_check(fund=fund) == []
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    print(
+        f"scaled: {Fund.objects.count()} funds, {Contract.objects.count()} loans, "
+        f"{Organisation.objects.count()} organisations, {Posting.objects.count()} postings "
+        f"in {time.perf_counter() - started:.1f} s",
+        flush=True,
+    )
+
+
+def _with_cumulative(rows):
+    total = 0
+    for row in rows:
+        total += row.payment
+        yield row, total
+
+
+# --------------------------------------------------------------------------------------------------
+# The load run (locust's library API, headless)
+# --------------------------------------------------------------------------------------------------
+
+
+def busiest_logins(env: dict) -> dict[str, str]:
+    """Per role the user with the most active memberships (the demo fund's staff got all 20 funds)."""
+    code = (
+        "from django.db.models import Count\n"
+        "from fund.models import Membership\n"
+        "seen = set()\n"
+        "rows = Membership.objects.filter(is_active=True).values('role', 'user__email')\n"
+        "for row in rows.annotate(n=Count('pk')).order_by('role', '-n', 'user__email'):\n"
+        "    if row['role'] not in seen: seen.add(row['role']); print(row['role'], row['user__email'])\n"
+    )
+    out = prod_smoke.run([PY, "manage.py", "shell", "-c", code], env).stdout
+    return dict(line.split() for line in out.splitlines() if line.count(" ") == 1 and "@" in line)
+
+
+def role_pages(browser: prod_smoke.Browser) -> list[str]:
+    """The dashboard and the first pages it links to (same site, GET, no downloads or logout)."""
+    status, headers, page = browser.get("/")
+    start = "/"
+    if status in (301, 302):
+        start = urlsplit(headers["location"]).path
+        status, headers, page = browser.get(start)
+    pages = [start]  # "/" itself only redirects here
+    for href in re.findall(rb'href="(/[^"#?]*)"', page):
+        path = href.decode()
+        skip = ("/static/", "/account/", "/admin/", "/i18n/", "/documents/")
+        if path == "/" or path.startswith(skip) or path.endswith((".csv", ".xlsx", ".pdf", ".xml")):
+            continue
+        if path in pages:
+            continue
+        pages.append(path)
+    chosen = pages[:PAGES_PER_ROLE]
+    if "/organisations/" in pages[PAGES_PER_ROLE:]:  # the page the issue found slow: always in the mix
+        chosen.append("/organisations/")
+    return chosen
+
+
+def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_rate: float, duration: int):
+    import gevent
+    from locust import HttpUser, between, task
+    from locust.env import Environment
+
+    base = f"http://{HOST}:{PORT}"
+    classes = []
+    for role, (cookies, pages) in sessions.items():
+
+        def on_start(self, cookies=cookies):
+            self.client.cookies.update(cookies)
+            self.client.headers.update({"Accept-Language": "nl"})
+
+        def open_page(self, role=role, pages=pages):
+            path = random.choice(pages)
+            with self.client.get(
+                path, name=f"{role} {path}", allow_redirects=False, catch_response=True
+            ) as r:
+                if r.status_code != 200:
+                    r.failure(f"status {r.status_code}")
+
+        classes.append(
+            type(
+                f"{role.title().replace('_', '')}User",
+                (HttpUser,),
+                {"host": base, "wait_time": between(0.5, 1.5), "on_start": on_start, "open": task(open_page)},
+            )
+        )
+    environment = Environment(user_classes=classes)
+    runner = environment.create_local_runner()
+    runner.start(users, spawn_rate=spawn_rate)
+    gevent.spawn_later(duration, runner.quit)
+    runner.greenlet.join()
+    return environment.stats
+
+
+def report(stats) -> bool:
+    def line(name, entry):
+        p = entry.get_response_time_percentile
+        return (
+            f"{name[:58]:58} {entry.num_requests:7d} {entry.num_failures:6d} "
+            f"{p(0.50):7.0f} {p(0.95):7.0f} {p(0.99):7.0f}"
+        )
+
+    print(f"{'page':58} {'requests':>7} {'errors':>6} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+    for (name, _method), entry in sorted(stats.entries.items()):
+        print(line(name, entry))
+    total = stats.total
+    print(line("overall", total))
+    p95 = total.get_response_time_percentile(0.95)
+    met = p95 < P95_TARGET_MS and total.num_failures == 0
+    verdict = "met" if met else "NOT met"
+    print(
+        f"overall: {total.num_requests} requests, {total.total_rps:.1f} per second, "
+        f"{total.num_failures} errors, p95 {p95:.0f} ms; "
+        f"target p95 < {P95_TARGET_MS:.0f} ms and 0 errors: {verdict}"
+    )
+    for error in stats.errors.values():
+        print(f"error: {error.name}: {error.error} × {error.occurrences}")
+    return met
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--spawn-rate", type=float, default=10.0)
+    parser.add_argument("--duration", type=int, default=60, help="seconds of load after the start")
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    args = parser.parse_args()
+    media = tempfile.mkdtemp(prefix="load-media-")
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": f"{HOST},localhost",
+        "DATABASE_URL": f"{PG}/{DB}",
+        "CELERY_BROKER_URL": BROKER,
+        "CACHE_URL": BROKER,
+        "SECURE_SSL_REDIRECT": "False",
+        "REQUIRE_2FA": "False",
+        "MEDIA_ROOT": media,
+        "EMAIL_URL": "consolemail://",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+    prod_smoke.psql(f'CREATE DATABASE "{DB}"')
+    gunicorn = None
+    try:
+        started = time.perf_counter()
+        print("[load] migrate, collectstatic, load_demo, scale to 20 funds / 2,000 loans", flush=True)
+        prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+        prod_smoke.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+        prod_smoke.run([PY, "manage.py", "load_demo", "--quiet-logins"], env, timeout=600)
+        print(prod_smoke.run([PY, __file__, "--scale"], env, timeout=900).stdout.strip(), flush=True)
+        print(f"[load] data ready in {time.perf_counter() - started:.0f} s", flush=True)
+        log = Path(tempfile.mkdtemp(prefix="load-logs-")) / "gunicorn.log"
+        out = open(log, "w")  # noqa: SIM115 - closed with the process
+        command = [PY, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{PORT}", "-w", str(args.workers)]
+        gunicorn = subprocess.Popen(
+            [*command, "--timeout", "60"], cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
+        )
+        print(f"[load] gunicorn pid {gunicorn.pid}, {args.workers} workers, log {log}", flush=True)
+        probe = prod_smoke.Browser()
+        for _ in range(60):
+            with contextlib.suppress(OSError):
+                if probe.get("/account/login/")[0] == 200:
+                    break
+            time.sleep(1)
+        sessions = {}
+        logins = busiest_logins(env)
+        for role in ROLES:
+            browser = prod_smoke.Browser()
+            if role not in logins or not browser.login(logins[role]):
+                print(f"[load] PROBLEM: no login for {role}", flush=True)
+                return 1
+            sessions[role] = (dict(browser.cookies), role_pages(browser))
+            print(f"[load] {role} ({logins[role]}): {', '.join(sessions[role][1])}", flush=True)
+        print(
+            f"[load] {args.users} users, spawn rate {args.spawn_rate}/s, {args.duration} s, "
+            f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}",
+            flush=True,
+        )
+        stats = run_load(sessions, users=args.users, spawn_rate=args.spawn_rate, duration=args.duration)
+        print(f"[load] load average after the run {os.getloadavg()[0]:.1f}", flush=True)
+        report(stats)
+        return 0
+    finally:
+        if gunicorn is not None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(gunicorn.pid, signal.SIGTERM)
+            try:
+                gunicorn.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(gunicorn.pid, signal.SIGKILL)
+        prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        print("[load] gunicorn stopped, database dropped", flush=True)
+
+
+if __name__ == "__main__":
+    if "--scale" in sys.argv:
+        scale()
+        sys.exit(0)
+    sys.exit(main())
