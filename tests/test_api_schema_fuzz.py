@@ -24,9 +24,23 @@ def api_key(world) -> str:
 
 @pytest.fixture
 def api_schema(api_key):
-    return schemathesis.openapi.from_wsgi(
-        "/api/schema/?format=json", get_wsgi_application(), headers={"Authorization": f"Bearer {api_key}"}
-    )
+    # The WSGI handler closes "old" database connections at each request's start and end; inside a test
+    # that is the test's own transaction (PostgreSQL: "the connection is closed"). Django's test client
+    # switches that off the same way.
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi(
+            "/api/schema/?format=json",
+            get_wsgi_application(),
+            headers={"Authorization": f"Bearer {api_key}"},
+        )
+    finally:
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
 
 
 def test_the_api_answers_every_generated_request_without_a_server_error(api_schema, api_key):
