@@ -212,7 +212,9 @@ def test_the_decimal_fallback_matches_pyxirr(flows):
         patch.setattr(performance, "_pyxirr_rate", lambda dated: None)
         result = xirr(flows)
     assert result is not None, (flows, expected)
-    assert abs(float(result) - expected) <= 1e-6, (flows, result, expected)
+    # 1e-6 absolute up to 100 %; relative above it (at 9,900 % a year the float oracle itself is only good to
+    # about 1e-7 of the rate, so its last digits say nothing there)
+    assert abs(float(result) - expected) <= 1e-6 * max(1.0, abs(expected)), (flows, result, expected)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -32,7 +32,7 @@ from tests.factories import next_kvk
 ROOT = Path(__file__).resolve().parents[2]
 BROKER = os.environ.get("WORKER_TEST_BROKER", "redis://127.0.0.1:6379/13")
 QUARTER = "2026-Q1"
-EXTRA_INVESTORS = 10  # enough documents that the worker is still busy when it is killed
+EXTRA_INVESTORS = 40  # enough documents that the worker is still busy when it is killed
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
