@@ -49,7 +49,7 @@ def _redis():
 
 
 @pytest.fixture
-def broker(settings):
+def broker(settings, monkeypatch):
     """The Redis broker (emptied), the test process sending to it instead of running tasks in-process, and
     the shared cache the worker reports a bank import's progress through."""
     if connection.vendor != "postgresql":
@@ -62,6 +62,8 @@ def broker(settings):
     client.flushdb()
     from config.celery import app
 
+    # Celery reads CELERY_BROKER_URL from the environment before its configuration (CI exports it)
+    monkeypatch.setenv("CELERY_BROKER_URL", BROKER)
     saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url", "broker_transport_options")}
     app.conf.update(
         task_always_eager=False, broker_url=BROKER, broker_transport_options={"visibility_timeout": 2}
