@@ -224,8 +224,11 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
         for n, row in enumerate(due):
             # Interest accrues at every month end (the period-end job): a quarterly instalment's interest
             # in three monthly parts, the last of them on its due date.
+            # The part on the due date carries the app's key (`interest_accrue`'s), so a payment booked
+            # later finds this instalment accrued, as it would on a ledger the app itself kept.
             for months_back, part in _monthly_parts(row.interest, period):
-                events.append((_months_before(row.due_date, months_back), "accrual", index, part))
+                key = f"accrual:{{contract}}:{row.due_date.isoformat()}" if months_back == 0 else None
+                events.append((_months_before(row.due_date, months_back), "accrual", index, (part, key)))
             if n < paying:
                 events.append((row.due_date, "repayment", index, row))
     events.sort(key=lambda event: event[0])
@@ -254,8 +257,13 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
                             else f"{DESCRIPTIONS[kind]} {references[index]}"
                         ),
                         contract_id=None if index is None else contract_ids[index],
+                        idempotency_key=(
+                            payload[1].format(contract=contract_ids[index])
+                            if kind == "accrual" and payload[1]
+                            else None
+                        ),
                     )
-                    for value_date, kind, index, _ in batch
+                    for value_date, kind, index, payload in batch
                 ],
                 batch_size=5000,
             )
@@ -272,7 +280,7 @@ def generate(connection, loans: int, seed: int = 2026) -> dict:
                         )
                     )
                 elif kind == "accrual":
-                    interest = payload
+                    interest = payload[0]
                     lines = [(interest_receivable, interest, D0), (interest_income, D0, interest)]
                 else:  # repayment of an instalment: its interest, then its principal
                     amount = payload.interest + payload.principal

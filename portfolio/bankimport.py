@@ -221,6 +221,9 @@ class _Matcher:
         return self.by_iban.get((line.counterparty_iban or "").upper())
 
 
+BATCH = 500  # lines booked together (with fifty progress reports a file, a batch is often smaller)
+
+
 def statement_import(
     *,
     fund: Fund,
@@ -282,45 +285,82 @@ def _import(
     }
     total = len(statement.lines)
     step = max(1, total // 50)  # about fifty progress reports, whatever the file's size
+    pending: list[tuple[BankLine, Contract | None, object]] = []  # (line, contract to pay, direct debit)
+
+    def flush() -> None:
+        """Book the pending lines together (`repayments_receive_many`: the same entries as one by one)."""
+        if not pending:
+            return
+        to_pay = [
+            (bank_line, contract, debit) for bank_line, contract, debit in pending if contract is not None
+        ]
+        repayments = services.repayments_receive_many(
+            actor=actor,
+            fund=fund,
+            payments=[
+                services.Payment(
+                    contract=contract,
+                    amount=bank_line.amount,
+                    value_date=bank_line.value_date,
+                    idempotency_key=f"bank:{bank_line.line_key}",
+                    source_document=f"{record.filename} / {bank_line.line_key}"[:255],
+                )
+                for bank_line, contract, _debit in to_pay
+            ],
+        )
+        for (bank_line, contract, debit), repayment in zip(to_pay, repayments, strict=True):
+            bank_line.contract, bank_line.repayment, bank_line.status = (
+                contract,
+                repayment,
+                BankLineStatus.BOOKED,
+            )
+            if debit is not None:
+                debit.repayment = repayment
+        BankLine.objects.bulk_create([bank_line for bank_line, _c, _d in pending], batch_size=2000)
+        DirectDebitItem.objects.bulk_update([d for _b, _c, d in to_pay if d is not None], ["repayment"])
+        for bank_line, contract, _debit in pending:
+            (result.booked if contract is not None else result.unmatched).append(bank_line)
+        pending.clear()
+
     for number, line in enumerate(statement.lines, start=1):
-        if progress is not None and (number % step == 0 or number == total):
-            progress(number, total)
         if line.line_key in known:
             result.skipped += 1
-            continue
-        debit = debits.get(line.end_to_end_id) if line.end_to_end_id else None
-        if debit is not None and line.direction == "credit":
-            contract = debit.contract  # the collection of an instalment we sent
-        elif debit is not None and line.return_reason:
-            contract = None  # a returned debit: reversed below
         else:
-            debit = None
-            contract = matcher.match(line)
-        bank_line = BankLine.objects.create(
-            fund=fund,
-            statement=record,
-            line_key=line.line_key,
-            booking_date=line.booking_date,
-            value_date=line.value_date,
-            amount=line.amount,
-            direction=line.direction,
-            counterparty_name=line.counterparty_name[:140],
-            counterparty_iban=line.counterparty_iban,
-            remittance=line.remittance[:500],
-            reference=line.reference[:500],
-            status=BankLineStatus.UNMATCHED,
-        )
-        if debit is not None and line.direction == "debit":
-            _return(bank_line=bank_line, item=debit, reason=line.return_reason, actor=actor)
-            result.returned.append(bank_line)
-        elif contract is not None:
-            _book(bank_line=bank_line, contract=contract, actor=actor)
-            if debit is not None:
-                debit.repayment = bank_line.repayment
-                debit.save(update_fields=["repayment"])
-            result.booked.append(bank_line)
-        else:
-            result.unmatched.append(bank_line)
+            debit = debits.get(line.end_to_end_id) if line.end_to_end_id else None
+            if debit is not None and line.direction == "credit":
+                contract = debit.contract  # the collection of an instalment we sent
+            elif debit is not None and line.return_reason:
+                contract = None  # a returned debit: reversed below
+            else:
+                debit = None
+                contract = matcher.match(line)
+            bank_line = BankLine(
+                fund=fund,
+                statement=record,
+                line_key=line.line_key,
+                booking_date=line.booking_date,
+                value_date=line.value_date,
+                amount=line.amount,
+                direction=line.direction,
+                counterparty_name=line.counterparty_name[:140],
+                counterparty_iban=line.counterparty_iban,
+                remittance=line.remittance[:500],
+                reference=line.reference[:500],
+                status=BankLineStatus.UNMATCHED,
+            )
+            if debit is not None and line.direction == "debit":
+                flush()  # the payment a return reverses may be on this statement, before it
+                bank_line.save()
+                _return(bank_line=bank_line, item=debit, reason=line.return_reason, actor=actor)
+                result.returned.append(bank_line)
+            else:
+                pending.append((bank_line, contract, debit))
+        if number % BATCH == 0:
+            flush()
+        if progress is not None and (number % step == 0 or number == total):
+            flush()  # what is reported as done is booked (in this transaction)
+            progress(number, total)
+    flush()
     audit_record(
         actor=actor,
         obj=record,
