@@ -379,7 +379,10 @@ def add_history(connection, fund, postings: int, seed: int = 7) -> dict:
             entries = JournalEntry.objects.bulk_create(
                 [
                     JournalEntry(
-                        fund=fund, value_date=day, description="Bankkosten" if n % 3 else "Rente bank"
+                        fund=fund,
+                        value_date=day,
+                        booking_date=day,
+                        description="Bankkosten" if n % 3 else "Rente bank",
                     )
                     for n, day in enumerate(dates, start=made)
                 ],
