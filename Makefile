@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint format migrations-check pytest messages run clean backup restore prod-smoke
+.PHONY: install demo test lint format migrations-check pytest messages run clean backup restore prod-smoke audit
 
 install: $(STAMP)
 
@@ -72,5 +72,15 @@ restore: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py verify_integrity
 
+# Dependency vulnerability scan (ASVS V10, docs/asvs.md): pip-audit, in a venv of its own, against the lock.
+# It needs pypi.org's JSON API for the advisories (or OSV with AUDIT_SERVICE=osv); --strict makes it fail
+# when a package could not be checked, instead of reporting "no known vulnerabilities". Not part of
+# `make test` or CI: it needs the network beyond the package index, and CI must not fail on a network hiccup.
+AUDIT_VENV := .venv-audit
+AUDIT_SERVICE ?= pypi
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check pip-audit==2.10.1; }
+	$(AUDIT_VENV)/bin/pip-audit -r requirements.lock --no-deps --disable-pip --strict --progress-spinner off -s $(AUDIT_SERVICE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(AUDIT_VENV) .pytest_cache .ruff_cache

@@ -15,11 +15,12 @@ ERROR_RESPONSES = {
     "401": "Niet ingelogd of ongeldige/verlopen API-sleutel.",
     "403": "Geen toegang voor deze rol.",
     "404": "Niet gevonden, of niet van uw organisatie; ook een pagina buiten de lijst.",
+    "429": "Te veel verzoeken met deze sleutel of dit account (Retry-After zegt hoe lang te wachten).",
 }
 
 
 def add_error_responses(result, generator, request, public):
-    """POSTPROCESSING_HOOKS entry: add 400/401/403/404 with the error body to every operation."""
+    """POSTPROCESSING_HOOKS entry: add 400/401/403/404/429 with the error body to every operation."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():

@@ -86,4 +86,26 @@ def api_exception_handler(exc, context):
         )
     elif isinstance(exc, ApplicationError):
         exc = exceptions.ValidationError({exc.field or "detail": [str(exc)], "code": exc.code})
+    elif isinstance(exc, exceptions.Throttled):
+        wait = exc.wait
+        exc = exceptions.Throttled(detail=throttled_message(wait))
+        exc.wait = wait  # DRF turns it into the Retry-After header
     return exception_handler(exc, context)
+
+
+def throttled_message(wait: float | None) -> str:
+    """The 429 answer of the API, in Dutch: too many requests, and when to try again."""
+    from math import ceil
+
+    from django.utils.translation import gettext, ngettext
+
+    if wait is None:
+        return gettext("Te veel verzoeken met deze API-sleutel of dit account. Probeer het later opnieuw.")
+    seconds = max(1, ceil(wait))
+    return ngettext(
+        "Te veel verzoeken met deze API-sleutel of dit account. Probeer het over %(seconds)d seconde "
+        "opnieuw.",
+        "Te veel verzoeken met deze API-sleutel of dit account. Probeer het over %(seconds)d seconden "
+        "opnieuw.",
+        seconds,
+    ) % {"seconds": seconds}

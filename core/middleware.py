@@ -53,3 +53,25 @@ class PermissionsPolicyMiddleware:
         if policy and "Permissions-Policy" not in response:
             response["Permissions-Policy"] = policy
         return response
+
+
+class NoStoreForAuthenticatedMiddleware:
+    """``Cache-Control: no-store`` on every answer to a logged-in user (ASVS 8.2.1).
+
+    Pages, CSV and Excel exports, PDFs and API answers for a signed-in user carry personal or financial
+    data; no browser or proxy cache may keep them (a shared computer's back button, a proxy's disk). Static
+    files never get here (WhiteNoise answers them earlier in the chain) and keep their long cache; anonymous
+    pages (the login page, the health check) are left as they are. The user is read after the view ran, so
+    an API request authenticated by key (DRF sets the user on the request) counts too.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response["Cache-Control"] = "no-store"
+            response.headers.pop("Expires", None)
+        return response

@@ -11,11 +11,12 @@ import datetime
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from rest_framework import authentication, exceptions
+from rest_framework import authentication, exceptions, throttling
 
 from core.errors import ApplicationError, PermissionDeniedError
 
@@ -126,3 +127,26 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": _("Een API-sleutel van de pagina API-sleutels: Authorization: Bearer <sleutel>."),
         }
+
+
+class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
+    """At most settings.API_RATE_LIMIT requests per API key (ASVS 13.2.x); a session request counts per user,
+    an anonymous one per IP address. One key cannot use up another key's allowance, even of the same user.
+
+    The rate is read from the settings on every request (DRF's own THROTTLE_RATES is fixed at import).
+    Counts live in the shared cache, so every gunicorn worker counts together in production (Redis).
+    """
+
+    scope = "api"
+
+    def get_rate(self) -> str:
+        return settings.API_RATE_LIMIT
+
+    def get_cache_key(self, request, view) -> str:
+        if isinstance(request.auth, ApiToken):
+            ident = f"key:{request.auth.pk}"
+        elif request.user and request.user.is_authenticated:
+            ident = f"user:{request.user.pk}"
+        else:
+            ident = f"ip:{self.get_ident(request)}"
+        return self.cache_format % {"scope": self.scope, "ident": ident}

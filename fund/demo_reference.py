@@ -19,6 +19,10 @@ from pathlib import Path
 from . import cbs
 from .models import CbsImport, CbsIndicator, EuBaseRate
 
+# The one password of every demo login (`make demo` prints it): 12 characters or more, as the password
+# validators ask of real passwords (ASVS 2.1.1). The demo loader sets it directly, without the validators.
+DEMO_PASSWORD = "impactdemo2026"
+
 DEMO_FILE = Path(__file__).parent / "demo_data" / "cbs-zkij-illustratief.csv"
 BASE_RATE_SOURCE = (
     "Illustratieve waarde (niet de gepubliceerde): neem de basisrente over van de Europese Commissie, "

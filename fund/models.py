@@ -74,6 +74,16 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.email
 
+    def save(self, *args, **kwargs):
+        # set_password() keeps the new raw password until the save; a new one on an existing account is a
+        # change the user is told about by e-mail (fund.services.user_password_changed; ASVS 2.2.3).
+        password_changed = self._password is not None and not self._state.adding
+        super().save(*args, **kwargs)
+        if password_changed:
+            from .services import user_password_changed
+
+            user_password_changed(user=self)
+
 
 # --------------------------------------------------------------------------------------------------
 # Reference data

@@ -725,3 +725,74 @@ def membership_revoke(*, actor: User | None, membership: Membership, reason: str
         data={"fund": membership.fund, "organisation": membership.organisation},
     )
     return membership
+
+
+# --------------------------------------------------------------------------------------------------
+# Security notices: the user hears of a changed password or a new 2FA device (ASVS 2.2.3, 2.5.x)
+# --------------------------------------------------------------------------------------------------
+
+SECURITY_NOTICE_SUBJECTS = {
+    "password_changed": gettext_noop("Uw wachtwoord voor Impactfonds is gewijzigd"),
+    "two_factor_confirmed": gettext_noop("Nieuwe authenticator-app gekoppeld aan uw Impactfonds-account"),
+}
+SECURITY_NOTICE_WHAT = {
+    "password_changed": gettext_noop("Het wachtwoord van uw Impactfonds-account (%(email)s) is gewijzigd"),
+    "two_factor_confirmed": gettext_noop(
+        "Er is een nieuwe authenticator-app (twee-factorauthenticatie) gekoppeld aan uw Impactfonds-account "
+        "(%(email)s)"
+    ),
+}
+
+
+def _security_notice(*, user: User, event: str, when: datetime.datetime) -> None:
+    """The Dutch e-mail to the user: what changed, when (Amsterdam time), and what to do if it was not them.
+    Sent once the transaction commits; never contains a password, code or link with a token."""
+    from django.conf import settings
+    from django.core.mail import send_mail
+    from django.urls import reverse
+    from django.utils import translation
+
+    from core.formats import format_datetime
+
+    with translation.override("nl"):
+        subject = _(SECURITY_NOTICE_SUBJECTS[event])
+        body = "\n\n".join(
+            [
+                _("Beste %(name)s,") % {"name": user.get_full_name() or user.email},
+                _("%(what)s op %(when)s (Nederlandse tijd).")
+                % {
+                    "what": _(SECURITY_NOTICE_WHAT[event]) % {"email": user.email},
+                    "when": format_datetime(when),
+                },
+                _("Was u dit zelf? Dan hoeft u niets te doen."),
+                _(
+                    "Was u dit niet? Stel dan direct een nieuw wachtwoord in via %(reset_url)s en neem "
+                    "contact op met de beheerder van uw fonds, zodat uw account kan worden geblokkeerd en "
+                    "nagekeken."
+                )
+                % {"reset_url": settings.SITE_URL + reverse("password_reset")},
+                _("Dit is een automatisch bericht van Impactfonds; u kunt er niet op antwoorden."),
+            ]
+        )
+    recipient = user.email
+    transaction.on_commit(
+        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], fail_silently=False)
+    )
+
+
+@transaction.atomic
+def user_password_changed(*, user: User) -> None:
+    """Record a password change and tell the user by e-mail (called by User.save after set_password, so it
+    covers the change form, the reset link, the admin and `manage.py changepassword` alike)."""
+    now = timezone.now()
+    audit_record(actor=None, obj=user, action="password_changed")
+    _security_notice(user=user, event="password_changed", when=now)
+
+
+@transaction.atomic
+def two_factor_device_confirm(*, user: User, device) -> None:
+    """Confirm a new TOTP device of the user (the code checked by the view), record it and tell the user."""
+    device.confirmed = True
+    device.save(update_fields=["confirmed"])
+    audit_record(actor=user, obj=user, action="two_factor_confirmed", data={"device": device.name})
+    _security_notice(user=user, event="two_factor_confirmed", when=timezone.now())

@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.documents import serve_upload
 from core.errors import ApplicationError, apply_to_form
 from core.exports import csv_response
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 
 from . import selectors, services
@@ -252,6 +253,8 @@ def organisation_list(request):
 def organisation_export(request):
     if not request.user.has_perm("fund.export_organisations"):
         raise PermissionDenied
+    if (refused := action_limited(request, "export")) is not None:
+        return refused
     organisations, _kind, _query = _organisation_queryset(request)
     return csv_response(
         filename="organisaties.csv",
@@ -509,8 +512,7 @@ def two_factor_setup(request):
     )
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid() and _check_token(form, device):
-        device.confirmed = True
-        device.save(update_fields=["confirmed"])
+        services.two_factor_device_confirm(user=request.user, device=device)
         otp_login(request, device)
         messages.success(request, _("Twee-factorauthenticatie is ingesteld."))
         return redirect(_safe_next(request))

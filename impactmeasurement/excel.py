@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import io
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -20,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill, Protection
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from core.exports import EXCEL_EUR, EXCEL_INTEGER
+from core.exports import EXCEL_EUR, EXCEL_INTEGER, restore_cell, workbook_bytes
 
 from .models import KPISet, ReportingPeriod, ValueType, display_value
 from .validation import Entry, Problem, period_target, period_target_basis, previous_values, targets_by_kpi
@@ -166,9 +165,7 @@ def build_template(kpi_set: KPISet, periods: list[ReportingPeriod] | None = None
         meta.cell(row=i, column=3, value=k)
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(wb)
 
 
 def _col(col: int) -> str:
@@ -316,7 +313,9 @@ def read_upload(
                 formula = True
         if formula:
             continue
-        raw, comment = value_cell.value, comment_cell.value
+        # the template's text cells were neutralised against formulas (core.exports.safe_cell): read them back
+        # as typed, so "-" or "+3 nieuwe medewerkers" round-trips unchanged
+        raw, comment = restore_cell(value_cell.value), restore_cell(comment_cell.value)
         batches.setdefault(period.pk, {})[kpi.pk] = Entry(
             raw=raw, comment=str(comment).strip() if comment is not None else "", location=location
         )

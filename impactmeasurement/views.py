@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -23,8 +21,10 @@ from core.exports import (
     EXCEL_PERCENT,
     csv_response,
     excel_value,
+    workbook_bytes,
 )
 from core.formats import format_number
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from portfolio.selectors import contracts_for
@@ -492,6 +492,8 @@ def portfolio(request, fund_pk: int):
 @login_required
 def export(request, fund_pk: int, fmt: str):
     fund, scope = _scoped_fund(request, fund_pk)
+    if (refused := action_limited(request, "export")) is not None:
+        return refused
     rows = selectors.export_rows(fund=fund, **scope)
     headers = list(rows[0].keys()) if rows else ["periode", "onderneming", "metriek", "waarde"]
     name = f"impact-{fund.code}-{timezone.localdate():%Y%m%d}"
@@ -511,9 +513,8 @@ def export(request, fund_pk: int, fmt: str):
         formats = _excel_formats(value_types.get(row["metriek"]))
         for column, number_format in formats.items():
             ws.cell(row=ws.max_row, column=headers.index(column) + 1).number_format = number_format
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    content = workbook_bytes(wb)
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
     return response
 

@@ -31,7 +31,7 @@ HOST, PORT = "127.0.0.1", int(os.environ.get("SMOKE_PORT", "8765"))
 PG = os.environ.get("SMOKE_PG", "postgres://postgres@127.0.0.1:5432")
 DB = "impactfonds_smoke"
 BROKER = os.environ.get("SMOKE_BROKER", "redis://127.0.0.1:6379/14")
-PASSWORD = "demo1234"
+PASSWORD = "impactdemo2026"  # fund.demo_reference.DEMO_PASSWORD
 MAX_PAGES_PER_ROLE = 25
 
 

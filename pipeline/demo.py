@@ -15,6 +15,7 @@ from djmoney.money import Money
 
 from core.money import to_cents
 from core.pdf import one_page_pdf
+from fund.demo_reference import DEMO_PASSWORD
 from fund.models import Enterprise, Fund, ReferralPartner, Role, Theme, User
 from impactmeasurement.selectors import metrics_for
 from pipeline import committee, services
@@ -166,7 +167,7 @@ def _seat_committee(fund: Fund, manager: User) -> list:
     members = []
     for email, first, last, chair in COMMITTEE:
         user = User.objects.filter(email=email).first() or User.objects.create_user(
-            email=email, password="demo1234", first_name=first, last_name=last
+            email=email, password=DEMO_PASSWORD, first_name=first, last_name=last
         )
         membership_grant(actor=None, user=user, role=Role.COMMITTEE_MEMBER, fund=fund)
         members.append(

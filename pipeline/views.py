@@ -7,8 +7,6 @@ scores, memo, votes) only reaches the template when `can_see_internal` is true.
 
 from __future__ import annotations
 
-from io import BytesIO
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -21,8 +19,9 @@ from django.views.decorators.http import require_POST
 
 from core.documents import serve_document, serve_upload
 from core.errors import ApplicationError, error_text
-from core.exports import EXCEL_DATE, EXCEL_EUR, csv_response, excel_value
+from core.exports import EXCEL_DATE, EXCEL_EUR, csv_response, excel_value, workbook_bytes
 from core.models import StoredDocument
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Enterprise, FundStatus, Municipality, Role, Theme, User
@@ -674,6 +673,8 @@ def pipeline_overview(request, fund_pk: int):
     applications = selectors.pipeline_applications(user=request.user, fund_ids={fund.pk}, **filters)
     export = request.GET.get("format")
     if export in ("csv", "xlsx"):
+        if (refused := action_limited(request, "export")) is not None:
+            return refused
         return _pipeline_export(applications, fund=fund, kind=export)
     context = {
         "fund": fund,
@@ -742,10 +743,9 @@ def _pipeline_export(applications, *, fund, kind: str) -> HttpResponse:
         cell.number_format = EXCEL_EUR
     for cell in sheet["K"][1:]:
         cell.number_format = EXCEL_DATE
-    buffer = BytesIO()
-    workbook.save(buffer)
+    content = workbook_bytes(workbook)
     response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
     return response

@@ -4,13 +4,12 @@ stay calculable and look like the pages: euros, percentages (fractions), dates a
 from __future__ import annotations
 
 import datetime
-from io import BytesIO
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from core.exports import EXCEL_DATE, EXCEL_DATETIME, EXCEL_EUR, EXCEL_PERCENT, excel_value
+from core.exports import EXCEL_DATE, EXCEL_DATETIME, EXCEL_EUR, EXCEL_PERCENT, excel_value, workbook_bytes
 from core.formats import format_date
 from fund.models import Fund
 
@@ -89,9 +88,7 @@ def ledger_report_workbook(*, fund: Fund, report: dict, start: datetime.date, en
     ]
     _sheet(workbook, _("Winst en verlies"), [_("Rekening"), _("Naam"), _("Bedrag")], pnl_rows, {3})
     workbook.properties.title = f"{fund.name} {format_date(start)} – {format_date(end)}"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
@@ -161,9 +158,7 @@ def overview_workbook(*, fund: Fund, overview: dict) -> bytes:
             {2},
         )
     workbook.properties.title = f"{fund.name} {format_date(as_of)}"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def arrears_workbook(*, fund: Fund, report: dict, as_of: datetime.date) -> bytes:
@@ -212,6 +207,4 @@ def arrears_workbook(*, fund: Fund, report: dict, as_of: datetime.date) -> bytes
         {6, 7, 8},
     )
     workbook.properties.title = f"{fund.name} {format_date(as_of)}"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -625,11 +625,10 @@ def audit_labels() -> dict[str, str]:
 def register_workbook(*, fund: Fund, overview: dict) -> bytes:
     """The municipality's state-aid register: every record (with rates and grant equivalent) and the totals
     per enterprise in the three years up to the overview's date, amounts as numbers."""
-    from io import BytesIO
 
     from openpyxl import Workbook
 
-    from core.exports import EXCEL_DATE, EXCEL_PERCENT
+    from core.exports import EXCEL_DATE, EXCEL_PERCENT, workbook_bytes
     from core.formats import format_date
 
     from .exports import _sheet
@@ -706,6 +705,4 @@ def register_workbook(*, fund: Fund, overview: dict) -> bytes:
         "fund": fund.name,
         "date": format_date(overview["on"]),
     }
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from core.documents import document_latest, document_url
 from core.formats import format_eur
 from core.forms import AmountField
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 
@@ -53,6 +54,8 @@ def fund_state_aid(request, fund_pk: int):
         raise Http404
     overview = stateaid.fund_aid_overview(fund=fund, on=timezone.localdate())
     if request.GET.get("format") == "xlsx":
+        if (refused := action_limited(request, "export")) is not None:
+            return refused
         response = HttpResponse(
             stateaid.register_workbook(fund=fund, overview=overview),
             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

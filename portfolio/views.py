@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from core.documents import document_url, serve_document
 from core.errors import ApplicationError, apply_to_form
 from core.formats import format_date, format_eur
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 
@@ -41,6 +42,8 @@ def portfolio_overview(request, fund_pk: int):
         fund=fund, contracts=selectors.contracts_for(request.user).filter(fund=fund), as_of=as_of
     )
     if request.GET.get("format") == "xlsx":
+        if (refused := action_limited(request, "export")) is not None:
+            return refused
         from .exports import overview_workbook
 
         overview["contracts"] = selectors.with_arrears(
@@ -535,6 +538,8 @@ def ledger_report(request, fund_pk: int):
     start, end = _ledger_period(request, today)
     report = selectors.ledger_report(fund=fund, start=start, end=end)
     if request.GET.get("format") == "xlsx":
+        if (refused := action_limited(request, "export")) is not None:
+            return refused
         from .exports import ledger_report_workbook
 
         response = HttpResponse(
@@ -693,6 +698,8 @@ def ledger_auditfile(request, fund_pk: int):
         )
         return redirect("ledger_report", fund_pk=fund.pk)
     if request.GET.get("format") == "csv":
+        if (refused := action_limited(request, "export")) is not None:
+            return refused
         return csv_response(
             filename=f"journaal-{fund.code}-{year}.csv",
             header=[_(column) for column in JOURNAL_CSV_HEADER],
@@ -952,6 +959,8 @@ def arrears_list(request, fund_pk: int):
     as_of = _date_param(request, "as_of", today, label=_("Stand per"))
     report = selectors.arrears_list(fund=fund, as_of=as_of)
     if request.GET.get("format") == "xlsx":
+        if (refused := action_limited(request, "export")) is not None:
+            return refused
         from .exports import arrears_workbook
 
         response = HttpResponse(

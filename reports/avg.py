@@ -214,3 +214,25 @@ def purge_expired_uploads(*, dry_run: bool, now: datetime.datetime | None = None
                 )
                 transaction.on_commit(lambda name=name: default_storage.delete(name))
     return done
+
+
+# --------------------------------------------------------------------------------------------------
+# Retention of login records (django-axes)
+# --------------------------------------------------------------------------------------------------
+
+LOGIN_RECORD_MODELS = ("axes.accessattempt", "axes.accessfailurelog", "axes.accesslog")
+
+
+def purge_expired_login_records(*, dry_run: bool, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Delete django-axes' records of failed (and successful) logins older than LOGIN_RECORD_RETENTION_DAYS.
+
+    They hold an e-mail address as typed, an IP address and a browser string, kept to stop password guessing;
+    the lockout itself lasts an hour (AXES_COOLOFF_TIME), so a month-old record serves no purpose. Returns
+    {model label: rows deleted (or that would be, with dry_run)}."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(days=settings.LOGIN_RECORD_RETENTION_DAYS)
+    counts = {}
+    for label in LOGIN_RECORD_MODELS:
+        rows = apps.get_model(label).objects.filter(attempt_time__lt=cutoff)
+        counts[label] = rows.count() if dry_run else rows.delete()[0]
+    return counts

@@ -26,7 +26,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from io import BytesIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -274,7 +273,7 @@ def template_workbook(*, example: dict[str, list[list]] | None = None) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from core.exports import EXCEL_DATE, EXCEL_EUR
+    from core.exports import EXCEL_DATE, EXCEL_EUR, workbook_bytes
 
     workbook = Workbook()
     explanation = workbook.active
@@ -313,9 +312,7 @@ def template_workbook(*, example: dict[str, list[list]] | None = None) -> bytes:
                     cell.number_format = EXCEL_DATE
                 elif column.kind == "amount" and cell.value is not None:
                     cell.number_format = EXCEL_EUR
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1136,7 +1133,7 @@ def reconciliation_workbook(job) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from core.exports import EXCEL_EUR
+    from core.exports import EXCEL_EUR, workbook_bytes
 
     workbook = Workbook()
     ws = workbook.active
@@ -1167,9 +1164,7 @@ def reconciliation_workbook(job) -> bytes:
         for column in (3, 4, 5):
             ws.cell(row=ws.max_row, column=column).number_format = EXCEL_EUR
     ws.freeze_panes = "A2"
-    buffer = BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 def reconciliation_store(*, actor, job):

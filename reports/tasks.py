@@ -22,9 +22,12 @@ def generate_report(item_id: int) -> str:
 
 @shared_task(name="reports.purge_expired_uploads")
 def purge_expired_uploads() -> int:
-    """Nightly: delete uploaded files past their retention period (settings.UPLOAD_RETENTION_DAYS)."""
+    """Nightly: delete uploaded files past their retention period (settings.UPLOAD_RETENTION_DAYS) and login
+    records past theirs (settings.LOGIN_RECORD_RETENTION_DAYS)."""
+    from .avg import purge_expired_login_records
     from .avg import purge_expired_uploads as purge
 
+    purge_expired_login_records(dry_run=False)
     return len(purge(dry_run=False))
 
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from core.documents import document_url, serve_document
 from core.errors import ApplicationError, apply_to_form, error_text
 from core.formats import format_date, local_today
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 
@@ -203,6 +204,8 @@ def quarter_close(request, fund_pk: int, quarter: str):
 def batch_start(request, fund_pk: int, quarter: str):
     fund = _managed_fund(request, fund_pk)
     quarter = _quarter(quarter)
+    if (refused := action_limited(request, "report_batch")) is not None:
+        return refused
     form = BatchStartForm(request.POST)
     reason = form.data.get("reason", "") if not form.is_valid() else form.cleaned_data["reason"]
     try:
@@ -336,6 +339,8 @@ def enterprise_data_export(request, pk: int):
         raise Http404
     if not avg.export_allowed(user=request.user, enterprise=enterprise):
         raise Http404
+    if (refused := action_limited(request, "avg_export")) is not None:
+        return refused
     content = avg.enterprise_export(enterprise=enterprise, actor=request.user)
     response = HttpResponse(content, content_type="application/zip")
     filename = f"avg-export-{slugify(organisation.name)}-{local_today().isoformat()}.zip"

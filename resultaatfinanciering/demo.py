@@ -19,13 +19,13 @@ from django.utils import timezone
 from core.money import split, to_cents
 from core.pdf import one_page_pdf
 from fund import services as fund_services
+from fund.demo_reference import DEMO_PASSWORD
 from fund.models import Enterprise, Fund, Membership, Organisation, Role, User
 
 from . import services
 from .models import OutcomeContract
 
 REFERENCE = "HLM-RF-2025-01"
-DEMO_PASSWORD = "demo1234"
 OFFICIALS = [
     ("gemeente@impactfonds.example", "Gijs", "Haarlemmer"),
     ("gemeente2@impactfonds.example", "Hanna", "Spaarnwoude"),

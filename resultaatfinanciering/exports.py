@@ -13,7 +13,6 @@ what is fixed then: the approval time is passed in, never "now".
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import re
 from decimal import Decimal
@@ -415,9 +414,7 @@ def audit_workbook(contract, *, claims, history, sample=None, generated_at=None)
                     for v in [claim.pk, contract.reference, *sheet_row(claim)]
                 ]
             )
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return core_exports.workbook_bytes(workbook)
 
 
 def _format_audit_row(sheet) -> None:
@@ -662,9 +659,7 @@ def savings_report_workbook(
         cash.cell(row=cash.max_row, column=3).number_format = core_exports.EXCEL_EUR
     if claims is not None:
         append_sheet_rows(workbook.create_sheet(_("Rekenblad")[:31]), claims)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return core_exports.workbook_bytes(workbook)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1191,6 +1186,4 @@ def council_report_workbook(report, *, generated_at: datetime.datetime | None = 
         )
         for column in range(3, 7):
             contracts.cell(row=contracts.max_row, column=column).number_format = core_exports.EXCEL_EUR
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return core_exports.workbook_bytes(workbook)

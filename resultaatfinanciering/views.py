@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import documents, formats
+from core.ratelimit import action_limited
 from core.views import run_action, submit_form
 from fund import selectors as fund_selectors
 from fund.models import Organisation
@@ -769,6 +770,8 @@ def municipality_report_store(request, organisation_pk: int):
 def audit_file(request, pk: int):
     """The accountant's audit file (Excel) of a contract, for the paying municipality's officials and
     administrators; ?steekproef=N&zaad=S adds a reproducible random sample of N verified claims."""
+    if (refused := action_limited(request, "export")) is not None:
+        return refused
     contract = _official_contract(request, pk)
     sample = None
     if request.GET.get("steekproef"):
@@ -798,6 +801,8 @@ def audit_file(request, pk: int):
 @login_required
 def indigo_export(request, pk: int, fmt: str):
     contract = _contract(request, pk)
+    if (refused := action_limited(request, "export")) is not None:
+        return refused
     if fmt == "json":
         response = HttpResponse(exports.indigo_json([contract]), content_type="application/json")
     elif fmt == "organisations.json":
@@ -1060,6 +1065,8 @@ def council_report_file(request, organisation_pk: int, fmt: str):
     payer = _official_municipality(request, organisation_pk)
     if fmt not in services.COUNCIL_FORMATS:
         raise Http404
+    if (refused := action_limited(request, "export")) is not None:
+        return refused
     year, kind, quarter = _council_params(request)
     if request.method == "POST":
         form = CouncilReportStoreForm(request.POST)

@@ -64,9 +64,11 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "core.middleware.NoStoreForAuthenticatedMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "fund.middleware.TwoFactorRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "fund.security.SessionAbsoluteLifetimeMiddleware",
     "fund.security.SessionIdleTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -100,12 +102,27 @@ AUTHENTICATION_BACKENDS = [
     "rules.permissions.ObjectPermissionBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Every place a password is set (change, reset, the admin's forms, changepassword) runs these validators:
+# at least 12 characters (ASVS 2.1.1), not too like the user's name or address, not a common password, not
+# only digits, and (BREACHED_PASSWORD_CHECK) not in a known data breach (ASVS 2.1.7, fund.passwords).
+PASSWORD_MIN_LENGTH = 12
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "fund.passwords.PasswordLengthValidator",  # Django's, with a Dutch message
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Have I Been Pwned's range API (k-anonymity: five hex characters of the SHA-1 are sent, with padding). Off
+# by default here (demo, tests: no network); config.settings.production switches it on. When the service
+# does not answer within the timeout, the password is accepted and a warning is logged.
+BREACHED_PASSWORD_CHECK = env.bool("BREACHED_PASSWORD_CHECK", default=False)
+BREACHED_PASSWORD_API_URL = env("BREACHED_PASSWORD_API_URL", default="https://api.pwnedpasswords.com/range/")
+BREACHED_PASSWORD_TIMEOUT = env.float("BREACHED_PASSWORD_TIMEOUT", default=2.0)
+if BREACHED_PASSWORD_CHECK:
+    AUTH_PASSWORD_VALIDATORS.append({"NAME": "fund.passwords.BreachedPasswordValidator"})
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -123,6 +140,9 @@ AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "fund.security.lockout_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Failed-login and login records (address as typed, IP, browser) are deleted after this many days by the
+# nightly purge job (reports.avg.purge_expired_login_records; docs/privacy.md).
+LOGIN_RECORD_RETENTION_DAYS = env.int("LOGIN_RECORD_RETENTION_DAYS", default=30)
 
 # Content-Security-Policy (django-csp): scripts only from this site or with the request's nonce, nothing
 # framed, no plug-ins. Inline *styles* stay allowed: Bootstrap's components and the chart libraries set
@@ -147,14 +167,26 @@ PERMISSIONS_POLICY = (
     "payment=(), usb=(), interest-cohort=()"
 )
 
-# Sessions end at browser close, and after 30 minutes without activity for the roles that decide about
-# money and for administrators (fund.security.SessionIdleTimeoutMiddleware).
+# Sessions end at browser close, 12 hours after the login whatever the role, and after 30 minutes without
+# activity for the roles that decide about money and for administrators (fund.security).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
+# However active, a session ends this many seconds after the login, for every role (ASVS 3.3.2;
+# fund.security.SessionAbsoluteLifetimeMiddleware): a working day and a half is never one session.
+SESSION_ABSOLUTE_LIFETIME = env.int("SESSION_ABSOLUTE_LIFETIME", default=12 * 60 * 60)
 # Password reset requests per hour: per IP address (then 429) and per address (then silently nothing).
 PASSWORD_RESET_RATE_WINDOW = 3600
 PASSWORD_RESET_RATE_IP = env.int("PASSWORD_RESET_RATE_IP", default=10)
 PASSWORD_RESET_RATE_EMAIL = env.int("PASSWORD_RESET_RATE_EMAIL", default=3)
+# Expensive actions per user (core.ratelimit; ASVS 11.1.x): (times, per seconds); over it a 429 page.
+ACTION_RATE_LIMITS = {
+    "export": (env.int("EXPORT_RATE_PER_HOUR", default=60), 3600),
+    "report_batch": (env.int("REPORT_BATCH_RATE_PER_HOUR", default=10), 3600),
+    "avg_export": (env.int("AVG_EXPORT_RATE_PER_HOUR", default=10), 3600),
+}
+# The API per key, or per user for session requests (fund.api_tokens.ApiKeyRateThrottle; ASVS 13.2.x), in
+# DRF's notation (number/second|minute|hour|day); over it a 429 with Retry-After.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="120/minute")
 
 # Two-factor authentication (TOTP) for fund managers, committee members and municipal officials.
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=False)
@@ -236,6 +268,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_THROTTLE_CLASSES": ["fund.api_tokens.ApiKeyRateThrottle"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",

@@ -10,6 +10,14 @@ SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 REQUIRE_2FA = env.bool("REQUIRE_2FA", default=True)
 
+# New passwords checked against Have I Been Pwned (fund.passwords; ASVS 2.1.7), unless switched off.
+BREACHED_PASSWORD_CHECK = env.bool("BREACHED_PASSWORD_CHECK", default=True)
+AUTH_PASSWORD_VALIDATORS = [
+    validator
+    for validator in AUTH_PASSWORD_VALIDATORS  # noqa: F405
+    if validator["NAME"] != "fund.passwords.BreachedPasswordValidator"
+] + ([{"NAME": "fund.passwords.BreachedPasswordValidator"}] if BREACHED_PASSWORD_CHECK else [])
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SESSION_COOKIE_SECURE = True

@@ -12,6 +12,7 @@ from django.utils import translation
 from djmoney.money import Money
 
 from core.formats import format_eur
+from fund.demo_reference import DEMO_PASSWORD
 from fund.models import (
     AuditEvent,
     Enterprise,
@@ -116,7 +117,7 @@ def test_every_demo_login_lands_on_a_dutch_page(client):
     for membership in Membership.objects.select_related("user"):
         client.logout()
         response = client.post(
-            reverse("login"), {"username": membership.user.email, "password": "demo1234"}, follow=True
+            reverse("login"), {"username": membership.user.email, "password": DEMO_PASSWORD}, follow=True
         )
         assert response.status_code == 200, membership.user.email
         body = response.content.decode()
@@ -127,9 +128,17 @@ def test_every_demo_login_lands_on_a_dutch_page(client):
 def test_load_demo_prints_a_login_table(capsys):
     call_command("load_demo")
     out = capsys.readouterr().out
-    assert "demo1234" in out
+    assert DEMO_PASSWORD in out
     for email in ("beheerder@", "fondsmanager@", "commissie@", "ondernemer@", "gemeente@", "investeerder@"):
         assert email in out
+
+
+def test_the_demo_password_meets_the_password_rules_except_the_breach_check(settings):
+    """The demo logins printed by `make demo` use a password the validators would accept (12+ characters)."""
+    from django.contrib.auth.password_validation import validate_password
+
+    assert len(DEMO_PASSWORD) >= settings.PASSWORD_MIN_LENGTH >= 12
+    validate_password(DEMO_PASSWORD)  # raises ValidationError if too short, common or numeric
 
 
 # --- money formatting ----------------------------------------------------------------------------

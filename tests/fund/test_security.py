@@ -147,3 +147,91 @@ def test_password_reset_is_limited_per_ip_address(client, world, settings):
     assert statuses[3:] == [429, 429]
     page = client.post(reverse("password_reset"), {"email": "x@test.example"})
     assert "Te veel aanvragen" in page.content.decode()
+
+
+# --- ASVS 3.3.2: an absolute session lifetime for every role ---------------------------------------------
+
+
+@pytest.mark.parametrize("role", [Role.INVESTEE, Role.INVESTOR, Role.FUND_MANAGER], ids=lambda r: r.value)
+def test_a_session_ends_twelve_hours_after_login_however_active(client, world, settings, role):
+    import time_machine
+
+    from config.settings import base
+
+    assert base.SESSION_ABSOLUTE_LIFETIME == 12 * 60 * 60  # the default (tests run with a longer one)
+    settings.SESSION_ABSOLUTE_LIFETIME = base.SESSION_ABSOLUTE_LIFETIME
+    user = world.a.users[role]
+    with time_machine.travel("2026-11-28 07:00:00+00:00", tick=False) as traveller:
+        response = _login(client, user.email)
+        assert "_auth_user_id" in client.session
+        # a request every 20 minutes: the idle timeout never strikes, the day goes on
+        for _ in range(settings.SESSION_ABSOLUTE_LIFETIME // 1200):
+            traveller.shift(1200)
+            assert client.get(reverse("home")).status_code in (200, 302)
+            assert "_auth_user_id" in client.session
+        traveller.shift(60)  # 12 hours and a minute after the login
+        response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+    assert "12 uur geleden bent ingelogd" in client.get(response["Location"]).content.decode()
+
+
+def test_a_new_login_starts_a_new_lifetime(client, world, settings):
+    import time_machine
+
+    settings.SESSION_ABSOLUTE_LIFETIME = 12 * 60 * 60
+    user = world.a.users[Role.INVESTEE]
+    with time_machine.travel("2026-11-28 07:00:00+00:00", tick=False) as traveller:
+        _login(client, user.email)
+        traveller.shift(settings.SESSION_ABSOLUTE_LIFETIME - 60)
+        client.logout()
+        _login(client, user.email)
+        traveller.shift(120)  # 12 hours and a minute after the first login, two minutes after the second
+        assert client.get(reverse("fund_list")).status_code == 200
+
+
+# --- ASVS 8.2.1: no-store on every authenticated answer ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/funds/",
+        "/organisations/export.csv",
+        "/api/me/",
+    ],
+)
+def test_authenticated_answers_are_not_stored(client, world, url):
+    client.force_login(world.a.users[Role.FUND_MANAGER])
+    response = client.get(url, follow=url == "/")
+    assert response.status_code == 200, url
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_excel_and_pdf_downloads_are_not_stored(client, world):
+    client.force_login(world.a.users[Role.FUND_MANAGER])
+    fund = world.a.fund
+    excel = client.get(reverse("portfolio_overview", args=[fund.pk]) + "?format=xlsx")
+    assert excel["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert excel["Cache-Control"] == "no-store"
+    pdf = client.get(reverse("social_label_certificate", args=[world.a.label.pk]))
+    assert pdf.status_code == 200
+    assert pdf["Cache-Control"] == "no-store"
+
+
+def test_an_api_key_answer_is_not_stored(client, world):
+    from tests.factories import api_key_for
+
+    key = api_key_for(world.a.users[Role.INVESTEE])
+    response = client.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_static_files_keep_their_caching_for_a_logged_in_user(client, world):
+    client.force_login(world.a.users[Role.FUND_MANAGER])
+    static = client.get("/static/vendor/htmx.min.js")
+    assert static.status_code == 200
+    assert "no-store" not in static.get("Cache-Control", "")

@@ -118,3 +118,48 @@ def test_retention_periods_and_the_processing_register_are_written_down(settings
         assert key in register, f"{key} is not in the processing register (docs/privacy.md)"
     for heading in ("Verwerkingsregister", "Grondslag", "Bewaartermijn"):
         assert heading in register
+
+
+def test_the_purge_job_deletes_login_records_after_their_retention_period(client, world, settings):
+    """django-axes' failed-login (and login) records go after LOGIN_RECORD_RETENTION_DAYS; newer ones stay.
+    Axes itself only clears an attempt counter when the same address fails again; its logs it never clears."""
+    import time_machine
+    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+
+    from reports.tasks import purge_expired_uploads as nightly
+
+    settings.AXES_ENABLE_ACCESS_FAILURE_LOG = True
+    old, recent = world.a.users[Role.INVESTEE], world.b.users[Role.INVESTEE]
+    with time_machine.travel("2026-11-20 10:00:00+00:00", tick=False):
+        for email in (old.email, old.email, recent.email):
+            client.post(reverse("login"), {"username": email, "password": "verkeerd"})
+        client.post(
+            reverse("login"),
+            {"username": world.a.users[Role.INVESTOR].email, "password": "test-password-123"},
+        )
+        client.logout()
+    # the old address's records and the login date from September (axes sets the time itself on creation)
+    september = datetime.datetime(2026, 9, 1, 10, 0, tzinfo=datetime.UTC)
+    for model in (AccessAttempt, AccessFailureLog):
+        model.objects.filter(username=old.email).update(attempt_time=september)
+    AccessLog.objects.update(attempt_time=september)
+    assert sorted(AccessAttempt.objects.values_list("username", flat=True)) == sorted(
+        [old.email, recent.email]
+    )
+    assert AccessFailureLog.objects.count() == 3
+    assert AccessLog.objects.count() == 1
+    with time_machine.travel("2026-11-28 01:30:00+00:00", tick=False):
+        assert settings.LOGIN_RECORD_RETENTION_DAYS == 30
+        counts = avg.purge_expired_login_records(dry_run=True)
+        assert counts == {"axes.accessattempt": 1, "axes.accessfailurelog": 2, "axes.accesslog": 1}
+        assert AccessAttempt.objects.count() == 2  # a dry run deletes nothing
+        nightly()  # the nightly beat job
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == [recent.email]
+    assert AccessFailureLog.objects.count() == 1
+    assert AccessLog.objects.count() == 0
+
+
+def test_purge_command_reports_login_records(world, capsys):
+    call_command("purge_uploads", "--dry-run")
+    out = capsys.readouterr().out
+    assert "axes.accessattempt: 0 inlogregistratie(s) zou verwijderen." in out

@@ -17,6 +17,7 @@ from django.test.utils import override_settings
 from djmoney.money import Money
 
 from fund import services
+from fund.demo_reference import DEMO_PASSWORD
 from fund.models import (
     Enterprise,
     Fund,
@@ -30,7 +31,6 @@ from fund.models import (
     User,
 )
 
-DEMO_PASSWORD = "demo1234"
 # Apps whose `<app>.demo.load()` runs after the fund demo, in this order.
 DEMO_APPS = ("investors", "portfolio", "impactmeasurement", "resultaatfinanciering", "reports", "pipeline")
 EUR = "EUR"
