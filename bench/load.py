@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 
-if "--scale" not in sys.argv:
+if __name__ == "__main__" and "--scale" not in sys.argv:
     import locust  # noqa: F401  - first: locust (gevent) patches the standard library on import
 
 import argparse
@@ -280,6 +280,19 @@ def busiest_logins(env: dict) -> dict[str, str]:
     return dict(line.split() for line in out.splitlines() if line.count(" ") == 1 and "@" in line)
 
 
+def busiest_logins_in_process() -> dict[str, str]:
+    """The same as busiest_logins, inside a process that has Django set up (bench/pagecost.py)."""
+    from django.db.models import Count
+
+    from fund.models import Membership
+
+    logins: dict[str, str] = {}
+    rows = Membership.objects.filter(is_active=True).values("role", "user__email")
+    for row in rows.annotate(n=Count("pk")).order_by("role", "-n", "user__email"):
+        logins.setdefault(row["role"], row["user__email"])
+    return logins
+
+
 def role_pages(browser: prod_smoke.Browser) -> list[str]:
     """The dashboard and the first pages it links to (same site, GET, no downloads or logout)."""
     status, headers, page = browser.get("/")
@@ -370,6 +383,12 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=10.0)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load after the start")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep the scaled database afterwards (for bench/pagecost.py)"
+    )
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="use the database a --keep-db run left, without rebuilding it"
+    )
     args = parser.parse_args()
     media = tempfile.mkdtemp(prefix="load-media-")
     env = {
@@ -386,16 +405,21 @@ def main() -> int:
         "EMAIL_URL": "consolemail://",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    prod_smoke.psql(f'CREATE DATABASE "{DB}"')
+    if not args.reuse_db:
+        prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        prod_smoke.psql(f'CREATE DATABASE "{DB}"')
     gunicorn = None
     try:
         started = time.perf_counter()
-        print("[load] migrate, collectstatic, load_demo, scale to 20 funds / 2,000 loans", flush=True)
-        prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+        if args.reuse_db:
+            print(f"[load] reusing database {DB}", flush=True)
+            prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+        else:
+            print("[load] migrate, collectstatic, load_demo, scale to 20 funds / 2,000 loans", flush=True)
+            prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+            prod_smoke.run([PY, "manage.py", "load_demo", "--quiet-logins"], env, timeout=600)
+            print(prod_smoke.run([PY, __file__, "--scale"], env, timeout=900).stdout.strip(), flush=True)
         prod_smoke.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
-        prod_smoke.run([PY, "manage.py", "load_demo", "--quiet-logins"], env, timeout=600)
-        print(prod_smoke.run([PY, __file__, "--scale"], env, timeout=900).stdout.strip(), flush=True)
         print(f"[load] data ready in {time.perf_counter() - started:.0f} s", flush=True)
         log = Path(tempfile.mkdtemp(prefix="load-logs-")) / "gunicorn.log"
         out = open(log, "w")  # noqa: SIM115 - closed with the process
@@ -436,8 +460,11 @@ def main() -> int:
                 gunicorn.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
-        prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        print("[load] gunicorn stopped, database dropped", flush=True)
+        if args.keep_db:
+            print(f"[load] gunicorn stopped, database {DB} kept", flush=True)
+        else:
+            prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+            print("[load] gunicorn stopped, database dropped", flush=True)
 
 
 if __name__ == "__main__":
