@@ -316,17 +316,15 @@ def role_pages(browser: prod_smoke.Browser) -> list[str]:
 
 
 def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_rate: float, duration: int):
+    """FastHttpUser (geventhttpclient): locust runs on the same cores as the server, and its requests-based
+    HttpUser cost about three times as much CPU per request."""
     import gevent
-    from locust import HttpUser, between, task
+    from locust import FastHttpUser, between, task
     from locust.env import Environment
 
     base = f"http://{HOST}:{PORT}"
     classes = []
     for role, (cookies, pages) in sessions.items():
-
-        def on_start(self, cookies=cookies):
-            self.client.cookies.update(cookies)
-            self.client.headers.update({"Accept-Language": "nl"})
 
         def open_page(self, role=role, pages=pages):
             path = random.choice(pages)
@@ -336,11 +334,20 @@ def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_r
                 if r.status_code != 200:
                     r.failure(f"status {r.status_code}")
 
+        headers = {
+            "Accept-Language": "nl",
+            "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items()),
+        }
         classes.append(
             type(
                 f"{role.title().replace('_', '')}User",
-                (HttpUser,),
-                {"host": base, "wait_time": between(0.5, 1.5), "on_start": on_start, "open": task(open_page)},
+                (FastHttpUser,),
+                {
+                    "host": base,
+                    "wait_time": between(0.5, 1.5),
+                    "default_headers": headers,
+                    "open": task(open_page),
+                },
             )
         )
     environment = Environment(user_classes=classes)
@@ -349,6 +356,28 @@ def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_r
     gevent.spawn_later(duration, runner.quit)
     runner.greenlet.join()
     return environment.stats
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this process (locust), gunicorn's processes and the load database's
+    PostgreSQL backends (read from /proc; a process that ended in between is not counted)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    totals = {"locust": own.user + own.system, "gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if b"gunicorn" in cmdline and f"{HOST}:{PORT}".encode() in cmdline:
+            totals["gunicorn"] += used
+        elif cmdline.startswith(b"postgres: ") and f" {DB} ".encode() in cmdline:
+            totals["postgres"] += used
+    return totals
 
 
 def report(stats) -> bool:
@@ -448,9 +477,21 @@ def main() -> int:
             f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+        before = cpu_seconds()
         stats = run_load(sessions, users=args.users, spawn_rate=args.spawn_rate, duration=args.duration)
+        used = {name: value - before[name] for name, value in cpu_seconds().items()}
         print(f"[load] load average after the run {os.getloadavg()[0]:.1f}", flush=True)
         report(stats)
+        requests = max(stats.total.num_requests, 1)
+        total = sum(used.values()) or 1.0
+        print(
+            "CPU during the run: "
+            + ", ".join(
+                f"{name} {value:.1f} s ({value / total:.0%}, {value / requests * 1000:.1f} ms a request)"
+                for name, value in used.items()
+            ),
+            flush=True,
+        )
         return 0
     finally:
         if gunicorn is not None:

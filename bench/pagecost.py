@@ -84,7 +84,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--role", action="append", help="only these roles (repeatable)")
-    parser.add_argument("--profile", help="profile this path as the first --role (cProfile; PROFILE_SORT=cumulative)")
+    parser.add_argument(
+        "--profile", help="profile this path as the first --role (cProfile; PROFILE_SORT=cumulative)"
+    )
     args = parser.parse_args()
 
     import django
@@ -115,7 +117,10 @@ def main() -> int:
         stats = pstats.Stats(profiler).strip_dirs()
         stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(40)
         return 0
-    print(f"{'role':18} {'page':48} {'status':>6} {'wall ms':>8} {'cpu ms':>7} {'queries':>7} {'sql ms':>7} {'KB':>5}")
+    print(
+        f"{'role':18} {'page':48} {'status':>6} {'wall ms':>8} {'cpu ms':>7} "
+        f"{'queries':>7} {'sql ms':>7} {'KB':>5}"
+    )
     role_means = []
     for role in roles:
         pages = load.role_pages(ClientBrowser(clients[role]))
@@ -128,9 +133,7 @@ def main() -> int:
                 f"{row['queries']:7d} {row['sql']:7.1f} {row['size'] / 1024:5.0f}",
                 flush=True,
             )
-        role_means.append(
-            (statistics.mean(r["wall"] for r in rows), statistics.mean(r["cpu"] for r in rows))
-        )
+        role_means.append((statistics.mean(r["wall"] for r in rows), statistics.mean(r["cpu"] for r in rows)))
         print(f"{role:18} {'(mean of the role)':48} {'':6} {role_means[-1][0]:8.1f} {role_means[-1][1]:7.1f}")
     wall = statistics.mean(m[0] for m in role_means)
     cpu = statistics.mean(m[1] for m in role_means)
