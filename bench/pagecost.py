@@ -115,7 +115,7 @@ def main() -> int:
             client.get(args.profile)
         profiler.disable()
         stats = pstats.Stats(profiler).strip_dirs()
-        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(40)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(*([os.environ["PROFILE_FILTER"]] if os.environ.get("PROFILE_FILTER") else []), 40)
         return 0
     print(
         f"{'role':18} {'page':48} {'status':>6} {'wall ms':>8} {'cpu ms':>7} "
