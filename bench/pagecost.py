@@ -1,6 +1,6 @@
-"""What each page of the load mix costs, one request at a time (issue 15 item 15): wall time, this process's
-CPU time and the SQL queries (count and time) per page, in-process with Django's test client, production
-settings, on the scaled database that `bench/load.py --keep-db` leaves behind.
+"""What each page of the load mix costs, one request at a time (issue 15 item 15): wall time (median), this
+process's CPU time (fastest run) and the SQL queries (count and time) per page, in-process with Django's test
+client, production settings, on the scaled database that `bench/load.py --keep-db` leaves behind.
 
     .venv/bin/python bench/load.py --keep-db --duration 10     (builds impactfonds_load and keeps it)
     .venv/bin/python bench/pagecost.py                           (the table; --repeat N, --role ROLE)
@@ -71,7 +71,7 @@ def measure(client, path: str, repeat: int) -> dict:
     return {
         "status": response.status_code,
         "wall": statistics.median(walls),
-        "cpu": statistics.median(cpus),
+        "cpu": min(cpus),  # the least disturbed run: other processes share the cores
         "queries": len(queries.captured_queries),
         "sql": sum(float(q["time"]) for q in queries.captured_queries) * 1000,
         "size": len(response.content),
@@ -115,7 +115,9 @@ def main() -> int:
             client.get(args.profile)
         profiler.disable()
         stats = pstats.Stats(profiler).strip_dirs()
-        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(*([os.environ["PROFILE_FILTER"]] if os.environ.get("PROFILE_FILTER") else []), 40)
+        stats.sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
+            *([os.environ["PROFILE_FILTER"]] if os.environ.get("PROFILE_FILTER") else []), 40
+        )
         return 0
     print(
         f"{'role':18} {'page':48} {'status':>6} {'wall ms':>8} {'cpu ms':>7} "
