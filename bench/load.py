@@ -315,6 +315,30 @@ def role_pages(browser: prod_smoke.Browser) -> list[str]:
     return chosen
 
 
+def warm_up(sessions: dict[str, tuple[dict, list[str]]], *, workers: int) -> None:
+    """Every page a few times on every worker before the clock starts (compiled templates, first queries):
+    the figures are for a server that has been running, not for each worker's first minute."""
+    from concurrent.futures import (
+        ThreadPoolExecutor,
+    )  # gevent-patched: concurrent requests spread the workers
+
+    def fetch(job):
+        cookies, path = job
+        browser = prod_smoke.Browser()
+        browser.cookies = dict(cookies)
+        return browser.get(path)[0]
+
+    jobs = [(cookies, path) for cookies, pages in sessions.values() for path in pages] * (2 * workers)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2 * workers) as pool:
+        statuses = list(pool.map(fetch, jobs))
+    bad = len([s for s in statuses if s != 200])
+    print(
+        f"[load] warm-up: {len(jobs)} requests in {time.perf_counter() - started:.0f} s, {bad} not 200",
+        flush=True,
+    )
+
+
 def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_rate: float, duration: int):
     """FastHttpUser (geventhttpclient): locust runs on the same cores as the server, and its requests-based
     HttpUser cost about three times as much CPU per request."""
@@ -441,18 +465,19 @@ def main() -> int:
     try:
         started = time.perf_counter()
         if args.reuse_db:
-            print(f"[load] reusing database {DB}", flush=True)
-            prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+            print(f"[load] reusing database {DB} (as migrated by the --keep-db run)", flush=True)
         else:
             print("[load] migrate, collectstatic, load_demo, scale to 20 funds / 2,000 loans", flush=True)
             prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
             prod_smoke.run([PY, "manage.py", "load_demo", "--quiet-logins"], env, timeout=600)
             print(prod_smoke.run([PY, __file__, "--scale"], env, timeout=900).stdout.strip(), flush=True)
-        prod_smoke.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
+        if not (args.reuse_db and (ROOT / "staticfiles" / "staticfiles.json").exists()):
+            prod_smoke.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
         print(f"[load] data ready in {time.perf_counter() - started:.0f} s", flush=True)
         log = Path(tempfile.mkdtemp(prefix="load-logs-")) / "gunicorn.log"
         out = open(log, "w")  # noqa: SIM115 - closed with the process
-        command = [PY, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{PORT}", "-w", str(args.workers)]
+        command = [PY, "-m", "gunicorn", "config.wsgi", "--preload", "-b", f"{HOST}:{PORT}"]
+        command += ["-w", str(args.workers)]
         gunicorn = subprocess.Popen(
             [*command, "--timeout", "60"], cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
         )
@@ -472,6 +497,7 @@ def main() -> int:
                 return 1
             sessions[role] = (dict(browser.cookies), role_pages(browser))
             print(f"[load] {role} ({logins[role]}): {', '.join(sessions[role][1])}", flush=True)
+        warm_up(sessions, workers=args.workers)
         print(
             f"[load] {args.users} users, spawn rate {args.spawn_rate}/s, {args.duration} s, "
             f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}",
