@@ -8,12 +8,15 @@ Steps: create a throw-away database (impactfonds_load, dropped at the end), migr
 `load_demo`, then scale it up in bulk: 19 more funds of the demo's fund manager with enterprises (spread over
 the demo municipalities), loan contracts with their schedules, the capital paid in and each loan's
 disbursement booked, until there are 20 funds and 2,000 loans; the demo's fund managers and committee members
-get the new funds too. Then gunicorn (config.settings.production, 4 workers) on 127.0.0.1, one login per
-role (fund manager, investee, municipal official, investor, committee member; as in ops/prod_smoke.py with
-REQUIRE_2FA off, because a script cannot type a TOTP code), and locust run headless from Python (its library
-API) with the users picking pages from their role's dashboard links. Prints p50/p95/p99, requests and errors
-per page and overall, and whether the target (p95 < 150 ms, 0 errors) is met. Stops gunicorn and drops the
-database at the end, also after a failure.
+get the new funds too. Then gunicorn (config.settings.production, --preload, 4 workers) on 127.0.0.1, one
+login per role (fund manager, investee, municipal official, investor, committee member; as in
+ops/prod_smoke.py with REQUIRE_2FA off, because a script cannot type a TOTP code), and locust run headless
+from Python (its library API, FastHttpUser) with the users picking pages from their role's dashboard links,
+after every page was requested a few times on every worker (warm-up, not counted). Prints p50/p95/p99,
+requests and errors per page and overall, whether the target (p95 < 150 ms, 0 errors) is met, and the CPU
+locust, gunicorn and PostgreSQL used during the run. Stops gunicorn and drops the database at the end, also
+after a failure (`--keep-db` keeps it for `bench/pagecost.py` and a later `--reuse-db` run, which skips
+building the data).
 """
 
 from __future__ import annotations
@@ -340,8 +343,8 @@ def warm_up(sessions: dict[str, tuple[dict, list[str]]], *, workers: int) -> Non
 
 
 def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_rate: float, duration: int):
-    """FastHttpUser (geventhttpclient): locust runs on the same cores as the server, and its requests-based
-    HttpUser cost about three times as much CPU per request."""
+    """FastHttpUser (geventhttpclient, the cheaper of locust's two clients): locust runs on the same cores as
+    the server; `cpu_seconds` reports its share (about 2 ms and 4-5 % of the CPU a request, 2026-11-28)."""
     import gevent
     from locust import FastHttpUser, between, task
     from locust.env import Environment
