@@ -8,19 +8,22 @@ Steps: create a throw-away database (impactfonds_load, dropped at the end), migr
 `load_demo`, then scale it up in bulk: 19 more funds of the demo's fund manager with enterprises (spread over
 the demo municipalities), loan contracts with their schedules, the capital paid in and each loan's
 disbursement booked, until there are 20 funds and 2,000 loans; the demo's fund managers and committee members
-get the new funds too. Then gunicorn (config.settings.production, 4 workers) on 127.0.0.1, one login per
-role (fund manager, investee, municipal official, investor, committee member; as in ops/prod_smoke.py with
-REQUIRE_2FA off, because a script cannot type a TOTP code), and locust run headless from Python (its library
-API) with the users picking pages from their role's dashboard links. Prints p50/p95/p99, requests and errors
-per page and overall, and whether the target (p95 < 150 ms, 0 errors) is met. Stops gunicorn and drops the
-database at the end, also after a failure.
+get the new funds too. Then gunicorn (config.settings.production, --preload, 4 workers) on 127.0.0.1, one
+login per role (fund manager, investee, municipal official, investor, committee member; as in
+ops/prod_smoke.py with REQUIRE_2FA off, because a script cannot type a TOTP code), and locust run headless
+from Python (its library API, FastHttpUser) with the users picking pages from their role's dashboard links,
+after every page was requested a few times on every worker (warm-up, not counted). Prints p50/p95/p99,
+requests and errors per page and overall, whether the target (p95 < 150 ms, 0 errors) is met, and the CPU
+locust, gunicorn and PostgreSQL used during the run. Stops gunicorn and drops the database at the end, also
+after a failure (`--keep-db` keeps it for `bench/pagecost.py` and a later `--reuse-db` run, which skips
+building the data).
 """
 
 from __future__ import annotations
 
 import sys
 
-if "--scale" not in sys.argv:
+if __name__ == "__main__" and "--scale" not in sys.argv:
     import locust  # noqa: F401  - first: locust (gevent) patches the standard library on import
 
 import argparse
@@ -280,6 +283,19 @@ def busiest_logins(env: dict) -> dict[str, str]:
     return dict(line.split() for line in out.splitlines() if line.count(" ") == 1 and "@" in line)
 
 
+def busiest_logins_in_process() -> dict[str, str]:
+    """The same as busiest_logins, inside a process that has Django set up (bench/pagecost.py)."""
+    from django.db.models import Count
+
+    from fund.models import Membership
+
+    logins: dict[str, str] = {}
+    rows = Membership.objects.filter(is_active=True).values("role", "user__email")
+    for row in rows.annotate(n=Count("pk")).order_by("role", "-n", "user__email"):
+        logins.setdefault(row["role"], row["user__email"])
+    return logins
+
+
 def role_pages(browser: prod_smoke.Browser) -> list[str]:
     """The dashboard and the first pages it links to (same site, GET, no downloads or logout)."""
     status, headers, page = browser.get("/")
@@ -302,18 +318,40 @@ def role_pages(browser: prod_smoke.Browser) -> list[str]:
     return chosen
 
 
+def warm_up(sessions: dict[str, tuple[dict, list[str]]], *, workers: int) -> None:
+    """Every page a few times on every worker before the clock starts (compiled templates, first queries):
+    the figures are for a server that has been running, not for each worker's first minute."""
+    from concurrent.futures import (
+        ThreadPoolExecutor,
+    )  # gevent-patched: concurrent requests spread the workers
+
+    def fetch(job):
+        cookies, path = job
+        browser = prod_smoke.Browser()
+        browser.cookies = dict(cookies)
+        return browser.get(path)[0]
+
+    jobs = [(cookies, path) for cookies, pages in sessions.values() for path in pages] * (2 * workers)
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=2 * workers) as pool:
+        statuses = list(pool.map(fetch, jobs))
+    bad = len([s for s in statuses if s != 200])
+    print(
+        f"[load] warm-up: {len(jobs)} requests in {time.perf_counter() - started:.0f} s, {bad} not 200",
+        flush=True,
+    )
+
+
 def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_rate: float, duration: int):
+    """FastHttpUser (geventhttpclient, the cheaper of locust's two clients): locust runs on the same cores as
+    the server; `cpu_seconds` reports its share (about 2 ms and 4-5 % of the CPU a request, 2026-11-28)."""
     import gevent
-    from locust import HttpUser, between, task
+    from locust import FastHttpUser, between, task
     from locust.env import Environment
 
     base = f"http://{HOST}:{PORT}"
     classes = []
     for role, (cookies, pages) in sessions.items():
-
-        def on_start(self, cookies=cookies):
-            self.client.cookies.update(cookies)
-            self.client.headers.update({"Accept-Language": "nl"})
 
         def open_page(self, role=role, pages=pages):
             path = random.choice(pages)
@@ -323,11 +361,20 @@ def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_r
                 if r.status_code != 200:
                     r.failure(f"status {r.status_code}")
 
+        headers = {
+            "Accept-Language": "nl",
+            "Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items()),
+        }
         classes.append(
             type(
                 f"{role.title().replace('_', '')}User",
-                (HttpUser,),
-                {"host": base, "wait_time": between(0.5, 1.5), "on_start": on_start, "open": task(open_page)},
+                (FastHttpUser,),
+                {
+                    "host": base,
+                    "wait_time": between(0.5, 1.5),
+                    "default_headers": headers,
+                    "open": task(open_page),
+                },
             )
         )
     environment = Environment(user_classes=classes)
@@ -336,6 +383,28 @@ def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_r
     gevent.spawn_later(duration, runner.quit)
     runner.greenlet.join()
     return environment.stats
+
+
+def cpu_seconds() -> dict[str, float]:
+    """CPU seconds used so far by this process (locust), gunicorn's processes and the load database's
+    PostgreSQL backends (read from /proc; a process that ended in between is not counted)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    own = os.times()
+    totals = {"locust": own.user + own.system, "gunicorn": 0.0, "postgres": 0.0}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ")
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        used = (int(fields[11]) + int(fields[12])) / tick
+        if b"gunicorn" in cmdline and f"{HOST}:{PORT}".encode() in cmdline:
+            totals["gunicorn"] += used
+        elif cmdline.startswith(b"postgres: ") and f" {DB} ".encode() in cmdline:
+            totals["postgres"] += used
+    return totals
 
 
 def report(stats) -> bool:
@@ -370,6 +439,12 @@ def main() -> int:
     parser.add_argument("--spawn-rate", type=float, default=10.0)
     parser.add_argument("--duration", type=int, default=60, help="seconds of load after the start")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
+    parser.add_argument(
+        "--keep-db", action="store_true", help="keep the scaled database afterwards (for bench/pagecost.py)"
+    )
+    parser.add_argument(
+        "--reuse-db", action="store_true", help="use the database a --keep-db run left, without rebuilding it"
+    )
     args = parser.parse_args()
     media = tempfile.mkdtemp(prefix="load-media-")
     env = {
@@ -386,20 +461,26 @@ def main() -> int:
         "EMAIL_URL": "consolemail://",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-    prod_smoke.psql(f'CREATE DATABASE "{DB}"')
+    if not args.reuse_db:
+        prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        prod_smoke.psql(f'CREATE DATABASE "{DB}"')
     gunicorn = None
     try:
         started = time.perf_counter()
-        print("[load] migrate, collectstatic, load_demo, scale to 20 funds / 2,000 loans", flush=True)
-        prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
-        prod_smoke.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
-        prod_smoke.run([PY, "manage.py", "load_demo", "--quiet-logins"], env, timeout=600)
-        print(prod_smoke.run([PY, __file__, "--scale"], env, timeout=900).stdout.strip(), flush=True)
+        if args.reuse_db:
+            print(f"[load] reusing database {DB} (as migrated by the --keep-db run)", flush=True)
+        else:
+            print("[load] migrate, collectstatic, load_demo, scale to 20 funds / 2,000 loans", flush=True)
+            prod_smoke.run([PY, "manage.py", "migrate", "--no-input", "-v", "0"], env)
+            prod_smoke.run([PY, "manage.py", "load_demo", "--quiet-logins"], env, timeout=600)
+            print(prod_smoke.run([PY, __file__, "--scale"], env, timeout=900).stdout.strip(), flush=True)
+        if not (args.reuse_db and (ROOT / "staticfiles" / "staticfiles.json").exists()):
+            prod_smoke.run([PY, "manage.py", "collectstatic", "--no-input", "-v", "0"], env)
         print(f"[load] data ready in {time.perf_counter() - started:.0f} s", flush=True)
         log = Path(tempfile.mkdtemp(prefix="load-logs-")) / "gunicorn.log"
         out = open(log, "w")  # noqa: SIM115 - closed with the process
-        command = [PY, "-m", "gunicorn", "config.wsgi", "-b", f"{HOST}:{PORT}", "-w", str(args.workers)]
+        command = [PY, "-m", "gunicorn", "config.wsgi", "--preload", "-b", f"{HOST}:{PORT}"]
+        command += ["-w", str(args.workers)]
         gunicorn = subprocess.Popen(
             [*command, "--timeout", "60"], cwd=ROOT, env=env, stdout=out, stderr=out, start_new_session=True
         )
@@ -419,14 +500,27 @@ def main() -> int:
                 return 1
             sessions[role] = (dict(browser.cookies), role_pages(browser))
             print(f"[load] {role} ({logins[role]}): {', '.join(sessions[role][1])}", flush=True)
+        warm_up(sessions, workers=args.workers)
         print(
             f"[load] {args.users} users, spawn rate {args.spawn_rate}/s, {args.duration} s, "
             f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
+        before = cpu_seconds()
         stats = run_load(sessions, users=args.users, spawn_rate=args.spawn_rate, duration=args.duration)
+        used = {name: value - before[name] for name, value in cpu_seconds().items()}
         print(f"[load] load average after the run {os.getloadavg()[0]:.1f}", flush=True)
         report(stats)
+        requests = max(stats.total.num_requests, 1)
+        total = sum(used.values()) or 1.0
+        print(
+            "CPU during the run: "
+            + ", ".join(
+                f"{name} {value:.1f} s ({value / total:.0%}, {value / requests * 1000:.1f} ms a request)"
+                for name, value in used.items()
+            ),
+            flush=True,
+        )
         return 0
     finally:
         if gunicorn is not None:
@@ -436,8 +530,11 @@ def main() -> int:
                 gunicorn.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 os.killpg(gunicorn.pid, signal.SIGKILL)
-        prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-        print("[load] gunicorn stopped, database dropped", flush=True)
+        if args.keep_db:
+            print(f"[load] gunicorn stopped, database {DB} kept", flush=True)
+        else:
+            prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+            print("[load] gunicorn stopped, database dropped", flush=True)
 
 
 if __name__ == "__main__":

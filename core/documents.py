@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import io
 import mimetypes
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
@@ -95,6 +95,28 @@ def documents_for(*, subject: Model, kind: str | None = None) -> QuerySet[Stored
 
 def document_latest(*, kind: str, subject: Model) -> StoredDocument | None:
     return documents_for(subject=subject, kind=kind).first()
+
+
+def documents_latest(*, kind: str, subjects: Iterable[Model]) -> dict[int | str, StoredDocument]:
+    """`document_latest` for many subjects of one model in one query: {subject pk: latest version}
+    (``content`` deferred); a subject without a document of this kind is missing from the dict."""
+    subjects = list(subjects)
+    if not subjects:
+        return {}
+    by_key = {str(subject.pk): subject.pk for subject in subjects}
+    documents = (
+        StoredDocument.objects.filter(
+            subject_type=ContentType.objects.get_for_model(subjects[0]),
+            subject_id__in=list(by_key),
+            kind=kind,
+        )
+        .defer("content")
+        .order_by("subject_id", "-version")
+    )
+    latest: dict[int | str, StoredDocument] = {}
+    for document in documents:
+        latest.setdefault(by_key[document.subject_id], document)
+    return latest
 
 
 def document_store(

@@ -86,6 +86,13 @@ def _organisation_ids(user: User, role: Role) -> set[int]:
     return {m.organisation_id for m in active_memberships(user) if m.role == role}
 
 
+def membership_funds(user: User, *roles: Role) -> list[Fund]:
+    """The funds of the user's active memberships in these roles, each once, from the memberships already
+    loaded for the request (no query): what the top bar lists on every page."""
+    funds = {m.fund_id: m.fund for m in active_memberships(user) if m.role in roles and m.fund_id}
+    return list(funds.values())
+
+
 def managed_fund_ids(user: User) -> set[int]:
     """Funds where the user is a fund manager (may change them)."""
     return _fund_ids(user, Role.FUND_MANAGER)

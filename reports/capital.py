@@ -569,10 +569,15 @@ def nav_reconciliation(*, fund: Fund, quarter: str) -> NavReconciliation:
     )
 
 
-def fund_capital_summary(*, fund: Fund, quarter: str) -> FundCapitalSummary:
-    """The fund's totals for the quarter: commitments, paid-in, distributed, unfunded, NAV and performance."""
+def fund_capital_summary(
+    *, fund: Fund, quarter: str, rows: list[CapitalAccountRow] | None = None
+) -> FundCapitalSummary:
+    """The fund's totals for the quarter: commitments, paid-in, distributed, unfunded, NAV and performance.
+
+    ``rows``: the fund's `capital_accounts` for the same quarter when the caller has them already."""
     start, end = parse_quarter(quarter)
-    rows = capital_accounts(fund=fund, quarter=quarter)
+    if rows is None:
+        rows = capital_accounts(fund=fund, quarter=quarter)
     paid_in = sum((row.paid_in for row in rows), ZERO)
     distributed = sum((row.distributed for row in rows), ZERO)
     nav = fund_nav(fund=fund, as_of=end)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.documents import document_latest, document_url
+from core.documents import document_url, documents_latest
 from core.formats import format_date, format_number
 from fund.models import Commitment, Fund, Membership, Role
 from portfolio.ledger import closed_through
@@ -133,10 +133,14 @@ def _investor_moves(*, user, commitment: Commitment) -> dict:
         .order_by("-distribution__date", "-distribution__number")
     )
     notices = []
+    latest = {
+        CALL_NOTICE: documents_latest(kind=CALL_NOTICE, subjects=call_lines),
+        DISTRIBUTION_NOTICE: documents_latest(kind=DISTRIBUTION_NOTICE, subjects=distribution_lines),
+    }
     for line, kind, when in [(line, CALL_NOTICE, line.call.notice_date) for line in call_lines] + [
         (line, DISTRIBUTION_NOTICE, line.distribution.date) for line in distribution_lines
     ]:
-        document = document_latest(kind=kind, subject=line)
+        document = latest[kind].get(line.pk)
         line.notice_url = document_url(document) if document else ""
         if document:
             notices.append({"label": document.filename, "url": line.notice_url, "date": when})
@@ -151,6 +155,7 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
             fund=fund, investor=commitment.investor, published_document__isnull=False
         )
         .select_related("published_document")
+        .defer("published_document__content")  # the PDFs' bytes: only the download reads them
         .order_by("-quarter")
     )
     quarters = [r.quarter for r in reports]
@@ -162,11 +167,10 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
     if quarter is None:
         return context
     start, end = quarter_bounds(quarter)
-    row = next(
-        (r for r in capital_accounts(fund=fund, quarter=quarter) if r.commitment.pk == commitment.pk), None
-    )
+    accounts = capital_accounts(fund=fund, quarter=quarter)
+    row = next((r for r in accounts if r.commitment.pk == commitment.pk), None)
     history = capital_history(commitment=commitment, through=end)
-    summary = fund_capital_summary(fund=fund, quarter=quarter)
+    summary = fund_capital_summary(fund=fund, quarter=quarter, rows=accounts)
     context.update(
         {
             "start": start,

@@ -1,25 +1,39 @@
 """Menu data for the pipeline and committee (only for roles that can use them)."""
 
 from django import template
+from django.utils.translation import gettext as _
 
+from core.links import reverse_each
 from fund import selectors
-from fund.models import Fund
+from fund.models import Role
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def pipeline_nav(context) -> dict:
+    """From the memberships loaded for the request: no query, one reverse() per link kind (every page)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    managed = selectors.managed_fund_ids(user)
-    staff = selectors.staff_fund_ids(user)
+    managed = sorted(selectors.membership_funds(user, Role.FUND_MANAGER), key=lambda f: f.code)
+    staff = sorted(
+        selectors.membership_funds(user, Role.FUND_MANAGER, Role.COMMITTEE_MEMBER), key=lambda f: f.code
+    )
+    pipeline_label, committee_label = _("Pijplijn %(code)s"), _("Commissie %(code)s")
     return {
         "applications": bool(staff or selectors.own_enterprise_organisation_ids(user)),
-        "pipeline_funds": Fund.objects.filter(pk__in=managed).order_by("code"),
-        "committee_funds": Fund.objects.filter(pk__in=staff).order_by("code"),
+        "pipeline_links": [
+            (href, pipeline_label % {"code": fund.code})
+            for href, fund in zip(
+                reverse_each("pipeline_overview", [f.pk for f in managed]), managed, strict=True
+            )
+        ],
+        "committee_links": [
+            (href, committee_label % {"code": fund.code})
+            for href, fund in zip(reverse_each("meeting_list", [f.pk for f in staff]), staff, strict=True)
+        ],
     }
 
 

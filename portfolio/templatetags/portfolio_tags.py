@@ -15,15 +15,27 @@ def investee_contracts(context):
 @register.inclusion_tag("portfolio/_nav.html", takes_context=True)
 def portfolio_nav(context):
     """Top-bar links to the back office of the funds the user manages: three links for one fund, a fund
-    switcher (one menu, a group per fund) for a manager of several."""
-    from fund.models import Fund
-    from fund.selectors import managed_fund_ids
+    switcher (one menu, a group per fund) for a manager of several. Built from the memberships loaded for the
+    request (no query) with one reverse() per link kind: this runs on every page."""
+    from core.links import reverse_each
+    from fund.models import Role
+    from fund.selectors import membership_funds
 
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"funds": []}
-    funds = list(
-        Fund.objects.filter(pk__in=managed_fund_ids(user)).order_by("name").only("pk", "name", "code")
+    funds = sorted(membership_funds(user, Role.FUND_MANAGER), key=lambda f: (f.name, f.pk))
+    pks = [f.pk for f in funds]
+    links = zip(
+        reverse_each("portfolio_overview", pks),
+        reverse_each("ledger_report", pks),
+        reverse_each("bank_statements", pks),
+        strict=True,
     )
-    return {"funds": funds}
+    return {
+        "funds": [
+            {"name": fund.name, "code": fund.code, "overview": overview, "ledger": ledger, "bank": bank}
+            for fund, (overview, ledger, bank) in zip(funds, links, strict=True)
+        ]
+    }

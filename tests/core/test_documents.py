@@ -12,6 +12,7 @@ from core.documents import (
     document_store,
     document_url,
     documents_for,
+    documents_latest,
     register_document_kind,
 )
 from core.errors import ApplicationError
@@ -150,3 +151,16 @@ def test_download_needs_a_login(client):
     document = _store(make_fund())
     response = client.get(reverse("document_download", kwargs={"pk": document.pk}))
     assert response.status_code == 302
+
+
+def test_latest_documents_of_many_subjects_come_in_one_query(django_assert_num_queries):
+    funds = [make_fund() for _ in range(3)]
+    _store(funds[0])
+    newest = _store(funds[0], content=PDF + b"v2", reason="Bedrag gecorrigeerd")
+    only = _store(funds[1])
+    with django_assert_num_queries(1):
+        latest = documents_latest(kind="test_fund_sheet", subjects=funds)
+    assert {pk: d.pk for pk, d in latest.items()} == {funds[0].pk: newest.pk, funds[1].pk: only.pk}
+    assert "content" in latest[funds[0].pk].get_deferred_fields()  # a list never loads the bytes
+    assert documents_latest(kind="test_fund_sheet", subjects=[]) == {}
+    assert documents_latest(kind="another_kind", subjects=funds) == {}

@@ -106,3 +106,24 @@ def test_template_filters_use_the_same_formats():
     )
     with translation.override("nl"):
         assert template.render(context) == "€ -6.451,81|25 %|6,7 %|292.081,4|4,5 %|28-11-2026 07:22"
+
+
+def test_cached_patterns_format_as_babel_does_every_time():
+    """The locale and patterns are parsed once (bench/pagecost.py); the text must be babel's own."""
+    from babel.numbers import format_decimal
+
+    from core.formats import format_number
+    from core.money import round_to
+
+    values = [Decimal("0"), Decimal("-0.004"), Decimal("1234567.891"), Decimal("-6451.815"), Decimal("0.5")]
+    for language, locale in (("nl", "nl_NL"), ("en", "en_GB")):
+        for value in values:
+            for places, pattern in ((2, "#,##0.00"), (0, "#,##0")):
+                expected = format_decimal(
+                    abs(round_to(value, places)) if round_to(value, places) == 0 else round_to(value, places),
+                    format=pattern,
+                    locale=locale,
+                    decimal_quantization=False,
+                )
+                assert format_number(value, places, language=language) == expected
+                assert format_number(value, places, language=language) == expected  # cached: same again
