@@ -673,7 +673,8 @@ def ledger_card(
 
     Sums and one page of rows are read in the database from one covering index (account, value date, debit,
     credit): the sums never touch the table, and the account alone selects the fund's postings (an account
-    belongs to one fund), so no join with the entries is needed for them.
+    belongs to one fund), so no join with the entries is needed for them. The cost grows with the postings
+    since the period's start, not with the years before it.
     """
     from django.core.paginator import Paginator
 
@@ -689,7 +690,16 @@ def ledger_card(
         return debit - credit
 
     postings = Posting.objects.filter(account=account)
-    opening = balance(postings.filter(value_date__lt=start))
+    # The balance at the start: the running total of everything booked minus what is dated from the start
+    # on, so years of older history cost nothing (the postings still decide: `summary_check` guards the two).
+    running_total = BalanceSummary.objects.filter(fund=fund, account=account).aggregate(
+        d=Coalesce(Sum("debit"), ZERO), c=Coalesce(Sum("credit"), ZERO)
+    )
+    opening = (
+        to_cents(running_total["d"])
+        - to_cents(running_total["c"])
+        - balance(postings.filter(value_date__gte=start))
+    )
     in_period = postings.filter(value_date__gte=start, value_date__lte=end)
     paginator = Paginator(
         in_period.order_by("value_date", "entry_id", "pk").values(
