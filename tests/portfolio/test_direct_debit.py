@@ -38,6 +38,11 @@ XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.08.xsd"
 
 @pytest.fixture
 def loan(db):
+    return make_loan()
+
+
+def make_loan():
+    """A fund that collects (creditor id on its account) and a € 48.000 loan paid out on 15 January 2026."""
     fund = make_fund()
     bankimport.fund_bank_account_add(
         fund=fund, iban=FUND_IBAN, name="Betaalrekening", creditor_id=CREDITOR_ID, actor=None
