@@ -419,7 +419,8 @@ def plan_by_contract(plan: list[dict]) -> list[dict]:
 
 
 def prenotification_days() -> int:
-    return int(getattr(settings, "DIRECT_DEBIT_PRENOTIFICATION_DAYS", 14))
+    """The term between pre-notification and collection (calendar days; at least one: told before)."""
+    return max(int(getattr(settings, "DIRECT_DEBIT_PRENOTIFICATION_DAYS", 14)), 1)
 
 
 def _matching_notice(entry: dict, collection_date: datetime.date) -> DirectDebitPrenotification | None:

@@ -51,7 +51,7 @@ def triggers_forward(apps, schema_editor):
         schema_editor.connection.vendor, []
     )
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def triggers_reverse(apps, schema_editor):
@@ -59,7 +59,7 @@ def triggers_reverse(apps, schema_editor):
         schema_editor.connection.vendor, []
     )
     for statement in statements:
-        schema_editor.execute(statement)
+        schema_editor.execute(statement, params=None)
 
 
 def fill_debtor_details(apps, schema_editor):
