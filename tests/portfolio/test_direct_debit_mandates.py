@@ -341,3 +341,31 @@ def test_the_mandate_pages_amend_and_revoke_after_confirmation(client, loan):
     assert "Ingetrokken op" in client.get(reverse("contract_detail", args=[loan.pk])).content.decode()
     client.force_login(make_member(Role.FUND_MANAGER, fund=make_fund()))
     assert client.get(amend_url).status_code == 404 and client.get(revoke_url).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_earlier_collections_from_their_mandate():
+    """Collections made before 0018 get the account and name they were collected from (the mandate's, which
+    could not change then); the constraints and triggers come after the fill."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    before = [("portfolio", "0017_annual_statement")]
+    after = [("portfolio", "0018_direct_debit_mandate_changes_prenotification")]
+    contract = make_loan()
+    _mandate(contract)
+    first = _lines(contract)[0]
+    _batch(contract.fund, first.due_date, first.due_date)
+    executor = MigrationExecutor(connection)
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    assert not hasattr(old.get_model("portfolio", "DirectDebitItem"), "debtor_iban")
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(after)
+    item = DirectDebitItem.objects.get()
+    assert (item.debtor_iban, item.debtor_name, item.original_debtor_account) == (
+        BORROWER_IBAN,
+        "Bakkerij De Korf",
+        "",
+    )
