@@ -345,13 +345,13 @@ def test_the_mandate_pages_amend_and_revoke_after_confirmation(client, loan):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_fills_earlier_collections_from_their_mandate():
-    """Collections made before 0018 get the account and name they were collected from (the mandate's, which
+    """Collections made before 0019 get the account and name they were collected from (the mandate's, which
     could not change then); the constraints and triggers come after the fill."""
     from django.db import connection
     from django.db.migrations.executor import MigrationExecutor
 
-    before = [("portfolio", "0017_annual_statement")]
-    after = [("portfolio", "0018_direct_debit_mandate_changes_prenotification")]
+    before = [("portfolio", "0018_covering_indexes_for_balances_and_arrears")]
+    after = [("portfolio", "0019_direct_debit_mandate_changes_prenotification")]
     contract = make_loan()
     _mandate(contract)
     first = _lines(contract)[0]

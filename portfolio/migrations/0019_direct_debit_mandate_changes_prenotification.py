@@ -71,7 +71,7 @@ def fill_debtor_details(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("portfolio", "0017_annual_statement"),
+        ("portfolio", "0018_covering_indexes_for_balances_and_arrears"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
