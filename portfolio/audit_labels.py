@@ -42,5 +42,8 @@ def labels() -> dict[str, str]:
         "mandate_registered": _("Incassomachtiging vastgelegd"),
         "direct_debit_batch_created": _("Incassobatch aangemaakt"),
         "direct_debit_file_regenerated": _("Nieuwe versie van het incassobestand"),
+        "mandate_amended": _("Machtiging gewijzigd"),
+        "mandate_revoked": _("Machtiging ingetrokken"),
+        "direct_debit_prenotified": _("Vooraankondiging incasso gemaakt"),
         "direct_debit_returned": _("Incasso gestorneerd"),
     }

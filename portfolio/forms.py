@@ -9,7 +9,7 @@ from djmoney.money import Money
 from core.forms import AmountField, PercentField
 from fund.models import Enterprise, Instrument
 
-from .models import DayCount, Frequency, RepaymentMethod
+from .models import DayCount, Frequency, MandateKind, RepaymentMethod
 
 AMOUNT = {"min_value": Decimal("0.01")}  # AmountField: euros, whole cents, typed the Dutch way
 MONTHS = forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"})  # never type=number
@@ -202,6 +202,37 @@ class MandateForm(forms.Form):
     holder = forms.CharField(label=_("Naam rekeninghouder"), max_length=70)
     mandate_id = forms.CharField(label=_("Machtigingskenmerk"), max_length=35)
     signed_on = forms.DateField(label=_("Datum van ondertekening"), widget=DATE)
+    kind = forms.ChoiceField(
+        label=_("Soort machtiging"),
+        choices=MandateKind.choices,
+        initial=MandateKind.RECURRING,
+        required=False,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+        self.fields["kind"].widget.attrs["class"] = "form-select"
+
+    def clean_kind(self):
+        return self.cleaned_data.get("kind") or MandateKind.RECURRING
+
+
+class MandateAmendForm(forms.Form):
+    iban = forms.CharField(label=_("Nieuw IBAN van de leningnemer"), max_length=42)
+    holder = forms.CharField(label=_("Naam rekeninghouder"), max_length=70)
+    reason = forms.CharField(label=_("Reden van de wijziging"), max_length=255)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class MandateRevokeForm(forms.Form):
+    revoked_on = forms.DateField(label=_("Ingetrokken op"), widget=DATE)
+    reason = forms.CharField(label=_("Reden van intrekking"), max_length=255)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -876,14 +876,28 @@ class Reminder(models.Model):
         return f"{self.contract.reference} {self.get_step_display()} {self.as_of}"
 
 
+class MandateKind(models.TextChoices):
+    RECURRING = "recurring", _("doorlopend")
+    ONE_OFF = "one_off", _("eenmalig")
+
+
 class DirectDebitMandate(models.Model):
-    """A borrower's SEPA direct-debit mandate for a contract: the account, the mandate id and its date."""
+    """A borrower's SEPA direct-debit mandate for a contract: the account, the mandate id and its date.
+
+    Amended in place (new IBAN or holder; the collections keep what they were collected on, so the next
+    pain.008 can carry the original account); revoked with a date and reason, after which it is never
+    collected again (in the database: a revoked mandate cannot be changed nor get a new collection)."""
 
     contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="mandate")
     iban = models.CharField(_("IBAN van de leningnemer"), max_length=34, validators=[validate_iban])
     holder = models.CharField(_("naam rekeninghouder"), max_length=70)
     mandate_id = models.CharField(_("machtigingskenmerk"), max_length=35, unique=True)
     signed_on = models.DateField(_("datum van ondertekening"))
+    kind = models.CharField(
+        _("soort machtiging"), max_length=10, choices=MandateKind.choices, default=MandateKind.RECURRING
+    )
+    revoked_on = models.DateField(_("ingetrokken op"), null=True, blank=True)
+    revocation_reason = models.CharField(_("reden van intrekking"), max_length=255, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
@@ -896,6 +910,12 @@ class DirectDebitMandate(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(iban=""), name="mandate_iban_required"),
             models.CheckConstraint(condition=~Q(mandate_id=""), name="mandate_id_required"),
+            models.CheckConstraint(condition=Q(kind__in=MandateKind.values), name="mandate_kind_valid"),
+            models.CheckConstraint(
+                condition=(Q(revoked_on__isnull=True) & Q(revocation_reason=""))
+                | (Q(revoked_on__isnull=False) & ~Q(revocation_reason="")),
+                name="mandate_revocation_has_date_and_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -941,7 +961,17 @@ class DirectDebitItem(models.Model):
     mandate = models.ForeignKey(DirectDebitMandate, on_delete=models.PROTECT, related_name="items")
     due_date = models.DateField(_("vervaldatum termijn"))
     amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
-    sequence = models.CharField(_("volgorde"), max_length=4, choices=[("FRST", "FRST"), ("RCUR", "RCUR")])
+    sequence = models.CharField(
+        _("volgorde"), max_length=4, choices=[("FRST", "FRST"), ("RCUR", "RCUR"), ("OOFF", "OOFF")]
+    )
+    debtor_iban = models.CharField(_("geïncasseerd van IBAN"), max_length=34, default="")
+    debtor_name = models.CharField(_("naam rekeninghouder"), max_length=70, default="")
+    original_debtor_account = models.CharField(
+        _("oorspronkelijke rekening (wijziging machtiging)"),
+        max_length=34,
+        blank=True,
+        help_text=_("Leeg: geen wijziging. Anders het vorige IBAN (zelfde bank) of SMNDA (andere bank)."),
+    )
     end_to_end_id = models.CharField(_("end-to-end-kenmerk"), max_length=35, unique=True)
     repayment = models.OneToOneField(
         Repayment, on_delete=models.PROTECT, null=True, blank=True, related_name="direct_debit"
@@ -967,7 +997,50 @@ class DirectDebitItem(models.Model):
                 condition=Q(returned_on__isnull=True) | (~Q(return_reason="") & Q(reversal__isnull=False)),
                 name="dd_item_return_has_reason_and_reversal",
             ),
+            models.CheckConstraint(
+                condition=Q(sequence__in=["FRST", "RCUR", "OOFF"]), name="dd_item_sequence"
+            ),
+            models.UniqueConstraint(
+                fields=["mandate"], condition=Q(sequence="OOFF"), name="dd_item_one_off_mandate_used_once"
+            ),
+            models.CheckConstraint(
+                condition=~Q(debtor_iban="") & ~Q(original_debtor_account=F("debtor_iban")),
+                name="dd_item_debtor_account_and_amendment",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.end_to_end_id} {self.amount}"
+
+
+class DirectDebitPrenotification(models.Model):
+    """The letter that tells a borrower, before a collection, how much is collected on which date (SEPA:
+    at least the agreed term before, 14 calendar days unless agreed otherwise). The PDF is a stored document
+    (kind "direct_debit_prenotification", subject this row); a batch collects a contract only after one with
+    the same collection date, amount and account, made at least the term before that date."""
+
+    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="direct_debit_notices")
+    mandate = models.ForeignKey(DirectDebitMandate, on_delete=models.PROTECT, related_name="prenotifications")
+    collection_date = models.DateField(_("incassodatum"))
+    amount = models.DecimalField(_("bedrag (EUR)"), max_digits=14, decimal_places=2)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    due_dates = models.JSONField(_("vervaldata termijnen"), default=list)
+    notified_on = models.DateField(_("aangekondigd op"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("vooraankondiging incasso")
+        verbose_name_plural = _("vooraankondigingen incasso")
+        ordering = ["-notified_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="dd_notice_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(collection_date__gt=F("notified_on")), name="dd_notice_before_collection"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contract.reference} {self.collection_date} {self.amount}"

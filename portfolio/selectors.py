@@ -968,12 +968,31 @@ def _month_ends(end: datetime.date, months: int) -> list[datetime.date]:
     return sorted(points)
 
 
+_LATEST_VERSION = (
+    "SELECT MAX(v2.number) FROM portfolio_scheduleversion v2 WHERE v2.contract_id = v.contract_id\n      )"
+)
+# The version in force on `as_of`: the highest number that had started by then (a restructuring's new version
+# starts on its date), or the first version for a loan whose schedule had not started yet.
+_VERSION_IN_FORCE = """SELECT COALESCE(
+              (SELECT MAX(v2.number) FROM portfolio_scheduleversion v2
+               WHERE v2.contract_id = v.contract_id AND v2.start_date <= %(as_of)s),
+              (SELECT MIN(v3.number) FROM portfolio_scheduleversion v3 WHERE v3.contract_id = v.contract_id)
+          )
+      )"""
+assert _LATEST_VERSION in ARREARS_SQL
+TREND_ARREARS_SQL = ARREARS_SQL.replace(
+    "c.status = 'active'", "c.status NOT IN ('draft', 'cancelled')"
+).replace(_LATEST_VERSION, _VERSION_IN_FORCE)
+
+
 def _oldest_unpaid(*, fund: Fund, as_of: datetime.date) -> dict[int, datetime.date]:
     """{contract id: oldest instalment not covered on `as_of`} for every loan that was running then (not
-    only those running today: a loan repaid since was late or on time in its own months)."""
+    only those running today: a loan repaid since was late or on time in its own months), measured against
+    the schedule version in force on `as_of` (before a restructuring: the old schedule; after it: the new)."""
     from django.db import connection
 
-    sql = ARREARS_SQL.replace("c.status = 'active'", "c.status NOT IN ('draft', 'cancelled')")
+    sql = TREND_ARREARS_SQL
+
     result = {}
     with connection.cursor() as cursor:
         cursor.execute(sql, {"fund": fund.pk, "as_of": as_of})

@@ -14,6 +14,8 @@ urlpatterns = [
     path("contracts/<int:pk>/reminders/", views.contract_reminder_send, name="contract_reminder_send"),
     path("funds/<int:fund_pk>/arrears/", views.arrears_list, name="arrears_list"),
     path("contracts/<int:pk>/mandate/", views.contract_mandate, name="contract_mandate"),
+    path("contracts/<int:pk>/mandate/amend/", views.contract_mandate_amend, name="contract_mandate_amend"),
+    path("contracts/<int:pk>/mandate/revoke/", views.contract_mandate_revoke, name="contract_mandate_revoke"),
     path("funds/<int:fund_pk>/direct-debits/", views.direct_debits, name="direct_debits"),
     path(
         "direct-debit-batches/<int:pk>/regenerate/",

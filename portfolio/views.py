@@ -1035,8 +1035,37 @@ def direct_debits(request, fund_pk: int):
     fund = _fund_for(request, fund_pk, "portfolio.add_contract")
     form = DirectDebitForm(request.POST or None, prefix="dd")
     back = reverse("direct_debits", args=[fund.pk])
+
+    def confirmation(plan, data, notices=None):
+        status = directdebit.prenotification_status(plan=plan, collection_date=data["collection_date"])
+        for entry in status:
+            document = (
+                document_latest(kind=directdebit.NOTICE_KIND, subject=entry["notice"])
+                if entry["notice"]
+                else None
+            )
+            entry["url"] = document_url(document) if document else ""
+        return render(
+            request,
+            "portfolio/direct_debit_confirm.html",
+            {
+                "fund": fund,
+                "form": form,
+                "plan": plan,
+                "total": sum((row["amount"] for row in plan), Decimal("0.00")),
+                "count": len(plan),
+                "data": data,
+                "digest": directdebit.plan_digest(plan),
+                "status": status,
+                "all_in_time": all(entry["in_time"] for entry in status),
+                "term_days": directdebit.prenotification_days(),
+                "notices": notices,
+            },
+        )
+
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        action = request.POST.get("action", "create")
         if request.POST.get("confirmed") != "1":
             try:
                 plan = directdebit.direct_debit_plan(
@@ -1056,18 +1085,24 @@ def direct_debits(request, fund_pk: int):
                         },
                     )
                 else:
-                    return render(
-                        request,
-                        "portfolio/direct_debit_confirm.html",
-                        {
-                            "fund": fund,
-                            "plan": plan,
-                            "total": sum((row["amount"] for row in plan), Decimal("0.00")),
-                            "count": len(plan),
-                            "data": data,
-                            "digest": directdebit.plan_digest(plan),
-                        },
-                    )
+                    return confirmation(plan, data)
+        elif action == "prenotify":
+            try:
+                notices = directdebit.direct_debit_prenotify(
+                    actor=request.user,
+                    fund=fund,
+                    start=data["period_start"],
+                    end=data["period_end"],
+                    collection_date=data["collection_date"],
+                    digest=request.POST.get("digest", ""),
+                )
+                plan = directdebit.direct_debit_plan(
+                    fund=fund, start=data["period_start"], end=data["period_end"]
+                )
+            except (ApplicationError, ValidationError) as exc:
+                apply_to_form(form, exc)
+            else:
+                return confirmation(plan, data, notices=notices)
         else:
             done = submit_form(
                 request,
@@ -1152,4 +1187,86 @@ def contract_mandate(request, pk: int):
         ),
         success_message=_("Machtiging vastgelegd."),
         success_url=back,
+    )
+
+
+def _mandate_to_manage(request, pk: int):
+    """The contract's mandate, for whoever manages the contract (404 otherwise, and without a mandate)."""
+    contract = _contract_to_manage(request, pk)
+    mandate = getattr(contract, "mandate", None)
+    if mandate is None:
+        raise Http404
+    return contract, mandate
+
+
+@login_required
+def contract_mandate_amend(request, pk: int):
+    """A new IBAN or holder name for the same mandate: the next collection carries the amendment."""
+    from . import directdebit
+    from .forms import MandateAmendForm
+
+    contract, mandate = _mandate_to_manage(request, pk)
+    back = reverse("contract_detail", args=[contract.pk]) + "#incasso"
+    form = MandateAmendForm(
+        request.POST or None, prefix="amend", initial={"iban": mandate.iban, "holder": mandate.holder}
+    )
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: directdebit.mandate_amend(actor=request.user, mandate=mandate, **data),
+            success_message=_(
+                "Machtiging gewijzigd; de volgende incasso geeft de wijziging door aan de bank."
+            ),
+            success_url=back,
+        )
+        if done is not None:
+            return done
+    return render(
+        request,
+        "portfolio/mandate_change.html",
+        {"contract": contract, "mandate": mandate, "form": form, "mode": "amend", "back": back},
+    )
+
+
+@login_required
+def contract_mandate_revoke(request, pk: int):
+    """Revoke the mandate (date and reason), after a confirmation page that lists collections still open."""
+    from . import directdebit
+    from .forms import MandateRevokeForm
+
+    contract, mandate = _mandate_to_manage(request, pk)
+    back = reverse("contract_detail", args=[contract.pk]) + "#incasso"
+    form = MandateRevokeForm(
+        request.POST or None, prefix="revoke", initial={"revoked_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        done = submit_form(
+            request,
+            form,
+            action=lambda data: directdebit.mandate_revoke(actor=request.user, mandate=mandate, **data),
+            success_message=lambda revoked: (
+                _("Machtiging %(id)s ingetrokken per %(date)s; er wordt niet meer van geïncasseerd.")
+                % {"id": revoked.mandate_id, "date": format_date(revoked.revoked_on)}
+            ),
+            success_url=back,
+        )
+        if done is not None:
+            return done
+    pending = (
+        directdebit.open_collections(mandate=mandate, on_or_after=timezone.localdate())
+        if mandate.revoked_on is None
+        else []
+    )
+    return render(
+        request,
+        "portfolio/mandate_change.html",
+        {
+            "contract": contract,
+            "mandate": mandate,
+            "form": form,
+            "mode": "revoke",
+            "back": back,
+            "pending": pending,
+        },
     )

@@ -302,3 +302,7 @@ LOGGING = {
 # Static files: WhiteNoise serves them; in development straight from the app folders.
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# SEPA direct debit: calendar days between the pre-notification to the borrower and the collection (the
+# rulebook's 14 unless agreed otherwise with the debtors).
+DIRECT_DEBIT_PRENOTIFICATION_DAYS = env.int("DIRECT_DEBIT_PRENOTIFICATION_DAYS", default=14)

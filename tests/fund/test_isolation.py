@@ -90,12 +90,26 @@ def _direct_debit_batch(side):
     from django.utils import timezone
 
     from portfolio import directdebit
-    from portfolio.models import DirectDebitBatch, DirectDebitMandate, FundBankAccount
+    from portfolio.models import DirectDebitBatch, FundBankAccount
 
     batch = DirectDebitBatch.objects.filter(fund=side.fund).first()
     if batch is not None:
         return batch
     FundBankAccount.objects.filter(pk=_bank_account(side)).update(creditor_id="NL69ZZZ123456780000")
+    _mandate_contract(side)
+    period = {"start": datetime.date(2026, 1, 1), "end": datetime.date(2026, 12, 31)}
+    collection_date = timezone.localdate() + datetime.timedelta(days=directdebit.prenotification_days())
+    directdebit.direct_debit_prenotify(actor=None, fund=side.fund, collection_date=collection_date, **period)
+    return directdebit.direct_debit_batch_create(
+        actor=None, fund=side.fund, collection_date=collection_date, **period
+    )
+
+
+def _mandate_contract(side) -> int:
+    """This side's loan, with a direct-debit mandate (registered once)."""
+    from portfolio import directdebit
+    from portfolio.models import DirectDebitMandate
+
     if not DirectDebitMandate.objects.filter(contract=side.contract).exists():
         directdebit.mandate_register(
             actor=None,
@@ -105,13 +119,15 @@ def _direct_debit_batch(side):
             mandate_id=f"MND-{side.contract.pk}",
             signed_on=datetime.date(2026, 1, 10),
         )
-    return directdebit.direct_debit_batch_create(
-        actor=None,
-        fund=side.fund,
-        start=datetime.date(2026, 1, 1),
-        end=datetime.date(2026, 12, 31),
-        collection_date=timezone.localdate(),
-    )
+    return side.contract.pk
+
+
+def _stored_prenotification(side) -> str:
+    from core.documents import document_latest
+    from portfolio.directdebit import NOTICE_KIND
+
+    notice = _direct_debit_batch(side).items.first().contract.direct_debit_notices.first()
+    return document_url(document_latest(kind=NOTICE_KIND, subject=notice))
 
 
 def _stored_direct_debit_file(side) -> str:
@@ -359,6 +375,9 @@ DETAIL_URLS: dict[str, Callable] = {
     "stored_reminder": lambda s: _stored_reminder(s),
     "direct_debits": lambda s: reverse("direct_debits", args=[s.fund.pk]),
     "stored_direct_debit_file": lambda s: _stored_direct_debit_file(s),
+    "stored_prenotification": lambda s: _stored_prenotification(s),
+    "mandate_amend_page": lambda s: reverse("contract_mandate_amend", args=[_mandate_contract(s)]),
+    "mandate_revoke_page": lambda s: reverse("contract_mandate_revoke", args=[_mandate_contract(s)]),
     "application": lambda s: reverse("application_detail", args=[_p(s, "application")]),
     "application_document": lambda s: reverse("application_document", args=[_p(s, "document")]),
     "memo": lambda s: reverse("memo_download", args=[_p(s, "memo")]),
@@ -472,6 +491,14 @@ CHANGE_URLS: dict[str, Callable] = {
             "dd-collection_date": "2030-01-01",
             "confirmed": "1",
         },
+    ),
+    "contract_mandate_amend": lambda s: (
+        reverse("contract_mandate_amend", args=[_mandate_contract(s)]),
+        {"amend-iban": "NL20INGB0001234567", "amend-holder": "Gekaapt", "amend-reason": "gekaapt"},
+    ),
+    "contract_mandate_revoke": lambda s: (
+        reverse("contract_mandate_revoke", args=[_mandate_contract(s)]),
+        {"revoke-revoked_on": "2026-02-01", "revoke-reason": "gekaapt"},
     ),
     "direct_debit_regenerate": lambda s: (
         reverse("direct_debit_regenerate", args=[_direct_debit_batch(s).pk]),
@@ -694,6 +721,9 @@ OWN_VISIBLE: dict[Role, set[str]] = {
         "stored_reminder",
         "direct_debits",
         "stored_direct_debit_file",
+        "stored_prenotification",
+        "mandate_amend_page",
+        "mandate_revoke_page",
         "provisions_run",
         "application",
         "application_document",
@@ -867,6 +897,11 @@ def test_other_organisations_objects_cannot_be_changed(client, side_pair, role, 
     assert not other.contract.notes.exists() and not other.contract.reminders.exists()
     assert not other.fund.audit_files.exists()
     assert not hasattr(other.contract, "mandate") or other.contract.mandate.holder != "Gekaapt"
+    from portfolio.models import DirectDebitMandate
+
+    mandates = DirectDebitMandate.objects.filter(contract=other.contract)
+    assert not mandates.filter(revoked_on__isnull=False).exists()
+    assert not mandates.filter(iban="NL20INGB0001234567").exists()
     assert not other.fund.direct_debit_batches.filter(collection_date=datetime.date(2030, 1, 1)).exists()
     for batch in other.fund.direct_debit_batches.all():
         assert document_latest(kind="direct_debit_file", subject=batch).version == 1

@@ -22,7 +22,7 @@ from fund.models import AuditEvent, Role
 from portfolio import bankimport, directdebit, services
 from portfolio.accounts import AccountCode
 from portfolio.ledger import Line, entry_post
-from portfolio.models import BankLine, DirectDebitBatch, DirectDebitItem
+from portfolio.models import BankLine, DirectDebitBatch, DirectDebitItem, DirectDebitPrenotification
 from portfolio.selectors import arrears, contract_account_balance
 from tests.factories import make_enterprise, make_fund, make_member
 from tests.portfolio.test_bankstatements import camt, ntry
@@ -38,6 +38,11 @@ XSD = Path(sepaxml.__file__).parent / "schemas" / "pain.008.001.08.xsd"
 
 @pytest.fixture
 def loan(db):
+    return make_loan()
+
+
+def make_loan():
+    """A fund that collects (creditor id on its account) and a € 48.000 loan paid out on 15 January 2026."""
     fund = make_fund()
     bankimport.fund_bank_account_add(
         fund=fund, iban=FUND_IBAN, name="Betaalrekening", creditor_id=CREDITOR_ID, actor=None
@@ -67,6 +72,22 @@ def loan(db):
 
 def _lines(contract):
     return list(services.current_schedule(contract).lines.order_by("number"))
+
+
+def _collection_day():
+    """The first day a batch made today may collect: after the pre-notification term."""
+    return timezone.localdate() + datetime.timedelta(days=directdebit.prenotification_days())
+
+
+def _batch(fund, start, end, collection_date=None, **kwargs):
+    """Pre-notify the borrowers today, then make the batch (on the first day the term allows)."""
+    collection_date = collection_date or _collection_day()
+    directdebit.direct_debit_prenotify(
+        actor=None, fund=fund, start=start, end=end, collection_date=collection_date
+    )
+    return directdebit.direct_debit_batch_create(
+        actor=None, fund=fund, start=start, end=end, collection_date=collection_date, **kwargs
+    )
 
 
 def _mandate(contract):
@@ -105,14 +126,7 @@ def test_a_batch_collects_the_instalments_due_in_the_period_in_a_valid_pain008(l
         (first.due_date, first.payment, "FRST"),
         (second.due_date, second.payment, "RCUR"),
     ]
-    batch = directdebit.direct_debit_batch_create(
-        actor=None,
-        fund=loan.fund,
-        start=first.due_date,
-        end=second.due_date,
-        collection_date=timezone.localdate(),
-        digest=directdebit.plan_digest(plan),
-    )
+    batch = _batch(loan.fund, first.due_date, second.due_date, digest=directdebit.plan_digest(plan))
     assert batch.count == 2 and batch.total == first.payment + second.payment
     document = document_latest(kind=directdebit.FILE_KIND, subject=batch)
     xml = bytes(document.content)
@@ -183,7 +197,7 @@ def test_the_confirmation_page_shows_total_and_count_before_anything_is_made(cli
     data = {
         "dd-period_start": first.due_date.isoformat(),
         "dd-period_end": second.due_date.isoformat(),
-        "dd-collection_date": timezone.localdate().isoformat(),
+        "dd-collection_date": _collection_day().isoformat(),
     }
     page = client.post(url, data).content.decode()
     assert "Incassobatch bevestigen" in page and "Totaal (2 incasso" in page
@@ -193,7 +207,19 @@ def test_the_confirmation_page_shows_total_and_count_before_anything_is_made(cli
     digest = directdebit.plan_digest(
         directdebit.direct_debit_plan(fund=loan.fund, start=first.due_date, end=second.due_date)
     )
-    done = client.post(url, data | {"confirmed": "1", "digest": digest}, follow=True).content.decode()
+    # not yet pre-notified: refused, naming the contract; nothing made
+    refused = client.post(
+        url, data | {"confirmed": "1", "digest": digest, "action": "create"}
+    ).content.decode()
+    assert "Contract INC-1: er is geen vooraankondiging" in refused and not DirectDebitBatch.objects.exists()
+    notified = client.post(
+        url, data | {"confirmed": "1", "digest": digest, "action": "prenotify"}
+    ).content.decode()
+    assert "1 vooraankondiging gemaakt" in notified and 'data-testid="direct-debit-notices"' in notified
+    assert DirectDebitPrenotification.objects.filter(contract=loan).count() == 1
+    done = client.post(
+        url, data | {"confirmed": "1", "digest": digest, "action": "create"}, follow=True
+    ).content.decode()
     batch = DirectDebitBatch.objects.get()
     assert batch.count == 2 and batch.message_id in done
     other = make_member(Role.FUND_MANAGER, fund=make_fund())
@@ -238,13 +264,7 @@ def _return_line(item, booked: datetime.date, *, ref: str, code: str) -> str:
 def test_a_returned_debit_reverses_the_payment_and_reopens_the_arrears(loan):
     _mandate(loan)
     first, second = _lines(loan)[:2]
-    directdebit.direct_debit_batch_create(
-        actor=None,
-        fund=loan.fund,
-        start=first.due_date,
-        end=second.due_date,
-        collection_date=timezone.localdate(),
-    )
+    _batch(loan.fund, first.due_date, second.due_date)
     item_one, item_two = DirectDebitItem.objects.order_by("due_date")
     collected = camt(
         _collection_line(item_one, first.due_date, ref="COL-1")

@@ -14,7 +14,7 @@ from djmoney.money import Money
 from fund.models import Role
 from portfolio import services
 from portfolio.ledger import Line, entry_post
-from portfolio.selectors import portfolio_trend
+from portfolio.selectors import arrears_bucket, portfolio_trend
 from tests.factories import make_enterprise, make_fund, make_member
 
 pytestmark = pytest.mark.django_db
@@ -105,3 +105,38 @@ def test_the_portfolio_page_shows_the_chart_and_the_table(client, fund):
     assert "€ 30.000,00" in page
     client.force_login(make_member(Role.FUND_MANAGER, fund=make_fund()))
     assert client.get(url, {"part": "trend"}).status_code == 404
+
+
+def test_a_restructured_loan_uses_the_schedule_valid_at_each_month_end(fund):
+    """Restructured on 10 May 2026 (six months' grace from then): the months before use the old schedule
+    (late since its first instalment), the months after the new one (not yet due, so on time)."""
+    loan = _loan(fund, "TR-R", "48000.00", datetime.date(2026, 1, 15))  # never pays
+    old_first_due = _first_due(loan)
+    services.contract_restructure(
+        actor=None,
+        contract=loan,
+        as_of=datetime.date(2026, 5, 10),
+        reason="betalingspauze",
+        grace_months=6,
+    )
+    new_version = services.current_schedule(loan)
+    assert new_version.number == 2 and new_version.start_date == datetime.date(2026, 5, 10)
+    new_first_due = new_version.lines.order_by("number").first().due_date
+    assert new_first_due > datetime.date(2026, 5, 31)  # the new schedule has nothing due in May
+    series = {row["month_end"]: row for row in portfolio_trend(fund=fund, end=datetime.date(2026, 6, 30))}
+
+    def bucket_of(month_end):
+        row = series[month_end]
+        return next(b["bucket"] for b in row["buckets"] if b["amount"] == row["outstanding"])
+
+    april = datetime.date(2026, 4, 30)
+    days_late_april = (april - old_first_due).days
+    assert 30 < days_late_april <= 90  # by the old schedule: two to three months late
+    assert bucket_of(april) == arrears_bucket(days_late_april) != "current"
+    assert series[april]["par30"] == D("1.0000")
+    # after the restructuring: the new schedule (nothing due in May; in June at most its first instalment)
+    may, june = datetime.date(2026, 5, 31), datetime.date(2026, 6, 30)
+    assert series[may]["outstanding"] > 0 and bucket_of(may) == "current" and series[may]["par30"] == 0
+    expected_june = arrears_bucket(max((june - new_first_due).days, 0))
+    assert bucket_of(june) == expected_june != arrears_bucket((june - old_first_due).days)
+    assert series[june]["par30"] == D("0.0000")
