@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
-from django.db.models import DecimalField, Q, QuerySet, Sum, Value
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 
 from core.money import round_to, to_cents
@@ -695,12 +695,24 @@ def ledger_card(
     running_total = BalanceSummary.objects.filter(fund=fund, account=account).aggregate(
         d=Coalesce(Sum("debit"), ZERO), c=Coalesce(Sum("credit"), ZERO)
     )
+    in_period = postings.filter(value_date__gte=start, value_date__lte=end)
+    # One pass over the postings from the start on gives the period's movements, its number of rows (for the
+    # pages) and what came after it.
+    period = Q(value_date__lte=end)
+    since = postings.filter(value_date__gte=start).aggregate(
+        d=Coalesce(Sum("debit"), ZERO),
+        c=Coalesce(Sum("credit"), ZERO),
+        pd=Coalesce(Sum("debit", filter=period), ZERO),
+        pc=Coalesce(Sum("credit", filter=period), ZERO),
+        n=Count("pk", filter=period),
+    )
     opening = (
         to_cents(running_total["d"])
         - to_cents(running_total["c"])
-        - balance(postings.filter(value_date__gte=start))
+        - to_cents(since["d"])
+        + to_cents(since["c"])
     )
-    in_period = postings.filter(value_date__gte=start, value_date__lte=end)
+    movement_debit, movement_credit = to_cents(since["pd"]), to_cents(since["pc"])
     paginator = Paginator(
         in_period.order_by("value_date", "entry_id", "pk").values(
             "pk",
@@ -716,6 +728,7 @@ def ledger_card(
         ),
         per_page,
     )
+    paginator.count = since["n"]  # known already: spares the paginator its COUNT query (a cached property)
     current = paginator.get_page(page)
     rows = list(current.object_list)
     running = opening
@@ -734,7 +747,6 @@ def ledger_card(
         row["balance"] = running
         row["balance_debit"] = max(running, Decimal("0.00"))
         row["balance_credit"] = max(-running, Decimal("0.00"))
-    movement_debit, movement_credit = sums(in_period)
     closing = opening + movement_debit - movement_credit
     return {
         "account": account,

@@ -646,3 +646,41 @@ def test_top_bar_links_to_the_back_office_and_switches_funds_for_a_manager_of_se
         reverse("bank_statements", args=[loan.fund.pk])
         not in client.get(reverse("fund_list")).content.decode()
     )
+
+
+def test_ledger_card_figures_ignore_what_is_booked_after_the_period_and_count_its_rows(loan):
+    """The card's opening balance comes from the running totals minus what is dated from the start on, and
+    its movements and number of rows from one pass: a payment after the period changes none of them."""
+    from portfolio.models import Account
+    from portfolio.selectors import ledger_card
+
+    _capital(loan.fund, day=datetime.date(2025, 12, 1))
+    services.repayment_receive(
+        actor=None, contract=loan, amount=D("2632.15"), value_date=datetime.date(2026, 2, 15)
+    )
+    bank = Account.objects.get(fund=loan.fund, code="1000")
+
+    def card():
+        return ledger_card(
+            fund=loan.fund,
+            account=bank,
+            start=datetime.date(2026, 1, 1),
+            end=datetime.date(2026, 3, 31),
+            per_page=1,
+        )
+
+    before = card()
+    services.repayment_receive(
+        actor=None, contract=loan, amount=D("500.00"), value_date=datetime.date(2026, 5, 2)
+    )
+    after = card()
+    for figure in ("opening", "closing", "movement_debit", "movement_credit"):
+        assert after[figure] == before[figure], figure
+    assert after["opening"] == CAPITAL
+    assert after["movement_debit"] == D("2632.15") and after["movement_credit"] == D("60000.00")
+    assert after["page"].paginator.count == 2 and after["page"].paginator.num_pages == 2
+    later = ledger_card(
+        fund=loan.fund, account=bank, start=datetime.date(2026, 4, 1), end=datetime.date(2026, 6, 30)
+    )
+    assert later["opening"] == CAPITAL - D("60000.00") + D("2632.15")
+    assert later["closing"] == later["opening"] + D("500.00")
