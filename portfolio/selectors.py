@@ -63,8 +63,9 @@ def _totals(
     for row in running:
         totals[tuple(row[f] for f in by)] = (to_cents(row["d"]), to_cents(row["c"]))
     if as_of is not None:
-        later = (  # a posting's value date is its entry's: the entries' (fund, value_date) index finds them
-            Posting.objects.filter(entry__fund=fund, entry__value_date__gt=as_of, **filters)
+        later = (  # per account of the fund, the covering (account, value date, debit, credit) index finds
+            # them without reading the entries or any posting dated before: older years cost nothing
+            Posting.objects.filter(account__fund=fund, value_date__gt=as_of, **filters)
             .values(*by)
             .annotate(d=Sum("debit"), c=Sum("credit"))
             .order_by()
