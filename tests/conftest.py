@@ -20,6 +20,18 @@ from tests.factories import make_enterprise, make_fund, make_fund_manager, make_
 PDF_BYTES = one_page_pdf("Testdocument")  # a real PDF: uploads are checked by parsing
 
 
+@pytest.fixture(autouse=True)
+def dutch_by_default():
+    """Every test starts in Dutch, as a user does: a request in English (LocaleMiddleware activates the
+    language for the thread and leaves it) must not turn a later test's labels English in the same worker."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @dataclass
 class Side:
     """One half of the world: a fund with its own enterprise, municipality, investor and users."""
