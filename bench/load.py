@@ -31,7 +31,6 @@ import contextlib
 import os
 import random
 import re
-import secrets
 import signal
 import subprocess
 import tempfile
@@ -449,20 +448,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     media = tempfile.mkdtemp(prefix="load-media-")
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": f"{HOST},localhost",
-        "DATABASE_URL": f"{PG}/{DB}",
-        "CELERY_BROKER_URL": BROKER,
-        "CACHE_URL": BROKER,
-        "SECURE_SSL_REDIRECT": "False",
-        "REQUIRE_2FA": "False",
-        "MEDIA_ROOT": media,
-        "EMAIL_URL": "consolemail://",
-    }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    env = prod_smoke.production_env(database=DB, broker=BROKER, media=media)
     if not args.reuse_db:
         prod_smoke.psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
         prod_smoke.psql(f'CREATE DATABASE "{DB}"')

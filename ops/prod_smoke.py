@@ -135,22 +135,29 @@ def walk(browser: Browser, role: str) -> list[str]:
     return problems
 
 
-def main() -> int:
-    media = tempfile.mkdtemp(prefix="smoke-media-")
+def production_env(*, database: str, broker: str, media: str) -> dict[str, str]:
+    """The environment of a production-settings run on this machine (also `bench/load.py`'s): a fresh secret,
+    no TLS redirect and no 2FA (a script cannot type a TOTP code), mail to the console."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": f"{HOST},localhost",
-        "DATABASE_URL": f"{PG}/{DB}",
-        "CELERY_BROKER_URL": BROKER,
-        "CACHE_URL": BROKER,
+        "DATABASE_URL": f"{PG}/{database}",
+        "CELERY_BROKER_URL": broker,
+        "CACHE_URL": broker,
         "SECURE_SSL_REDIRECT": "False",
         "REQUIRE_2FA": "False",
         "MEDIA_ROOT": media,
         "EMAIL_URL": "consolemail://",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    return env
+
+
+def main() -> int:
+    media = tempfile.mkdtemp(prefix="smoke-media-")
+    env = production_env(database=DB, broker=BROKER, media=media)
     psql(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
     psql(f'CREATE DATABASE "{DB}"')
     processes: list[subprocess.Popen] = []

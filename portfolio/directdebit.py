@@ -148,6 +148,21 @@ def validate_creditor_id(value: str) -> None:
 # --------------------------------------------------------------------------------------------------
 
 
+def _account_checked(*, iban: str, holder: str) -> tuple[str, str, dict[str, list[str]]]:
+    """The debtor's account as a mandate keeps it (IBAN compact and upper case, holder trimmed), with the
+    problems per field."""
+    errors: dict[str, list[str]] = {}
+    iban = (iban or "").replace(" ", "").upper()
+    try:
+        validate_iban(iban)
+    except ValidationError as exc:
+        errors["iban"] = list(exc.messages)
+    holder = (holder or "").strip()
+    if not holder:
+        errors["holder"] = [_(MSG_MANDATE_HOLDER)]
+    return iban, holder, errors
+
+
 @transaction.atomic
 def mandate_register(
     *,
@@ -161,15 +176,8 @@ def mandate_register(
 ) -> DirectDebitMandate:
     """Record the borrower's mandate for this contract (one per contract; a mandate id is used once):
     recurring (FRST, then RCUR) or one-off (OOFF: one collection)."""
-    errors: dict[str, list[str]] = {}
-    iban = (iban or "").replace(" ", "").upper()
-    try:
-        validate_iban(iban)
-    except ValidationError as exc:
-        errors["iban"] = list(exc.messages)
-    holder, mandate_id = (holder or "").strip(), (mandate_id or "").strip()
-    if not holder:
-        errors["holder"] = [_(MSG_MANDATE_HOLDER)]
+    iban, holder, errors = _account_checked(iban=iban, holder=holder)
+    mandate_id = (mandate_id or "").strip()
     if not mandate_id or len(mandate_id) > 35:
         errors["mandate_id"] = [_(MSG_MANDATE_ID)]
     if signed_on is None or signed_on > timezone.localdate():
@@ -224,15 +232,8 @@ def mandate_amend(
 ) -> DirectDebitMandate:
     """A new account and/or holder name for the same mandate (SEPA amendment). The mandate id and signature
     date stay; the next collection carries the amendment (see ``direct_debit_plan``)."""
-    errors: dict[str, list[str]] = {}
-    iban = (iban or "").replace(" ", "").upper()
-    try:
-        validate_iban(iban)
-    except ValidationError as exc:
-        errors["iban"] = list(exc.messages)
-    holder, reason = (holder or "").strip(), (reason or "").strip()
-    if not holder:
-        errors["holder"] = [_(MSG_MANDATE_HOLDER)]
+    iban, holder, errors = _account_checked(iban=iban, holder=holder)
+    reason = (reason or "").strip()
     if not reason:
         errors["reason"] = [_(MSG_REASON)]
     if errors:

@@ -40,7 +40,7 @@ from .models import (
     ScheduleVersion,
 )
 from .schedules import ScheduleError, build_schedule
-from .selectors import contract_account_balance
+from .selectors import contract_account_balance, contract_account_balances
 
 LOAN_INSTRUMENTS = ("loan", "subordinated_loan", "convertible_loan")
 MSG_NOT_A_LOAN = gettext_noop("Dit kan alleen bij een lening (instrument: %(instrument)s).")
@@ -404,20 +404,6 @@ DUES_ACCOUNTS = (
 )
 
 
-def _dues_balances(contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
-    """The contract's balances on the dues accounts as of a date, in one query."""
-    rows = (
-        Posting.objects.filter(contract=contract, account__code__in=DUES_ACCOUNTS, value_date__lte=as_of)
-        .values("account__code")
-        .annotate(debit=Sum("debit"), credit=Sum("credit"))
-        .order_by()
-    )
-    balances = dict.fromkeys(DUES_ACCOUNTS, Decimal("0.00"))
-    for row in rows:
-        balances[row["account__code"]] = to_cents(row["debit"] or 0) - to_cents(row["credit"] or 0)
-    return balances
-
-
 def _dues_from(*, balances: dict[str, Decimal], planned: Decimal) -> dict[str, Decimal]:
     """What is owed, from the dues accounts' balances and the principal the schedule planned for the day."""
     zero = Decimal("0.00")
@@ -441,7 +427,7 @@ def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     this date, so it stays right after a restructuring or prepayment starts a new version.
     """
     version = current_schedule(contract)
-    balances = _dues_balances(contract, as_of)
+    balances = contract_account_balances(contract=contract, account_codes=DUES_ACCOUNTS, as_of=as_of)
     planned = balances[AccountCode.LOANS_PRINCIPAL]
     if version is not None:
         last_due = version.lines.filter(due_date__lte=as_of).order_by("-number").first()
