@@ -343,7 +343,14 @@ def warm_up(sessions: dict[str, tuple[dict, list[str]]], *, workers: int) -> Non
     )
 
 
-def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_rate: float, duration: int):
+def run_load(
+    sessions: dict[str, tuple[dict, list[str]]],
+    *,
+    users: int,
+    spawn_rate: float,
+    duration: int,
+    think: tuple[float, float] = (0.5, 1.5),
+):
     """FastHttpUser (geventhttpclient, the cheaper of locust's two clients): locust runs on the same cores as
     the server; `cpu_seconds` reports its share (about 2 ms and 4-5 % of the CPU a request, 2026-11-28)."""
     import gevent
@@ -372,7 +379,7 @@ def run_load(sessions: dict[str, tuple[dict, list[str]]], *, users: int, spawn_r
                 (FastHttpUser,),
                 {
                     "host": base,
-                    "wait_time": between(0.5, 1.5),
+                    "wait_time": between(*think),
                     "default_headers": headers,
                     "open": task(open_page),
                 },
@@ -441,6 +448,15 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=60, help="seconds of load after the start")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn workers")
     parser.add_argument(
+        "--think",
+        type=float,
+        nargs=2,
+        default=(0.5, 1.5),
+        metavar=("MIN", "MAX"),
+        help="seconds a user waits between two pages, uniformly between MIN and MAX (default 0.5 1.5: "
+        "about one page a second per user, a stress figure; people reading a page take longer)",
+    )
+    parser.add_argument(
         "--keep-db", action="store_true", help="keep the scaled database afterwards (for bench/pagecost.py)"
     )
     parser.add_argument(
@@ -490,12 +506,19 @@ def main() -> int:
             print(f"[load] {role} ({logins[role]}): {', '.join(sessions[role][1])}", flush=True)
         warm_up(sessions, workers=args.workers)
         print(
-            f"[load] {args.users} users, spawn rate {args.spawn_rate}/s, {args.duration} s, "
+            f"[load] {args.users} users, think time {args.think[0]:g}-{args.think[1]:g} s, "
+            f"spawn rate {args.spawn_rate}/s, {args.duration} s, "
             f"{os.cpu_count()} CPU cores, load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
         before = cpu_seconds()
-        stats = run_load(sessions, users=args.users, spawn_rate=args.spawn_rate, duration=args.duration)
+        stats = run_load(
+            sessions,
+            users=args.users,
+            spawn_rate=args.spawn_rate,
+            duration=args.duration,
+            think=tuple(args.think),
+        )
         used = {name: value - before[name] for name, value in cpu_seconds().items()}
         print(f"[load] load average after the run {os.getloadavg()[0]:.1f}", flush=True)
         report(stats)

@@ -8,3 +8,10 @@ class CoreConfig(AppConfig):
     name = "core"
     verbose_name = _("Kern")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.apps import apps
+
+        from .choices import speed_up_choice_display
+
+        speed_up_choice_display(apps.get_models())

@@ -57,9 +57,10 @@ def sees_place_of_fund(user, fund) -> bool:
         return True
     if selectors.own_municipality_ids(user) & set(fund.region.values_list("pk", flat=True)):
         return True
-    return fund.commitments.filter(
-        investor__organisation_id__in=selectors.own_investor_organisation_ids(user)
-    ).exists()
+    investor_organisations = selectors.own_investor_organisation_ids(user)
+    return bool(investor_organisations) and (
+        fund.commitments.filter(investor__organisation_id__in=investor_organisations).exists()
+    )
 
 
 rules.add_perm("fund.add_fund", is_administrator)

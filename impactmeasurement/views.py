@@ -47,16 +47,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def impact_home(request):
     user = request.user
     today = timezone.localdate()
-    kpi_sets = selectors.kpi_sets_for(user).order_by("fund__name", "enterprise__organisation__name")
+    # A list the role cannot have is not asked for: an empty scope still costs a full query compilation
+    # (Django finds it empty only then), and officials and investors have most of these empty.
+    admin = fund_selectors.is_administrator(user)
+    managed = fund_selectors.managed_fund_ids(user)
+    own = fund_selectors.own_enterprise_organisation_ids(user)
+    sees_kpi_sets = admin or own or fund_selectors.staff_fund_ids(user)
     context = {
-        "kpi_sets": kpi_sets,
-        "open_periods": selectors.open_periods_for(user, today=today),
-        "review_queue": selectors.review_queue_for(user),
-        "overdue": selectors.overdue_periods(fund_ids=fund_selectors.managed_fund_ids(user), today=today),
+        "kpi_sets": selectors.kpi_sets_for(user).order_by("fund__name", "enterprise__organisation__name")
+        if sees_kpi_sets
+        else [],
+        "open_periods": selectors.open_periods_for(user, today=today) if own else [],
+        "review_queue": selectors.review_queue_for(user) if managed else [],
+        "overdue": selectors.overdue_periods(fund_ids=managed, today=today) if managed else [],
         "impact_funds": selectors.impact_funds_for(user).order_by("name"),
-        "manageable_funds": fund_selectors.funds_for(user).filter(
-            pk__in=fund_selectors.managed_fund_ids(user)
-        ),
+        "manageable_funds": fund_selectors.funds_for(user).filter(pk__in=managed) if managed else [],
         "today": today,
     }
     return render(request, "impactmeasurement/home.html", context)

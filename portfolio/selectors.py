@@ -490,31 +490,41 @@ def instalment_state_label(row: dict) -> str:
 
 def bucket_label(bucket: str | None) -> str:
     """The arrears bucket as a fund manager reads it: 'op tijd', '1–30 dagen', … '> 90 dagen'."""
+    return _bucket_labels().get(bucket or "", "")
+
+
+def _bucket_labels() -> dict[str, str]:
     from django.utils.translation import gettext as _
 
-    labels = {
+    return {
         "current": _("op tijd"),
         "1-30": _("1–30 dagen"),
         "31-60": _("31–60 dagen"),
         "61-90": _("61–90 dagen"),
         ">90": _("> 90 dagen"),
     }
-    return labels.get(bucket or "", "")
 
 
 def with_arrears(contracts, rows: dict[int, dict], *, as_of: datetime.date | None = None) -> list[Contract]:
     """Set `outstanding`, `days_past_due`, `bucket`, `bucket_label` and `status_label` on contracts from
     `arrears` rows (None: inactive); the status is the one as of the date."""
+    from .models import ContractStatus
+
     contracts = list(contracts)
     statuses = statuses_as_of(contracts, as_of=as_of) if as_of is not None else {}
+    # each label translated once for the list, not once per row (a page shows 50)
+    buckets = _bucket_labels()
+    status_labels = {status.value: str(status.label) for status in ContractStatus}
     result = []
     for contract in contracts:
         info = rows.get(contract.pk, {})
         contract.outstanding = info.get("outstanding")
         contract.days_past_due = info.get("days_past_due")
         contract.bucket = info.get("bucket")
-        contract.bucket_label = bucket_label(contract.bucket)
-        contract.status_label = statuses.get(contract.pk) or contract.get_status_display()
+        contract.bucket_label = buckets.get(contract.bucket or "", "")
+        contract.status_label = statuses.get(contract.pk) or status_labels.get(
+            contract.status, contract.status
+        )
         result.append(contract)
     return result
 
@@ -800,6 +810,8 @@ def stored_auditfiles(*, fund: Fund) -> list[dict]:
     from .models import AuditFile
 
     years = dict(AuditFile.objects.filter(fund=fund).values_list("pk", "year"))
+    if not years:
+        return []
     documents = (
         StoredDocument.objects.filter(
             kind="xaf_auditfile",

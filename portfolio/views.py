@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -66,7 +67,9 @@ def portfolio_overview(request, fund_pk: int):
         )
     from django.core.paginator import Paginator
 
-    page = Paginator(overview["contracts"], 50).get_page(request.GET.get("page"))
+    # the rows show the enterprise's name, nothing of the fund or the municipality
+    rows = overview["contracts"].select_related(None).select_related("enterprise__organisation")
+    page = Paginator(rows, 50).get_page(request.GET.get("page"))
     page.object_list = selectors.with_arrears(page.object_list, overview["arrears"], as_of=as_of)
     context = overview | {
         "fund": fund,
@@ -558,6 +561,8 @@ def ledger_report(request, fund_pk: int):
         "report": report,
         "start": start,
         "end": end,
+        # every account links to its ledger card for the period: the query string made once, not per row
+        "period_query": urlencode({"start": start.isoformat(), "end": end.isoformat()}),
         "closed_through": closed_through(fund=fund),
         "closable_quarters": [
             {"end": q, "label": f"{q.year}-Q{(q.month - 1) // 3 + 1}"}

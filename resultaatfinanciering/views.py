@@ -69,15 +69,18 @@ def _previous_period(contract) -> tuple[datetime.date, datetime.date]:
 @login_required
 def contract_list(request):
     contracts = selectors.contracts_for(request.user).order_by("reference")
-    municipalities = Organisation.objects.filter(
-        pk__in=fund_selectors.official_organisation_ids(request.user), municipality_government__isnull=False
+    official_of = fund_selectors.official_organisation_ids(request.user)
+    municipalities = (
+        list(Organisation.objects.filter(pk__in=official_of, municipality_government__isnull=False))
+        if official_of
+        else []  # not an official: no query to compile only to find it empty
     )
     context = {
         "contracts": contracts,
         "municipalities": municipalities,
-        "can_create": municipalities.exists() or fund_selectors.is_administrator(request.user),
+        "can_create": bool(municipalities) or fund_selectors.is_administrator(request.user),
     }
-    if fund_selectors.official_organisation_ids(request.user):
+    if official_of:
         context["pending"] = selectors.pending_for_official(request.user)
     return render(request, "resultaatfinanciering/contract_list.html", context)
 

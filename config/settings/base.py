@@ -170,6 +170,10 @@ PERMISSIONS_POLICY = (
 # Sessions end at browser close, 12 hours after the login whatever the role, and after 30 minutes without
 # activity for the roles that decide about money and for administrators (fund.security).
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Read from the cache (Redis in production), written through to the database: every request reads its
+# session, and a cache read costs a fraction of a database query (bench/load.py). Nothing deletes session
+# rows behind the store's back (logout and expiry go through it), so the cache never outlives a session.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=30 * 60)
 # However active, a session ends this many seconds after the login, for every role (ASVS 3.3.2;
 # fund.security.SessionAbsoluteLifetimeMiddleware): a working day and a half is never one session.

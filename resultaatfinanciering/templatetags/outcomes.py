@@ -27,7 +27,13 @@ def outcomes_visible(user) -> bool:
 def outcomes_panel(user, role) -> dict | None:
     if role not in PANEL_ROLES:
         return None
-    contracts = list(selectors.contracts_for(user).order_by("reference")[:10])
+    # the panel names the payer and the provider, nothing more of the contract's relations
+    contracts = list(
+        selectors.contracts_for(user)
+        .select_related(None)
+        .select_related("payer", "provider__organisation")
+        .order_by("reference")[:10]
+    )
     if not contracts:
         return None
     panel = {"contracts": contracts}
