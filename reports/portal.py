@@ -16,7 +16,7 @@ from portfolio.ledger import closed_through
 from portfolio.models import JournalEntry
 from portfolio.selectors import fund_nav, portfolio_at_risk
 
-from .capital import capital_accounts, capital_history, fund_capital_summary, nav_reconciliation
+from .capital import fund_capital, fund_capital_summary, nav_reconciliation
 from .models import ItemStatus, QuarterlyReport, ReportBatch
 from .quarters import quarter_bounds
 
@@ -167,10 +167,12 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
     if quarter is None:
         return context
     start, end = quarter_bounds(quarter)
-    accounts = capital_accounts(fund=fund, quarter=quarter)
-    row = next((r for r in accounts if r.commitment.pk == commitment.pk), None)
-    history = capital_history(commitment=commitment, through=end)
-    summary = fund_capital_summary(fund=fund, quarter=quarter, rows=accounts)
+    capital = fund_capital(fund=fund, quarter=quarter)  # one read of the ledger for the three below
+    row = next((r for r in capital.rows if r.commitment.pk == commitment.pk), None)
+    history = capital.histories.get(commitment.pk, [])
+    summary = fund_capital_summary(
+        fund=fund, quarter=quarter, rows=capital.rows, cash_flows=capital.cash_flows
+    )
     context.update(
         {
             "start": start,
