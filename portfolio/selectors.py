@@ -254,15 +254,15 @@ def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
     So NAV always equals equity (paid-in − distributions) plus the result to date, whatever accounts a fund
     adds to its chart (penalty interest receivable, fees payable, …).
     """
-    balances = account_balances(fund=fund, as_of=as_of)
-    nav = Decimal("0.00")
-    for code, kind in Account.objects.filter(fund=fund).values_list("code", "account_type"):
-        balance = balances.get(code, Decimal("0.00"))
-        if kind == AccountType.ASSET:
-            nav += balance
-        elif kind in (AccountType.CONTRA_ASSET, AccountType.LIABILITY):
-            nav -= balance
-    return nav
+    # Summed per account type (two grouped queries, no read of the chart): an asset's balance is
+    # debit − credit, a contra-asset's or a liability's credit − debit, so each of them adds debit − credit.
+    totals = _totals(
+        fund=fund,
+        as_of=as_of,
+        by=("account__account_type",),
+        account__account_type__in=(AccountType.ASSET, AccountType.CONTRA_ASSET, AccountType.LIABILITY),
+    )
+    return sum((debit - credit for debit, credit in totals.values()), Decimal("0.00"))
 
 
 def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: datetime.date) -> dict:
