@@ -219,7 +219,6 @@ def _capital_lines(row) -> list[dict]:
 
 
 def _impact_rows(*, fund: Fund, quarter: str) -> list[dict]:
-    from impactmeasurement.selectors import portfolio_impact
+    from impactmeasurement.selectors import portfolio_impact_rows
 
-    frame = portfolio_impact(fund=fund, period=quarter)
-    return [r for r in frame.to_dict("records") if r.get("actual") is not None]
+    return [r for r in portfolio_impact_rows(fund=fund, period=quarter) if r["actual"] is not None]
