@@ -123,6 +123,8 @@ def _investor_moves(*, user, commitment: Commitment) -> dict:
     call_lines = list(
         investor_selectors.call_lines_for(user)
         .filter(commitment=commitment, call__status__in=investor_selectors.VISIBLE_CALL_STATUSES)
+        .select_related(None)  # the page shows the call of each line, never its fund or investor
+        .select_related("call")
         .order_by("-call__notice_date", "-call__number")
     )
     distribution_lines = list(
@@ -130,6 +132,8 @@ def _investor_moves(*, user, commitment: Commitment) -> dict:
         .filter(
             commitment=commitment, distribution__status__in=investor_selectors.VISIBLE_DISTRIBUTION_STATUSES
         )
+        .select_related(None)
+        .select_related("distribution")
         .order_by("-distribution__date", "-distribution__number")
     )
     notices = []
