@@ -193,7 +193,10 @@ oldest AS (
     ) AS due_date
     FROM latest l LEFT JOIN paid p ON p.contract_id = l.contract_id
 )
-SELECT contract_id, due_date FROM oldest WHERE due_date <= %(as_of)s
+SELECT c.id, o.due_date
+FROM portfolio_contract c LEFT JOIN oldest o ON o.contract_id = c.id AND o.due_date <= %(as_of)s
+WHERE c.fund_id = %(fund)s AND c.status = 'active'
+ORDER BY c.reference
 """
 
 
@@ -207,26 +210,21 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
     """
     from django.db import connection
 
-    from .models import ContractStatus
-
-    contracts = list(
-        Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE).values_list("pk", flat=True)
-    )
+    with connection.cursor() as cursor:  # every active contract (by reference), with its oldest unpaid date
+        cursor.execute(ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
+        contracts = cursor.fetchall()
     if not contracts:
         return {}
     outstanding = outstanding_principal_by_contract(fund=fund, as_of=as_of)
-    result = {
-        pk: {
+    result = {}
+    for pk, due_date in contracts:
+        result[pk] = {
             "outstanding": outstanding.get(pk, Decimal("0.00")),
             "days_past_due": 0,
             "bucket": "current",
             "oldest_unpaid": None,
         }
-        for pk in contracts
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
-        for pk, due_date in cursor.fetchall():
+        if due_date is not None:
             if isinstance(due_date, str):  # SQLite returns dates from raw SQL as text
                 due_date = datetime.date.fromisoformat(due_date)
             days = (as_of - due_date).days
