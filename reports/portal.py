@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.documents import document_url, documents_latest
+from core.documents import document_url, documents_latest_by_kind
 from core.formats import format_date, format_number
 from fund.models import Commitment, Fund, Membership, Role
 from portfolio.ledger import closed_through
@@ -137,10 +137,9 @@ def _investor_moves(*, user, commitment: Commitment) -> dict:
         .order_by("-distribution__date", "-distribution__number")
     )
     notices = []
-    latest = {
-        CALL_NOTICE: documents_latest(kind=CALL_NOTICE, subjects=call_lines),
-        DISTRIBUTION_NOTICE: documents_latest(kind=DISTRIBUTION_NOTICE, subjects=distribution_lines),
-    }
+    latest = documents_latest_by_kind(
+        subjects={CALL_NOTICE: call_lines, DISTRIBUTION_NOTICE: distribution_lines}
+    )
     for line, kind, when in [(line, CALL_NOTICE, line.call.notice_date) for line in call_lines] + [
         (line, DISTRIBUTION_NOTICE, line.distribution.date) for line in distribution_lines
     ]:

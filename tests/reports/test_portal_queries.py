@@ -80,4 +80,4 @@ def test_commitment_page_queries_do_not_grow_with_notices_co_investors_or_funds(
     with django_assert_max_num_queries(few):
         page = client.get(url).content.decode()
     assert "Oproepbrief 4" in page and "Uitkeringsbrief 4" in page
-    assert few <= 23  # what the page needs today (session, user and memberships included)
+    assert few <= 21  # what the page needs today (session, user and memberships included)
