@@ -193,11 +193,19 @@ oldest AS (
     ) AS due_date
     FROM latest l LEFT JOIN paid p ON p.contract_id = l.contract_id
 )
-SELECT c.id, o.due_date
-FROM portfolio_contract c LEFT JOIN oldest o ON o.contract_id = c.id AND o.due_date <= %(as_of)s
-WHERE c.fund_id = %(fund)s AND c.status = 'active'
-ORDER BY c.reference
+SELECT contract_id, due_date FROM oldest WHERE due_date <= %(as_of)s
 """
+# What `arrears` reads: every active contract (by reference) with its oldest unpaid date when late, so the
+# list of contracts needs no query of its own (the trend below keeps ARREARS_SQL's late contracts only).
+_LATE_ONLY = "SELECT contract_id, due_date FROM oldest WHERE due_date <= %(as_of)s\n"
+assert _LATE_ONLY in ARREARS_SQL
+ACTIVE_ARREARS_SQL = ARREARS_SQL.replace(
+    _LATE_ONLY,
+    "SELECT c.id, o.due_date\n"
+    "FROM portfolio_contract c LEFT JOIN oldest o ON o.contract_id = c.id AND o.due_date <= %(as_of)s\n"
+    "WHERE c.fund_id = %(fund)s AND c.status = 'active'\n"
+    "ORDER BY c.reference\n",
+)
 
 
 def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
@@ -211,7 +219,7 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
     from django.db import connection
 
     with connection.cursor() as cursor:  # every active contract (by reference), with its oldest unpaid date
-        cursor.execute(ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
+        cursor.execute(ACTIVE_ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
         contracts = cursor.fetchall()
     if not contracts:
         return {}
