@@ -16,12 +16,12 @@ from __future__ import annotations
 import hashlib
 import io
 import mimetypes
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
-from django.db.models import Model, QuerySet
+from django.db.models import Model, Q, QuerySet
 from django.http import FileResponse, HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -36,6 +36,8 @@ __all__ = [
     "document_store",
     "document_url",
     "documents_for",
+    "documents_latest",
+    "documents_latest_by_kind",
     "register_document_kind",
     "serve_document",
     "serve_upload",
@@ -100,22 +102,37 @@ def document_latest(*, kind: str, subject: Model) -> StoredDocument | None:
 def documents_latest(*, kind: str, subjects: Iterable[Model]) -> dict[int | str, StoredDocument]:
     """`document_latest` for many subjects of one model in one query: {subject pk: latest version}
     (``content`` deferred); a subject without a document of this kind is missing from the dict."""
-    subjects = list(subjects)
-    if not subjects:
-        return {}
-    by_key = {str(subject.pk): subject.pk for subject in subjects}
+    return documents_latest_by_kind(subjects={kind: subjects})[kind]
+
+
+def documents_latest_by_kind(
+    *, subjects: Mapping[str, Iterable[Model]]
+) -> dict[str, dict[int | str, StoredDocument]]:
+    """`documents_latest` for several kinds at once (each kind with subjects of one model), in one query:
+    {kind: {subject pk: latest version}}, every kind asked present (a page listing call and distribution
+    notices reads them together)."""
+    latest: dict[str, dict[int | str, StoredDocument]] = {}
+    wanted: dict[tuple[str, int], dict[str, int | str]] = {}
+    condition = Q()
+    for kind, kind_subjects in subjects.items():
+        latest[kind] = {}
+        kind_subjects = list(kind_subjects)
+        if not kind_subjects:
+            continue
+        subject_type = ContentType.objects.get_for_model(kind_subjects[0])
+        by_key = {str(subject.pk): subject.pk for subject in kind_subjects}
+        wanted[(kind, subject_type.pk)] = by_key
+        condition |= Q(kind=kind, subject_type=subject_type, subject_id__in=list(by_key))
+    if not wanted:
+        return latest
     documents = (
-        StoredDocument.objects.filter(
-            subject_type=ContentType.objects.get_for_model(subjects[0]),
-            subject_id__in=list(by_key),
-            kind=kind,
-        )
+        StoredDocument.objects.filter(condition)
         .defer("content")
-        .order_by("subject_id", "-version")
+        .order_by("kind", "subject_type_id", "subject_id", "-version")
     )
-    latest: dict[int | str, StoredDocument] = {}
     for document in documents:
-        latest.setdefault(by_key[document.subject_id], document)
+        by_key = wanted[(document.kind, document.subject_type_id)]
+        latest[document.kind].setdefault(by_key[document.subject_id], document)
     return latest
 
 

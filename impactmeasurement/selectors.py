@@ -365,32 +365,29 @@ def _grouped_sql(
         "et": Enterprise.themes.through._meta.db_table,
         "th": ThemeModel._meta.db_table,
     }
-    if weighted:
-        metric_ids = list(
-            Metric.objects.filter(aggregation=Aggregation.WEIGHTED_AVERAGE).values_list("pk", flat=True)
-        )
-    else:
-        metric_ids = _aggregated_metric_ids()
-    metric_ids = metric_ids or [0]
     joins = [
         f"JOIN {tables['k']} k ON k.id = v.kpi_id",
+        f"JOIN {Metric._meta.db_table} mt ON mt.id = k.metric_id",
         f"JOIN {tables['r']} r ON r.id = v.report_id",
         f"JOIN {tables['p']} p ON p.id = r.period_id",
         f"JOIN {tables['s']} s ON s.id = p.kpi_set_id",
     ]
     where = ["v.is_current", "v.number IS NOT NULL", "r.status = %s", "s.fund_id = %s"]
+    params: list = [ReportStatus.ACCEPTED.value, fund.pk]
+    # The metrics aggregated (those of `_aggregated_metric_ids`, or the weighted ones), on the join itself.
     if weighted:  # the weight: the same report's current value of the metric's weight metric
         joins += [
-            f"JOIN {Metric._meta.db_table} mt ON mt.id = k.metric_id",
             f"JOIN {tables['k']} wk ON wk.kpi_set_id = k.kpi_set_id AND wk.metric_id = mt.weight_metric_id",
             f"JOIN {tables['v']} w ON w.report_id = v.report_id AND w.kpi_id = wk.id AND w.is_current",
         ]
-        where.append("w.number IS NOT NULL")
+        where += ["w.number IS NOT NULL", "mt.aggregation = %s"]
+        params.append(Aggregation.WEIGHTED_AVERAGE.value)
     else:
         joins.append(f"LEFT JOIN {tables['t']} t ON t.kpi_id = v.kpi_id AND t.year = p.year")
-    params: list = [ReportStatus.ACCEPTED.value, fund.pk]
-    where.append("k.metric_id IN (" + ", ".join(["%s"] * len(metric_ids)) + ")")
-    params += metric_ids
+        numeric = [t.value for t in NUMERIC_TYPES]
+        where.append("mt.value_type IN (" + ", ".join(["%s"] * len(numeric)) + ")")
+        where.append("NOT (mt.aggregation = %s)")
+        params += [*numeric, Aggregation.NONE.value]
     if period is not None:
         where.append("p.label = %s")
         params.append(period)
@@ -438,7 +435,23 @@ def portfolio_impact(
     municipality_ids=None,
     enterprise_ids=None,
 ) -> pd.DataFrame:
-    """Aggregated impact of a fund: one row per (group,) period and metric, with the columns in COLUMNS.
+    """`portfolio_impact_rows` as a DataFrame with the columns in COLUMNS (the impact pages and exports)."""
+    rows = portfolio_impact_rows(
+        fund=fund, period=period, by=by, municipality_ids=municipality_ids, enterprise_ids=enterprise_ids
+    )
+    return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def portfolio_impact_rows(
+    *,
+    fund: Fund,
+    period: str | None = None,
+    by: str | None = None,
+    municipality_ids=None,
+    enterprise_ids=None,
+) -> list[dict]:
+    """Aggregated impact of a fund: one row per (group,) period and metric (a dict with the keys in COLUMNS),
+    sorted by group (no group first), metric code and period.
 
     `period` is a label ("2026-Q3"; half-yearly and yearly sets use "2026-H2" and "2026") or None for every
     period; `by` is None, "theme", "municipality" or "enterprise". `actual` and `attributed` are the full
@@ -463,8 +476,12 @@ def portfolio_impact(
         row["mean"] = Decimal(str(row["total"])) / row["n"] if row["n"] else None
         baseline_n = row["baseline_n"]
         row["baseline_mean"] = Decimal(str(row["baseline_sum"])) / baseline_n if baseline_n else None
-    weighted = _weighted(scope=scope, by=by)
     metrics = {m.pk: m for m in Metric.objects.filter(pk__in={r["kpi__metric_id"] for r in rows})}
+    weighted = (
+        _weighted(scope=scope, by=by)
+        if any(m.aggregation == Aggregation.WEIGHTED_AVERAGE for m in metrics.values())
+        else {}
+    )
     out = []
     for row in rows:
         metric = metrics[row["kpi__metric_id"]]
@@ -515,10 +532,9 @@ def portfolio_impact(
                 "sdg_targets": metric.sdg_targets,
             }
         )
-    frame = pd.DataFrame(out, columns=COLUMNS)
-    if not frame.empty:
-        frame = frame.sort_values(["group", "metric_code", "period"], na_position="first", ignore_index=True)
-    return frame
+    # (group, metric code, period) is unique per row (the query groups by them; metric codes are unique)
+    out.sort(key=lambda r: (r["group"] is not None, r["group"] or "", r["metric_code"], r["period"]))
+    return out
 
 
 def export_rows(*, fund: Fund, municipality_ids=None) -> list[dict]:

@@ -195,6 +195,17 @@ oldest AS (
 )
 SELECT contract_id, due_date FROM oldest WHERE due_date <= %(as_of)s
 """
+# What `arrears` reads: every active contract (by reference) with its oldest unpaid date when late, so the
+# list of contracts needs no query of its own (the trend below keeps ARREARS_SQL's late contracts only).
+_LATE_ONLY = "SELECT contract_id, due_date FROM oldest WHERE due_date <= %(as_of)s\n"
+assert _LATE_ONLY in ARREARS_SQL
+ACTIVE_ARREARS_SQL = ARREARS_SQL.replace(
+    _LATE_ONLY,
+    "SELECT c.id, o.due_date\n"
+    "FROM portfolio_contract c LEFT JOIN oldest o ON o.contract_id = c.id AND o.due_date <= %(as_of)s\n"
+    "WHERE c.fund_id = %(fund)s AND c.status = 'active'\n"
+    "ORDER BY c.reference\n",
+)
 
 
 def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
@@ -207,26 +218,21 @@ def arrears(*, fund: Fund, as_of: datetime.date) -> dict[int, dict]:
     """
     from django.db import connection
 
-    from .models import ContractStatus
-
-    contracts = list(
-        Contract.objects.filter(fund=fund, status=ContractStatus.ACTIVE).values_list("pk", flat=True)
-    )
+    with connection.cursor() as cursor:  # every active contract (by reference), with its oldest unpaid date
+        cursor.execute(ACTIVE_ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
+        contracts = cursor.fetchall()
     if not contracts:
         return {}
     outstanding = outstanding_principal_by_contract(fund=fund, as_of=as_of)
-    result = {
-        pk: {
+    result = {}
+    for pk, due_date in contracts:
+        result[pk] = {
             "outstanding": outstanding.get(pk, Decimal("0.00")),
             "days_past_due": 0,
             "bucket": "current",
             "oldest_unpaid": None,
         }
-        for pk in contracts
-    }
-    with connection.cursor() as cursor:
-        cursor.execute(ARREARS_SQL, {"fund": fund.pk, "as_of": as_of})
-        for pk, due_date in cursor.fetchall():
+        if due_date is not None:
             if isinstance(due_date, str):  # SQLite returns dates from raw SQL as text
                 due_date = datetime.date.fromisoformat(due_date)
             days = (as_of - due_date).days
@@ -254,15 +260,15 @@ def fund_nav(*, fund: Fund, as_of: datetime.date) -> Decimal:
     So NAV always equals equity (paid-in − distributions) plus the result to date, whatever accounts a fund
     adds to its chart (penalty interest receivable, fees payable, …).
     """
-    balances = account_balances(fund=fund, as_of=as_of)
-    nav = Decimal("0.00")
-    for code, kind in Account.objects.filter(fund=fund).values_list("code", "account_type"):
-        balance = balances.get(code, Decimal("0.00"))
-        if kind == AccountType.ASSET:
-            nav += balance
-        elif kind in (AccountType.CONTRA_ASSET, AccountType.LIABILITY):
-            nav -= balance
-    return nav
+    # Summed per account type (two grouped queries, no read of the chart): an asset's balance is
+    # debit − credit, a contra-asset's or a liability's credit − debit, so each of them adds debit − credit.
+    totals = _totals(
+        fund=fund,
+        as_of=as_of,
+        by=("account__account_type",),
+        account__account_type__in=(AccountType.ASSET, AccountType.CONTRA_ASSET, AccountType.LIABILITY),
+    )
+    return sum((debit - credit for debit, credit in totals.values()), Decimal("0.00"))
 
 
 def portfolio_overview(*, fund: Fund, contracts: QuerySet[Contract], as_of: datetime.date) -> dict:

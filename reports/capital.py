@@ -52,11 +52,13 @@ __all__ = [
     "CapitalAccount",
     "CapitalAccountRow",
     "CommitmentReconciliation",
+    "FundCapital",
     "FundCapitalSummary",
     "NavReconciliation",
     "capital_accounts",
     "capital_histories",
     "capital_history",
+    "fund_capital",
     "fund_capital_summary",
     "investor_cash_flows",
     "nav_reconciliation",
@@ -225,6 +227,16 @@ class NavReconciliation:
     @property
     def reconciles(self) -> bool:
         return self.difference == 0 and all(line.difference == 0 for line in self.lines)
+
+
+@dataclass(frozen=True)
+class FundCapital:
+    """A quarter's capital accounts of a fund and what the same read of the ledger gives besides: each
+    commitment's history (as `capital_history`) and dated cash flows (as `investor_cash_flows`)."""
+
+    rows: list[CapitalAccountRow]
+    histories: dict[int, list[tuple[date, Decimal, Decimal]]]
+    cash_flows: dict[int, list[tuple[date, Decimal]]]
 
 
 @dataclass(frozen=True)
@@ -411,10 +423,20 @@ def _adjustments(
 
 def capital_accounts(*, fund: Fund, quarter: str) -> list[CapitalAccountRow]:
     """One row per commitment of the fund (ordered by investor name): QTD, YTD, ITD, reconciliation, KPIs."""
+    return _fund_capital(fund=fund, quarter=quarter, with_histories=False).rows
+
+
+def fund_capital(*, fund: Fund, quarter: str) -> FundCapital:
+    """`capital_accounts`, every commitment's `capital_history` through the quarter and the cash flows, from
+    one read of the ledger (a page showing all three reads it once, not twice)."""
+    return _fund_capital(fund=fund, quarter=quarter, with_histories=True)
+
+
+def _fund_capital(*, fund: Fund, quarter: str, with_histories: bool) -> FundCapital:
     start, end = parse_quarter(quarter)
     commitments = _commitments(fund)
     if not commitments:
-        return []
+        return FundCapital(rows=[], histories={}, cash_flows={})
     ledger = _ledger(fund=fund, end=end, commitments=commitments)
     inception = ledger.quarters[0]
     year_start = max(date(end.year, 1, 1), inception)
@@ -457,7 +479,8 @@ def capital_accounts(*, fund: Fund, quarter: str) -> list[CapitalAccountRow]:
                 rvpi=performance.rvpi,
             )
         )
-    return rows
+    histories = _histories(ledger, commitments) if with_histories else {}
+    return FundCapital(rows=rows, histories=histories, cash_flows=flows)
 
 
 def _reconciliation(
@@ -527,7 +550,12 @@ def capital_histories(*, fund: Fund, end: date) -> dict[int, list[tuple[date, De
     commitments = _commitments(fund)
     if not commitments:
         return {}
-    ledger = _ledger(fund=fund, end=end, commitments=commitments)
+    return _histories(_ledger(fund=fund, end=end, commitments=commitments), commitments)
+
+
+def _histories(
+    ledger: _Ledger, commitments: list[Commitment]
+) -> dict[int, list[tuple[date, Decimal, Decimal]]]:
     histories: dict[int, list[tuple[date, Decimal, Decimal]]] = {}
     for commitment in commitments:
         balance = ZERO
@@ -570,11 +598,16 @@ def nav_reconciliation(*, fund: Fund, quarter: str) -> NavReconciliation:
 
 
 def fund_capital_summary(
-    *, fund: Fund, quarter: str, rows: list[CapitalAccountRow] | None = None
+    *,
+    fund: Fund,
+    quarter: str,
+    rows: list[CapitalAccountRow] | None = None,
+    cash_flows: dict[int, list[tuple[date, Decimal]]] | None = None,
 ) -> FundCapitalSummary:
     """The fund's totals for the quarter: commitments, paid-in, distributed, unfunded, NAV and performance.
 
-    ``rows``: the fund's `capital_accounts` for the same quarter when the caller has them already."""
+    ``rows`` and ``cash_flows``: the fund's `capital_accounts` and their cash flows for the same quarter
+    (`fund_capital`) when the caller has them already."""
     start, end = parse_quarter(quarter)
     if rows is None:
         rows = capital_accounts(fund=fund, quarter=quarter)
@@ -583,9 +616,11 @@ def fund_capital_summary(
     nav = fund_nav(fund=fund, as_of=end)
     flows: list[tuple[date, Decimal]] = []
     if rows:
-        for commitment_flows in _cash_flows_by_commitment(
-            fund=fund, commitments=[r.commitment for r in rows], through=end
-        ).values():
+        if cash_flows is None:
+            cash_flows = _cash_flows_by_commitment(
+                fund=fund, commitments=[r.commitment for r in rows], through=end
+            )
+        for commitment_flows in cash_flows.values():
             flows += commitment_flows
     performance = multiples(paid_in=max(paid_in, ZERO), distributed=distributed, nav=nav)
     return FundCapitalSummary(

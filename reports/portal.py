@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from core.documents import document_url, documents_latest
+from core.documents import document_url, documents_latest_by_kind
 from core.formats import format_date, format_number
 from fund.models import Commitment, Fund, Membership, Role
 from portfolio.ledger import closed_through
 from portfolio.models import JournalEntry
 from portfolio.selectors import fund_nav, portfolio_at_risk
 
-from .capital import capital_accounts, capital_history, fund_capital_summary, nav_reconciliation
+from .capital import fund_capital, fund_capital_summary, nav_reconciliation
 from .models import ItemStatus, QuarterlyReport, ReportBatch
 from .quarters import quarter_bounds
 
@@ -123,6 +123,8 @@ def _investor_moves(*, user, commitment: Commitment) -> dict:
     call_lines = list(
         investor_selectors.call_lines_for(user)
         .filter(commitment=commitment, call__status__in=investor_selectors.VISIBLE_CALL_STATUSES)
+        .select_related(None)  # the page shows the call of each line, never its fund or investor
+        .select_related("call")
         .order_by("-call__notice_date", "-call__number")
     )
     distribution_lines = list(
@@ -130,13 +132,14 @@ def _investor_moves(*, user, commitment: Commitment) -> dict:
         .filter(
             commitment=commitment, distribution__status__in=investor_selectors.VISIBLE_DISTRIBUTION_STATUSES
         )
+        .select_related(None)
+        .select_related("distribution")
         .order_by("-distribution__date", "-distribution__number")
     )
     notices = []
-    latest = {
-        CALL_NOTICE: documents_latest(kind=CALL_NOTICE, subjects=call_lines),
-        DISTRIBUTION_NOTICE: documents_latest(kind=DISTRIBUTION_NOTICE, subjects=distribution_lines),
-    }
+    latest = documents_latest_by_kind(
+        subjects={CALL_NOTICE: call_lines, DISTRIBUTION_NOTICE: distribution_lines}
+    )
     for line, kind, when in [(line, CALL_NOTICE, line.call.notice_date) for line in call_lines] + [
         (line, DISTRIBUTION_NOTICE, line.distribution.date) for line in distribution_lines
     ]:
@@ -167,10 +170,12 @@ def commitment_page(*, user, commitment: Commitment, quarter: str | None) -> dic
     if quarter is None:
         return context
     start, end = quarter_bounds(quarter)
-    accounts = capital_accounts(fund=fund, quarter=quarter)
-    row = next((r for r in accounts if r.commitment.pk == commitment.pk), None)
-    history = capital_history(commitment=commitment, through=end)
-    summary = fund_capital_summary(fund=fund, quarter=quarter, rows=accounts)
+    capital = fund_capital(fund=fund, quarter=quarter)  # one read of the ledger for the three below
+    row = next((r for r in capital.rows if r.commitment.pk == commitment.pk), None)
+    history = capital.histories.get(commitment.pk, [])
+    summary = fund_capital_summary(
+        fund=fund, quarter=quarter, rows=capital.rows, cash_flows=capital.cash_flows
+    )
     context.update(
         {
             "start": start,
@@ -217,7 +222,6 @@ def _capital_lines(row) -> list[dict]:
 
 
 def _impact_rows(*, fund: Fund, quarter: str) -> list[dict]:
-    from impactmeasurement.selectors import portfolio_impact
+    from impactmeasurement.selectors import portfolio_impact_rows
 
-    frame = portfolio_impact(fund=fund, period=quarter)
-    return [r for r in frame.to_dict("records") if r.get("actual") is not None]
+    return [r for r in portfolio_impact_rows(fund=fund, period=quarter) if r["actual"] is not None]
