@@ -214,19 +214,12 @@ def contract_detail(request, pk: int):
     )
     user = request.user
     as_of = timezone.localdate()
-    version = services.current_schedule(contract)
-    lines = list(version.lines.all()) if version else []
-    next_line = next((line for line in lines if line.due_date >= as_of), None)
     context = {
         "contract": contract,
-        "version": version,
-        "lines": lines,
-        "instalments": selectors.instalments(contract=contract, as_of=as_of),
+        # version, lines, instalments, next_line, dues, arrears: from the prefetched versions and repayments
+        **selectors.contract_position(contract=contract, as_of=as_of),
         "as_of": as_of,
-        "next_line": next_line,
-        "dues": services.dues(contract=contract, as_of=as_of),
         "pay_to": selectors.payment_account(fund=contract.fund),
-        "arrears": selectors.arrears(fund=contract.fund, as_of=as_of).get(contract.pk),
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
         "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
         "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
