@@ -440,7 +440,7 @@ def contract_position(*, contract: Contract, as_of: datetime.date) -> dict:
 
     versions = list(contract.schedule_versions.all())
     version = max(versions, key=lambda v: v.number) if versions else None
-    lines = list(version.lines.all()) if version is not None else []  # by number (the model's ordering)
+    lines = list(version.lines.order_by("number")) if version is not None else []
     repayments = sorted(contract.repayments.all(), key=lambda r: (r.value_date, r.pk))
     since_start = (
         [r for r in repayments if version.start_date <= r.value_date <= as_of] if version is not None else []

@@ -25,7 +25,7 @@ from fund import selectors as fund_selectors
 from . import selectors, services
 from .annual_statements import annual_statements, may_make_annual_statement, statement_years
 from .forms import AmountDateForm, ContractForm
-from .models import Contract, ScheduleVersion
+from .models import ConditionPrecedent, Contract, Disbursement, Repayment, ScheduleVersion
 from .statements import loan_statement_store, loan_statements
 
 
@@ -205,10 +205,12 @@ def _bars(totals: dict[str, Decimal]) -> list[dict]:
 def contract_detail(request, pk: int):
     contract = fund_selectors.get_scoped_or_404(
         selectors.contracts_for(request.user).prefetch_related(
+            # ordered within the contract: the models' orderings start with the contract, which joins the
+            # contract and its fund into every query for nothing
             Prefetch("schedule_versions", ScheduleVersion.objects.order_by("-number")),
-            "conditions",
-            "disbursements",
-            "repayments",
+            Prefetch("conditions", ConditionPrecedent.objects.order_by("id")),
+            Prefetch("disbursements", Disbursement.objects.order_by("value_date", "id")),
+            Prefetch("repayments", Repayment.objects.order_by("value_date", "id")),
         ),
         pk=pk,
     )
