@@ -117,3 +117,49 @@ def test_the_loan_page_costs_the_same_queries_however_long_its_history(client, r
     client.force_login(make_member(role, **scope))
     _page_queries(client, short, on)  # first request: the session's own bookkeeping
     assert _page_queries(client, long, on) == _page_queries(client, short, on)
+
+
+# The instalments table as the template wrote it before `instalment_rows` (kept here as the reference).
+_ROWS_AS_TEMPLATE = (
+    "{% load money %}{% for line in instalments %}"
+    '<tr data-state="{{ line.state }}"><td>{{ line.number }}</td><td>{{ line.due_date|nldate }}</td>'
+    '<td class="amount">{{ line.principal|eur }}</td><td class="amount">{{ line.interest|eur }}</td>'
+    '<td class="amount">{{ line.payment|eur }}</td>\n'
+    "  <td><span class=\"badge {% if line.state == 'paid' %}text-bg-success{% elif line.state == 'due' %}"
+    "{% if line.days_late %}text-bg-danger{% else %}text-bg-warning{% endif %}{% else %}text-bg-light border"
+    '{% endif %}">{{ line.state_label }}</span></td>\n'
+    "  <td>{% if line.paid_on %}{{ line.paid_on|nldate }}{% else %}—{% endif %}</td>"
+    "<td class=\"amount\">{% if line.state != 'paid' %}{{ line.open|eur }}{% endif %}</td>"
+    '<td class="amount">{{ line.balance|eur }}</td></tr>{% endfor %}'
+)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_instalment_rows_are_the_html_the_template_loop_made(language):
+    from django.template import Context, Template
+    from django.utils import translation
+
+    from portfolio.templatetags.portfolio_tags import instalment_rows
+
+    rows = [
+        {
+            "number": n,
+            "due_date": datetime.date(2025, 1, 31) + datetime.timedelta(days=30 * n),
+            "principal": D("1234.56") * n,
+            "interest": D("12.34"),
+            "payment": D("1246.90") * n,
+            "balance": D("-0.004") if n == 3 else D("34567.89"),
+            "paid": D("0.00"),
+            "open": D("99.99"),
+            "paid_on": datetime.date(2025, 2, 2) if state == "paid" else None,
+            "days_late": days_late,
+            "state": state,
+            "state_label": 'te laat <b>&</b> "x"',  # escaped as the template escaped it
+        }
+        for n, (state, days_late) in enumerate(
+            [("paid", 0), ("due", 0), ("due", 7), ("upcoming", 0)] * 3, start=1
+        )
+    ]
+    with translation.override(language):
+        expected = Template(_ROWS_AS_TEMPLATE).render(Context({"instalments": rows}))
+        assert instalment_rows(rows) == expected
