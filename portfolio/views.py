@@ -25,7 +25,7 @@ from fund import selectors as fund_selectors
 from . import selectors, services
 from .annual_statements import annual_statements, may_make_annual_statement, statement_years
 from .forms import AmountDateForm, ContractForm
-from .models import ConditionPrecedent, Contract, Disbursement, Repayment, ScheduleVersion
+from .models import ConditionPrecedent, Contract, Disbursement, Posting, Repayment, ScheduleVersion
 from .statements import loan_statement_store, loan_statements
 
 
@@ -245,9 +245,9 @@ def contract_detail(request, pk: int):
         context["mandate"] = getattr(contract, "mandate", None)  # the reverse one-to-one, if recorded
         context["mandate_form"] = MandateForm(prefix="mandate")
         context["direct_debits"] = list(contract.direct_debits.select_related("batch").order_by("-due_date"))
-        context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
-            "value_date", "id"
-        )
+        context["entries"] = contract.journal_entries.prefetch_related(
+            Prefetch("postings", Posting.objects.select_related("account").order_by("id"))
+        ).order_by("value_date", "id")
         context["history"] = fund_selectors.audit_events_for(user=user, obj=contract)
     return render(request, "portfolio/contract_detail.html", context)
 
