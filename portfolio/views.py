@@ -223,9 +223,6 @@ def contract_detail(request, pk: int):
         "as_of": as_of,
         "pay_to": selectors.payment_account(fund=contract.fund),
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
-        "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
-        "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
-        "action_forms": [(name, title, form) for name, (title, form) in _action_forms(as_of).items()],
         "statements": [
             {"document": document, "url": document_url(document)} for document in loan_statements(contract)
         ],
@@ -241,6 +238,11 @@ def contract_detail(request, pk: int):
     if context["is_fund_staff"]:
         from .forms import MandateForm
 
+        context["disburse_form"] = AmountDateForm(prefix="disburse", initial={"value_date": as_of})
+        context["repay_form"] = AmountDateForm(prefix="repay", initial={"value_date": as_of})
+        context["action_forms"] = [
+            (name, title, form) for name, (title, form) in _action_forms(as_of).items()
+        ]
         context["followup"] = selectors.contract_followup(contract=contract)
         context["mandate"] = getattr(contract, "mandate", None)  # the reverse one-to-one, if recorded
         context["mandate_form"] = MandateForm(prefix="mandate")
