@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 import functools
+from decimal import Decimal
 
 from babel import Locale
 from babel.numbers import NumberPattern, parse_pattern
@@ -82,13 +83,25 @@ def format_number(
     return pattern.apply(number, _babel_locale(_locale(language)), decimal_quantization=False)
 
 
+_DUTCH_SEPARATORS = str.maketrans(",.", ".,")
+
+
+def _grouped(amount: Decimal, decimals: int, *, dutch: bool) -> str:
+    """`format_number(amount, decimals)` for an amount ≥ 0 already rounded to `decimals`: the same digits
+    and separators as babel's pattern (nl 1.234,56; en 1,234.56; tests/core/test_formats.py compares them)
+    from Python's own formatting, a few times faster: a loan's page shows hundreds of amounts."""
+    text = format(amount, f",.{decimals}f")
+    return text.translate(_DUTCH_SEPARATORS) if dutch else text
+
+
 def format_eur(value, *, decimals: int = 2, language: str | None = None) -> str:
     """An amount in euros: "€ 1.234,56" / "€ -1.234,56" in Dutch, "€1,234.56" / "-€1,234.56" in English."""
     if value is None or value == "":
         return ""
     amount = round_to(value.amount if isinstance(value, Money) else to_decimal(value), decimals)
-    digits = format_number(abs(amount), decimals, language=language)
-    if is_dutch(language):
+    dutch = is_dutch(language)
+    digits = _grouped(abs(amount), decimals, dutch=dutch)
+    if dutch:
         return f"€ -{digits}" if amount < 0 else f"€ {digits}"
     return f"-€{digits}" if amount < 0 else f"€{digits}"
 

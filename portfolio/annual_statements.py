@@ -43,9 +43,10 @@ MSG_NO_MOVEMENTS = gettext_noop("Jaar: er is nog niets uitbetaald op %(reference
 
 
 def statement_years(contract: Contract, *, today: datetime.date | None = None) -> list[int]:
-    """The years with a jaaropgave, newest first: the first disbursement's year to the last ended year."""
+    """The years with a jaaropgave, newest first: the first disbursement's year to the last ended year.
+    The disbursements are the contract's prefetch when there is one (the contract page lists them)."""
     today = today or timezone.localdate()
-    first = contract.disbursements.aggregate(first=Min("value_date"))["first"]
+    first = min((d.value_date for d in contract.disbursements.all()), default=None)
     if first is None:
         return []
     return list(range(today.year - 1, first.year - 1, -1))
@@ -191,7 +192,7 @@ def annual_statements(contract: Contract) -> list[dict]:
     """Per year with a stored jaaropgave: the year and its versions (newest first). Two queries."""
     from django.contrib.contenttypes.models import ContentType
 
-    statements = {s.pk: s.year for s in AnnualStatement.objects.filter(contract=contract)}
+    statements = dict(AnnualStatement.objects.filter(contract=contract).order_by().values_list("pk", "year"))
     if not statements:
         return []
     documents = (

@@ -362,6 +362,14 @@ def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
         .order_by("value_date", "pk")
         .values_list("value_date", "scheduled_paid")
     )
+    return _instalment_rows(lines=version.lines.order_by("number"), payments=payments, as_of=as_of)
+
+
+def _instalment_rows(
+    *, lines, payments: list[tuple[datetime.date, Decimal]], as_of: datetime.date
+) -> list[dict]:
+    """`instalments` from the version's lines (by number) and its payments ((value date, scheduled paid)
+    in the order received)."""
     covered, running, cursor = [], Decimal("0.00"), 0
     for value_date, paid in payments:  # (cumulative amount covered, the day it was reached)
         running += to_cents(paid)
@@ -369,7 +377,7 @@ def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
     total_paid = running
     rows = []
     before = Decimal("0.00")  # what the instalments before this one take
-    for line in version.lines.order_by("number"):
+    for line in lines:
         after = before + line.payment
         paid = min(max(total_paid - before, Decimal("0.00")), line.payment)
         row = {
@@ -398,6 +406,89 @@ def instalments(*, contract: Contract, as_of: datetime.date) -> list[dict]:
         rows.append(row)
         before = after
     return rows
+
+
+# The accounts a contract owes on, as `services.dues` reads them (debit-normal: a receivable or the loan).
+DUES_ACCOUNTS = (
+    AccountCode.LOANS_PRINCIPAL,
+    AccountCode.FEES_RECEIVABLE,
+    AccountCode.PENALTY_INTEREST_RECEIVABLE,
+    AccountCode.INTEREST_RECEIVABLE,
+)
+
+
+def dues_from(*, balances: dict[str, Decimal], planned: Decimal) -> dict[str, Decimal]:
+    """What is owed, from the dues accounts' balances and the principal the schedule planned for the day."""
+    zero = Decimal("0.00")
+    outstanding = balances[AccountCode.LOANS_PRINCIPAL]
+    owed = {
+        "fees": max(balances[AccountCode.FEES_RECEIVABLE], zero),
+        "penalty_interest": max(balances[AccountCode.PENALTY_INTEREST_RECEIVABLE], zero),
+        "interest": max(balances[AccountCode.INTEREST_RECEIVABLE], zero),
+        "principal_due": max(outstanding - planned, zero),
+        "outstanding_principal": outstanding,
+    }
+    # what the borrower must pay now: fees, penalty interest, interest and principal that are due
+    owed["total_due"] = owed["fees"] + owed["penalty_interest"] + owed["interest"] + owed["principal_due"]
+    return owed
+
+
+def contract_position(*, contract: Contract, as_of: datetime.date) -> dict:
+    """The loan's position on `as_of` as its page shows it, each source read once: the current schedule
+    version and its lines, the instalments (`instalments`), the next instalment, the dues (`services.dues`)
+    and the contract's row of `arrears` (None unless the loan is active, as there).
+
+    The versions and the repayments come from the contract's prefetch when the caller made one (the page
+    lists both); the lines and the dues balances are one query each. So the page costs the same number of
+    queries whatever the loan's history, and the fund's other loans are not read for this one's arrears.
+    """
+    from .models import ContractStatus
+
+    versions = list(contract.schedule_versions.all())
+    version = max(versions, key=lambda v: v.number) if versions else None
+    lines = list(version.lines.order_by("number")) if version is not None else []
+    repayments = sorted(contract.repayments.all(), key=lambda r: (r.value_date, r.pk))
+    since_start = (
+        [r for r in repayments if version.start_date <= r.value_date <= as_of] if version is not None else []
+    )
+    balances = contract_account_balances(contract=contract, account_codes=DUES_ACCOUNTS, as_of=as_of)
+    planned = balances[AccountCode.LOANS_PRINCIPAL]
+    if version is not None:
+        last_due = next((line for line in reversed(lines) if line.due_date <= as_of), None)
+        planned = last_due.balance if last_due is not None else version.principal
+    position = {
+        "version": version,
+        "lines": lines,
+        "instalments": _instalment_rows(
+            lines=lines,
+            payments=[(r.value_date, r.scheduled_paid) for r in since_start if r.scheduled_paid > 0],
+            as_of=as_of,
+        )
+        if version is not None
+        else [],
+        "next_line": next((line for line in lines if line.due_date >= as_of), None),
+        "dues": dues_from(balances=balances, planned=planned),
+        "arrears": None,
+    }
+    if contract.status == ContractStatus.ACTIVE:  # ARREARS_SQL for this one contract
+        paid = sum(
+            (r.scheduled_paid for r in since_start if r.returned_on is None or r.returned_on > as_of),
+            Decimal("0.00"),
+        )
+        oldest = min(
+            (line for line in lines if line.cumulative_payment > paid + Decimal("0.005")),
+            key=lambda line: (line.cumulative_payment, line.number),
+            default=None,
+        )
+        oldest_unpaid = oldest.due_date if oldest is not None and oldest.due_date <= as_of else None
+        days = (as_of - oldest_unpaid).days if oldest_unpaid is not None else 0
+        position["arrears"] = {
+            "outstanding": balances[AccountCode.LOANS_PRINCIPAL],
+            "days_past_due": days,
+            "bucket": arrears_bucket(days),
+            "oldest_unpaid": oldest_unpaid,
+        }
+    return position
 
 
 def annual_statement_figures(*, contract: Contract, year: int) -> dict[str, Decimal]:

@@ -40,7 +40,7 @@ from .models import (
     ScheduleVersion,
 )
 from .schedules import ScheduleError, build_schedule
-from .selectors import contract_account_balance, contract_account_balances
+from .selectors import DUES_ACCOUNTS, contract_account_balance, contract_account_balances, dues_from
 
 LOAN_INSTRUMENTS = ("loan", "subordinated_loan", "convertible_loan")
 MSG_NOT_A_LOAN = gettext_noop("Dit kan alleen bij een lening (instrument: %(instrument)s).")
@@ -395,31 +395,6 @@ def _balance(contract: Contract, code: str, as_of: datetime.date) -> Decimal:
     return contract_account_balance(contract=contract, account_code=code, as_of=as_of)
 
 
-# The accounts a contract owes on, as `dues` reads them (each debit-normal: a receivable or the loan).
-DUES_ACCOUNTS = (
-    AccountCode.LOANS_PRINCIPAL,
-    AccountCode.FEES_RECEIVABLE,
-    AccountCode.PENALTY_INTEREST_RECEIVABLE,
-    AccountCode.INTEREST_RECEIVABLE,
-)
-
-
-def _dues_from(*, balances: dict[str, Decimal], planned: Decimal) -> dict[str, Decimal]:
-    """What is owed, from the dues accounts' balances and the principal the schedule planned for the day."""
-    zero = Decimal("0.00")
-    outstanding = balances[AccountCode.LOANS_PRINCIPAL]
-    owed = {
-        "fees": max(balances[AccountCode.FEES_RECEIVABLE], zero),
-        "penalty_interest": max(balances[AccountCode.PENALTY_INTEREST_RECEIVABLE], zero),
-        "interest": max(balances[AccountCode.INTEREST_RECEIVABLE], zero),
-        "principal_due": max(outstanding - planned, zero),
-        "outstanding_principal": outstanding,
-    }
-    # what the borrower must pay now: fees, penalty interest, interest and principal that are due
-    owed["total_due"] = owed["fees"] + owed["penalty_interest"] + owed["interest"] + owed["principal_due"]
-    return owed
-
-
 def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     """What the enterprise owes on `as_of`: fees and interest receivable, and principal behind schedule.
 
@@ -432,7 +407,7 @@ def dues(*, contract: Contract, as_of: datetime.date) -> dict[str, Decimal]:
     if version is not None:
         last_due = version.lines.filter(due_date__lte=as_of).order_by("-number").first()
         planned = last_due.balance if last_due is not None else version.principal
-    return _dues_from(balances=balances, planned=planned)
+    return dues_from(balances=balances, planned=planned)
 
 
 # The default order in which a payment settles what is owed; configurable per call or with the
@@ -707,7 +682,7 @@ def repayments_receive_many(*, actor: User | None, fund: Fund, payments: list[Pa
             due = [line for line in lines if line.due_date <= payment.value_date]
             planned = max(due, key=lambda line: line.number).balance if due else current[contract.pk][1]
         today = next((line for line in lines if line.due_date == payment.value_date), None)
-        owed = _parts_from(owed=_dues_from(balances=now, planned=planned), line=today)
+        owed = _parts_from(owed=dues_from(balances=now, planned=planned), line=today)
         allocation, credits = _allocate(amount=amount, owed=owed, order=order)
         entries.append(
             NewEntry(

@@ -26,7 +26,7 @@ from fund import selectors as fund_selectors
 from . import selectors, services
 from .annual_statements import annual_statements, may_make_annual_statement, statement_years
 from .forms import AmountDateForm, ContractForm
-from .models import Contract, ScheduleVersion
+from .models import ConditionPrecedent, Contract, Disbursement, Posting, Repayment, ScheduleVersion
 from .statements import loan_statement_store, loan_statements
 
 
@@ -208,32 +208,24 @@ def _bars(totals: dict[str, Decimal]) -> list[dict]:
 def contract_detail(request, pk: int):
     contract = fund_selectors.get_scoped_or_404(
         selectors.contracts_for(request.user).prefetch_related(
+            # ordered within the contract: the models' orderings start with the contract, which joins the
+            # contract and its fund into every query for nothing
             Prefetch("schedule_versions", ScheduleVersion.objects.order_by("-number")),
-            "conditions",
-            "disbursements",
-            "repayments",
+            Prefetch("conditions", ConditionPrecedent.objects.order_by("id")),
+            Prefetch("disbursements", Disbursement.objects.order_by("value_date", "id")),
+            Prefetch("repayments", Repayment.objects.order_by("value_date", "id")),
         ),
         pk=pk,
     )
     user = request.user
     as_of = timezone.localdate()
-    version = services.current_schedule(contract)
-    lines = list(version.lines.all()) if version else []
-    next_line = next((line for line in lines if line.due_date >= as_of), None)
     context = {
         "contract": contract,
-        "version": version,
-        "lines": lines,
-        "instalments": selectors.instalments(contract=contract, as_of=as_of),
+        # version, lines, instalments, next_line, dues, arrears: from the prefetched versions and repayments
+        **selectors.contract_position(contract=contract, as_of=as_of),
         "as_of": as_of,
-        "next_line": next_line,
-        "dues": services.dues(contract=contract, as_of=as_of),
         "pay_to": selectors.payment_account(fund=contract.fund),
-        "arrears": selectors.arrears(fund=contract.fund, as_of=as_of).get(contract.pk),
         "is_fund_staff": user.has_perm("portfolio.change_contract", contract),
-        "disburse_form": AmountDateForm(prefix="disburse", initial={"value_date": as_of}),
-        "repay_form": AmountDateForm(prefix="repay", initial={"value_date": as_of}),
-        "action_forms": [(name, title, form) for name, (title, form) in _action_forms(as_of).items()],
         "statements": [
             {"document": document, "url": document_url(document)} for document in loan_statements(contract)
         ],
@@ -249,13 +241,18 @@ def contract_detail(request, pk: int):
     if context["is_fund_staff"]:
         from .forms import MandateForm
 
+        context["disburse_form"] = AmountDateForm(prefix="disburse", initial={"value_date": as_of})
+        context["repay_form"] = AmountDateForm(prefix="repay", initial={"value_date": as_of})
+        context["action_forms"] = [
+            (name, title, form) for name, (title, form) in _action_forms(as_of).items()
+        ]
         context["followup"] = selectors.contract_followup(contract=contract)
         context["mandate"] = getattr(contract, "mandate", None)  # the reverse one-to-one, if recorded
         context["mandate_form"] = MandateForm(prefix="mandate")
         context["direct_debits"] = list(contract.direct_debits.select_related("batch").order_by("-due_date"))
-        context["entries"] = contract.journal_entries.prefetch_related("postings__account").order_by(
-            "value_date", "id"
-        )
+        context["entries"] = contract.journal_entries.prefetch_related(
+            Prefetch("postings", Posting.objects.select_related("account").order_by("id"))
+        ).order_by("value_date", "id")
         context["history"] = fund_selectors.audit_events_for(user=user, obj=contract)
     return render(request, "portfolio/contract_detail.html", context)
 

@@ -8,6 +8,8 @@ import pytest
 from django.template import Context, Template
 from django.utils import translation
 from djmoney.money import Money
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from core import formats
 
@@ -127,3 +129,16 @@ def test_cached_patterns_format_as_babel_does_every_time():
                 )
                 assert format_number(value, places, language=language) == expected
                 assert format_number(value, places, language=language) == expected  # cached: same again
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    value=st.decimals(min_value=D("-1e12"), max_value=D("1e12"), allow_nan=False, places=4),
+    decimals=st.sampled_from([0, 2]),
+    language=st.sampled_from(["nl", "en"]),
+)
+def test_format_eur_has_babels_digits_and_separators(value, decimals, language):
+    """format_eur groups with Python's format (fast); babel's pattern (format_number) is the reference."""
+    digits = formats.format_number(abs(value), decimals, language=language)
+    text = formats.format_eur(value, decimals=decimals, language=language)
+    assert text.replace("€", "").replace("-", "").strip() == digits
