@@ -605,13 +605,9 @@ def _bucket_labels() -> dict[str, str]:
 def with_arrears(contracts, rows: dict[int, dict], *, as_of: datetime.date | None = None) -> list[Contract]:
     """Set `outstanding`, `days_past_due`, `bucket`, `bucket_label` and `status_label` on contracts from
     `arrears` rows (None: inactive); the status is the one as of the date."""
-    from .models import ContractStatus
-
     contracts = list(contracts)
     statuses = statuses_as_of(contracts, as_of=as_of) if as_of is not None else {}
-    # each label translated once for the list, not once per row (a page shows 50)
-    buckets = _bucket_labels()
-    status_labels = {status.value: str(status.label) for status in ContractStatus}
+    buckets = _bucket_labels()  # translated once for the list, not once per row (a page shows 50)
     result = []
     for contract in contracts:
         info = rows.get(contract.pk, {})
@@ -619,9 +615,7 @@ def with_arrears(contracts, rows: dict[int, dict], *, as_of: datetime.date | Non
         contract.days_past_due = info.get("days_past_due")
         contract.bucket = info.get("bucket")
         contract.bucket_label = buckets.get(contract.bucket or "", "")
-        contract.status_label = statuses.get(contract.pk) or status_labels.get(
-            contract.status, contract.status
-        )
+        contract.status_label = statuses.get(contract.pk) or contract.get_status_display()
         result.append(contract)
     return result
 

@@ -200,7 +200,9 @@ def test_matches_pyxirr_on_random_conventional_flows(flows):
     assume(expected is not None and -0.9999 < expected < 100)
     result = xirr(flows)
     assert result is not None, (flows, expected)
-    assert abs(float(result) - expected) <= 1e-6, (flows, result, expected)
+    # 1e-6 absolute up to 100 %, relative above: near +10 000 % the NPV is so flat in the rate that two
+    # solvers' roots differ by ~1e-6 in the rate (2026-11-28 CI: 99,999470035 vs 99,999469035), 1e-8 of it
+    assert abs(float(result) - expected) <= 1e-6 * max(1.0, abs(expected)), (flows, result, expected)
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
