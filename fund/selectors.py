@@ -35,6 +35,7 @@ from .models import (
     Membership,
     Organisation,
     ReferenceRateMargin,
+    ReferralPartner,
     Role,
     SocialLabel,
     User,
@@ -196,9 +197,16 @@ def organisations_for(user: User) -> QuerySet[Organisation]:
     if staff_funds:
         q |= Q(pk__in=Commitment.objects.filter(fund_id__in=staff_funds).values("investor__organisation_id"))
         q |= Q(pk__in=Fund.objects.filter(pk__in=staff_funds).values("manager__organisation_id"))
-        q |= Q(municipality_government__funds__in=staff_funds)
-        q |= Q(referral_partner__isnull=False)
-    return qs.filter(pk__in=Organisation.objects.filter(q).values("pk"))
+        q |= Q(
+            municipality_government_id__in=Fund.region.through.objects.filter(fund_id__in=staff_funds).values(
+                "municipality_id"
+            )
+        )
+        q |= Q(pk__in=ReferralPartner.objects.values("organisation_id"))
+    # Every branch is a subquery on the organisation's own columns, with no join that could repeat a row: one
+    # plain WHERE that PostgreSQL plans in well under a millisecond (the joins through the fund's region
+    # and the referral partner took it 13 ms to plan for a fund manager of 20 funds, issue 15).
+    return qs.filter(q)
 
 
 def investors_for(user: User) -> QuerySet[Investor]:

@@ -100,7 +100,7 @@ AUTH_USER_MODEL = "fund.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "rules.permissions.ObjectPermissionBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "fund.backends.StaffModelBackend",
 ]
 # Every place a password is set (change, reset, the admin's forms, changepassword) runs these validators:
 # at least 12 characters (ASVS 2.1.1), not too like the user's name or address, not a common password, not

@@ -64,3 +64,29 @@ def test_the_labels_follow_the_language(client):
     client.cookies["django_language"] = "en"
     nav, _ = _nav(client)
     assert f"Pipeline {fund.code}" in nav and f"Committee {fund.code}" in nav
+
+
+def test_the_cached_menu_follows_memberships_names_and_language_at_once(client):
+    """The menu is cached per digest of what it is made of (fund.context_processors.nav_cache_key): a new
+    membership, a renamed fund and the other language show on the next page, with nothing invalidated."""
+    fund = make_fund(name="Fonds Noord")
+    manager = make_member(Role.FUND_MANAGER, fund=fund)
+    client.force_login(manager)
+    nav, _ = _nav(client)
+    assert "Portefeuille" in nav and reverse("meeting_list", args=[fund.pk]) in nav
+    second = make_fund(manager=fund.manager, name="Fonds Zuid")
+    services.membership_grant(actor=None, user=manager, role=Role.FUND_MANAGER, fund=second)
+    nav, _ = _nav(client)
+    assert "Fonds Noord" in nav and "Fonds Zuid" in nav
+    second.name = "Fonds Zuidwest"
+    second.save(update_fields=["name"])
+    nav, _ = _nav(client)
+    assert "Fonds Zuidwest" in nav and "Fonds Zuid<" not in nav
+    client.cookies["django_language"] = "en"
+    nav, _ = _nav(client)
+    assert "Portfolio" in nav and "Portefeuille" not in nav
+    client.cookies["django_language"] = "nl"
+    services.membership_revoke(actor=None, membership=manager.memberships.get(fund=second), reason="test")
+    nav, _ = _nav(client)
+    assert "Fonds Zuidwest" not in nav and reverse("portfolio_overview", args=[second.pk]) not in nav
+    assert reverse("portfolio_overview", args=[fund.pk]) in nav
