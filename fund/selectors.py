@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db import connections
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -57,22 +58,52 @@ def active_memberships(user: User) -> list[Membership]:
         return []
     cached = getattr(user, "_active_memberships", None)
     if cached is None:
-        # Read on every request: only what the scope and the top bar use (ids, the fund's name and code,
-        # the organisation's municipality), not every column of the fund and the organisation.
-        cached = list(
-            Membership.objects.filter(user=user, is_active=True)
-            .select_related("fund", "organisation")
-            .only(
-                "user_id",
-                "role",
-                "is_active",
-                "fund__name",
-                "fund__code",
-                "organisation__municipality_government_id",
-            )
-        )
-        user._active_memberships = cached
+        cached = user._active_memberships = _load_memberships(user.pk)
     return cached
+
+
+_MEMBERSHIP_SQL = None
+
+
+def _load_memberships(user_id: int) -> list[Membership]:
+    """Read on every request, so one plain statement instead of the ORM (which took a millisecond to compile
+    it and build the rows, more than PostgreSQL took to run it; issue 15, the load test). Only what the scope
+    and the top bar use is loaded: ids, the fund's name and code, the organisation's municipality; the other
+    columns are deferred, as `.only()` would leave them. tests/fund/test_selectors.py compares it with the ORM
+    query it replaces."""
+    global _MEMBERSHIP_SQL
+    if _MEMBERSHIP_SQL is None:
+        _MEMBERSHIP_SQL = (
+            "SELECT m.id, m.role, m.fund_id, m.organisation_id, f.name, f.code, o.municipality_government_id "
+            f"FROM {Membership._meta.db_table} m "
+            f"LEFT JOIN {Fund._meta.db_table} f ON f.id = m.fund_id "
+            f"LEFT JOIN {Organisation._meta.db_table} o ON o.id = m.organisation_id "
+            "WHERE m.user_id = %s AND m.is_active = %s ORDER BY m.id"
+        )
+    db = Membership.objects.db
+    fund_cache, organisation_cache = Membership.fund.field, Membership.organisation.field
+    memberships = []
+    with connections[db].cursor() as cursor:
+        cursor.execute(_MEMBERSHIP_SQL, [user_id, True])
+        rows = cursor.fetchall()
+    for pk, role, fund_id, organisation_id, fund_name, fund_code, government_id in rows:
+        membership = Membership.from_db(
+            db,
+            ("id", "user_id", "role", "fund_id", "organisation_id", "is_active"),
+            (pk, user_id, role, fund_id, organisation_id, True),
+        )
+        fund_cache.set_cached_value(
+            membership,
+            Fund.from_db(db, ("id", "name", "code"), (fund_id, fund_name, fund_code)) if fund_id else None,
+        )
+        organisation_cache.set_cached_value(
+            membership,
+            Organisation.from_db(db, ("id", "municipality_government_id"), (organisation_id, government_id))
+            if organisation_id
+            else None,
+        )
+        memberships.append(membership)
+    return memberships
 
 
 def user_roles(user: User) -> list[Role]:

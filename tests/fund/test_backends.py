@@ -55,3 +55,30 @@ def test_pages_every_role_opens_do_not_read_model_permissions(client, url_name):
     with CaptureQueriesContext(connection) as queries:
         assert client.get(reverse(url_name)).status_code == 200
     assert not [q["sql"] for q in queries if "auth_permission" in q["sql"]]
+
+
+def test_the_logged_in_user_is_read_as_the_orm_reads_it():
+    from fund.backends import StaffModelBackend
+
+    user = UserFactory(first_name="Anne", last_name="de Vries")
+    user.last_login = user.date_joined
+    user.save(update_fields=["last_login"])
+    expected = User.objects.get(pk=user.pk)
+    got = StaffModelBackend().get_user(user.pk)
+    assert type(got) is User
+    for field in User._meta.concrete_fields:
+        assert getattr(got, field.attname) == getattr(expected, field.attname), field.name
+    assert got.last_login.tzinfo is not None and got.date_joined.tzinfo is not None
+    assert StaffModelBackend().get_user(user.pk + 1000) is None
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    assert StaffModelBackend().get_user(user.pk) is None
+
+
+def test_a_logged_in_page_still_knows_its_user(client):
+    enterprise = make_enterprise(fund=make_fund())
+    user = make_member(Role.INVESTEE, organisation=enterprise.organisation)
+    client.force_login(user)
+    response = client.get(reverse("home"), follow=True)
+    assert response.status_code == 200
+    assert response.context["user"].pk == user.pk
+    assert user.email in response.content.decode()
