@@ -25,12 +25,19 @@ class TwoFactorRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and not user.is_verified():
+        # whether the role needs 2FA first: cheap (the memberships are read for the request anyway), while
+        # resolving the URL for the exemptions is not, and most requests need neither (issue 15, load test)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not user.is_verified()
+            and requires_two_factor(user)
+        ):
             match = getattr(request, "resolver_match", None) or _resolve(request.path_info)
             exempt = match is not None and (
                 match.url_name in EXEMPT_URL_NAMES or request.path_info.startswith(settings.STATIC_URL)
             )
-            if not exempt and requires_two_factor(user):
+            if not exempt:
                 if request.path_info.startswith("/api/"):
                     from django.http import JsonResponse
 
