@@ -20,18 +20,19 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Prepared statements (issue 15, the load test): PostgreSQL took longer to plan most of the application's
-    # queries (2-3 ms for a six-table join, 14 ms for the weighted impact query) than to run them. With the
-    # parameters bound by the server, psycopg prepares a statement once it has run PREPARE_THRESHOLD times
-    # on a connection, and the persistent connections of production keep the plans. Django's default
-    # (client-side binding, nothing prepared) stays available: DATABASE_SERVER_SIDE_BINDING=False, e.g.
-    # behind a connection pooler in transaction mode that cannot keep prepared statements.
-    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
-        threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=int(threshold) if threshold else None
-        )
+# Prepared statements (issue 15, the load test): PostgreSQL took longer to plan most of the application's
+# queries (2-3 ms for a six-table join, 14 ms for the weighted impact query) than to run them. With the
+# parameters bound by the server, psycopg prepares a statement once it has run PREPARE_THRESHOLD times
+# on a connection, and the persistent connections of production keep the plans. Django's default
+# (client-side binding, nothing prepared) stays available: DATABASE_SERVER_SIDE_BINDING=False, e.g.
+# behind a connection pooler in transaction mode that cannot keep prepared statements.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_SERVER_SIDE_BINDING", default=True
+):
+    threshold = env("DATABASE_PREPARE_THRESHOLD", default="5")
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=int(threshold) if threshold else None
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 INSTALLED_APPS = [
